@@ -1,0 +1,52 @@
+# academy-video: `make serve` runs the service, `make test` runs every test.
+# Installs are reproducible: requirements.lock pins every package with its hashes.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
+
+.PHONY: install serve test test-unit lint bench lock clean
+
+install: $(VENV)/.installed
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: requirements.lock pyproject.toml | $(UV)
+	test -x $(PY) || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(PY) --require-hashes requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	touch $@
+
+serve: install
+	$(VENV)/bin/academy-video serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
+
+test: install
+	scripts/run-tests
+
+test-unit: install
+	$(PY) -m pytest tests/unit -q
+
+lint: install
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/mypy
+
+bench: install
+	@if [ -d tests/bench ] && ls tests/bench/bench_*.py >/dev/null 2>&1; then \
+		for b in tests/bench/bench_*.py; do $(PY) $$b || exit 1; done; \
+	else echo "no benchmarks yet"; fi
+
+# Re-resolve the lock after changing dependencies in pyproject.toml.
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 \
+		--quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .coverage var

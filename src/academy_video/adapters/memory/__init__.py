@@ -1,0 +1,1 @@
+"""In-process adapters: the embedded default's session store and the fakes tests build on."""

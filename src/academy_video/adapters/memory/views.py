@@ -1,0 +1,92 @@
+"""Read views kept in memory, fed inline by the Applications' saves.
+
+They answer the few questions the use cases ask of many aggregates at once: which video to
+claim next, the last order in a lecture session, which playback sessions are open.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Recording
+
+
+def event_name(event: Any) -> str:
+    """``Video.UploadConfirmed`` → ``UploadConfirmed``."""
+    return type(event).__qualname__.rsplit(".", 1)[-1]
+
+
+class InMemoryJobQueue:
+    """video id → the time from which a worker may claim it (None: right away)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, datetime | None] = {}
+        self._ids: dict[UUID, int] = {}
+        self._lock = threading.Lock()
+
+    def candidates(self, now: datetime, limit: int) -> list[int]:
+        with self._lock:
+            ready = [v for v, t in self._entries.items() if t is None or t < now]
+        return sorted(ready)[:limit]
+
+    def __call__(self, app_name: str, recordings: list[Recording[UUID]]) -> None:
+        with self._lock:
+            for recording in recordings:
+                event = recording.domain_event
+                name = event_name(event)
+                if name == "Registered":
+                    self._ids[event.originator_id] = event.video_id  # type: ignore[attr-defined]
+                    continue
+                video_id = self._ids.get(event.originator_id)
+                if video_id is None:
+                    continue
+                if name in ("UploadConfirmed", "RetryRequested"):
+                    self._entries[video_id] = None
+                elif name in ("ProcessingStarted", "LeaseExtended"):
+                    self._entries[video_id] = event.leased_until  # type: ignore[attr-defined]
+                elif name in ("ProcessingCompleted", "ProcessingFailed", "Deleted"):
+                    self._entries.pop(video_id, None)
+
+
+class InMemorySessionOrders:
+    def __init__(self) -> None:
+        self._orders: dict[UUID, tuple[int, int]] = {}  # video → (session, order)
+        self._deleted: set[UUID] = set()
+
+    def max_order(self, session_id: int) -> int:
+        orders = [
+            o for v, (s, o) in self._orders.items() if s == session_id and v not in self._deleted
+        ]
+        return max(orders, default=0)
+
+    def __call__(self, app_name: str, recordings: list[Recording[UUID]]) -> None:
+        for recording in recordings:
+            event = recording.domain_event
+            name = event_name(event)
+            if name == "Registered":
+                self._orders[event.originator_id] = (event.session_id, event.order)  # type: ignore[attr-defined]
+            elif name == "Edited":
+                session_id, _ = self._orders[event.originator_id]
+                self._orders[event.originator_id] = (session_id, event.order)  # type: ignore[attr-defined]
+            elif name == "Deleted":
+                self._deleted.add(event.originator_id)
+
+
+class InMemoryActiveSessions:
+    def __init__(self) -> None:
+        self._active: dict[UUID, tuple[str, int]] = {}
+
+    def active(self) -> list[tuple[str, int]]:
+        return list(self._active.values())
+
+    def __call__(self, app_name: str, recordings: list[Recording[UUID]]) -> None:
+        for recording in recordings:
+            event = recording.domain_event
+            name = event_name(event)
+            if name == "Started":
+                self._active[event.originator_id] = (event.session_id, event.user_id)  # type: ignore[attr-defined]
+            elif name in ("Ended", "Revoked", "Expired"):
+                self._active.pop(event.originator_id, None)

@@ -1,0 +1,1 @@
+"""Use cases: eventsourcing Applications per bounded context, services over ports, wiring."""

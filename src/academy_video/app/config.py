@@ -1,0 +1,64 @@
+"""Settings: every ``ACADEMY_VIDEO_*`` variable, parsed once (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+PREFIX = "ACADEMY_VIDEO_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    redis_url: str = ""
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    jwt_secret: str = ""
+    worker_token: str = ""
+    playback_token_secret: str = ""
+    playback_ttl_seconds: int = 600
+    max_sessions: int = 9999
+    max_devices: int = 9999
+    event_batch_max: int = 200
+    violation_revoke_threshold: int = 3
+    violation_revoke_ratio: float = 0.5
+    worker_lease_seconds: int = 60
+    max_attempts: int = 3
+    completion_threshold: float = 0.95
+    progress_grace_seconds: float = 2.0
+    cdn_base_url: str = ""
+    cdn_signing_secret: str = ""
+    cdn_signing_key_id: str = "v1"
+    embedded_worker: bool = True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``ACADEMY_VIDEO_<FIELD>``; a value that does not parse is a startup error."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, raw, type(getattr(cls(), f.name)))
+        return cls(**values)
+
+
+def _parse(name: str, raw: str, kind: type) -> Any:
+    try:
+        if kind is bool:
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        return kind(raw)
+    except ValueError:
+        raise ValueError(
+            f"{PREFIX}{name.upper()}: cannot read {raw!r} as {kind.__name__}"
+        ) from None

@@ -1,0 +1,292 @@
+"""Playback use cases: start, refresh, heartbeat, end, report events, expire lapsed sessions.
+
+Each call after start presents the token; the checks run in the seed's order: token (signature,
+owner, expiry) → policy and grant versions → the recorded session status → live session store.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from academy_video.domain.playback_session import (
+    ClientEvent,
+    PlaybackSession,
+    RevokeRule,
+)
+from academy_video.domain.policy import (
+    ClientEventType,
+    Limits,
+    access_denial,
+    effective_policy,
+    max_playback_rate,
+)
+from academy_video.domain.progress import Plausibility, Sample
+from academy_video.domain.video import Video, VideoStatus
+
+from .config import Settings
+from .errors import Conflict, Denied, Invalid, NotFound, TooLarge
+from .grants import Grants
+from .ports import ActiveSessions, Clock, Directory, IdAllocator, SessionStore, UrlSigner
+from .progress import Progresses
+from .sessions import PlaybackSessions
+from .tokens import PlaybackClaims, TokenCodec
+from .videos import Videos
+
+_EVENT_TYPES = frozenset(t.value for t in ClientEventType)
+
+
+@dataclass(frozen=True)
+class Started:
+    token: str
+    session_id: str
+    expires_at: int
+    policy: dict[str, Any]
+    play_url: str
+
+
+@dataclass(frozen=True)
+class Playing:
+    """A verified token with the session and video it opens."""
+
+    claims: PlaybackClaims
+    session: PlaybackSession
+    video: Video
+
+
+class PlaybackService:
+    def __init__(
+        self,
+        *,
+        videos: Videos,
+        grants: Grants,
+        sessions: PlaybackSessions,
+        progresses: Progresses,
+        directory: Directory,
+        store: SessionStore,
+        signer: UrlSigner,
+        tokens: TokenCodec,
+        clock: Clock,
+        ids: IdAllocator,
+        active: ActiveSessions,
+        settings: Settings,
+    ) -> None:
+        self.videos = videos
+        self.grants = grants
+        self.sessions = sessions
+        self.progresses = progresses
+        self.directory = directory
+        self.store = store
+        self.signer = signer
+        self.tokens = tokens
+        self.clock = clock
+        self.ids = ids
+        self.active = active
+        self.settings = settings
+        self.limits = Limits(settings.max_sessions, settings.max_devices)
+        self.revoke_rule = RevokeRule(
+            settings.violation_revoke_threshold, settings.violation_revoke_ratio
+        )
+
+    # Start --------------------------------------------------------------------------------
+
+    def start(
+        self, *, tenant: str, user_id: int, video_id: int, enrollment_id: int, device_id: str
+    ) -> Started:
+        if not device_id:
+            raise Invalid("device_id_required")
+        video = self.videos.get(video_id)
+        if video.tenant != tenant:
+            raise NotFound()
+        session = self.directory.session(video.session_id)
+        enrollment = self.directory.enrollment(enrollment_id)
+        enrolled = (
+            enrollment is not None
+            and session is not None
+            and enrollment.active
+            and enrollment.tenant == tenant
+            and enrollment.user_id == user_id
+            and enrollment.lecture_id == session.lecture_id
+        )
+        grant = self.grants.get(video_id, enrollment_id)
+        denial = access_denial(
+            enrolled=enrolled,
+            session_access=self.directory.has_session_access(video.session_id, enrollment_id),
+            ready=video.status == VideoStatus.READY,
+            rule=grant.rules.rule if grant is not None else None,
+        )
+        if denial:
+            raise Denied(denial)
+
+        now = self.clock.now()
+        ttl = self.settings.playback_ttl_seconds
+        session_id = uuid.uuid4().hex
+        refusal = self.store.start(
+            user_id=user_id,
+            session_id=session_id,
+            device_id=device_id,
+            now=now,
+            ttl_seconds=ttl,
+            max_sessions=self.limits.max_sessions,
+            max_devices=self.limits.max_devices,
+        )
+        if refusal:
+            raise Conflict(refusal)
+
+        completed = self.progresses.is_completed(video_id, enrollment_id)
+        policy = effective_policy(
+            video.defaults, grant.rules if grant else None, completed=completed, limits=self.limits
+        )
+        grant_version = self.grants.version(video_id, enrollment_id)
+        expires_at = int(now.timestamp()) + ttl
+        try:
+            self.sessions.record_start(
+                PlaybackSession(
+                    session_id=session_id,
+                    tenant=tenant,
+                    video_id=video_id,
+                    enrollment_id=enrollment_id,
+                    user_id=user_id,
+                    device_id=device_id,
+                    policy=policy,
+                    policy_version=video.policy_version,
+                    grant_version=grant_version,
+                    started_at=now,
+                    expires_at=datetime.fromtimestamp(expires_at, UTC),
+                )
+            )
+        except Exception:
+            self.store.end(user_id=user_id, session_id=session_id)  # Free the slot we took.
+            raise
+        token = self.tokens.encode(
+            PlaybackClaims(
+                user_id=user_id,
+                video_id=video_id,
+                enrollment_id=enrollment_id,
+                session_id=session_id,
+                policy_version=video.policy_version,
+                grant_version=grant_version,
+                expires_at=expires_at,
+            )
+        )
+        play_url = self.signer.sign(
+            "/" + video.hls_path.lstrip("/"), expires_at=expires_at, user_id=user_id
+        )
+        return Started(token, session_id, expires_at, policy, play_url)
+
+    # Calls that present a token -----------------------------------------------------------
+
+    def verify(self, *, user_id: int, token: str, check_policy: bool = True) -> Playing:
+        """Token, versions, recorded status and live store, in that order; raises the denial."""
+        now = self.clock.now()
+        claims = self.tokens.decode(token, user_id=user_id, now=now.timestamp())
+        try:
+            video = self.videos.get(claims.video_id)
+            session = self.sessions.get(claims.session_id)
+        except NotFound:
+            raise Denied("invalid_token") from None
+        if check_policy and (
+            claims.policy_version != video.policy_version
+            or claims.grant_version != self.grants.version(claims.video_id, claims.enrollment_id)
+        ):
+            raise Denied("policy_changed")
+        if not session.is_active:
+            raise Conflict("session_inactive")
+        return Playing(claims, session, video)
+
+    def refresh(self, *, user_id: int, token: str) -> Playing:
+        playing = self.verify(user_id=user_id, token=token)
+        if not self.store.is_active(
+            user_id=user_id, session_id=playing.claims.session_id, now=self.clock.now()
+        ):
+            raise Conflict("session_inactive")
+        return playing
+
+    def heartbeat(
+        self,
+        *,
+        user_id: int,
+        token: str,
+        position: float | None = None,
+    ) -> Playing:
+        """Extend the session's liveness; a position feeds the student's watch progress."""
+        playing = self.verify(user_id=user_id, token=token)
+        now = self.clock.now()
+        if not self.store.heartbeat(
+            user_id=user_id,
+            session_id=playing.claims.session_id,
+            now=now,
+            ttl_seconds=self.settings.playback_ttl_seconds,
+        ):
+            raise Conflict("session_inactive")
+        if position is not None:
+            self.record_positions(playing, [Sample(playing.claims.session_id, position, now)])
+        return playing
+
+    def record_positions(self, playing: Playing, samples: list[Sample]) -> None:
+        """Credit plausible progress (the policy's max rate caps it); completion frees ``once``."""
+        video, session = playing.video, playing.session
+        _, completed_now = self.progresses.record(
+            video_id=video.video_id,
+            enrollment_id=session.enrollment_id,
+            tenant=session.tenant,
+            samples=samples,
+            duration=float(video.duration or 0),
+            plausibility=Plausibility(
+                max_rate=max_playback_rate(session.policy),
+                grace_seconds=self.settings.progress_grace_seconds,
+            ),
+            completion_threshold=self.settings.completion_threshold,
+            allocate_id=lambda: self.ids.next_id("progress"),
+        )
+        if completed_now:
+            self.grants.promote_to_free(video.video_id, session.enrollment_id)
+
+    def end(self, *, user_id: int, token: str) -> None:
+        # As in the seed, ending needs no policy check: a stale policy must not keep a slot busy.
+        playing = self.verify(user_id=user_id, token=token, check_policy=False)
+        self.sessions.end(playing.claims.session_id, now=self.clock.now())
+        self.store.end(user_id=user_id, session_id=playing.claims.session_id)
+
+    def report_events(self, *, user_id: int, token: str, events: list[dict[str, Any]]) -> int:
+        """Judge and store a batch of player events; revoke the session when the rules say so."""
+        playing = self.verify(user_id=user_id, token=token)
+        sid = playing.claims.session_id
+        if not self.store.is_active(user_id=user_id, session_id=sid, now=self.clock.now()):
+            raise Conflict("session_inactive")
+        if len(events) > self.settings.event_batch_max:
+            raise TooLarge("batch_too_large")
+        items = [_client_event(e) for e in events]
+        now = self.clock.now()
+        outcome = self.sessions.report(sid, items, now=now, rule=self.revoke_rule)
+        if outcome.revoked:
+            self.store.revoke(user_id=user_id, session_id=sid, now=now)
+        return outcome.stored
+
+    # Reconciliation -----------------------------------------------------------------------
+
+    def expire_lapsed(self) -> int:
+        """Record ``expired`` for ACTIVE sessions whose liveness lapsed (idempotent)."""
+        now = self.clock.now()
+        expired = 0
+        for session_id, user_id in self.active.active():
+            if not self.store.is_active(user_id=user_id, session_id=session_id, now=now):
+                expired += self.sessions.expire(session_id, now=now)
+        return expired
+
+
+def _client_event(raw: dict[str, Any]) -> ClientEvent:
+    event_type = raw.get("type")
+    if event_type not in _EVENT_TYPES:
+        raise Invalid("events.type", f"unknown event type: {event_type!r}")
+    occurred_at = raw.get("occurred_at")
+    payload = raw.get("payload") or {}
+    if occurred_at is not None and (
+        isinstance(occurred_at, bool) or not isinstance(occurred_at, int | float)
+    ):
+        raise Invalid("events.occurred_at")
+    if not isinstance(payload, dict):
+        raise Invalid("events.payload")
+    return ClientEvent(type=str(event_type), occurred_at=occurred_at, payload=payload)

@@ -1,0 +1,184 @@
+"""Ports: what the use cases need from the world, as ``typing.Protocol``s.
+
+Adapters live in ``academy_video.adapters``; the composition root (``bootstrap``) picks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class IdAllocator(Protocol):
+    def next_id(self, kind: str) -> int:
+        """A fresh public integer id for ``kind`` (videos, permissions, progress), never reused."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+
+
+class ObjectStorage(Protocol):
+    def upload_url(self, key: str, content_type: str, expires_in: int) -> str:
+        """A URL the client PUTs the file's bytes to."""
+        ...
+
+    def head(self, key: str) -> StoredObject | None:
+        """The object's size, or None if it does not exist."""
+        ...
+
+    def source_url(self, key: str, expires_in: int) -> str:
+        """A URL (or local path) a probe or transcoder can read the object from."""
+        ...
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under ``prefix``; returns how many were removed."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What a media probe found; ``reason`` is set when the file is not a usable video."""
+
+    ok: bool
+    reason: str = ""
+    duration: float | None = None
+    codec: str = ""
+    width: int = 0
+    height: int = 0
+
+    def facts(self) -> dict[str, Any]:
+        return {
+            "duration": self.duration,
+            "has_video": self.ok,
+            "codec": self.codec,
+            "width": self.width,
+            "height": self.height,
+        }
+
+
+class MediaProbe(Protocol):
+    def probe(self, url: str) -> ProbeResult:
+        """Inspect the media at ``url`` without reading it whole."""
+        ...
+
+
+@dataclass(frozen=True)
+class TranscodeOutput:
+    hls_path: str
+    duration: float
+    thumbnail_key: str
+    renditions: list[dict[str, Any]]
+
+
+class Transcoder(Protocol):
+    def transcode(self, *, video_id: int, tenant: str, source_key: str) -> TranscodeOutput:
+        """Produce the HLS ladder and thumbnail for a stored source."""
+        ...
+
+
+class SessionStore(Protocol):
+    """Hot liveness of playback sessions (who plays now); a cache, not the record.
+
+    Each operation is atomic: start checks limits and inserts in one step.
+    """
+
+    def start(
+        self,
+        *,
+        user_id: int,
+        session_id: str,
+        device_id: str,
+        now: datetime,
+        ttl_seconds: int,
+        max_sessions: int,
+        max_devices: int,
+    ) -> str | None:
+        """Open a session; returns None, or the refusal (device/concurrency limit exceeded)."""
+        ...
+
+    def heartbeat(self, *, user_id: int, session_id: str, now: datetime, ttl_seconds: int) -> bool:
+        """Extend a live, unrevoked session owned by ``user_id``; False if it is not."""
+        ...
+
+    def is_active(self, *, user_id: int, session_id: str, now: datetime) -> bool: ...
+
+    def end(self, *, user_id: int, session_id: str) -> None: ...
+
+    def revoke(self, *, user_id: int, session_id: str, now: datetime) -> None: ...
+
+
+class UrlSigner(Protocol):
+    def sign(self, path: str, *, expires_at: int, user_id: int | None) -> str:
+        """A URL for ``path`` that the media edge accepts until ``expires_at`` (Unix seconds)."""
+        ...
+
+
+class WorkerWaker(Protocol):
+    def wake(self) -> None:
+        """Nudge the transcoding workers (e.g. start their machine). Must not block."""
+        ...
+
+
+@dataclass(frozen=True)
+class LectureSession:
+    session_id: int
+    lecture_id: int
+    tenant: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    enrollment_id: int
+    student_id: int
+    user_id: int
+    lecture_id: int
+    tenant: str
+    active: bool
+    student_name: str = ""
+
+
+class Directory(Protocol):
+    """The academy's roster, pushed by the platform: sessions, enrollments, access."""
+
+    def session(self, session_id: int) -> LectureSession | None: ...
+
+    def enrollment(self, enrollment_id: int) -> Enrollment | None: ...
+
+    def has_session_access(self, session_id: int, enrollment_id: int) -> bool: ...
+
+    def enrollments_of_user(self, user_id: int, lecture_id: int) -> Iterable[Enrollment]: ...
+
+
+class JobQueue(Protocol):
+    """Which videos a worker could claim now; the Video aggregate has the final word."""
+
+    def candidates(self, now: datetime, limit: int) -> list[int]:
+        """Video ids claimable at ``now``, oldest first."""
+        ...
+
+
+class SessionOrders(Protocol):
+    def max_order(self, session_id: int) -> int:
+        """The highest ``order`` among the lecture session's videos (0 if none)."""
+        ...
+
+
+class ActiveSessions(Protocol):
+    def active(self) -> list[tuple[str, int]]:
+        """(session_id, user_id) of every playback session recorded as ACTIVE."""
+        ...

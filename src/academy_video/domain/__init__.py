@@ -1,0 +1,1 @@
+"""Pure domain: aggregates, their events and the playback rules. No I/O, no imports from app/."""

@@ -1,0 +1,101 @@
+"""PermissionGrant: one student's playback rule for one video.
+
+Every change bumps the grant's own version, which playback tokens carry: changing one student's
+rule invalidates only that student's tokens (the seed bumped the whole video's version).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from . import ids
+from .errors import DomainError
+from .policy import GrantRules, Rule, check_max_speed
+
+
+class PermissionGrant(Aggregate):
+    @staticmethod
+    def create_id(video_id: int, enrollment_id: int) -> UUID:
+        return ids.grant_id(video_id, enrollment_id)
+
+    @event("Created")
+    def __init__(self, video_id: int, enrollment_id: int, tenant: str, permission_id: int) -> None:
+        self.video_id = video_id
+        self.enrollment_id = enrollment_id
+        self.tenant = tenant
+        self.permission_id = permission_id
+        self.active = False
+        self.rules = GrantRules()
+        self.is_override = False
+
+    def set_rules(self, rules: GrantRules, *, is_override: bool) -> bool:
+        """Set the rule and overrides; returns False (and records nothing) if nothing changed."""
+        if rules.max_speed_override is not None:
+            check_max_speed(rules.max_speed_override)
+        if self.active and rules == self.rules and is_override == self.is_override:
+            return False
+        self._rule_set(
+            rule=Rule(rules.rule).value,
+            allow_skip_override=rules.allow_skip_override,
+            max_speed_override=rules.max_speed_override,
+            show_watermark_override=rules.show_watermark_override,
+            block_seek=rules.block_seek,
+            block_speed_control=rules.block_speed_control,
+            is_override=is_override,
+        )
+        return True
+
+    @event("RuleSet")
+    def _rule_set(
+        self,
+        rule: str,
+        allow_skip_override: bool | None,
+        max_speed_override: float | None,
+        show_watermark_override: bool | None,
+        block_seek: bool,
+        block_speed_control: bool,
+        is_override: bool,
+    ) -> None:
+        self.active = True
+        self.rules = GrantRules(
+            rule=Rule(rule),
+            allow_skip_override=allow_skip_override,
+            max_speed_override=max_speed_override,
+            show_watermark_override=show_watermark_override,
+            block_seek=block_seek,
+            block_speed_control=block_speed_control,
+        )
+        self.is_override = is_override
+
+    def promote_to_free(self) -> bool:
+        """Completion turns a ``once`` rule into ``free`` (no longer an instructor override)."""
+        if not self.active or self.rules.rule != Rule.ONCE:
+            return False
+        self._promoted_to_free()
+        return True
+
+    @event("PromotedToFree")
+    def _promoted_to_free(self) -> None:
+        self.rules = replace(self.rules, rule=Rule.FREE)
+        self.is_override = False
+
+    def remove(self) -> None:
+        self.check_active()
+        self._removed()
+
+    @event("Removed")
+    def _removed(self) -> None:
+        self.active = False
+        self.rules = GrantRules()
+        self.is_override = False
+
+    def check_active(self) -> None:
+        if not self.active:
+            raise GrantNotFound("not_found")
+
+
+class GrantNotFound(DomainError):
+    pass

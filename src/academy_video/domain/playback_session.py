@@ -1,0 +1,169 @@
+"""PlaybackSession: one student's viewing of one video, from start to end, revocation or expiry.
+
+Client events arrive in batches; each batch is one domain event holding every item with its
+verdict. Violation counters are cumulative over the session, so splitting a batch does not help.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from . import ids
+from .errors import DomainError
+from .policy import judge_event, should_revoke
+
+
+class SessionStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    ENDED = "ENDED"
+    REVOKED = "REVOKED"
+    EXPIRED = "EXPIRED"
+
+
+@dataclass(frozen=True)
+class ClientEvent:
+    """One player event as reported: type, Unix time it happened (if the client says), payload."""
+
+    type: str
+    occurred_at: float | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RevokeRule:
+    threshold: int = 3
+    ratio: float = 0.5
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    stored: int
+    violated: int
+    revoked: bool
+
+
+class PlaybackSession(Aggregate):
+    @staticmethod
+    def create_id(session_id: str) -> UUID:
+        return ids.playback_session_id(session_id)
+
+    @event("Started")
+    def __init__(
+        self,
+        session_id: str,
+        tenant: str,
+        video_id: int,
+        enrollment_id: int,
+        user_id: int,
+        device_id: str,
+        policy: dict[str, Any],
+        policy_version: int,
+        grant_version: int,
+        started_at: datetime,
+        expires_at: datetime,
+    ) -> None:
+        self.session_id = session_id
+        self.tenant = tenant
+        self.video_id = video_id
+        self.enrollment_id = enrollment_id
+        self.user_id = user_id
+        self.device_id = device_id
+        self.policy = policy
+        self.policy_version = policy_version
+        self.grant_version = grant_version
+        self.started_at = started_at
+        self.expires_at = expires_at
+        self.status = SessionStatus.ACTIVE
+        self.events_total = 0
+        self.violations_total = 0
+        self.ended_at: datetime | None = None
+        self.revoke_reason = ""
+
+    def report_events(
+        self, items: list[ClientEvent], *, now: datetime, rule: RevokeRule
+    ) -> ReportOutcome:
+        """Judge a batch against the session's policy; revoke when the counters say so."""
+        self.check_active()
+        now_ts = now.timestamp()
+        judged: list[dict[str, Any]] = []
+        for item in items:
+            violated, reason = judge_event(item.type, self.policy)
+            occurred = now_ts if item.occurred_at is None else min(float(item.occurred_at), now_ts)
+            judged.append(
+                {
+                    "type": item.type,
+                    "occurred_at": occurred,
+                    "payload": item.payload,
+                    "violated": violated,
+                    "reason": reason,
+                }
+            )
+        violated_now = sum(1 for j in judged if j["violated"])
+        if judged:
+            self._events_reported(items=judged, received_at=now)
+        revoked = should_revoke(
+            violated=self.violations_total,
+            total=self.events_total,
+            threshold=rule.threshold,
+            ratio=rule.ratio,
+        )
+        if revoked:
+            last_reason = next((j["reason"] for j in reversed(judged) if j["reason"]), "")
+            self._revoked(
+                reason=f"violations:{last_reason}" if last_reason else "violations", at=now
+            )
+        return ReportOutcome(stored=len(judged), violated=violated_now, revoked=revoked)
+
+    @event("EventsReported")
+    def _events_reported(self, items: list[dict[str, Any]], received_at: datetime) -> None:
+        self.events_total += len(items)
+        self.violations_total += sum(1 for i in items if i["violated"])
+
+    def end(self, *, now: datetime) -> None:
+        self.check_active()
+        self._ended(at=now)
+
+    @event("Ended")
+    def _ended(self, at: datetime) -> None:
+        self.status = SessionStatus.ENDED
+        self.ended_at = at
+
+    def revoke(self, *, reason: str, now: datetime) -> None:
+        self.check_active()
+        self._revoked(reason=reason, at=now)
+
+    @event("Revoked")
+    def _revoked(self, reason: str, at: datetime) -> None:
+        self.status = SessionStatus.REVOKED
+        self.revoke_reason = reason
+        self.ended_at = at
+
+    def expire(self, *, now: datetime) -> bool:
+        """Liveness lapsed. Idempotent: a session already closed stays as it is."""
+        if self.status != SessionStatus.ACTIVE:
+            return False
+        self._expired(at=now)
+        return True
+
+    @event("Expired")
+    def _expired(self, at: datetime) -> None:
+        self.status = SessionStatus.EXPIRED
+        self.ended_at = at
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == SessionStatus.ACTIVE
+
+    def check_active(self) -> None:
+        if self.status != SessionStatus.ACTIVE:
+            raise SessionInactive("session_inactive")
+
+
+class SessionInactive(DomainError):
+    pass

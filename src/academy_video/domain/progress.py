@@ -1,0 +1,150 @@
+"""WatchProgress: how much of one video one student has really watched.
+
+Heartbeats report positions. Only plausible advances count: between two heartbeats of the same
+playback session the position may move at most elapsed × max_rate + grace seconds; a bigger jump
+(a seek, or a forged position) moves the anchor but credits nothing. Coverage is the union of the
+credited ranges, so watching the same minute twice counts once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from . import ids
+from .errors import InvalidValue
+from .ranges import Range, covered, merge_all
+
+DEFAULT_COMPLETION_THRESHOLD = 0.95
+DEFAULT_GRACE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One heartbeat: the player's position (seconds) at server time ``at``."""
+
+    session_id: str
+    position: float
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    max_rate: float = 1.0
+    grace_seconds: float = DEFAULT_GRACE_SECONDS
+
+
+class WatchProgress(Aggregate):
+    @staticmethod
+    def create_id(video_id: int, enrollment_id: int) -> UUID:
+        return ids.progress_id(video_id, enrollment_id)
+
+    @event("Created")
+    def __init__(self, video_id: int, enrollment_id: int, tenant: str, progress_id: int) -> None:
+        self.video_id = video_id
+        self.enrollment_id = enrollment_id
+        self.tenant = tenant
+        self.progress_id = progress_id
+        self.ranges: list[Range] = []
+        self.progress = 0.0
+        self.last_position = 0.0
+        self.max_position = 0.0
+        self.completed = False
+        self.anchor: Sample | None = None
+        self.rejected_jumps = 0
+
+    def record(
+        self,
+        samples: list[Sample],
+        *,
+        duration: float,
+        plausibility: Plausibility,
+        completion_threshold: float = DEFAULT_COMPLETION_THRESHOLD,
+    ) -> bool:
+        """Credit the plausible advances among these heartbeats; True if this completes the video.
+
+        Several heartbeats may be recorded as one event, so a busy video is not one write per beat.
+        """
+        if not samples:
+            return False
+        anchor = self.anchor
+        credited: list[Range] = []
+        rejected = 0
+        for sample in samples:
+            position = max(0.0, min(float(sample.position), duration)) if duration > 0 else 0.0
+            if anchor is not None and anchor.session_id == sample.session_id:
+                elapsed = (sample.at - anchor.at).total_seconds()
+                advance = position - anchor.position
+                allowed = max(0.0, elapsed) * plausibility.max_rate + plausibility.grace_seconds
+                if 0 < advance <= allowed:
+                    credited.append((anchor.position, position))
+                elif advance > allowed:
+                    rejected += 1
+            anchor = Sample(sample.session_id, position, sample.at)
+        assert anchor is not None
+        ranges = merge_all(self.ranges, credited)
+        progress = self.progress
+        if duration > 0:
+            progress = max(progress, min(1.0, covered(ranges) / duration))
+        self._positions_recorded(
+            session_id=anchor.session_id,
+            watched=[list(r) for r in credited],
+            last_position=anchor.position,
+            at=anchor.at,
+            progress=progress,
+            rejected_jumps=rejected,
+        )
+        if not self.completed and progress >= completion_threshold:
+            self._completed(progress=progress)
+            return True
+        return False
+
+    @event("PositionsRecorded")
+    def _positions_recorded(
+        self,
+        session_id: str,
+        watched: list[list[float]],
+        last_position: float,
+        at: datetime,
+        progress: float,
+        rejected_jumps: int,
+    ) -> None:
+        self.ranges = merge_all(self.ranges, [(a, b) for a, b in watched])
+        self.last_position = last_position
+        self.max_position = max(self.max_position, last_position)
+        self.anchor = Sample(session_id, last_position, at)
+        self.progress = progress
+        self.rejected_jumps += rejected_jumps
+
+    @event("Completed")
+    def _completed(self, progress: float) -> None:
+        self.completed = True
+
+    def correct(
+        self,
+        *,
+        progress: float | None = None,
+        completed: bool | None = None,
+        last_position: float | None = None,
+    ) -> bool:
+        """Manual correction by staff. True if this newly completes the video."""
+        progress = self.progress if progress is None else float(progress)
+        if not 0.0 <= progress <= 1.0:
+            raise InvalidValue("progress", "progress must be between 0 and 1")
+        last_position = self.last_position if last_position is None else float(last_position)
+        if last_position < 0:
+            raise InvalidValue("last_position", "last_position must not be negative")
+        completed = self.completed if completed is None else bool(completed)
+        newly_completed = completed and not self.completed
+        self._corrected(progress=progress, completed=completed, last_position=last_position)
+        return newly_completed
+
+    @event("Corrected")
+    def _corrected(self, progress: float, completed: bool, last_position: float) -> None:
+        self.progress = progress
+        self.completed = completed
+        self.last_position = last_position
+        self.max_position = max(self.max_position, last_position)

@@ -1,0 +1,399 @@
+"""Video: a lecture video from upload to HLS, with its default playback policy.
+
+PENDING → UPLOADED → PROCESSING → READY | FAILED, as in the seed. A worker holds a PROCESSING
+video through a lease; the lease, its owner and the attempt count are part of the record, so
+two workers can never both hold one video (the second save loses on optimistic concurrency).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from . import ids
+from .errors import DomainError
+from .policy import VideoDefaults, check_max_speed
+
+MAX_REASON_LENGTH = 2000
+
+
+class VideoStatus(StrEnum):
+    PENDING = "PENDING"
+    UPLOADED = "UPLOADED"
+    PROCESSING = "PROCESSING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+class Video(Aggregate):
+    @staticmethod
+    def create_id(video_id: int) -> UUID:
+        return ids.video_id(video_id)
+
+    @event("Registered")
+    def __init__(
+        self,
+        video_id: int,
+        tenant: str,
+        session_id: int,
+        title: str,
+        file_key: str,
+        order: int,
+        allow_skip: bool,
+        max_speed: float,
+        show_watermark: bool,
+    ) -> None:
+        self.video_id = video_id
+        self.tenant = tenant
+        self.session_id = session_id
+        self.title = title
+        self.file_key = file_key
+        self.order = order
+        self.allow_skip = allow_skip
+        self.max_speed = max_speed
+        self.show_watermark = show_watermark
+        self.status = VideoStatus.PENDING
+        self.policy_version = 1
+        self.error_reason = ""
+        self.size = 0
+        self.duration: float | None = None
+        self.probe: dict[str, Any] = {}
+        self.hls_path = ""
+        self.renditions: list[dict[str, Any]] = []
+        self.thumbnail_key = ""
+        self.leased_by = ""
+        self.leased_until: datetime | None = None
+        self.attempts = 0
+        self.processing_progress = 0
+        self.deleted = False
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        video_id: int,
+        tenant: str,
+        session_id: int,
+        title: str,
+        file_key: str,
+        order: int,
+        defaults: VideoDefaults,
+    ) -> Video:
+        check_max_speed(defaults.max_speed)
+        return cls(
+            video_id=video_id,
+            tenant=tenant,
+            session_id=session_id,
+            title=title,
+            file_key=file_key,
+            order=order,
+            allow_skip=defaults.allow_skip,
+            max_speed=defaults.max_speed,
+            show_watermark=defaults.show_watermark,
+        )
+
+    @property
+    def defaults(self) -> VideoDefaults:
+        return VideoDefaults(self.allow_skip, self.max_speed, self.show_watermark)
+
+    # Upload -------------------------------------------------------------------------------
+
+    def confirm_upload(self, *, size: int, probe: dict[str, Any]) -> None:
+        """The stored source exists and the probe found a playable video in it."""
+        self.check_status(VideoStatus.PENDING)
+        self._upload_confirmed(size=size, duration=probe.get("duration"), probe=probe)
+
+    @event("UploadConfirmed")
+    def _upload_confirmed(self, size: int, duration: float | None, probe: dict[str, Any]) -> None:
+        self.status = VideoStatus.UPLOADED
+        self.size = size
+        self.duration = duration
+        self.probe = probe
+        self.error_reason = ""
+        self.attempts = 0
+
+    def reject_upload(self, *, reason: str) -> None:
+        """The source is missing or not a video: record why, stay PENDING for another upload."""
+        self.check_status(VideoStatus.PENDING)
+        self._upload_rejected(reason=reason[:MAX_REASON_LENGTH])
+
+    @event("UploadRejected")
+    def _upload_rejected(self, reason: str) -> None:
+        self.error_reason = reason
+
+    # Processing ---------------------------------------------------------------------------
+
+    def is_claimable(self, now: datetime) -> bool:
+        """UPLOADED, or PROCESSING under a lease that has run out (its worker died)."""
+        if self.deleted:
+            return False
+        if self.status == VideoStatus.UPLOADED:
+            return True
+        return self.status == VideoStatus.PROCESSING and self._lease_expired(now)
+
+    def start_processing(
+        self, *, worker_id: str, now: datetime, lease_seconds: int, max_attempts: int
+    ) -> bool:
+        """Lease the video to a worker. After max_attempts claims it fails instead of looping."""
+        if not self.is_claimable(now):
+            raise NotClaimable("not_claimable", f"video {self.video_id} is {self.status}")
+        if self.attempts >= max_attempts:
+            self._processing_failed(worker_id="", reason="max_attempts_exceeded")
+            return False
+        self._processing_started(
+            worker_id=worker_id,
+            attempt=self.attempts + 1,
+            leased_until=now + timedelta(seconds=lease_seconds),
+        )
+        return True
+
+    @event("ProcessingStarted")
+    def _processing_started(self, worker_id: str, attempt: int, leased_until: datetime) -> None:
+        self.status = VideoStatus.PROCESSING
+        self.leased_by = worker_id
+        self.leased_until = leased_until
+        self.attempts = attempt
+        self.processing_progress = 0
+
+    def extend_lease(
+        self, *, worker_id: str, now: datetime, lease_seconds: int, progress: int | None = None
+    ) -> None:
+        """A live worker keeps its lease; a stranger or a late one is refused."""
+        if (
+            self.status != VideoStatus.PROCESSING
+            or self.leased_by != worker_id
+            or self._lease_expired(now)
+        ):
+            raise LeaseLost("lease_owner_mismatch_or_expired")
+        if progress is not None:
+            progress = max(0, min(100, int(progress)))
+        self._lease_extended(
+            worker_id=worker_id,
+            leased_until=now + timedelta(seconds=lease_seconds),
+            progress=progress,
+        )
+
+    @event("LeaseExtended")
+    def _lease_extended(self, worker_id: str, leased_until: datetime, progress: int | None) -> None:
+        self.leased_until = leased_until
+        if progress is not None:
+            self.processing_progress = progress
+
+    def complete_processing(
+        self,
+        *,
+        worker_id: str,
+        now: datetime,
+        hls_path: str,
+        duration: float | None = None,
+        thumbnail_key: str = "",
+        renditions: list[dict[str, Any]] | None = None,
+    ) -> str:
+        """Record the HLS output. Returns ``ok``, or ``idempotent`` if it was already READY."""
+        if self.status == VideoStatus.READY and self.hls_path:
+            return "idempotent"
+        self.check_lease_owner(worker_id, now)
+        self.check_status(VideoStatus.PROCESSING)
+        self._complete(hls_path, duration, thumbnail_key, renditions or [], worker_id)
+        return "ok"
+
+    def acknowledge_completion(self, *, hls_path: str, duration: float | None = None) -> str:
+        """The seed's legacy processing-complete: no lease to check, any started video."""
+        if self.status == VideoStatus.READY and self.hls_path:
+            return "idempotent"
+        self.check_status(VideoStatus.UPLOADED, VideoStatus.PROCESSING, VideoStatus.FAILED)
+        self._complete(hls_path, duration, "", [], "legacy")
+        return "ok"
+
+    def _complete(
+        self,
+        hls_path: str,
+        duration: float | None,
+        thumbnail_key: str,
+        renditions: list[dict[str, Any]],
+        worker_id: str,
+    ) -> None:
+        if not hls_path:
+            raise DomainError("hls_path_required", "hls_path required")
+        if duration is not None and duration < 0:
+            duration = None
+        self._processing_completed(
+            worker_id=worker_id,
+            hls_path=hls_path,
+            duration=duration,
+            thumbnail_key=thumbnail_key,
+            renditions=renditions,
+        )
+
+    @event("ProcessingCompleted")
+    def _processing_completed(
+        self,
+        worker_id: str,
+        hls_path: str,
+        duration: float | None,
+        thumbnail_key: str,
+        renditions: list[dict[str, Any]],
+    ) -> None:
+        self.status = VideoStatus.READY
+        self.hls_path = hls_path
+        if duration is not None:
+            self.duration = duration
+        self.thumbnail_key = thumbnail_key
+        self.renditions = renditions
+        self.error_reason = ""
+        self.processing_progress = 100
+        self._release_lease()
+
+    def fail_processing(self, *, worker_id: str, now: datetime, reason: str) -> str:
+        """Record why processing failed. Returns ``ok``, or ``idempotent`` if already FAILED."""
+        if self.status == VideoStatus.FAILED:
+            return "idempotent"
+        self.check_lease_owner(worker_id, now)
+        self.check_status(VideoStatus.PROCESSING)
+        self._processing_failed(
+            worker_id=worker_id, reason=(reason or "unknown")[:MAX_REASON_LENGTH]
+        )
+        return "ok"
+
+    @event("ProcessingFailed")
+    def _processing_failed(self, worker_id: str, reason: str) -> None:
+        self.status = VideoStatus.FAILED
+        self.error_reason = reason
+        self._release_lease()
+
+    def request_retry(self) -> None:
+        """An instructor requeues a FAILED (or stuck UPLOADED) video with a fresh attempt count."""
+        self.check_not_deleted()
+        if self.status not in (VideoStatus.FAILED, VideoStatus.UPLOADED):
+            raise CannotRetry("cannot_retry", "Cannot retry")
+        self._retry_requested()
+
+    @event("RetryRequested")
+    def _retry_requested(self) -> None:
+        self.status = VideoStatus.UPLOADED
+        self.error_reason = ""
+        self.attempts = 0
+        self.processing_progress = 0
+        self._release_lease()
+
+    # Policy and metadata ------------------------------------------------------------------
+
+    def change_policy(
+        self,
+        *,
+        allow_skip: bool | None = None,
+        max_speed: float | None = None,
+        show_watermark: bool | None = None,
+    ) -> bool:
+        """Change the video's defaults; a real change bumps policy_version (all tokens go stale)."""
+        self.check_not_deleted()
+        new = VideoDefaults(
+            allow_skip=self.allow_skip if allow_skip is None else allow_skip,
+            max_speed=self.max_speed if max_speed is None else check_max_speed(max_speed),
+            show_watermark=self.show_watermark if show_watermark is None else show_watermark,
+        )
+        if new == self.defaults:
+            return False
+        self._policy_changed(
+            allow_skip=new.allow_skip,
+            max_speed=new.max_speed,
+            show_watermark=new.show_watermark,
+            policy_version=self.policy_version + 1,
+        )
+        return True
+
+    @event("PolicyChanged")
+    def _policy_changed(
+        self, allow_skip: bool, max_speed: float, show_watermark: bool, policy_version: int
+    ) -> None:
+        self.allow_skip = allow_skip
+        self.max_speed = max_speed
+        self.show_watermark = show_watermark
+        self.policy_version = policy_version
+
+    def edit(self, *, title: str | None = None, order: int | None = None) -> bool:
+        self.check_not_deleted()
+        title = self.title if title is None else title
+        order = self.order if order is None else order
+        if not title:
+            raise DomainError("title_required", "title must not be empty")
+        if order < 0:
+            raise DomainError("invalid_order", "order must not be negative")
+        if (title, order) == (self.title, self.order):
+            return False
+        self._edited(title=title, order=order)
+        return True
+
+    @event("Edited")
+    def _edited(self, title: str, order: int) -> None:
+        self.title = title
+        self.order = order
+
+    def delete(self) -> None:
+        self.check_not_deleted()
+        self._deleted()
+
+    @event("Deleted")
+    def _deleted(self) -> None:
+        self.deleted = True
+        self._release_lease()
+
+    # Guards -------------------------------------------------------------------------------
+
+    def check_not_deleted(self) -> None:
+        if self.deleted:
+            raise VideoDeleted("not_found")
+
+    def check_status(self, *allowed: VideoStatus) -> None:
+        self.check_not_deleted()
+        if self.status not in allowed:
+            raise IllegalTransition("invalid_status", f"Invalid status: {self.status}")
+
+    def check_lease_owner(self, worker_id: str, now: datetime) -> None:
+        """Another worker's live lease wins; a lapsed lease no longer protects its holder."""
+        if self.leased_by and self.leased_by != worker_id and not self._lease_expired(now):
+            raise LeaseOwnerMismatch("lease_owner_mismatch")
+
+    def check_playable(self) -> None:
+        self.check_not_deleted()
+        if self.status != VideoStatus.READY:
+            raise NotReady("video_not_ready")
+
+    def _lease_expired(self, now: datetime) -> bool:
+        return self.leased_until is None or self.leased_until < now
+
+    def _release_lease(self) -> None:
+        self.leased_by = ""
+        self.leased_until = None
+
+
+class IllegalTransition(DomainError):
+    """The command does not apply in the video's status (the message is the contract's)."""
+
+
+class NotClaimable(DomainError):
+    pass
+
+
+class LeaseLost(DomainError):
+    pass
+
+
+class LeaseOwnerMismatch(DomainError):
+    pass
+
+
+class CannotRetry(DomainError):
+    pass
+
+
+class VideoDeleted(DomainError):
+    pass
+
+
+class NotReady(DomainError):
+    pass

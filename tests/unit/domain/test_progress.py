@@ -1,0 +1,108 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from academy_video.domain.errors import InvalidValue
+from academy_video.domain.progress import Plausibility, Sample, WatchProgress
+
+T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+NORMAL = Plausibility(max_rate=1.0, grace_seconds=2.0)
+
+
+def beat(position: float, second: float, session: str = "s1") -> Sample:
+    return Sample(session, position, T0 + timedelta(seconds=second))
+
+
+def new_progress() -> WatchProgress:
+    return WatchProgress(video_id=7, enrollment_id=3, tenant="demo", progress_id=1)
+
+
+def record(
+    progress: WatchProgress, *samples: Sample, duration: float = 100, rate: Plausibility = NORMAL
+) -> bool:
+    return progress.record(
+        list(samples), duration=duration, plausibility=rate, completion_threshold=0.95
+    )
+
+
+def test_steady_heartbeats_are_credited_as_watched() -> None:
+    progress = new_progress()
+    record(progress, beat(0, 0), beat(30, 30), beat(60, 60))
+    assert progress.ranges == [(0, 60)]
+    assert progress.progress == pytest.approx(0.6)
+    assert (progress.last_position, progress.max_position) == (60, 60)
+    assert not progress.completed
+
+
+def test_a_jump_beyond_elapsed_times_rate_plus_grace_is_not_credited() -> None:
+    progress = new_progress()
+    record(progress, beat(0, 0), beat(32, 30))  # 32 ≤ 30 × 1 + 2: credited
+    record(progress, beat(90, 40))  # 58 s in 10 s: a seek, not watching
+    assert progress.ranges == [(0, 32)]
+    assert progress.rejected_jumps == 1
+    assert progress.last_position == 90  # the anchor moves on
+    record(progress, beat(100, 50))
+    assert progress.ranges == [(0, 32), (90, 100)]
+
+
+def test_a_faster_allowed_rate_allows_a_faster_advance() -> None:
+    progress = new_progress()
+    record(progress, beat(0, 0), beat(60, 30), rate=Plausibility(max_rate=2.0, grace_seconds=0))
+    assert progress.ranges == [(0, 60)]
+
+
+def test_a_new_playback_session_only_anchors_it_does_not_credit_the_gap() -> None:
+    progress = new_progress()
+    record(progress, beat(0, 0, "s1"), beat(30, 30, "s1"))
+    # A day later, another session starts at 80: elapsed time since s1 says nothing.
+    record(progress, beat(80, 86400, "s2"))
+    assert progress.ranges == [(0, 30)]
+    record(progress, beat(90, 86410, "s2"))
+    assert progress.ranges == [(0, 30), (80, 90)]
+
+
+def test_rewatching_counts_once_and_going_back_credits_nothing() -> None:
+    progress = new_progress()
+    record(progress, beat(0, 0), beat(30, 30), beat(0, 31), beat(30, 61))
+    assert progress.ranges == [(0, 30)]
+    assert progress.progress == pytest.approx(0.3)
+
+
+def test_positions_are_clamped_to_the_video() -> None:
+    progress = new_progress()
+    record(progress, beat(-5, 0), beat(30, 30))
+    assert progress.ranges == [(0, 30)]
+
+
+def test_completion_happens_once_at_the_threshold() -> None:
+    progress = new_progress()
+    assert not record(progress, *(beat(s, s) for s in range(0, 91, 10)))
+    assert record(progress, beat(95, 95))
+    assert progress.completed
+    assert not record(progress, beat(100, 100))
+
+
+def test_no_duration_means_no_progress() -> None:
+    progress = new_progress()
+    record(progress, beat(0, 0), beat(30, 30), duration=0)
+    assert progress.progress == 0
+
+
+def test_staff_correction_can_complete_or_reset() -> None:
+    progress = new_progress()
+    assert progress.correct(progress=1.0, completed=True)
+    assert progress.completed
+    assert not progress.correct(completed=True)
+    assert not progress.correct(progress=0.2, completed=False, last_position=12)
+    assert (progress.progress, progress.completed, progress.last_position) == (0.2, False, 12)
+    with pytest.raises(InvalidValue):
+        progress.correct(progress=1.5)
+    with pytest.raises(InvalidValue):
+        progress.correct(last_position=-1)
+
+
+def test_an_empty_batch_records_nothing() -> None:
+    progress = new_progress()
+    version = progress.version
+    assert not record(progress)
+    assert progress.version == version

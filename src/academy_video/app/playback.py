@@ -7,7 +7,7 @@ owner, expiry) → policy and grant versions → the recorded session status →
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +44,13 @@ class Started:
     session_id: str
     expires_at: int
     policy: dict[str, Any]
+    play_url: str
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    token: str
+    expires_at: int
     play_url: str
 
 
@@ -171,10 +178,14 @@ class PlaybackService:
                 expires_at=expires_at,
             )
         )
-        play_url = self.signer.sign(
+        return Started(
+            token, session_id, expires_at, policy, self._play_url(video, expires_at, user_id)
+        )
+
+    def _play_url(self, video: Video, expires_at: int, user_id: int) -> str:
+        return self.signer.sign(
             "/" + video.hls_path.lstrip("/"), expires_at=expires_at, user_id=user_id
         )
-        return Started(token, session_id, expires_at, policy, play_url)
 
     # Calls that present a token -----------------------------------------------------------
 
@@ -196,13 +207,24 @@ class PlaybackService:
             raise Conflict("session_inactive")
         return Playing(claims, session, video)
 
-    def refresh(self, *, user_id: int, token: str) -> Playing:
+    def refresh(self, *, user_id: int, token: str) -> Refreshed:
+        """Extend a live session and cut a fresh token and media URL with a new expiry.
+
+        The seed only answered ``ok``, so players of videos longer than the TTL had to start over.
+        """
         playing = self.verify(user_id=user_id, token=token)
-        if not self.store.is_active(
-            user_id=user_id, session_id=playing.claims.session_id, now=self.clock.now()
+        now = self.clock.now()
+        ttl = self.settings.playback_ttl_seconds
+        if not self.store.heartbeat(
+            user_id=user_id, session_id=playing.claims.session_id, now=now, ttl_seconds=ttl
         ):
             raise Conflict("session_inactive")
-        return playing
+        expires_at = int(now.timestamp()) + ttl
+        return Refreshed(
+            token=self.tokens.encode(replace(playing.claims, expires_at=expires_at)),
+            expires_at=expires_at,
+            play_url=self._play_url(playing.video, expires_at, user_id),
+        )
 
     def heartbeat(
         self,

@@ -60,7 +60,7 @@ def test_a_batch_is_one_event_with_every_item_judged() -> None:
 def test_a_client_clock_in_the_future_is_clamped_to_now() -> None:
     session = new_session()
     session.report_events(
-        [ClientEvent("FOCUS_LOST", T0.timestamp() + 9999)] + [QUIET], now=T0, rule=RULE
+        [ClientEvent("FOCUS_LOST", T0.timestamp() + 9999), QUIET], now=T0, rule=RULE
     )
     assert session.collect_events()[-1].items[0]["occurred_at"] == T0.timestamp()  # type: ignore[attr-defined]
 

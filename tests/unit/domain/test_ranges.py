@@ -1,5 +1,7 @@
 """Watched ranges: the union must be exact whatever order intervals arrive in."""
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,7 +34,7 @@ def test_merged_ranges_are_sorted_disjoint_and_non_touching(
     ranges = merge_all([], intervals)
     for a, b in ranges:
         assert a < b
-    for (_, b1), (a2, _) in zip(ranges, ranges[1:], strict=False):
+    for (_, b1), (a2, _) in itertools.pairwise(ranges):
         assert b1 < a2
 
 

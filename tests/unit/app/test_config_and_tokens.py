@@ -1,0 +1,79 @@
+from pathlib import Path
+
+import pytest
+
+from academy_video.app.config import Settings
+from academy_video.app.errors import Denied
+from academy_video.app.tokens import PlaybackClaims, TokenCodec
+
+CLAIMS = PlaybackClaims(
+    user_id=1,
+    video_id=2,
+    enrollment_id=3,
+    session_id="s",
+    policy_version=1,
+    grant_version=4,
+    expires_at=2000,
+)
+
+
+def test_settings_read_the_prefixed_environment_and_keep_defaults_for_empty_values() -> None:
+    settings = Settings.from_env(
+        {
+            "ACADEMY_VIDEO_MAX_SESSIONS": "2",
+            "ACADEMY_VIDEO_VIOLATION_REVOKE_RATIO": "0.25",
+            "ACADEMY_VIDEO_EMBEDDED_WORKER": "off",
+            "ACADEMY_VIDEO_DATA_DIR": "/tmp/av",
+            "ACADEMY_VIDEO_CDN_SIGNING_KEY_ID": "",
+        }
+    )
+    assert settings.max_sessions == 2
+    assert settings.violation_revoke_ratio == 0.25
+    assert settings.embedded_worker is False
+    assert settings.data_dir == Path("/tmp/av")
+    assert settings.cdn_signing_key_id == "v1"
+    assert settings.playback_ttl_seconds == 600
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("MAX_ATTEMPTS", "three"), ("EMBEDDED_WORKER", "maybe")]
+)
+def test_a_value_that_does_not_parse_names_its_variable(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=f"ACADEMY_VIDEO_{name}"):
+        Settings.from_env({f"ACADEMY_VIDEO_{name}": value})
+
+
+def test_a_token_round_trips_for_its_user_before_expiry() -> None:
+    codec = TokenCodec("k")
+    assert codec.decode(codec.encode(CLAIMS), user_id=1, now=1999) == CLAIMS
+
+
+@pytest.mark.parametrize(
+    ("mangle", "user", "now", "reason"),
+    [
+        (lambda t: t, 1, 2000, "token_expired"),
+        (lambda t: t, 2, 1000, "invalid_token"),
+        (lambda t: "", 1, 1000, "token_required"),
+        (lambda t: t.split(".")[0], 1, 1000, "invalid_token"),
+        (lambda t: "e30" + t[3:], 1, 1000, "invalid_token"),
+        (lambda t: TokenCodec("other").encode(CLAIMS), 1, 1000, "invalid_token"),
+    ],
+    ids=["expired", "other user", "empty", "unsigned", "edited payload", "other key"],
+)
+def test_bad_tokens_are_denied_with_the_contracts_reason(mangle, user, now, reason) -> None:  # type: ignore[no-untyped-def]
+    codec = TokenCodec("k")
+    with pytest.raises(Denied, match=reason):
+        codec.decode(mangle(codec.encode(CLAIMS)), user_id=user, now=now)
+
+
+def test_a_well_signed_token_with_a_broken_payload_is_invalid() -> None:
+    codec = TokenCodec("k")
+    body = "bm90LWpzb24"  # "not-json"
+    forged = f"{body}.{codec._mac(body)}"
+    with pytest.raises(Denied, match="invalid_token"):
+        codec.decode(forged, user_id=1, now=0)
+
+
+def test_a_codec_needs_a_secret() -> None:
+    with pytest.raises(ValueError, match="secret"):
+        TokenCodec("")

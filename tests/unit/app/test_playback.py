@@ -1,0 +1,299 @@
+"""Playback, told as students would live it."""
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from academy_video.app.config import Settings
+from academy_video.app.errors import Conflict, Denied, Invalid, NotFound, TooLarge
+from academy_video.app.playback import Started
+from academy_video.app.ports import Enrollment
+from academy_video.domain.playback_session import SessionStatus
+from academy_video.domain.policy import GrantRules, Rule, VideoDefaults
+
+from .conftest import ALICE, BOB, LECTURE, SESSION, TENANT, USERS, World, make_world
+
+
+def start(world: World, video: int, enrollment: int = ALICE, device: str = "laptop") -> Started:
+    return world.app.playback.start(
+        tenant=TENANT,
+        user_id=USERS[enrollment],
+        video_id=video,
+        enrollment_id=enrollment,
+        device_id=device,
+    )
+
+
+def events(*types: str) -> list[dict]:
+    return [{"type": t} for t in types]
+
+
+def test_a_student_starts_playback_and_gets_a_token_policy_and_url(world: World) -> None:
+    video = world.ready_video(defaults=VideoDefaults(allow_skip=True, max_speed=1.5))
+    started = start(world, video)
+    assert started.session_id
+    assert started.expires_at == int(world.clock.now().timestamp()) + 600
+    assert started.policy["allow_seek"] is True
+    assert started.policy["seek"]["mode"] == "free"
+    assert started.policy["concurrency"] == {"max_sessions": 2, "max_devices": 2}
+    assert started.play_url == f"/hls/{TENANT}/{video}/master.m3u8"
+    session = world.app.sessions.get(started.session_id)
+    assert session.status == SessionStatus.ACTIVE
+    assert session.policy == started.policy
+
+
+def test_play_url_is_signed_for_the_edge_when_a_secret_is_set() -> None:
+    world = make_world(
+        Settings(
+            playback_token_secret="t",
+            cdn_base_url="https://cdn.example",
+            cdn_signing_secret="edge",
+        )
+    )
+    video = world.ready_video()
+    url = urlparse(start(world, video).play_url)
+    query = parse_qs(url.query)
+    assert url.netloc == "cdn.example"
+    assert url.path == f"/hls/{TENANT}/{video}/master.m3u8"
+    assert set(query) == {"exp", "sig", "kid", "uid"}
+    assert query["uid"] == [str(USERS[ALICE])]
+
+
+def test_start_denials(world: World) -> None:
+    video = world.ready_video()
+    # Another student's enrollment.
+    with pytest.raises(Denied, match="enrollment_mismatch"):
+        world.app.playback.start(
+            tenant=TENANT, user_id=USERS[BOB], video_id=video, enrollment_id=ALICE, device_id="d"
+        )
+    # An inactive enrollment.
+    world.directory.put_enrollment(Enrollment(ALICE, 1, USERS[ALICE], LECTURE, TENANT, False))
+    with pytest.raises(Denied, match="enrollment_mismatch"):
+        start(world, video)
+    world.directory.put_enrollment(Enrollment(ALICE, 1, USERS[ALICE], LECTURE, TENANT, True))
+    # No access to the lecture session.
+    world.directory.set_access(SESSION, ALICE, granted=False)
+    with pytest.raises(Denied, match="no_session_access"):
+        start(world, video)
+    world.directory.set_access(SESSION, ALICE)
+    # Blocked by a permission.
+    world.app.permissions.create(
+        tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.BLOCKED)
+    )
+    with pytest.raises(Denied, match="blocked"):
+        start(world, video)
+    # Another tenant's video does not exist for this caller.
+    with pytest.raises(NotFound):
+        world.app.playback.start(
+            tenant="other", user_id=1, video_id=video, enrollment_id=ALICE, device_id="d"
+        )
+    with pytest.raises(Invalid, match="device_id_required"):
+        start(world, video, device="")
+
+
+def test_a_video_still_processing_cannot_be_played(world: World) -> None:
+    ticket = world.app.uploads.init(tenant=TENANT, session_id=SESSION, title="T", filename="a.mp4")
+    with pytest.raises(Denied, match="video_not_ready"):
+        start(world, ticket.video.video_id)
+
+
+def test_concurrency_and_device_limits(world: World) -> None:
+    video = world.ready_video()  # limits: 2 sessions, 2 devices
+    start(world, video, device="laptop")
+    start(world, video, device="laptop")  # the same device does not count twice
+    with pytest.raises(Conflict, match="concurrency_limit_exceeded"):
+        start(world, video, device="laptop")
+    other = make_world()
+    video = other.ready_video()
+    start(other, video, device="laptop")
+    start(other, video, device="phone")
+    with pytest.raises(Conflict, match="device_limit_exceeded"):
+        start(other, video, device="tablet")
+
+
+def test_ending_or_lapsing_frees_a_slot(world: World) -> None:
+    video = world.ready_video()
+    first = start(world, video)
+    start(world, video)
+    world.app.playback.end(user_id=USERS[ALICE], token=first.token)
+    start(world, video)
+    world.clock.advance(601)  # both remaining sessions lapse without heartbeats
+    start(world, video)
+
+
+def test_a_token_works_only_for_its_own_user(world: World) -> None:
+    video = world.ready_video()
+    token = start(world, video).token
+    with pytest.raises(Denied, match="invalid_token"):
+        world.app.playback.refresh(user_id=USERS[BOB], token=token)
+    with pytest.raises(Denied, match="invalid_token"):
+        world.app.playback.refresh(user_id=USERS[ALICE], token=token[:-2] + "xx")
+    with pytest.raises(Denied, match="token_required"):
+        world.app.playback.refresh(user_id=USERS[ALICE], token="")
+    assert world.app.playback.refresh(user_id=USERS[ALICE], token=token)
+
+
+def test_a_token_expires(world: World) -> None:
+    video = world.ready_video()
+    token = start(world, video).token
+    world.clock.advance(600)
+    with pytest.raises(Denied, match="token_expired"):
+        world.app.playback.heartbeat(user_id=USERS[ALICE], token=token)
+
+
+def test_a_video_policy_change_invalidates_every_students_token(world: World) -> None:
+    video = world.ready_video()
+    alice, bob = start(world, video, ALICE), start(world, video, BOB)
+    world.app.videos.change(video, max_speed=2.0)
+    for enrollment, started in ((ALICE, alice), (BOB, bob)):
+        with pytest.raises(Denied, match="policy_changed"):
+            world.app.playback.heartbeat(user_id=USERS[enrollment], token=started.token)
+
+
+def test_a_grant_change_invalidates_only_that_students_token(world: World) -> None:
+    video = world.ready_video()
+    alice, bob = start(world, video, ALICE), start(world, video, BOB)
+    world.app.permissions.bulk_set(
+        tenant=TENANT, video_id=video, enrollment_ids=[ALICE], rule=Rule.FREE
+    )
+    with pytest.raises(Denied, match="policy_changed"):
+        world.app.playback.refresh(user_id=USERS[ALICE], token=alice.token)
+    assert world.app.playback.refresh(user_id=USERS[BOB], token=bob.token)
+
+
+def test_heartbeats_keep_the_session_alive_and_refresh_renews_the_token(world: World) -> None:
+    video = world.ready_video()
+    started = start(world, video)
+    token = started.token
+    for _ in range(3):
+        world.clock.advance(500)
+        world.app.playback.heartbeat(user_id=USERS[ALICE], token=token)
+        refreshed = world.app.playback.refresh(user_id=USERS[ALICE], token=token)
+        assert refreshed.expires_at == int(world.clock.now().timestamp()) + 600
+        assert refreshed.token != token
+        token = refreshed.token
+    # 1,500 s after start the first token has expired, the session has not.
+    with pytest.raises(Denied, match="token_expired"):
+        world.app.playback.heartbeat(user_id=USERS[ALICE], token=started.token)
+    world.clock.advance(599)
+    assert world.app.playback.expire_lapsed() == 0
+
+
+def test_a_session_without_heartbeats_lapses_and_reconcile_records_it_once(world: World) -> None:
+    video = world.ready_video()
+    started = start(world, video)
+    world.clock.advance(599)
+    assert world.app.playback.expire_lapsed() == 0
+    world.clock.advance(2)
+    assert world.app.playback.expire_lapsed() == 1
+    assert world.app.playback.expire_lapsed() == 0
+    assert world.app.sessions.get(started.session_id).status == SessionStatus.EXPIRED
+
+
+def test_seek_attempts_under_once_revoke_the_session_on_the_third_violation(world: World) -> None:
+    video = world.ready_video()
+    world.app.permissions.create(
+        tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.ONCE)
+    )
+    started = start(world, video)
+    assert started.policy["seek"]["mode"] == "bounded_forward"
+    token, user = started.token, USERS[ALICE]
+    playback = world.app.playback
+    assert (
+        playback.report_events(
+            user_id=user, token=token, events=events("SEEK_ATTEMPT", "FOCUS_LOST", "FOCUS_GAINED")
+        )
+        == 3
+    )
+    assert (
+        playback.report_events(
+            user_id=user, token=token, events=events("SEEK_ATTEMPT", "FOCUS_LOST", "FOCUS_GAINED")
+        )
+        == 3
+    )
+    assert (
+        playback.report_events(
+            user_id=user, token=token, events=events("SEEK_ATTEMPT", "FOCUS_LOST", "FOCUS_GAINED")
+        )
+        == 3
+    )
+    session = world.app.sessions.get(started.session_id)
+    assert session.status == SessionStatus.REVOKED
+    for call in (playback.refresh, playback.heartbeat):
+        with pytest.raises(Conflict, match="session_inactive"):
+            call(user_id=user, token=token)
+    with pytest.raises(Conflict, match="session_inactive"):
+        playback.report_events(user_id=user, token=token, events=events("FOCUS_LOST"))
+    # The revoked session no longer holds a slot.
+    start(world, video)
+    start(world, video)
+
+
+def test_event_batches_are_validated(world: World) -> None:
+    video = world.ready_video()
+    started = start(world, video)
+    token, user = started.token, USERS[ALICE]
+    playback = world.app.playback
+    with pytest.raises(TooLarge, match="batch_too_large"):
+        playback.report_events(user_id=user, token=token, events=events("FOCUS_LOST") * 201)
+    for bad, field in (
+        ({"type": "TELEPORT"}, "events.type"),
+        ({"type": "FOCUS_LOST", "payload": [1]}, "events.payload"),
+        ({"type": "FOCUS_LOST", "occurred_at": "x"}, "events.occurred_at"),
+    ):
+        with pytest.raises(Invalid) as refused:
+            playback.report_events(user_id=user, token=token, events=[*events("FOCUS_LOST"), bad])
+        assert refused.value.code == field
+    # Nothing of the refused batches was stored.
+    assert world.app.sessions.get(started.session_id).events_total == 0
+    assert (
+        playback.report_events(user_id=user, token=token, events=events("FOCUS_LOST") * 200) == 200
+    )
+
+
+def test_heartbeats_build_progress_and_completion_promotes_once_to_free(world: World) -> None:
+    video = world.ready_video(duration=100)
+    world.app.permissions.create(
+        tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.ONCE)
+    )
+    started = start(world, video)
+    user = USERS[ALICE]
+    for second in range(0, 100, 10):
+        world.app.playback.heartbeat(user_id=user, token=started.token, position=second)
+        world.clock.advance(10)
+    progress = world.app.progresses.get(video, ALICE)
+    assert progress is not None
+    assert progress.progress == pytest.approx(0.9)
+    assert not progress.completed
+    world.app.playback.heartbeat(user_id=user, token=started.token, position=96)
+    assert world.app.progresses.is_completed(video, ALICE)
+    grant = world.app.grants.get(video, ALICE)
+    assert grant is not None
+    assert grant.rules.rule == Rule.FREE
+    assert grant.is_override is False
+    # The grant changed, so this token is stale; a new session gets a free seek policy.
+    with pytest.raises(Denied, match="policy_changed"):
+        world.app.playback.heartbeat(user_id=user, token=started.token)
+    assert start(world, video).policy["seek"]["mode"] == "free"
+
+
+def test_a_forged_position_jump_is_not_counted(world: World) -> None:
+    video = world.ready_video(duration=100)
+    started = start(world, video)
+    world.app.playback.heartbeat(user_id=USERS[ALICE], token=started.token, position=0)
+    world.clock.advance(10)
+    world.app.playback.heartbeat(user_id=USERS[ALICE], token=started.token, position=99)
+    progress = world.app.progresses.get(video, ALICE)
+    assert progress is not None
+    assert progress.progress == 0
+    assert progress.rejected_jumps == 1
+
+
+def test_ending_twice_is_refused_and_end_ignores_policy_changes(world: World) -> None:
+    video = world.ready_video()
+    started = start(world, video)
+    world.app.videos.change(video, allow_skip=True)
+    world.app.playback.end(user_id=USERS[ALICE], token=started.token)
+    assert world.app.sessions.get(started.session_id).status == SessionStatus.ENDED
+    with pytest.raises(Conflict, match="session_inactive"):
+        world.app.playback.end(user_id=USERS[ALICE], token=started.token)

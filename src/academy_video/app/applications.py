@@ -7,6 +7,9 @@ writes). One Application per bounded context keeps writers from queueing on one 
 
 from __future__ import annotations
 
+import random
+import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 from uuid import UUID
@@ -21,13 +24,15 @@ A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
 Listener = Callable[[str, list[Recording[UUID]]], None]
 
-CONFLICT_RETRIES = 5
+CONFLICT_RETRIES = 8
+LOCK_STRIPES = 64
 
 
 class EventSourcedApp(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self._listeners: list[Listener] = []
+        self._stripes = [threading.Lock() for _ in range(LOCK_STRIPES)]
 
     def listen(self, listener: Listener) -> None:
         """Call ``listener(app_name, recordings)`` after every successful save, in this thread."""
@@ -53,13 +58,19 @@ class EventSourcedApp(Application[UUID]):
             return None
 
     def apply(self, aggregate_id: UUID, cls: type[A], command: Callable[[A], T]) -> T:
-        """Load, apply ``command``, save; on a concurrent write, start again from fresh state."""
-        for _ in range(CONFLICT_RETRIES):
-            aggregate = self.load(aggregate_id, cls)
-            result = command(aggregate)
-            try:
-                self.save(aggregate)
-            except IntegrityError:
-                continue
-            return result
+        """Load, apply ``command``, save; on a concurrent write, start again from fresh state.
+
+        Writers in this process queue on a lock striped by aggregate id, so conflicts only come
+        from other processes; those are retried after a short random pause.
+        """
+        with self._stripes[aggregate_id.int % len(self._stripes)]:
+            for attempt in range(CONFLICT_RETRIES):
+                aggregate = self.load(aggregate_id, cls)
+                result = command(aggregate)
+                try:
+                    self.save(aggregate)
+                except IntegrityError:
+                    time.sleep(random.uniform(0, 0.002 * 2**attempt))
+                    continue
+                return result
         raise ConcurrencyConflict()

@@ -44,6 +44,7 @@ from .sessions import PlaybackSessions
 from .tokens import TokenCodec
 from .uploads import UploadService
 from .videos import Videos
+from .watching import ProgressService
 
 # The POPO store, whatever the process environment says: in-memory means in memory.
 IN_MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -64,6 +65,7 @@ class Container:
     jobs: JobService
     permissions: PermissionService
     playback: PlaybackService
+    progress: ProgressService
 
 
 def build_in_memory(settings: Settings | None = None, **overrides: Any) -> Container:
@@ -91,6 +93,9 @@ def build_in_memory(settings: Settings | None = None, **overrides: Any) -> Conta
         sessions, InMemoryActiveSessions()
     )
 
+    progress = ProgressService(
+        videos=videos, progresses=progresses, grants=grants, ids=ids, settings=settings
+    )
     return Container(
         settings=settings,
         clock=clock,
@@ -117,15 +122,16 @@ def build_in_memory(settings: Settings | None = None, **overrides: Any) -> Conta
             grants=grants,
             sessions=sessions,
             progresses=progresses,
+            progress=progress,
             directory=directory,
             store=store,
             signer=signer,
             tokens=tokens,
             clock=clock,
-            ids=ids,
             active=active,
             settings=settings,
         ),
+        progress=progress,
     )
 
 

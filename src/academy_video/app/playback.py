@@ -23,17 +23,18 @@ from academy_video.domain.policy import (
     effective_policy,
     max_playback_rate,
 )
-from academy_video.domain.progress import Plausibility, Sample
+from academy_video.domain.progress import Sample
 from academy_video.domain.video import Video, VideoStatus
 
 from .config import Settings
 from .errors import Conflict, Denied, Invalid, NotFound, TooLarge
 from .grants import Grants
-from .ports import ActiveSessions, Clock, Directory, IdAllocator, SessionStore, UrlSigner
+from .ports import ActiveSessions, Clock, Directory, SessionStore, UrlSigner
 from .progress import Progresses
 from .sessions import PlaybackSessions
 from .tokens import PlaybackClaims, TokenCodec
 from .videos import Videos
+from .watching import ProgressService
 
 _EVENT_TYPES = frozenset(t.value for t in ClientEventType)
 
@@ -71,12 +72,12 @@ class PlaybackService:
         grants: Grants,
         sessions: PlaybackSessions,
         progresses: Progresses,
+        progress: ProgressService,
         directory: Directory,
         store: SessionStore,
         signer: UrlSigner,
         tokens: TokenCodec,
         clock: Clock,
-        ids: IdAllocator,
         active: ActiveSessions,
         settings: Settings,
     ) -> None:
@@ -84,12 +85,12 @@ class PlaybackService:
         self.grants = grants
         self.sessions = sessions
         self.progresses = progresses
+        self.progress = progress
         self.directory = directory
         self.store = store
         self.signer = signer
         self.tokens = tokens
         self.clock = clock
-        self.ids = ids
         self.active = active
         self.settings = settings
         self.limits = Limits(settings.max_sessions, settings.max_devices)
@@ -248,23 +249,16 @@ class PlaybackService:
         return playing
 
     def record_positions(self, playing: Playing, samples: list[Sample]) -> None:
-        """Credit plausible progress (the policy's max rate caps it); completion frees ``once``."""
+        """Credit plausible progress; the session's policy caps the rate a student can claim."""
         video, session = playing.video, playing.session
-        _, completed_now = self.progresses.record(
+        self.progress.record(
             video_id=video.video_id,
             enrollment_id=session.enrollment_id,
             tenant=session.tenant,
-            samples=samples,
             duration=float(video.duration or 0),
-            plausibility=Plausibility(
-                max_rate=max_playback_rate(session.policy),
-                grace_seconds=self.settings.progress_grace_seconds,
-            ),
-            completion_threshold=self.settings.completion_threshold,
-            allocate_id=lambda: self.ids.next_id("progress"),
+            max_rate=max_playback_rate(session.policy),
+            samples=samples,
         )
-        if completed_now:
-            self.grants.promote_to_free(video.video_id, session.enrollment_id)
 
     def end(self, *, user_id: int, token: str) -> None:
         # As in the seed, ending needs no policy check: a stale policy must not keep a slot busy.

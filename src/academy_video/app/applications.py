@@ -38,6 +38,20 @@ class EventSourcedApp(Application[UUID]):
         """Call ``listener(app_name, recordings)`` after every successful save, in this thread."""
         self._listeners.append(listener)
 
+    def replay(self, listener: Listener, batch: int = 500) -> int:
+        """Feed ``listener`` everything already stored, in log order; returns how many events."""
+        seen, last = 0, 0
+        while notifications := self.recorder.select_notifications(
+            start=last, limit=batch, inclusive_of_start=False
+        ):
+            listener(
+                self.name,
+                [Recording(self.mapper.to_domain_event(n), n) for n in notifications],
+            )
+            seen += len(notifications)
+            last = notifications[-1].id
+        return seen
+
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         for listener in self._listeners:
             listener(self.name, recordings)

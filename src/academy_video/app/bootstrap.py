@@ -1,12 +1,14 @@
 """The composition root: builds the whole application from settings and adapters.
 
 ``build_in_memory()`` wires everything in process (POPO event store, in-memory adapters) in one
-call; every dependency can be replaced by keyword, which is how tests pass their fakes.
+call; ``build()`` stores events where the settings say (SQLite file or PostgreSQL). Every
+dependency can be replaced by keyword, which is how tests pass their fakes.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ from .config import Settings
 from .grants import Grants
 from .jobs import JobService
 from .permissions import PermissionService
+from .persistence import event_store_env
 from .playback import PlaybackService
 from .ports import (
     ActiveSessions,
@@ -69,7 +72,18 @@ class Container:
 
 
 def build_in_memory(settings: Settings | None = None, **overrides: Any) -> Container:
+    return build(settings, event_store=lambda _name: IN_MEMORY_ENV, **overrides)
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    event_store: Callable[[str], dict[str, str]] | None = None,
+    **overrides: Any,
+) -> Container:
+    """The whole application; events go to ``event_store(app_name)`` (default: the settings')."""
     settings = settings or Settings()
+    env = event_store or (lambda name: event_store_env(settings, name))
     clock: Clock = overrides.get("clock") or SystemClock()
     storage: ObjectStorage = overrides.get("storage") or InMemoryObjectStorage()
     probe: MediaProbe = overrides.get("probe") or _fake_probe(storage)
@@ -84,8 +98,8 @@ def build_in_memory(settings: Settings | None = None, **overrides: Any) -> Conta
     )
     tokens = TokenCodec(settings.playback_token_secret or secrets.token_urlsafe(32))
 
-    videos, grants = Videos(IN_MEMORY_ENV), Grants(IN_MEMORY_ENV)
-    sessions, progresses = PlaybackSessions(IN_MEMORY_ENV), Progresses(IN_MEMORY_ENV)
+    videos, grants = Videos(env("Videos")), Grants(env("Grants"))
+    sessions, progresses = PlaybackSessions(env("PlaybackSessions")), Progresses(env("Progresses"))
 
     queue: JobQueue = overrides.get("queue") or _listening(videos, InMemoryJobQueue())
     orders: SessionOrders = overrides.get("orders") or _listening(videos, InMemorySessionOrders())
@@ -142,5 +156,7 @@ def _fake_probe(storage: ObjectStorage) -> MediaProbe:
 
 
 def _listening(app: Videos | PlaybackSessions, view: Any) -> Any:
+    """Bring the view up to date with what is stored, then keep it current on every save."""
+    app.replay(view)
     app.listen(view)
     return view

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -42,6 +43,10 @@ class World:
         return video_id
 
 
+# How worlds are built: in memory here; tests/integration swaps in SQLite and PostgreSQL.
+BUILDER: Callable[..., Container] = build_in_memory
+
+
 def make_world(settings: Settings | None = None) -> World:
     clock, directory, storage = FakeClock(), InMemoryDirectory(), InMemoryObjectStorage()
     directory.put_lecture(LECTURE, TENANT, "Calculus")
@@ -53,7 +58,7 @@ def make_world(settings: Settings | None = None) -> World:
             Enrollment(enrollment_id, enrollment_id + 500, user_id, LECTURE, TENANT, True, "S")
         )
         directory.set_access(SESSION, enrollment_id)
-    app = build_in_memory(
+    app = BUILDER(
         settings or Settings(playback_token_secret="test-secret", max_sessions=2, max_devices=2),
         clock=clock,
         directory=directory,

@@ -1,0 +1,48 @@
+"""Which event store each Application uses, from the settings.
+
+- ``ACADEMY_VIDEO_DATABASE_URL=postgresql://…``: eventsourcing's ``postgres`` module (psycopg 3);
+  each Application has its own ``<name>_events`` table, so writers of one context do not queue
+  behind another's table lock.
+- otherwise the embedded default: one SQLite file per Application under ``<data dir>/events/``
+  (the SQLite recorder has one fixed table name, so Applications cannot share a file).
+
+Stored event payloads are zlib-compressed either way.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlparse
+
+from .config import Settings
+
+COMMON = {"COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor"}
+
+
+def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
+    if settings.database_url:
+        return {**COMMON, **postgres_env(settings.database_url)}
+    directory = settings.data_dir / "events"
+    directory.mkdir(parents=True, exist_ok=True)
+    return {
+        **COMMON,
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(directory / f"{app_name.lower()}.sqlite3"),
+    }
+
+
+def postgres_env(url: str) -> dict[str, str]:
+    """``postgresql://user:password@host:port/dbname`` → eventsourcing's POSTGRES_* settings."""
+    parts = urlparse(url)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
+        raise ValueError("ACADEMY_VIDEO_DATABASE_URL must look like postgresql://user@host:port/db")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_PRE_PING": "y",
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "CREATE_TABLE": "y",
+    }

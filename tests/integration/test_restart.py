@@ -1,0 +1,34 @@
+"""What is stored survives a restart: a new process sees the same videos, queue and sessions."""
+
+from pathlib import Path
+
+from academy_video.adapters.memory.media import InMemoryObjectStorage
+from academy_video.app.bootstrap import build
+from academy_video.app.config import Settings
+from academy_video.domain.video import VideoStatus
+from tests.unit.app.conftest import SESSION, TENANT, make_world
+
+
+def test_a_restarted_service_finds_the_queued_job_in_the_sqlite_store(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, playback_token_secret="k")
+    storage = InMemoryObjectStorage()
+    world = make_world()  # only for its roster
+    first = build(settings, directory=world.directory, storage=storage)
+    ticket = first.uploads.init(tenant=TENANT, session_id=SESSION, title="T", filename="a.mp4")
+    storage.put(ticket.file_key, b"video:30")
+    first.uploads.complete(tenant=TENANT, video_id=ticket.video.video_id)
+    for app in (first.videos, first.grants, first.sessions, first.progresses):
+        app.close()
+
+    # The embedded default keeps one SQLite file per Application under the data directory.
+    assert sorted(p.name for p in (tmp_path / "events").iterdir()) == [
+        "grants.sqlite3",
+        "playbacksessions.sqlite3",
+        "progresses.sqlite3",
+        "videos.sqlite3",
+    ]
+    second = build(settings, directory=world.directory, storage=storage)
+    job = second.jobs.claim_next("w1")
+    assert job is not None
+    assert job.video_id == ticket.video.video_id
+    assert second.videos.get(job.video_id).status == VideoStatus.PROCESSING

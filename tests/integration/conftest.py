@@ -15,9 +15,11 @@ from typing import Any
 import psycopg
 import pytest
 
+from academy_video.adapters.sql.ids import PostgresIdAllocator, SQLiteIdAllocator
 from academy_video.app.bootstrap import Container, build
 from academy_video.app.config import Settings
 from academy_video.app.persistence import COMMON, postgres_env
+from academy_video.app.ports import IdAllocator
 from tests.unit.app import conftest as worlds
 from tests.unit.app.conftest import World, make_world
 
@@ -41,11 +43,13 @@ def backend(
                 conn.execute(f"CREATE SCHEMA {place}")
             schemas.append(place)
             env = {**COMMON, **postgres_env(DATABASE_URL), "POSTGRES_SCHEMA": place}
+            ids: IdAllocator = PostgresIdAllocator(DATABASE_URL, schema=place)
 
             def event_store(name: str) -> dict[str, str]:
                 return env
 
         else:
+            ids = SQLiteIdAllocator(tmp_path / f"{place}-ids.sqlite3")
 
             def event_store(name: str) -> dict[str, str]:
                 return {
@@ -54,7 +58,7 @@ def backend(
                     "SQLITE_DBNAME": str(tmp_path / f"{place}-{name.lower()}.sqlite3"),
                 }
 
-        container = build(settings, event_store=event_store, **overrides)
+        container = build(settings, event_store=event_store, ids=ids, **overrides)
         built.append(container)
         return container
 

@@ -22,6 +22,7 @@ from academy_video.adapters.memory.views import (
     InMemoryJobQueue,
     InMemorySessionOrders,
 )
+from academy_video.adapters.sql.ids import PostgresIdAllocator, SQLiteIdAllocator
 
 from .config import Settings
 from .grants import Grants
@@ -72,6 +73,7 @@ class Container:
 
 
 def build_in_memory(settings: Settings | None = None, **overrides: Any) -> Container:
+    overrides.setdefault("ids", InMemoryIdAllocator())
     return build(settings, event_store=lambda _name: IN_MEMORY_ENV, **overrides)
 
 
@@ -88,7 +90,7 @@ def build(
     storage: ObjectStorage = overrides.get("storage") or InMemoryObjectStorage()
     probe: MediaProbe = overrides.get("probe") or _fake_probe(storage)
     directory: Directory = overrides.get("directory") or InMemoryDirectory()
-    ids: IdAllocator = overrides.get("ids") or InMemoryIdAllocator()
+    ids: IdAllocator = overrides.get("ids") or id_allocator(settings)
     store: SessionStore = overrides.get("store") or InMemorySessionStore()
     waker: WorkerWaker = overrides.get("waker") or NoopWorkerWaker()
     signer: UrlSigner = overrides.get("signer") or HmacUrlSigner(
@@ -147,6 +149,13 @@ def build(
         ),
         progress=progress,
     )
+
+
+def id_allocator(settings: Settings) -> IdAllocator:
+    """Public ids from the same database as the events: a sequence per kind, or a SQLite counter."""
+    if settings.database_url:
+        return PostgresIdAllocator(settings.database_url)
+    return SQLiteIdAllocator(settings.data_dir / "ids.sqlite3")
 
 
 def _fake_probe(storage: ObjectStorage) -> MediaProbe:

@@ -13,7 +13,6 @@ from typing import Any
 from academy_video.domain.video import Video
 
 from .config import Settings
-from .errors import NotFound
 from .ports import Clock, JobQueue, WorkerWaker
 from .videos import Videos
 
@@ -102,9 +101,7 @@ class JobService:
         return self.videos.acknowledge_completion(video_id, hls_path=hls_path, duration=duration)
 
     def retry(self, *, tenant: str, video_id: int) -> Video:
-        video = self.videos.get(video_id)
-        if video.tenant != tenant:
-            raise NotFound()
+        self.videos.get(video_id, tenant=tenant)
         self.videos.retry(video_id)
         self.waker.wake()
         return self.videos.get(video_id)

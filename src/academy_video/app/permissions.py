@@ -7,7 +7,7 @@ from dataclasses import replace
 from academy_video.domain.grant import PermissionGrant
 from academy_video.domain.policy import GrantRules, Rule
 
-from .errors import Invalid, NotFound
+from .errors import Invalid
 from .grants import Grants
 from .ports import Directory, IdAllocator
 from .videos import Videos
@@ -74,13 +74,10 @@ class PermissionService:
         return self.ids.next_id("permissions")
 
     def _check_video(self, tenant: str, video_id: int) -> None:
-        if self.videos.get(video_id).tenant != tenant:
-            raise NotFound()
+        self.videos.get(video_id, tenant=tenant)
 
     def _check(self, tenant: str, video_id: int, enrollment_id: int) -> None:
-        video = self.videos.get(video_id)
-        if video.tenant != tenant:
-            raise NotFound()
+        video = self.videos.get(video_id, tenant=tenant)
         enrollment = self.directory.enrollment(enrollment_id)
         session = self.directory.session(video.session_id)
         if (

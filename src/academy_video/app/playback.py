@@ -105,9 +105,7 @@ class PlaybackService:
     ) -> Started:
         if not device_id:
             raise Invalid("device_id_required")
-        video = self.videos.get(video_id)
-        if video.tenant != tenant:
-            raise NotFound()
+        video = self.videos.get(video_id, tenant=tenant)
         session = self.directory.session(video.session_id)
         enrollment = self.directory.enrollment(enrollment_id)
         enrolled = (

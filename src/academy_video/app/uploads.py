@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from academy_video.domain.policy import VideoDefaults
 from academy_video.domain.video import Video, VideoStatus
 
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Invalid
 from .ports import Directory, IdAllocator, MediaProbe, ObjectStorage, SessionOrders, WorkerWaker
 from .videos import Videos
 
@@ -83,9 +83,7 @@ class UploadService:
 
     def complete(self, *, tenant: str, video_id: int) -> Video:
         """Probe the stored source; on success the video is UPLOADED and queued for workers."""
-        video = self.videos.get(video_id)
-        if video.tenant != tenant:
-            raise NotFound()
+        video = self.videos.get(video_id, tenant=tenant)
         if video.status != VideoStatus.PENDING:
             raise Conflict("invalid_status", f"Invalid status: {video.status}")
         stored = self.storage.head(video.file_key)

@@ -44,10 +44,10 @@ class Videos(EventSourcedApp):
             raise AlreadyExists() from None
         return video
 
-    def get(self, video_id: int) -> Video:
-        """The video, or NotFound if it never existed or was deleted."""
+    def get(self, video_id: int, *, tenant: str | None = None) -> Video:
+        """The video, or NotFound if it never existed, was deleted, or is another tenant's."""
         video = self.load(Video.create_id(video_id), Video)
-        if video.deleted:
+        if video.deleted or (tenant is not None and video.tenant != tenant):
             raise NotFound()
         return video
 

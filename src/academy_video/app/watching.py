@@ -8,7 +8,6 @@ from __future__ import annotations
 from academy_video.domain.progress import Plausibility, Sample, WatchProgress
 
 from .config import Settings
-from .errors import NotFound
 from .grants import Grants
 from .ports import IdAllocator
 from .progress import Progresses
@@ -66,8 +65,7 @@ class ProgressService:
         last_position: float | None = None,
     ) -> WatchProgress:
         """Staff's manual correction; completing this way promotes ``once`` too."""
-        if self.videos.get(video_id).tenant != tenant:
-            raise NotFound()
+        self.videos.get(video_id, tenant=tenant)
         corrected, completed_now = self.progresses.correct(
             video_id,
             enrollment_id,

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
+from academy_video.adapters.sql.engine import postgres_engine, sqlite_engine
 from academy_video.adapters.sql.ids import PostgresIdAllocator, SQLiteIdAllocator
 from academy_video.app.bootstrap import Container, build
 from academy_video.app.config import Settings
@@ -26,12 +28,17 @@ from tests.unit.app.conftest import World, make_world
 DATABASE_URL = os.environ.get("ACADEMY_VIDEO_TEST_DATABASE_URL", "")
 
 
+def need_postgres() -> None:
+    if not DATABASE_URL:
+        pytest.fail("ACADEMY_VIDEO_TEST_DATABASE_URL is not set: run the tests with `make test`")
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
-    if request.param == "postgres" and not DATABASE_URL:
-        pytest.fail("ACADEMY_VIDEO_TEST_DATABASE_URL is not set: run the tests with `make test`")
+    if request.param == "postgres":
+        need_postgres()
     built: list[Container] = []
     schemas: list[str] = []
 
@@ -44,12 +51,14 @@ def backend(
             schemas.append(place)
             env = {**COMMON, **postgres_env(DATABASE_URL), "POSTGRES_SCHEMA": place}
             ids: IdAllocator = PostgresIdAllocator(DATABASE_URL, schema=place)
+            engine = postgres_engine(DATABASE_URL, schema=place, pool_size=2)
 
             def event_store(name: str) -> dict[str, str]:
                 return env
 
         else:
             ids = SQLiteIdAllocator(tmp_path / f"{place}-ids.sqlite3")
+            engine = sqlite_engine(tmp_path / f"{place}-read.sqlite3")
 
             def event_store(name: str) -> dict[str, str]:
                 return {
@@ -58,15 +67,14 @@ def backend(
                     "SQLITE_DBNAME": str(tmp_path / f"{place}-{name.lower()}.sqlite3"),
                 }
 
-        container = build(settings, event_store=event_store, ids=ids, **overrides)
+        container = build(settings, event_store=event_store, engine=engine, ids=ids, **overrides)
         built.append(container)
         return container
 
     monkeypatch.setattr(worlds, "BUILDER", builder)
     yield request.param
     for container in built:
-        for app in (container.videos, container.grants, container.sessions, container.progresses):
-            app.close()
+        container.close()
     if schemas:
         with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
             for schema in schemas:
@@ -76,3 +84,60 @@ def backend(
 @pytest.fixture
 def world(backend: str) -> World:
     return make_world()
+
+
+@dataclass
+class Deployment:
+    """One service's stores (SQLite data directory, or a PostgreSQL database of its own) that
+    containers can be started on, stopped, and started on again, as processes would be."""
+
+    backend: str
+    settings: Settings
+    containers: list[Container] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The same deployment for a child process, through ACADEMY_VIDEO_* variables."""
+        env = {"ACADEMY_VIDEO_DATA_DIR": str(self.settings.data_dir)}
+        if self.settings.database_url:
+            env["ACADEMY_VIDEO_DATABASE_URL"] = self.settings.database_url
+        return env
+
+    def start(self, settings: Settings | None = None, **overrides: Any) -> Container:
+        """A container on this deployment's stores (``settings`` may only change the rules)."""
+        settings = replace(
+            settings or self.settings,
+            data_dir=self.settings.data_dir,
+            database_url=self.settings.database_url,
+        )
+        container = build(settings, **overrides)
+        self.containers.append(container)
+        return container
+
+    def world(self) -> World:
+        """The unit suite's small academy, on this deployment."""
+        return make_world(self.settings, builder=self.start)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deployment]:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        playback_token_secret="test-secret",
+        max_sessions=2,
+        max_devices=2,
+    )
+    database = ""
+    if request.param == "postgres":
+        need_postgres()
+        database = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {database}")
+        settings = replace(settings, database_url=DATABASE_URL.rsplit("/", 1)[0] + "/" + database)
+    deployment = Deployment(request.param, settings)
+    yield deployment
+    for container in deployment.containers:
+        container.close()
+    if database:
+        with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {database} WITH (FORCE)")

@@ -17,8 +17,7 @@ def test_a_restarted_service_finds_the_queued_job_in_the_sqlite_store(tmp_path: 
     ticket = first.uploads.init(tenant=TENANT, session_id=SESSION, title="T", filename="a.mp4")
     storage.put(ticket.file_key, b"video:30")
     first.uploads.complete(tenant=TENANT, video_id=ticket.video.video_id)
-    for app in (first.videos, first.grants, first.sessions, first.progresses):
-        app.close()
+    first.close()
 
     # The embedded default keeps one SQLite file per Application under the data directory.
     assert sorted(p.name for p in (tmp_path / "events").iterdir()) == [

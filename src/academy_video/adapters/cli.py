@@ -1,25 +1,111 @@
-"""The ``academy-video`` command."""
+"""The ``academy-video`` command. Every command reads its settings from ``ACADEMY_VIDEO_*``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections.abc import Callable
 
 from academy_video import __version__
+from academy_video.adapters.sql import migrate
+from academy_video.adapters.sql.projector import Projector, count_rows
+from academy_video.adapters.sql.verify import verify
+from academy_video.app.bootstrap import open_applications, read_engine
+from academy_video.app.config import Settings
+from academy_video.app.persistence import new_cipher_key
+
+MAX_DIFFERENCES_SHOWN = 50
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="academy-video", description=__doc__)
     parser.add_argument("--version", action="version", version=f"academy-video {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+
     serve = commands.add_parser("serve", help="run the HTTP API (embedded default: no services)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+
+    db = commands.add_parser("db", help="read-model schema (Alembic migrations)")
+    db.add_argument("action", choices=["upgrade", "current"])
+
+    projections = commands.add_parser("projections", help="read models built from the event log")
+    projections.add_argument("action", choices=["rebuild", "verify", "status"])
+
+    commands.add_parser("cipher-key", help="print a new ACADEMY_VIDEO_CIPHER_KEY")
+
     args = parser.parse_args(argv)
-    if args.command == "serve":
-        print("academy-video: no HTTP adapter yet (the HTTP API issue adds it)")
+    handlers: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+        "serve": _serve,
+        "db": _db,
+        "projections": _projections,
+        "cipher-key": _cipher_key,
+    }
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        print(f"academy-video: {error}", file=sys.stderr)
+        return 2
+    return handlers[args.command](args, settings)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    print("academy-video: no HTTP adapter yet (the HTTP API issue adds it)")
+    return 0
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    engine = read_engine(settings)
+    try:
+        if args.action == "upgrade":
+            migrate.upgrade(engine)
+        print(f"read-model schema at revision {migrate.current(engine)} (head {migrate.head()})")
         return 0
-    return 2  # pragma: no cover - argparse rejects unknown commands first
+    finally:
+        engine.dispose()
+
+
+def _projections(args: argparse.Namespace, settings: Settings) -> int:
+    engine = read_engine(settings)
+    apps = open_applications(settings)
+    try:
+        migrate.upgrade(engine)
+        if args.action == "rebuild":
+            started = time.perf_counter()
+            applied = Projector(engine, apps).rebuild()
+            seconds = time.perf_counter() - started
+            rate = applied / seconds if seconds else 0.0
+            print(f"rebuilt from {applied} events in {seconds:.2f} s ({rate:,.0f} events/s)")
+            for table, rows in count_rows(engine).items():
+                print(f"  {table}: {rows} rows")
+            return 0
+        if args.action == "status":
+            projector = Projector(engine, apps)
+            lag = projector.lag()
+            for name, position in projector.positions().items():
+                print(f"{name}: at notification {position}, {lag[name]} behind")
+            return 0
+        differences = verify(engine, apps)
+        for difference in differences[:MAX_DIFFERENCES_SHOWN]:
+            print(difference.describe())
+        if len(differences) > MAX_DIFFERENCES_SHOWN:
+            print(f"… and {len(differences) - MAX_DIFFERENCES_SHOWN} more")
+        print(
+            f"{len(differences)} rows differ from a rebuild"
+            if differences
+            else "read models equal a rebuild from the event log"
+        )
+        return 1 if differences else 0
+    finally:
+        for app in apps:
+            app.close()
+        engine.dispose()
+
+
+def _cipher_key(args: argparse.Namespace, settings: Settings) -> int:
+    print(new_cipher_key())
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,6 +28,11 @@ CONFLICT_RETRIES = 8
 LOCK_STRIPES = 64
 
 
+def event_name(event: object) -> str:
+    """``Video.UploadConfirmed`` → ``UploadConfirmed``."""
+    return type(event).__qualname__.rsplit(".", 1)[-1]
+
+
 class EventSourcedApp(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)

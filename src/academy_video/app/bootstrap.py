@@ -1,8 +1,9 @@
 """The composition root: builds the whole application from settings and adapters.
 
-``build_in_memory()`` wires everything in process (POPO event store, in-memory adapters) in one
-call; ``build()`` stores events where the settings say (SQLite file or PostgreSQL). Every
-dependency can be replaced by keyword, which is how tests pass their fakes.
+``build_in_memory()`` wires everything in process (POPO event store, in-memory views and
+adapters); ``build()`` stores events where the settings say (SQLite files or PostgreSQL) and
+keeps the SQL read models beside them, written by the projector. Every dependency can be
+replaced by keyword, which is how tests pass their fakes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import Engine
 
 from academy_video.adapters.cdn.signing import HmacUrlSigner
 from academy_video.adapters.memory.basics import InMemoryIdAllocator, NoopWorkerWaker, SystemClock
@@ -22,9 +25,17 @@ from academy_video.adapters.memory.views import (
     InMemoryJobQueue,
     InMemorySessionOrders,
 )
+from academy_video.adapters.sql import migrate
+from academy_video.adapters.sql.directory import SqlDirectory
+from academy_video.adapters.sql.engine import postgres_engine, sqlite_engine
 from academy_video.adapters.sql.ids import PostgresIdAllocator, SQLiteIdAllocator
+from academy_video.adapters.sql.projector import Projector
+from academy_video.adapters.sql.queries import SqlActiveSessions, SqlSessionOrders
+from academy_video.adapters.sql.queue import SqlJobQueue
 
+from .applications import EventSourcedApp
 from .config import Settings
+from .directory import DirectorySync
 from .grants import Grants
 from .jobs import JobService
 from .permissions import PermissionService
@@ -70,27 +81,85 @@ class Container:
     permissions: PermissionService
     playback: PlaybackService
     progress: ProgressService
+    directory_sync: DirectorySync
+    # The SQL read models and what keeps them current (None when everything is in memory).
+    engine: Engine | None = None
+    projector: Projector | None = None
+
+    @property
+    def applications(self) -> list[EventSourcedApp]:
+        return [self.videos, self.grants, self.sessions, self.progresses]
+
+    def close(self) -> None:
+        if self.projector is not None:
+            self.projector.stop()
+        for app in self.applications:
+            app.close()
+        if self.engine is not None:
+            self.engine.dispose()
 
 
 def build_in_memory(settings: Settings | None = None, **overrides: Any) -> Container:
+    """Everything in process: the POPO event store and in-memory views and adapters."""
+    apps = _Apps(lambda _name: IN_MEMORY_ENV)
     overrides.setdefault("ids", InMemoryIdAllocator())
-    return build(settings, event_store=lambda _name: IN_MEMORY_ENV, **overrides)
+    overrides.setdefault("directory", InMemoryDirectory())
+    overrides.setdefault("queue", _listening(apps.videos, InMemoryJobQueue()))
+    overrides.setdefault("orders", _listening(apps.videos, InMemorySessionOrders()))
+    overrides.setdefault("active", _listening(apps.sessions, InMemoryActiveSessions()))
+    return _assemble(settings or Settings(), apps, **overrides)
 
 
 def build(
     settings: Settings | None = None,
     *,
     event_store: Callable[[str], dict[str, str]] | None = None,
+    engine: Engine | None = None,
     **overrides: Any,
 ) -> Container:
-    """The whole application; events go to ``event_store(app_name)`` (default: the settings')."""
+    """Events where ``event_store(app_name)`` says (default: the settings'), read models in
+    ``engine`` (default: the settings' database), migrated and caught up before returning."""
     settings = settings or Settings()
-    env = event_store or (lambda name: event_store_env(settings, name))
+    apps = _Apps(event_store or (lambda name: event_store_env(settings, name)))
+    engine = engine or read_engine(settings)
+    migrate.upgrade(engine)
+    projector = Projector(engine, apps.all())
+    projector.catch_up_all()
+    projector.attach()
+    overrides.setdefault("ids", id_allocator(settings))
+    overrides.setdefault("directory", SqlDirectory(engine))
+    overrides.setdefault("queue", SqlJobQueue(engine))
+    overrides.setdefault("orders", SqlSessionOrders(engine))
+    overrides.setdefault("active", SqlActiveSessions(engine))
+    container = _assemble(settings, apps, **overrides)
+    container.engine, container.projector = engine, projector
+    return container
+
+
+def open_applications(settings: Settings) -> list[EventSourcedApp]:
+    """The four Applications on the settings' event store, without the rest (for the CLI)."""
+    return _Apps(lambda name: event_store_env(settings, name)).all()
+
+
+class _Apps:
+    def __init__(self, env: Callable[[str], dict[str, str]]) -> None:
+        self.videos, self.grants = Videos(env("Videos")), Grants(env("Grants"))
+        self.sessions = PlaybackSessions(env("PlaybackSessions"))
+        self.progresses = Progresses(env("Progresses"))
+
+    def all(self) -> list[EventSourcedApp]:
+        return [self.videos, self.grants, self.sessions, self.progresses]
+
+
+def _assemble(settings: Settings, apps: _Apps, **overrides: Any) -> Container:
     clock: Clock = overrides.get("clock") or SystemClock()
     storage: ObjectStorage = overrides.get("storage") or InMemoryObjectStorage()
     probe: MediaProbe = overrides.get("probe") or _fake_probe(storage)
-    directory: Directory = overrides.get("directory") or InMemoryDirectory()
-    ids: IdAllocator = overrides.get("ids") or id_allocator(settings)
+    directory: Directory = overrides["directory"]
+    ids: IdAllocator = overrides["ids"]
+    queue: JobQueue = overrides["queue"]
+    orders: SessionOrders = overrides["orders"]
+    active: ActiveSessions = overrides["active"]
     store: SessionStore = overrides.get("store") or InMemorySessionStore()
     waker: WorkerWaker = overrides.get("waker") or NoopWorkerWaker()
     signer: UrlSigner = overrides.get("signer") or HmacUrlSigner(
@@ -99,16 +168,7 @@ def build(
         key_id=settings.cdn_signing_key_id,
     )
     tokens = TokenCodec(settings.playback_token_secret or secrets.token_urlsafe(32))
-
-    videos, grants = Videos(env("Videos")), Grants(env("Grants"))
-    sessions, progresses = PlaybackSessions(env("PlaybackSessions")), Progresses(env("Progresses"))
-
-    queue: JobQueue = overrides.get("queue") or _listening(videos, InMemoryJobQueue())
-    orders: SessionOrders = overrides.get("orders") or _listening(videos, InMemorySessionOrders())
-    active: ActiveSessions = overrides.get("active") or _listening(
-        sessions, InMemoryActiveSessions()
-    )
-
+    videos, grants, sessions, progresses = apps.videos, apps.grants, apps.sessions, apps.progresses
     progress = ProgressService(
         videos=videos, progresses=progresses, grants=grants, ids=ids, settings=settings
     )
@@ -148,6 +208,7 @@ def build(
             settings=settings,
         ),
         progress=progress,
+        directory_sync=DirectorySync(directory),
     )
 
 
@@ -158,13 +219,20 @@ def id_allocator(settings: Settings) -> IdAllocator:
     return SQLiteIdAllocator(settings.data_dir / "ids.sqlite3")
 
 
+def read_engine(settings: Settings) -> Engine:
+    """Read models in the events' PostgreSQL database, or in ``<data dir>/read.sqlite3``."""
+    if settings.database_url:
+        return postgres_engine(settings.database_url)
+    return sqlite_engine(settings.data_dir / "read.sqlite3")
+
+
 def _fake_probe(storage: ObjectStorage) -> MediaProbe:
     if not isinstance(storage, InMemoryObjectStorage):
         raise TypeError("pass a MediaProbe that can read this storage")
     return FakeMediaProbe(storage)
 
 
-def _listening(app: Videos | PlaybackSessions, view: Any) -> Any:
+def _listening(app: EventSourcedApp, view: Any) -> Any:
     """Bring the view up to date with what is stored, then keep it current on every save."""
     app.replay(view)
     app.listen(view)

@@ -15,6 +15,7 @@ PREFIX = "ACADEMY_VIDEO_"
 class Settings:
     data_dir: Path = Path("./var")
     database_url: str = ""
+    cipher_key: str = ""  # base64 AES key: encrypts stored event payloads (student data at rest)
     redis_url: str = ""
     s3_bucket: str = ""
     s3_endpoint_url: str = ""

@@ -1,13 +1,14 @@
 """Transcoding job use cases, with the seed's lease semantics.
 
-Claim: the oldest UPLOADED video, or a PROCESSING one whose lease ran out. The queue only
-suggests candidates; the Video aggregate decides and the event store's optimistic concurrency
-makes sure a video is handed to one worker only.
+Claim: the oldest UPLOADED video, or a PROCESSING one whose lease ran out. The queue reserves
+a candidate so concurrent claimers spread over different videos; the Video aggregate decides,
+and the event store's optimistic concurrency makes sure a video goes to one worker only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from academy_video.domain.video import Video
@@ -16,8 +17,9 @@ from .config import Settings
 from .ports import Clock, JobQueue, WorkerWaker
 from .videos import Videos
 
-CANDIDATES_PER_CLAIM = 8
-CLAIM_ROUNDS = 3
+# Reservations tried per claim: one refused by its aggregate (a stale row, a video that just
+# ran out of attempts) costs a round, so a claim never loops for long.
+CLAIM_TRIES = 16
 
 
 @dataclass(frozen=True)
@@ -47,22 +49,21 @@ class JobService:
 
     def claim_next(self, worker_id: str) -> Job | None:
         """Lease the next job to ``worker_id``, or None when there is nothing to do."""
-        for _ in range(CLAIM_ROUNDS):
+        for _ in range(CLAIM_TRIES):
             now = self.clock.now()
-            candidates = self.queue.candidates(now, CANDIDATES_PER_CLAIM)
-            if not candidates:
+            until = now + timedelta(seconds=self.lease_seconds)
+            video_id = self.queue.reserve(worker_id=worker_id, now=now, until=until)
+            if video_id is None:
                 return None
-            for video_id in candidates:
-                video = self.videos.claim(
-                    video_id,
-                    worker_id=worker_id,
-                    now=now,
-                    lease_seconds=self.lease_seconds,
-                    max_attempts=self.max_attempts,
-                )
-                if video is not None:
-                    return Job(video.video_id, video.file_key, video.tenant, video.attempts)
-            # Every candidate was taken, or failed for good: the queue has moved on; look again.
+            video = self.videos.claim(
+                video_id,
+                worker_id=worker_id,
+                now=now,
+                lease_seconds=self.lease_seconds,
+                max_attempts=self.max_attempts,
+            )
+            if video is not None:
+                return Job(video.video_id, video.file_key, video.tenant, video.attempts)
         return None
 
     def heartbeat(self, video_id: int, worker_id: str, progress: int | None = None) -> None:

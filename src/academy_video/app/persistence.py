@@ -6,12 +6,17 @@
 - otherwise the embedded default: one SQLite file per Application under ``<data dir>/events/``
   (the SQLite recorder has one fixed table name, so Applications cannot share a file).
 
-Stored event payloads are zlib-compressed either way.
+Stored event payloads are zlib-compressed either way, and AES-GCM encrypted when
+``ACADEMY_VIDEO_CIPHER_KEY`` is set (make one with ``academy-video cipher-key``).
 """
 
 from __future__ import annotations
 
+import binascii
+from base64 import b64decode
 from urllib.parse import unquote, urlparse
+
+from eventsourcing.cryptography import AESCipher
 
 from .config import Settings
 
@@ -19,15 +24,34 @@ COMMON = {"COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor"}
 
 
 def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
+    common = {**COMMON, **cipher_env(settings.cipher_key)}
     if settings.database_url:
-        return {**COMMON, **postgres_env(settings.database_url)}
+        return {**common, **postgres_env(settings.database_url)}
     directory = settings.data_dir / "events"
     directory.mkdir(parents=True, exist_ok=True)
     return {
-        **COMMON,
+        **common,
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(directory / f"{app_name.lower()}.sqlite3"),
     }
+
+
+def cipher_env(key: str) -> dict[str, str]:
+    """eventsourcing's AES-GCM cipher (the ``cryptography`` package), if a key is given."""
+    if not key:
+        return {}
+    try:
+        AESCipher.check_key_size(len(b64decode(key, validate=True)))
+    except (ValueError, binascii.Error):
+        raise ValueError(
+            "ACADEMY_VIDEO_CIPHER_KEY must be 16, 24 or 32 bytes in base64 "
+            "(make one with `academy-video cipher-key`)"
+        ) from None
+    return {"CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher", "CIPHER_KEY": key}
+
+
+def new_cipher_key() -> str:
+    return AESCipher.create_key(32)
 
 
 def postgres_env(url: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ Adapters live in ``academy_video.adapters``; the composition root (``bootstrap``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -134,6 +133,13 @@ class WorkerWaker(Protocol):
 
 
 @dataclass(frozen=True)
+class Lecture:
+    lecture_id: int
+    tenant: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class LectureSession:
     session_id: int
     lecture_id: int
@@ -142,7 +148,21 @@ class LectureSession:
 
 
 @dataclass(frozen=True)
+class Student:
+    student_id: int
+    tenant: str
+    user_id: int
+    name: str = ""
+    phone: str = ""
+    parent_phone: str = ""
+    school: str = ""
+    grade: str = ""
+
+
+@dataclass(frozen=True)
 class Enrollment:
+    """An enrollment as the use cases see it: joined with its student's user and name."""
+
     enrollment_id: int
     student_id: int
     user_id: int
@@ -153,22 +173,50 @@ class Enrollment:
 
 
 class Directory(Protocol):
-    """The academy's roster, pushed by the platform: sessions, enrollments, access."""
+    """The academy's roster, pushed by the platform (idempotent upserts) and read by the use
+    cases. Adapters store and fetch; the rules (tenant, references) are in ``DirectorySync``."""
+
+    def lecture(self, lecture_id: int) -> Lecture | None: ...
 
     def session(self, session_id: int) -> LectureSession | None: ...
 
-    def enrollment(self, enrollment_id: int) -> Enrollment | None: ...
+    def student(self, student_id: int) -> Student | None: ...
+
+    def enrollment(self, enrollment_id: int) -> Enrollment | None:
+        """None also when its student is unknown (an enrollment is only usable with a user)."""
+        ...
 
     def has_session_access(self, session_id: int, enrollment_id: int) -> bool: ...
 
-    def enrollments_of_user(self, user_id: int, lecture_id: int) -> Iterable[Enrollment]: ...
+    def attendance(self, session_id: int, enrollment_id: int) -> str | None: ...
+
+    def put_lecture(self, lecture: Lecture) -> None: ...
+
+    def put_session(self, session: LectureSession) -> None: ...
+
+    def put_student(self, student: Student) -> None: ...
+
+    def put_enrollment(
+        self, *, enrollment_id: int, tenant: str, student_id: int, lecture_id: int, active: bool
+    ) -> None: ...
+
+    def set_access(
+        self, *, tenant: str, session_id: int, enrollment_id: int, granted: bool
+    ) -> None: ...
+
+    def set_attendance(
+        self, *, tenant: str, session_id: int, enrollment_id: int, status: str
+    ) -> None: ...
 
 
 class JobQueue(Protocol):
-    """Which videos a worker could claim now; the Video aggregate has the final word."""
+    """Videos waiting for a worker: UPLOADED, or PROCESSING under a lease that ran out."""
 
-    def candidates(self, now: datetime, limit: int) -> list[int]:
-        """Video ids claimable at ``now``, oldest first."""
+    def reserve(self, *, worker_id: str, now: datetime, until: datetime) -> int | None:
+        """Reserve the oldest claimable video for ``worker_id`` until ``until``; its id, or None.
+
+        A reservation only keeps other claimers away; the Video aggregate has the final word.
+        """
         ...
 
 

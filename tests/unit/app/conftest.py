@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import pytest
 
 from academy_video.adapters.memory.basics import FakeClock
-from academy_video.adapters.memory.directory import InMemoryDirectory
 from academy_video.adapters.memory.media import InMemoryObjectStorage
 from academy_video.app.bootstrap import Container, build_in_memory
 from academy_video.app.config import Settings
-from academy_video.app.ports import Enrollment
+from academy_video.app.directory import DirectorySync
+from academy_video.app.ports import Directory, Student
 from academy_video.domain.policy import VideoDefaults
 
 TENANT = "demo"
@@ -26,7 +26,7 @@ USERS = {ALICE: 1001, BOB: 1002, CAROL: 1003}
 class World:
     app: Container
     clock: FakeClock
-    directory: InMemoryDirectory
+    directory: Directory
     storage: InMemoryObjectStorage
 
     def ready_video(self, *, defaults: VideoDefaults | None = None, duration: int = 100) -> int:
@@ -47,24 +47,38 @@ class World:
 BUILDER: Callable[..., Container] = build_in_memory
 
 
-def make_world(settings: Settings | None = None) -> World:
-    clock, directory, storage = FakeClock(), InMemoryDirectory(), InMemoryObjectStorage()
-    directory.put_lecture(LECTURE, TENANT, "Calculus")
-    directory.put_session(SESSION, LECTURE, "Week 1")
-    directory.put_lecture(2, "other", "Elsewhere")
-    directory.put_session(20, 2, "Other week")
-    for enrollment_id, user_id in USERS.items():
-        directory.put_enrollment(
-            Enrollment(enrollment_id, enrollment_id + 500, user_id, LECTURE, TENANT, True, "S")
-        )
-        directory.set_access(SESSION, enrollment_id)
-    app = BUILDER(
+def make_world(
+    settings: Settings | None = None, builder: Callable[..., Container] | None = None
+) -> World:
+    clock, storage = FakeClock(), InMemoryObjectStorage()
+    app = (builder or BUILDER)(
         settings or Settings(playback_token_secret="test-secret", max_sessions=2, max_devices=2),
         clock=clock,
-        directory=directory,
         storage=storage,
     )
-    return World(app, clock, directory, storage)
+    sync = app.directory_sync
+    sync.put_lecture(tenant=TENANT, lecture_id=LECTURE, title="Calculus")
+    sync.put_session(tenant=TENANT, session_id=SESSION, lecture_id=LECTURE, title="Week 1")
+    sync.put_lecture(tenant="other", lecture_id=2, title="Elsewhere")
+    sync.put_session(tenant="other", session_id=20, lecture_id=2, title="Other week")
+    for enrollment_id, user_id in USERS.items():
+        student_id = enrollment_id + 500
+        sync.put_student(Student(student_id, TENANT, user_id, name=f"Student {enrollment_id}"))
+        enroll(sync, enrollment_id, active=True)
+        sync.set_access(
+            tenant=TENANT, session_id=SESSION, enrollment_id=enrollment_id, granted=True
+        )
+    return World(app, clock, app.directory, storage)
+
+
+def enroll(sync: DirectorySync, enrollment_id: int, *, active: bool) -> None:
+    sync.put_enrollment(
+        tenant=TENANT,
+        enrollment_id=enrollment_id,
+        student_id=enrollment_id + 500,
+        lecture_id=LECTURE,
+        status="ACTIVE" if active else "INACTIVE",
+    )
 
 
 @pytest.fixture

@@ -1,9 +1,13 @@
+import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from eventsourcing.persistence import MapperDeserialisationError
 
 from academy_video.app.config import Settings
 from academy_video.app.persistence import event_store_env, postgres_env
+from academy_video.app.videos import Videos
 
 
 def test_a_database_url_selects_postgres_with_compression() -> None:
@@ -31,3 +35,51 @@ def test_without_a_database_url_each_application_gets_its_own_sqlite_file(tmp_pa
 def test_a_database_url_that_is_not_postgres_is_refused(url: str) -> None:
     with pytest.raises(ValueError, match="ACADEMY_VIDEO_DATABASE_URL"):
         postgres_env(url)
+
+
+def test_a_cipher_key_encrypts_what_is_stored(tmp_path: Path) -> None:
+    import sqlite3
+
+    from academy_video.app.bootstrap import open_applications
+    from academy_video.app.persistence import new_cipher_key
+    from academy_video.domain.policy import VideoDefaults
+
+    def store(settings: Settings) -> list[bytes]:
+        [videos, *others] = open_applications(settings)
+        assert isinstance(videos, Videos)
+        videos.register(
+            video_id=1,
+            tenant="demo",
+            session_id=1,
+            title="Private lecture of Ada Lovelace",
+            file_key="k",
+            order=1,
+            defaults=VideoDefaults(),
+        )
+        assert videos.get(1).title == "Private lecture of Ada Lovelace"  # reads back
+        for app in [videos, *others]:
+            app.close()
+        with sqlite3.connect(settings.data_dir / "events" / "videos.sqlite3") as conn:
+            return [row[0] for row in conn.execute("SELECT state FROM stored_events")]
+
+    [plain] = store(Settings(data_dir=tmp_path / "plain"))
+    assert b"Ada Lovelace" in zlib.decompress(plain)
+    secret = Settings(data_dir=tmp_path / "secret", cipher_key=new_cipher_key())
+    [sealed] = store(secret)
+    assert b"Ada Lovelace" not in sealed
+    with pytest.raises(zlib.error):
+        zlib.decompress(sealed)
+    # Without the key the events cannot be read at all; with another key neither.
+    for key in ("", new_cipher_key()):
+        [videos, *_] = open_applications(replace(secret, cipher_key=key))
+        with pytest.raises(MapperDeserialisationError, match=r"decompressing|cipher tag"):
+            videos.get(1)
+
+
+def test_a_malformed_cipher_key_is_a_clear_startup_error() -> None:
+    from academy_video.app.persistence import cipher_env
+
+    with pytest.raises(ValueError, match="16, 24 or 32 bytes"):
+        cipher_env("not base64!")
+    with pytest.raises(ValueError, match="16, 24 or 32 bytes"):
+        cipher_env("c2hvcnQ=")

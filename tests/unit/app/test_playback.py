@@ -5,13 +5,13 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from academy_video.app.config import Settings
+from academy_video.app.directory import DirectorySync
 from academy_video.app.errors import Conflict, Denied, Invalid, NotFound, TooLarge
 from academy_video.app.playback import Started
-from academy_video.app.ports import Enrollment
 from academy_video.domain.playback_session import SessionStatus
 from academy_video.domain.policy import GrantRules, Rule, VideoDefaults
 
-from .conftest import ALICE, BOB, LECTURE, SESSION, TENANT, USERS, World, make_world
+from .conftest import ALICE, BOB, SESSION, TENANT, USERS, World, enroll, make_world
 
 
 def start(world: World, video: int, enrollment: int = ALICE, device: str = "laptop") -> Started:
@@ -67,15 +67,17 @@ def test_start_denials(world: World) -> None:
             tenant=TENANT, user_id=USERS[BOB], video_id=video, enrollment_id=ALICE, device_id="d"
         )
     # An inactive enrollment.
-    world.directory.put_enrollment(Enrollment(ALICE, 1, USERS[ALICE], LECTURE, TENANT, False))
+    sync = DirectorySync(world.directory)
+    enroll(sync, ALICE, active=False)
     with pytest.raises(Denied, match="enrollment_mismatch"):
         start(world, video)
-    world.directory.put_enrollment(Enrollment(ALICE, 1, USERS[ALICE], LECTURE, TENANT, True))
+    enroll(sync, ALICE, active=True)
     # No access to the lecture session.
-    world.directory.set_access(SESSION, ALICE, granted=False)
+    access = {"tenant": TENANT, "session_id": SESSION, "enrollment_id": ALICE}
+    sync.set_access(**access, granted=False)
     with pytest.raises(Denied, match="no_session_access"):
         start(world, video)
-    world.directory.set_access(SESSION, ALICE)
+    sync.set_access(**access, granted=True)
     # Blocked by a permission.
     world.app.permissions.create(
         tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.BLOCKED)

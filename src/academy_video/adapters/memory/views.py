@@ -8,29 +8,35 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Recording
 
-
-def event_name(event: Any) -> str:
-    """``Video.UploadConfirmed`` → ``UploadConfirmed``."""
-    return type(event).__qualname__.rsplit(".", 1)[-1]
+from academy_video.app.applications import event_name
 
 
 class InMemoryJobQueue:
-    """video id → the time from which a worker may claim it (None: right away)."""
+    """video id → (log position that queued it, lease end); plus the claimers' reservations."""
 
     def __init__(self) -> None:
-        self._entries: dict[int, datetime | None] = {}
+        self._entries: dict[int, tuple[int, datetime | None]] = {}
+        self._claims: dict[int, tuple[int, datetime]] = {}
         self._ids: dict[UUID, int] = {}
         self._lock = threading.Lock()
 
-    def candidates(self, now: datetime, limit: int) -> list[int]:
+    def reserve(self, *, worker_id: str, now: datetime, until: datetime) -> int | None:
         with self._lock:
-            ready = [v for v, t in self._entries.items() if t is None or t < now]
-        return sorted(ready)[:limit]
+            for video_id, (seq, available_at) in sorted(
+                self._entries.items(), key=lambda item: item[1][0]
+            ):
+                claim = self._claims.get(video_id)
+                if available_at is not None and available_at >= now:
+                    continue
+                if claim is not None and claim[0] == seq and claim[1] >= now:
+                    continue
+                self._claims[video_id] = (seq, until)
+                return video_id
+        return None
 
     def __call__(self, app_name: str, recordings: list[Recording[UUID]]) -> None:
         with self._lock:
@@ -44,9 +50,10 @@ class InMemoryJobQueue:
                 if video_id is None:
                     continue
                 if name in ("UploadConfirmed", "RetryRequested"):
-                    self._entries[video_id] = None
-                elif name in ("ProcessingStarted", "LeaseExtended"):
-                    self._entries[video_id] = event.leased_until  # type: ignore[attr-defined]
+                    self._entries[video_id] = (recording.notification.id, None)
+                elif name in ("ProcessingStarted", "LeaseExtended") and video_id in self._entries:
+                    seq, _ = self._entries[video_id]
+                    self._entries[video_id] = (seq, event.leased_until)  # type: ignore[attr-defined]
                 elif name in ("ProcessingCompleted", "ProcessingFailed", "Deleted"):
                     self._entries.pop(video_id, None)
 

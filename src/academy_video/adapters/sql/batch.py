@@ -1,0 +1,72 @@
+"""A unit of work for projections: row writes gathered over a batch of events, then sent as
+a few ``executemany`` statements instead of one round trip per event.
+
+Per row (keyed by table and aggregate id) only the last write matters, so writes merge: a
+partial update after a full put folds into the put, a delete wins over both, a put after a
+delete replaces it. Rows of append-only tables are inserted as they come.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, Table, bindparam
+
+from .engine import upsert
+
+PUT, UPDATE, DELETE = "put", "update", "delete"
+
+
+class Batch:
+    def __init__(self) -> None:
+        self._rows: dict[tuple[Table, UUID], tuple[str, dict[str, Any]]] = {}
+        self._appends: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+
+    def put(self, table: Table, row: dict[str, Any]) -> None:
+        """Insert the row of ``row["aggregate_id"]``, or set these columns if it exists."""
+        self._rows[table, row["aggregate_id"]] = (PUT, row)
+
+    def update(self, table: Table, aggregate_id: UUID, values: dict[str, Any]) -> None:
+        """Set some columns of an existing row (none if there is no row)."""
+        key = (table, aggregate_id)
+        kind, row = self._rows.get(key, (UPDATE, {"aggregate_id": aggregate_id}))
+        if kind != DELETE:
+            self._rows[key] = (kind, {**row, **values})
+
+    def delete(self, table: Table, aggregate_id: UUID) -> None:
+        self._rows[table, aggregate_id] = (DELETE, {"aggregate_id": aggregate_id})
+
+    def append(self, table: Table, row: dict[str, Any]) -> None:
+        self._appends[table].append(row)
+
+    def __len__(self) -> int:
+        return len(self._rows) + sum(len(rows) for rows in self._appends.values())
+
+    def flush(self, conn: Connection) -> None:
+        puts: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+        updates: dict[tuple[Table, frozenset[str]], list[dict[str, Any]]] = defaultdict(list)
+        deletes: dict[Table, list[UUID]] = defaultdict(list)
+        for (table, aggregate_id), (kind, row) in self._rows.items():
+            if kind == PUT:
+                puts[table].append(row)
+            elif kind == UPDATE:
+                updates[table, frozenset(row)].append(row)
+            else:
+                deletes[table].append(aggregate_id)
+        for table, ids in deletes.items():
+            conn.execute(table.delete().where(table.c.aggregate_id.in_(ids)))
+        for table, rows in puts.items():
+            conn.execute(upsert(conn.dialect.name, table, rows[0]), rows)
+        for (table, columns), rows in updates.items():
+            statement = (
+                table.update()
+                .where(table.c.aggregate_id == bindparam("b_aggregate_id"))
+                .values({c: bindparam(f"b_{c}") for c in columns if c != "aggregate_id"})
+            )
+            conn.execute(statement, [{f"b_{c}": v for c, v in r.items()} for r in rows])
+        for table, rows in self._appends.items():
+            conn.execute(table.insert(), rows)
+        self._rows.clear()
+        self._appends.clear()

@@ -1,0 +1,135 @@
+"""The academy roster in SQL: a replica the platform pushes (upserts), read by the use cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, Table, and_, select
+
+from academy_video.app.ports import Enrollment, Lecture, LectureSession, Student
+
+from . import tables as t
+from .engine import upsert
+
+
+class SqlDirectory:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def lecture(self, lecture_id: int) -> Lecture | None:
+        row = self._one(select(t.lectures).where(t.lectures.c.lecture_id == lecture_id))
+        return None if row is None else Lecture(**row)
+
+    def session(self, session_id: int) -> LectureSession | None:
+        row = self._one(
+            select(t.lecture_sessions).where(t.lecture_sessions.c.session_id == session_id)
+        )
+        return None if row is None else LectureSession(**row)
+
+    def student(self, student_id: int) -> Student | None:
+        row = self._one(select(t.students).where(t.students.c.student_id == student_id))
+        return None if row is None else Student(**row)
+
+    def enrollment(self, enrollment_id: int) -> Enrollment | None:
+        e, s = t.enrollments, t.students
+        row = self._one(
+            select(
+                e.c.enrollment_id,
+                e.c.student_id,
+                s.c.user_id,
+                e.c.lecture_id,
+                e.c.tenant,
+                (e.c.status == "ACTIVE").label("active"),
+                s.c.name.label("student_name"),
+            )
+            .join(s, s.c.student_id == e.c.student_id)
+            .where(e.c.enrollment_id == enrollment_id)
+        )
+        return None if row is None else Enrollment(**{**row, "active": bool(row["active"])})
+
+    def has_session_access(self, session_id: int, enrollment_id: int) -> bool:
+        a = t.session_access
+        return (
+            self._one(
+                select(a.c.session_id).where(
+                    and_(a.c.session_id == session_id, a.c.enrollment_id == enrollment_id)
+                )
+            )
+            is not None
+        )
+
+    def attendance(self, session_id: int, enrollment_id: int) -> str | None:
+        a = t.attendance
+        row = self._one(
+            select(a.c.status).where(
+                and_(a.c.session_id == session_id, a.c.enrollment_id == enrollment_id)
+            )
+        )
+        return None if row is None else str(row["status"])
+
+    # Writes --------------------------------------------------------------------------------
+
+    def put_lecture(self, lecture: Lecture) -> None:
+        self._upsert(t.lectures, vars(lecture))
+
+    def put_session(self, session: LectureSession) -> None:
+        self._upsert(t.lecture_sessions, vars(session))
+
+    def put_student(self, student: Student) -> None:
+        self._upsert(t.students, vars(student))
+
+    def put_enrollment(
+        self, *, enrollment_id: int, tenant: str, student_id: int, lecture_id: int, active: bool
+    ) -> None:
+        self._upsert(
+            t.enrollments,
+            {
+                "enrollment_id": enrollment_id,
+                "tenant": tenant,
+                "student_id": student_id,
+                "lecture_id": lecture_id,
+                "status": "ACTIVE" if active else "INACTIVE",
+            },
+        )
+
+    def set_access(
+        self, *, tenant: str, session_id: int, enrollment_id: int, granted: bool
+    ) -> None:
+        a = t.session_access
+        if granted:
+            self._upsert(
+                a, {"session_id": session_id, "enrollment_id": enrollment_id, "tenant": tenant}
+            )
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                a.delete().where(
+                    and_(a.c.session_id == session_id, a.c.enrollment_id == enrollment_id)
+                )
+            )
+
+    def set_attendance(
+        self, *, tenant: str, session_id: int, enrollment_id: int, status: str
+    ) -> None:
+        self._upsert(
+            t.attendance,
+            {
+                "session_id": session_id,
+                "enrollment_id": enrollment_id,
+                "tenant": tenant,
+                "status": status,
+            },
+        )
+
+    # Helpers -------------------------------------------------------------------------------
+
+    def _one(self, statement: Any) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(statement).mappings().first()
+        return None if row is None else dict(row)
+
+    def _upsert(self, table: Table, values: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(upsert(self.engine.dialect.name, table, values).values(values))

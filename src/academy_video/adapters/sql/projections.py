@@ -1,0 +1,174 @@
+"""What each stored event does to the read models: one function per Application.
+
+A projection function gets the aggregate *as it is after the event* (the projector evolves it
+with the event's own ``mutate``), so a row is simply the aggregate's state written out: the
+state transitions live in the domain only, and a rebuild gives the same rows as live writing.
+Only what is not aggregate state is taken from the event: the player events of a batch, and
+the log position that orders the job queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from academy_video.app.applications import event_name
+from academy_video.domain.grant import PermissionGrant
+from academy_video.domain.playback_session import PlaybackSession
+from academy_video.domain.progress import WatchProgress
+from academy_video.domain.video import Video, VideoStatus
+
+from . import tables as t
+from .batch import Batch
+
+Projection = Callable[[Batch, Any, Any, int], None]
+
+
+def project_video(batch: Batch, video: Video, event: Any, position: int) -> None:
+    name = event_name(event)
+    if video.deleted:
+        batch.delete(t.videos, video.id)
+        batch.delete(t.job_queue, video.id)
+        return
+    batch.put(t.videos, video_row(video))
+    if name in ("UploadConfirmed", "RetryRequested"):
+        batch.put(t.job_queue, job_row(video, queued_seq=position))
+    elif name in ("ProcessingStarted", "LeaseExtended"):
+        batch.update(t.job_queue, video.id, {"available_at": video.leased_until})
+    elif video.status not in (VideoStatus.UPLOADED, VideoStatus.PROCESSING):
+        batch.delete(t.job_queue, video.id)
+
+
+def video_row(video: Video) -> dict[str, Any]:
+    return {
+        "aggregate_id": video.id,
+        "video_id": video.video_id,
+        "tenant": video.tenant,
+        "session_id": video.session_id,
+        "title": video.title,
+        "file_key": video.file_key,
+        "order": video.order,
+        "status": str(video.status),
+        "allow_skip": video.allow_skip,
+        "max_speed": video.max_speed,
+        "show_watermark": video.show_watermark,
+        "policy_version": video.policy_version,
+        "size": video.size,
+        "duration": video.duration,
+        "hls_path": video.hls_path,
+        "thumbnail_key": video.thumbnail_key,
+        "error_reason": video.error_reason,
+        "processing_progress": video.processing_progress,
+        "attempts": video.attempts,
+        "created_at": video.created_on,
+        "updated_at": video.modified_on,
+    }
+
+
+def job_row(video: Video, *, queued_seq: int) -> dict[str, Any]:
+    return {
+        "aggregate_id": video.id,
+        "video_id": video.video_id,
+        "tenant": video.tenant,
+        "queued_seq": queued_seq,
+        "available_at": video.leased_until,
+    }
+
+
+def project_grant(batch: Batch, grant: PermissionGrant, event: Any, position: int) -> None:
+    rules = grant.rules
+    batch.put(
+        t.permissions,
+        {
+            "aggregate_id": grant.id,
+            "permission_id": grant.permission_id,
+            "tenant": grant.tenant,
+            "video_id": grant.video_id,
+            "enrollment_id": grant.enrollment_id,
+            "active": grant.active,
+            "rule": str(rules.rule),
+            "allow_skip_override": rules.allow_skip_override,
+            "max_speed_override": rules.max_speed_override,
+            "show_watermark_override": rules.show_watermark_override,
+            "block_seek": rules.block_seek,
+            "block_speed_control": rules.block_speed_control,
+            "is_override": grant.is_override,
+            "version": grant.version,
+            "created_at": grant.created_on,
+            "updated_at": grant.modified_on,
+        },
+    )
+
+
+def project_progress(batch: Batch, progress: WatchProgress, event: Any, position: int) -> None:
+    batch.put(
+        t.progress,
+        {
+            "aggregate_id": progress.id,
+            "progress_id": progress.progress_id,
+            "tenant": progress.tenant,
+            "video_id": progress.video_id,
+            "enrollment_id": progress.enrollment_id,
+            "progress": progress.progress,
+            "last_position": progress.last_position,
+            "completed": progress.completed,
+            "rejected_jumps": progress.rejected_jumps,
+            "updated_at": progress.modified_on,
+        },
+    )
+
+
+def project_session(batch: Batch, session: PlaybackSession, event: Any, position: int) -> None:
+    batch.put(
+        t.playback_sessions,
+        {
+            "aggregate_id": session.id,
+            "session_id": session.session_id,
+            "tenant": session.tenant,
+            "video_id": session.video_id,
+            "enrollment_id": session.enrollment_id,
+            "user_id": session.user_id,
+            "device_id": session.device_id,
+            "status": str(session.status),
+            "policy_version": session.policy_version,
+            "grant_version": session.grant_version,
+            "started_at": session.started_at,
+            "expires_at": session.expires_at,
+            "ended_at": session.ended_at,
+            "revoke_reason": session.revoke_reason,
+            "events_total": session.events_total,
+            "violations_total": session.violations_total,
+        },
+    )
+    if event_name(event) != "EventsReported":
+        return
+    for number, item in enumerate(event.items):
+        batch.append(
+            t.playback_events,
+            {
+                "session_aggregate_id": session.id,
+                "batch_version": event.originator_version,
+                "item": number,
+                "session_id": session.session_id,
+                "tenant": session.tenant,
+                "video_id": session.video_id,
+                "enrollment_id": session.enrollment_id,
+                "user_id": session.user_id,
+                "event_type": item["type"],
+                "violated": bool(item["violated"]),
+                "violation_reason": item["reason"] or "",
+                "occurred_at": datetime.fromtimestamp(float(item["occurred_at"]), UTC),
+                "received_at": event.received_at,
+                "payload": item["payload"] or {},
+            },
+        )
+
+
+# Application name → its projection. Every read model is written by exactly one of these.
+PROJECTIONS: dict[str, Projection] = {
+    "Videos": project_video,
+    "Grants": project_grant,
+    "Progresses": project_progress,
+    "PlaybackSessions": project_session,
+}

@@ -1,0 +1,240 @@
+"""Runs the projections: reads each Application's notification log from the tracked position,
+writes the rows, and moves the position, all in one read-model transaction.
+
+- Exactly once: the position and the rows commit together. A crash before the commit leaves
+  neither, so the next catch-up applies the same events again, once.
+- One writer at a time per log: the tracking row is locked (``SELECT … FOR UPDATE`` on
+  PostgreSQL; SQLite's ``BEGIN IMMEDIATE``), so API processes can all catch up safely.
+- Read your writes: ``attach()`` makes every save catch its log up to the saved notification
+  before the use case returns. Events saved by other processes are picked up by ``follow()``
+  or by the next catch-up (the SQLite recorder cannot push notifications, so it is a pull).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, CanInitAggregate
+from eventsourcing.persistence import Notification, Recording
+from sqlalchemy import Connection, Engine, func, select, text
+
+from academy_video.app.applications import EventSourcedApp
+
+from . import tables as t
+from .batch import Batch
+from .engine import is_sqlite, upsert
+from .projections import PROJECTIONS
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+CACHE_SIZE = 20_000
+
+
+class Projector:
+    def __init__(
+        self,
+        engine: Engine,
+        apps: Iterable[EventSourcedApp],
+        *,
+        batch_size: int = BATCH,
+        cache_size: int = CACHE_SIZE,
+    ) -> None:
+        self.engine = engine
+        self.apps = {app.name: app for app in apps if app.name in PROJECTIONS}
+        self.batch_size = batch_size
+        self._locks = {name: threading.Lock() for name in self.apps}
+        self._states = {name: _States(self.apps[name], cache_size) for name in self.apps}
+        # Test hook: called after the rows are written and before the position is.
+        self.before_tracking: Callable[[str, int], None] | None = None
+        self._stop = threading.Event()
+
+    # Keeping up ----------------------------------------------------------------------------
+
+    def attach(self) -> None:
+        """Catch up after every save, in the saving thread (read-your-writes)."""
+        for app in self.apps.values():
+            app.listen(self._saved)
+
+    def _saved(self, app_name: str, recordings: Sequence[Recording[UUID]]) -> None:
+        if app_name in self.apps and recordings:
+            self.catch_up(app_name, until=max(r.notification.id for r in recordings))
+
+    def catch_up(self, app_name: str, until: int | None = None) -> int:
+        """Apply what is new in ``app_name``'s log (at least up to ``until``); how many events."""
+        app, applied = self.apps[app_name], 0
+        with self._locks[app_name]:
+            while True:
+                with self.engine.begin() as conn:
+                    position = self._lock_position(conn, app_name)
+                    if until is not None and position >= until:
+                        return applied
+                    notifications = app.recorder.select_notifications(
+                        start=position, limit=self.batch_size, inclusive_of_start=False
+                    )
+                    if not notifications:
+                        return applied
+                    self._apply(conn, app_name, notifications)
+                    applied += len(notifications)
+                if len(notifications) < self.batch_size:
+                    return applied
+
+    def catch_up_all(self) -> int:
+        return sum(self.catch_up(name) for name in self.apps)
+
+    def follow(self, interval: float = 0.5) -> threading.Thread:
+        """A daemon thread that picks up other processes' events every ``interval`` seconds."""
+
+        def run() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self.catch_up_all()
+                except Exception:  # keep following: the next round retries from the position
+                    log.exception("projector: catch-up failed; retrying")
+
+        thread = threading.Thread(target=run, name="projector", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def positions(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.tracking.c.application_name, t.tracking.c.notification_id))
+            tracked = {name: int(position) for name, position in rows}
+        return {name: tracked.get(name, 0) for name in self.apps}
+
+    def lag(self) -> dict[str, int]:
+        """Events stored but not yet in the read models, per Application."""
+        positions = self.positions()
+        return {
+            name: max(0, (app.recorder.max_notification_id() or 0) - positions[name])
+            for name, app in self.apps.items()
+        }
+
+    # Rebuilding ----------------------------------------------------------------------------
+
+    def rebuild(self, up_to: dict[str, int] | None = None) -> int:
+        """Empty every projected table and replay every log, in one transaction (readers see
+        the old rows until it commits). ``up_to`` stops each log at a position."""
+        for lock in self._locks.values():
+            lock.acquire()
+        try:
+            with self.engine.begin() as conn:
+                if not is_sqlite(self.engine):
+                    conn.execute(text("LOCK TABLE tracking IN EXCLUSIVE MODE"))
+                for table in t.PROJECTED:
+                    conn.execute(table.delete())
+                conn.execute(t.tracking.delete())
+                for name in self.apps:
+                    conn.execute(_insert_ignore(conn, name))
+                applied = 0
+                for name, app in self.apps.items():
+                    self._states[name].clear()
+                    last = (up_to or {}).get(name)
+                    position = 0
+                    while last is None or position < last:
+                        limit = (
+                            self.batch_size
+                            if last is None
+                            else min(self.batch_size, last - position)
+                        )
+                        notifications = app.recorder.select_notifications(
+                            start=position, limit=limit, inclusive_of_start=False, stop=last
+                        )
+                        if not notifications:
+                            break
+                        self._apply(conn, name, notifications)
+                        position = notifications[-1].id
+                        applied += len(notifications)
+                return applied
+        finally:
+            for lock in self._locks.values():
+                lock.release()
+
+    # Internals -----------------------------------------------------------------------------
+
+    def _lock_position(self, conn: Connection, app_name: str) -> int:
+        row = conn.execute(
+            select(t.tracking.c.notification_id)
+            .where(t.tracking.c.application_name == app_name)
+            .with_for_update()
+        ).first()
+        if row is not None:
+            return int(row[0])
+        # First catch-up of this log: create the row; a concurrent creator makes us wait on it.
+        conn.execute(_insert_ignore(conn, app_name))
+        return self._lock_position(conn, app_name)
+
+    def _apply(
+        self,
+        conn: Connection,
+        app_name: str,
+        notifications: Sequence[Notification],
+    ) -> None:
+        app, project, states = self.apps[app_name], PROJECTIONS[app_name], self._states[app_name]
+        batch = Batch()
+        for notification in notifications:
+            event = app.mapper.to_domain_event(notification)
+            project(batch, states.after(event), event, notification.id)
+        batch.flush(conn)
+        last = notifications[-1].id
+        if self.before_tracking is not None:
+            self.before_tracking(app_name, last)
+        conn.execute(
+            t.tracking.update()
+            .where(t.tracking.c.application_name == app_name)
+            .values(notification_id=last)
+        )
+
+
+def _insert_ignore(conn: Connection, app_name: str) -> Any:
+    return upsert(conn.dialect.name, t.tracking, ["application_name"]).values(
+        application_name=app_name, notification_id=0
+    )
+
+
+class _States:
+    """Aggregates as of the last event projected, so each event is applied with ``mutate``
+    instead of a reload. A miss (first sight, another process wrote the previous version, a
+    rolled-back batch) reloads that version from the event store, so the cache is only ever a
+    shortcut, never a source of truth."""
+
+    def __init__(self, app: EventSourcedApp, size: int) -> None:
+        self._app = app
+        self._size = size
+        self._cache: OrderedDict[UUID, Aggregate] = OrderedDict()
+
+    def after(self, event: Any) -> Aggregate:
+        cached = self._cache.pop(event.originator_id, None)
+        aggregate: Aggregate | None
+        if isinstance(event, CanInitAggregate):
+            aggregate = event.mutate(None)
+        elif cached is not None and cached.version == event.originator_version - 1:
+            aggregate = event.mutate(cached)
+        else:
+            aggregate = self._app.repository.get(
+                event.originator_id, version=event.originator_version
+            )
+        assert aggregate is not None
+        self._cache[event.originator_id] = aggregate
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return aggregate
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+
+def count_rows(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+            for table in t.PROJECTED
+        }

@@ -1,0 +1,33 @@
+"""Questions the use cases ask of many aggregates at once, answered from the read models."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+
+from .tables import playback_sessions, videos
+
+
+class SqlSessionOrders:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def max_order(self, session_id: int) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(func.max(videos.c.order)).where(videos.c.session_id == session_id)
+            ).scalar_one()
+        return int(value or 0)
+
+
+class SqlActiveSessions:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def active(self) -> list[tuple[str, int]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(playback_sessions.c.session_id, playback_sessions.c.user_id).where(
+                    playback_sessions.c.status == "ACTIVE"
+                )
+            )
+            return [(str(session_id), int(user_id)) for session_id, user_id in rows]

@@ -1,0 +1,247 @@
+"""The read models' tables (SQLAlchemy Core), in the same database as the events.
+
+Two kinds of table live here:
+- the directory, a replica of the academy's roster pushed by the platform (not event-sourced);
+- projections of the event log (``PROJECTED``): one row per aggregate, keyed by
+  ``aggregate_id`` so a projection batch can fetch the rows it touches in one query, plus the
+  append-only ``playback_events``. They can always be dropped and rebuilt from the log.
+
+``tracking`` holds each projection's position in its Application's notification log; it is
+written in the same transaction as the rows, which is what makes projections exactly-once.
+Schema changes go through Alembic (``migrations/``); keep the two in step.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+)
+
+metadata = MetaData()
+
+TENANT = 64
+SHORT = 32
+NAME = 255
+KEY = 1024
+
+
+def _tenant() -> Column[str]:
+    return Column("tenant", String(TENANT), nullable=False, index=True)
+
+
+# Directory ---------------------------------------------------------------------------------
+
+lectures = Table(
+    "lectures",
+    metadata,
+    Column("lecture_id", BigInteger, primary_key=True, autoincrement=False),
+    _tenant(),
+    Column("title", String(NAME), nullable=False, default=""),
+)
+
+lecture_sessions = Table(
+    "lecture_sessions",
+    metadata,
+    Column("session_id", BigInteger, primary_key=True, autoincrement=False),
+    _tenant(),
+    Column("lecture_id", BigInteger, nullable=False, index=True),
+    Column("title", String(NAME), nullable=False, default=""),
+)
+
+students = Table(
+    "students",
+    metadata,
+    Column("student_id", BigInteger, primary_key=True, autoincrement=False),
+    _tenant(),
+    Column("user_id", BigInteger, nullable=False, index=True),
+    Column("name", String(NAME), nullable=False, default=""),
+    Column("phone", String(SHORT), nullable=False, default=""),
+    Column("parent_phone", String(SHORT), nullable=False, default=""),
+    Column("school", String(NAME), nullable=False, default=""),
+    Column("grade", String(SHORT), nullable=False, default=""),
+)
+
+enrollments = Table(
+    "enrollments",
+    metadata,
+    Column("enrollment_id", BigInteger, primary_key=True, autoincrement=False),
+    _tenant(),
+    Column("student_id", BigInteger, nullable=False, index=True),
+    Column("lecture_id", BigInteger, nullable=False, index=True),
+    Column("status", String(SHORT), nullable=False),
+)
+
+session_access = Table(
+    "session_access",
+    metadata,
+    Column("session_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("enrollment_id", BigInteger, primary_key=True, autoincrement=False),
+    _tenant(),
+)
+
+attendance = Table(
+    "attendance",
+    metadata,
+    Column("session_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("enrollment_id", BigInteger, primary_key=True, autoincrement=False),
+    _tenant(),
+    Column("status", String(SHORT), nullable=False),
+)
+
+# Projections -------------------------------------------------------------------------------
+
+videos = Table(
+    "videos",
+    metadata,
+    Column("aggregate_id", Uuid, primary_key=True),
+    Column("video_id", BigInteger, nullable=False, unique=True),
+    _tenant(),
+    Column("session_id", BigInteger, nullable=False, index=True),
+    Column("title", String(NAME), nullable=False),
+    Column("file_key", String(KEY), nullable=False),
+    Column("order", Integer, nullable=False),
+    Column("status", String(SHORT), nullable=False, index=True),
+    Column("allow_skip", Boolean, nullable=False),
+    Column("max_speed", Float, nullable=False),
+    Column("show_watermark", Boolean, nullable=False),
+    Column("policy_version", Integer, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("duration", Float),
+    Column("hls_path", String(KEY), nullable=False),
+    Column("thumbnail_key", String(KEY), nullable=False),
+    Column("error_reason", String(NAME), nullable=False),
+    Column("processing_progress", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Videos waiting for a worker: UPLOADED ones, and PROCESSING ones until their lease runs out.
+job_queue = Table(
+    "job_queue",
+    metadata,
+    Column("aggregate_id", Uuid, primary_key=True),
+    Column("video_id", BigInteger, nullable=False, unique=True),
+    _tenant(),
+    # Log position of the event that (re)queued it: the claim order, and the queue round an
+    # old claim belongs to (a retry starts a new round that no earlier claim hides).
+    Column("queued_seq", BigInteger, nullable=False, index=True),
+    Column("available_at", DateTime(timezone=True)),  # None: now; else when the lease ends
+    # Written by claimers, never by the projection: which round a worker reserved, until when.
+    # They keep concurrent claimers off a row until its ProcessingStarted is projected.
+    Column("claimed_seq", BigInteger),
+    Column("claimed_by", String(NAME)),
+    Column("claimed_until", DateTime(timezone=True)),
+)
+
+permissions = Table(
+    "permissions",
+    metadata,
+    Column("aggregate_id", Uuid, primary_key=True),
+    Column("permission_id", BigInteger, nullable=False, unique=True),
+    _tenant(),
+    Column("video_id", BigInteger, nullable=False, index=True),
+    Column("enrollment_id", BigInteger, nullable=False, index=True),
+    Column("active", Boolean, nullable=False),
+    Column("rule", String(SHORT), nullable=False),
+    Column("allow_skip_override", Boolean),
+    Column("max_speed_override", Float),
+    Column("show_watermark_override", Boolean),
+    Column("block_seek", Boolean, nullable=False),
+    Column("block_speed_control", Boolean, nullable=False),
+    Column("is_override", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),  # the grant version playback tokens carry
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+progress = Table(
+    "progress",
+    metadata,
+    Column("aggregate_id", Uuid, primary_key=True),
+    Column("progress_id", BigInteger, nullable=False, unique=True),
+    _tenant(),
+    Column("video_id", BigInteger, nullable=False, index=True),
+    Column("enrollment_id", BigInteger, nullable=False, index=True),
+    Column("progress", Float, nullable=False),
+    Column("last_position", Float, nullable=False),
+    Column("completed", Boolean, nullable=False),
+    Column("rejected_jumps", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+playback_sessions = Table(
+    "playback_sessions",
+    metadata,
+    Column("aggregate_id", Uuid, primary_key=True),
+    Column("session_id", String(SHORT * 2), nullable=False, unique=True),
+    _tenant(),
+    Column("video_id", BigInteger, nullable=False, index=True),
+    Column("enrollment_id", BigInteger, nullable=False, index=True),
+    Column("user_id", BigInteger, nullable=False, index=True),
+    Column("device_id", String(NAME), nullable=False),
+    Column("status", String(SHORT), nullable=False, index=True),
+    Column("policy_version", Integer, nullable=False),
+    Column("grant_version", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("revoke_reason", String(NAME), nullable=False),
+    Column("events_total", Integer, nullable=False),
+    Column("violations_total", Integer, nullable=False),
+)
+
+# One row per reported player event, with the columns analytics filter and group on.
+playback_events = Table(
+    "playback_events",
+    metadata,
+    Column("session_aggregate_id", Uuid, primary_key=True),
+    Column("batch_version", Integer, primary_key=True, autoincrement=False),  # event version
+    Column("item", Integer, primary_key=True, autoincrement=False),  # position in the batch
+    Column("session_id", String(SHORT * 2), nullable=False),
+    _tenant(),
+    Column("video_id", BigInteger, nullable=False),
+    Column("enrollment_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("event_type", String(SHORT), nullable=False),
+    Column("violated", Boolean, nullable=False),
+    Column("violation_reason", String(NAME), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Index("ix_playback_events_video_time", "video_id", "occurred_at"),
+    Index("ix_playback_events_video_enrollment", "video_id", "enrollment_id"),
+)
+
+tracking = Table(
+    "tracking",
+    metadata,
+    Column("application_name", String(NAME), primary_key=True),
+    Column("notification_id", BigInteger, nullable=False),
+)
+
+# Columns of projected tables that the projection does not own (``projections verify`` skips them).
+NOT_PROJECTED: dict[str, frozenset[str]] = {
+    "job_queue": frozenset({"claimed_seq", "claimed_by", "claimed_until"}),
+}
+
+# Rebuilt from the log by ``projections rebuild``; compared by ``projections verify``.
+PROJECTED: tuple[Table, ...] = (
+    videos,
+    job_queue,
+    permissions,
+    progress,
+    playback_sessions,
+    playback_events,
+)

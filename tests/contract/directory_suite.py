@@ -1,0 +1,48 @@
+"""The Directory port's contract: every adapter must pass these (in memory, SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+from academy_video.app.ports import Directory, Lecture, LectureSession, Student
+
+
+def check_directory_contract(directory: Directory) -> None:
+    assert directory.lecture(1) is None
+    directory.put_lecture(Lecture(1, "demo", "Calculus"))
+    directory.put_lecture(Lecture(1, "demo", "Calculus II"))  # an upsert, not a second row
+    assert directory.lecture(1) == Lecture(1, "demo", "Calculus II")
+
+    directory.put_session(LectureSession(10, 1, "demo", "Week 1"))
+    assert directory.session(10) == LectureSession(10, 1, "demo", "Week 1")
+    assert directory.session(11) is None
+
+    # An enrollment is usable only with its student (the user id comes from there).
+    directory.put_enrollment(
+        enrollment_id=100, tenant="demo", student_id=500, lecture_id=1, active=True
+    )
+    assert directory.enrollment(100) is None
+    student = Student(500, "demo", 9000, "Ada", "010", "011", "North", "3")
+    directory.put_student(student)
+    assert directory.student(500) == student
+    enrollment = directory.enrollment(100)
+    assert enrollment is not None
+    assert (enrollment.user_id, enrollment.lecture_id, enrollment.active) == (9000, 1, True)
+    assert enrollment.student_name == "Ada"
+    directory.put_enrollment(
+        enrollment_id=100, tenant="demo", student_id=500, lecture_id=1, active=False
+    )
+    enrollment = directory.enrollment(100)
+    assert enrollment is not None and not enrollment.active
+
+    link = {"tenant": "demo", "session_id": 10, "enrollment_id": 100}
+    assert not directory.has_session_access(10, 100)
+    directory.set_access(**link, granted=True)
+    directory.set_access(**link, granted=True)
+    assert directory.has_session_access(10, 100)
+    directory.set_access(**link, granted=False)
+    directory.set_access(**link, granted=False)
+    assert not directory.has_session_access(10, 100)
+
+    assert directory.attendance(10, 100) is None
+    directory.set_attendance(**link, status="ONLINE")
+    directory.set_attendance(**link, status="ABSENT")
+    assert directory.attendance(10, 100) == "ABSENT"

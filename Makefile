@@ -39,9 +39,7 @@ lint: install
 	$(VENV)/bin/mypy
 
 bench: install
-	@if [ -d tests/bench ] && ls tests/bench/bench_*.py >/dev/null 2>&1; then \
-		for b in tests/bench/bench_*.py; do $(PY) $$b || exit 1; done; \
-	else echo "no benchmarks yet"; fi
+	scripts/run-bench
 
 # Re-resolve the lock after changing dependencies in pyproject.toml.
 lock: | $(UV)

@@ -39,7 +39,7 @@ from .directory import DirectorySync
 from .grants import Grants
 from .jobs import JobService
 from .permissions import PermissionService
-from .persistence import event_store_env
+from .persistence import COMMON, event_store_env
 from .playback import PlaybackService
 from .ports import (
     ActiveSessions,
@@ -62,7 +62,7 @@ from .videos import Videos
 from .watching import ProgressService
 
 # The POPO store, whatever the process environment says: in-memory means in memory.
-IN_MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+IN_MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo", **COMMON}
 
 
 @dataclass

@@ -6,7 +6,8 @@
 - otherwise the embedded default: one SQLite file per Application under ``<data dir>/events/``
   (the SQLite recorder has one fixed table name, so Applications cannot share a file).
 
-Stored event payloads are zlib-compressed either way, and AES-GCM encrypted when
+Stored event payloads are MessagePack (``adapters/eventstore/transcoder.py``), zlib-compressed
+either way, and AES-GCM encrypted when
 ``ACADEMY_VIDEO_CIPHER_KEY`` is set (make one with ``academy-video cipher-key``).
 """
 
@@ -20,7 +21,12 @@ from eventsourcing.cryptography import AESCipher
 
 from .config import Settings
 
-COMMON = {"COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor"}
+# Plug-ins named by topic (the library resolves them; see adapters/eventstore/).
+COMMON = {
+    "TRANSCODER_TOPIC": "academy_video.adapters.eventstore.transcoder:MsgpackTranscoder",
+    "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
+}
+POSTGRES_RECORDER = "academy_video.adapters.eventstore.postgres:PostgresEventRecorder"
 
 
 def event_store_env(settings: Settings, app_name: str) -> dict[str, str]:
@@ -61,6 +67,7 @@ def postgres_env(url: str) -> dict[str, str]:
         raise ValueError("ACADEMY_VIDEO_DATABASE_URL must look like postgresql://user@host:port/db")
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER,
         "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(parts.port or 5432),

@@ -1,0 +1,1 @@
+"""eventsourcing plug-ins: how events are encoded and appended."""

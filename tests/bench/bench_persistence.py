@@ -1,0 +1,251 @@
+"""Event store appends vs raw psycopg inserts, and projection rebuild rate, on one PostgreSQL.
+
+Run by `make bench` (which starts a throwaway PostgreSQL). Prints events/s and the ratios.
+- Appends: ``Application.save`` of new aggregates holding 1, 10 or 100 events, configured as
+  deployed (MessagePack, zlib, our recorder), vs raw psycopg inserting the same number of rows of
+  the same size per transaction (``executemany``) into a table shaped like the event store's.
+  Only the saving is timed on both sides: the aggregates are built before the clock starts, as
+  the raw side's rows are. COPY is printed as the ceiling.
+- Rebuild: `Projector.rebuild()` over a realistic mix (videos, grants, playback sessions with
+  event batches, progress heartbeats), events/s.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+import uuid
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from eventsourcing.domain import Aggregate, event
+
+from academy_video.adapters.sql import migrate
+from academy_video.adapters.sql.engine import postgres_engine
+from academy_video.adapters.sql.projector import Projector
+from academy_video.app.applications import EventSourcedApp
+from academy_video.app.grants import Grants
+from academy_video.app.persistence import COMMON, postgres_env
+from academy_video.app.progress import Progresses
+from academy_video.app.sessions import PlaybackSessions
+from academy_video.app.videos import Videos
+from academy_video.domain.grant import PermissionGrant
+from academy_video.domain.playback_session import ClientEvent, PlaybackSession, RevokeRule
+from academy_video.domain.policy import GrantRules, Limits, Rule, VideoDefaults, effective_policy
+from academy_video.domain.progress import Plausibility, Sample, WatchProgress
+from academy_video.domain.video import Video
+
+URL = os.environ.get("ACADEMY_VIDEO_TEST_DATABASE_URL", "")
+EVENTS_PER_RUN = 4_000
+REPEATS = 3
+
+
+class Beat(Aggregate):
+    """A bench aggregate whose events carry what a heartbeat event carries."""
+
+    @event("Started")
+    def __init__(self, session_id: str, position: float) -> None:
+        self.position = position
+
+    @event("Moved")
+    def move(self, session_id: str, position: float, at: datetime) -> None:
+        self.position = position
+
+
+class BenchApp(EventSourcedApp):
+    pass
+
+
+def fresh_database(name: str) -> str:
+    with psycopg.connect(URL, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return URL.rsplit("/", 1)[0] + "/" + name
+
+
+def best_rate(run: Callable[[], int], prepare: Callable[[], object] | None = None) -> float:
+    """Events per second of the fastest of REPEATS runs (``prepare`` is not timed)."""
+    rates = []
+    for _ in range(REPEATS):
+        if prepare is not None:
+            prepare()
+        started = time.perf_counter()
+        events = run()
+        rates.append(events / (time.perf_counter() - started))
+    return max(rates)
+
+
+def bench_appends(url: str) -> list[tuple[int, float, float]]:
+    app = BenchApp({**COMMON, **postgres_env(url)})
+    at = datetime.now(UTC)
+    sample = Beat(session_id="s" * 32, position=1.0)
+    sample.move("s" * 32, 2.0, at)
+    state_size = len(app.mapper.to_stored_event(sample.collect_events()[1]).state)
+    results = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE raw_events (originator_id uuid NOT NULL, originator_version integer "
+            "NOT NULL, topic text NOT NULL, state bytea, notification_id bigserial, "
+            "PRIMARY KEY (originator_id, originator_version))"
+        )
+        conn.execute("CREATE UNIQUE INDEX ON raw_events (notification_id)")
+    state = zlib.compress(os.urandom(state_size))[:state_size]
+    for per_save in (1, 10, 100):
+        saves = EVENTS_PER_RUN // per_save
+        built: list[Beat] = []
+
+        def build(per_save: int = per_save, saves: int = saves, built: list[Beat] = built) -> None:
+            built.clear()
+            for _ in range(saves):
+                beat = Beat(session_id="s" * 32, position=0.0)
+                for n in range(per_save - 1):
+                    beat.move("s" * 32, float(n), at)
+                built.append(beat)
+
+        def through_event_store(per_save: int = per_save, built: list[Beat] = built) -> int:
+            for beat in built:
+                app.save(beat)
+            return len(built) * per_save
+
+        def raw_insert(per_save: int = per_save, saves: int = saves) -> int:
+            with psycopg.connect(url) as conn:
+                for _ in range(saves):
+                    originator = uuid.uuid4()
+                    with conn.cursor() as cursor:
+                        cursor.executemany(
+                            "INSERT INTO raw_events (originator_id, originator_version, topic, "
+                            "state) VALUES (%s, %s, %s, %s)",
+                            [(originator, v, "bench:Beat.Moved", state) for v in range(per_save)],
+                        )
+                    conn.commit()
+            return saves * per_save
+
+        store = best_rate(through_event_store, prepare=build)
+        results.append((per_save, store, best_rate(raw_insert)))
+
+    def copy() -> int:
+        with psycopg.connect(url) as conn, conn.cursor() as cursor:
+            columns = "originator_id, originator_version, topic, state"
+            with cursor.copy(f"COPY raw_events ({columns}) FROM STDIN") as rows:
+                for _ in range(EVENTS_PER_RUN // 100):
+                    originator = uuid.uuid4()
+                    for v in range(100):
+                        rows.write_row((originator, v, "bench:Beat.Moved", state))
+        return EVENTS_PER_RUN
+
+    results.append((0, 0.0, best_rate(copy)))
+    app.close()
+    return results
+
+
+def populate(apps: dict[str, EventSourcedApp], sessions: int) -> int:
+    """Videos, grants, sessions with event batches and progress heartbeats, as a day would leave."""
+    now = datetime.now(UTC)
+    stored = 0
+    videos, grants = apps["Videos"], apps["Grants"]
+    playback, progresses = apps["PlaybackSessions"], apps["Progresses"]
+    for video_id in range(1, 21):
+        video = Video.register(
+            video_id=video_id,
+            tenant="demo",
+            session_id=1,
+            title=f"Lecture {video_id}",
+            file_key=f"videos/demo/1/{video_id}.mp4",
+            order=video_id,
+            defaults=VideoDefaults(),
+        )
+        video.confirm_upload(size=10_000_000, probe={"duration": 600.0})
+        video.start_processing(worker_id="w", now=now, lease_seconds=60, max_attempts=3)
+        video.complete_processing(worker_id="w", now=now, hls_path=f"hls/{video_id}/master.m3u8")
+        videos.save(video)
+        stored += video.version
+    policy = effective_policy(
+        VideoDefaults(), None, completed=False, limits=Limits(max_sessions=2, max_devices=2)
+    )
+    for n in range(sessions):
+        video_id, enrollment = n % 20 + 1, n
+        grant = PermissionGrant(
+            video_id=video_id, enrollment_id=enrollment, tenant="demo", permission_id=n + 1
+        )
+        grant.set_rules(GrantRules(rule=Rule.ONCE), is_override=True)
+        grants.save(grant)
+        session = PlaybackSession(
+            session_id=uuid.uuid4().hex,
+            tenant="demo",
+            video_id=video_id,
+            enrollment_id=enrollment,
+            user_id=enrollment + 10_000,
+            device_id="device",
+            policy=policy,
+            policy_version=1,
+            grant_version=grant.version,
+            started_at=now,
+            expires_at=now + timedelta(minutes=10),
+        )
+        for _ in range(8):
+            session.report_events(
+                [ClientEvent("VISIBILITY_HIDDEN"), ClientEvent("VISIBILITY_VISIBLE")],
+                now=now,
+                rule=RevokeRule(threshold=1000, ratio=1.1),
+            )
+        session.end(now=now)
+        playback.save(session)
+        progress = WatchProgress(
+            video_id=video_id, enrollment_id=enrollment, tenant="demo", progress_id=n + 1
+        )
+        for beat in range(8):
+            progress.record(
+                [Sample(session.session_id, beat * 10.0, now + timedelta(seconds=beat * 10))],
+                duration=600.0,
+                plausibility=Plausibility(),
+            )
+        progresses.save(progress)
+        stored += grant.version + session.version + progress.version
+    return stored
+
+
+def bench_rebuild(url: str, sessions: int) -> tuple[int, float]:
+    env = {**COMMON, **postgres_env(url)}
+    apps: dict[str, EventSourcedApp] = {
+        app.name: app for app in (Videos(env), Grants(env), PlaybackSessions(env), Progresses(env))
+    }
+    stored = populate(apps, sessions)
+    engine = postgres_engine(url)
+    migrate.upgrade(engine)
+    projector = Projector(engine, apps.values())
+    rates = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        applied = projector.rebuild()
+        rates.append(applied / (time.perf_counter() - started))
+    assert applied == stored, (applied, stored)
+    engine.dispose()
+    for app in apps.values():
+        app.close()
+    return stored, statistics.median(rates)
+
+
+def main() -> int:
+    if not URL:
+        print("ACADEMY_VIDEO_TEST_DATABASE_URL is not set: run `make bench`", file=sys.stderr)
+        return 2
+    print(
+        f"PostgreSQL at {URL.rsplit('@', 1)[-1]}; best of {REPEATS} runs of {EVENTS_PER_RUN} events"
+    )
+    print("events/save  event store (events/s)  raw psycopg (rows/s)  ratio")
+    for per_save, store, raw in bench_appends(fresh_database("bench_appends")):
+        if per_save:
+            print(f"{per_save:>11}  {store:>22,.0f}  {raw:>20,.0f}  {store / raw:>5.0%}")
+        else:
+            print(f"{'(COPY)':>11}  {'':>22}  {raw:>20,.0f}")
+    stored, rate = bench_rebuild(fresh_database("bench_rebuild"), sessions=2_000)
+    print(f"projection rebuild: {stored:,} events, median {rate:,.0f} events/s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -295,3 +295,23 @@ def test_the_migrations_create_exactly_the_tables_the_code_declares(
         assert compare_metadata(context, t.metadata) == []
         # Directory tables are not projections: a rebuild leaves them alone.
         conn.execute(text("SELECT count(*) FROM enrollments"))
+
+
+def test_a_failed_projection_does_not_fail_the_stored_write_and_catches_up_later(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = deployment.world()
+    projector = world.app.projector
+    assert projector is not None
+    healthy = projector._apply
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("read-model database unavailable")
+
+    monkeypatch.setattr(projector, "_apply", broken)
+    ticket = world.app.uploads.init(tenant=TENANT, session_id=10, title="T", filename="a.mp4")
+    assert world.app.videos.get(ticket.video.video_id).title == "T"  # the write happened
+    assert projector.lag()["Videos"] == 1
+    monkeypatch.setattr(projector, "_apply", healthy)
+    assert projector.catch_up_all() == 1
+    assert rows(engine_of(world.app), t.videos, video_id=ticket.video.video_id) != []

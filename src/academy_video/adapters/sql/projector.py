@@ -62,8 +62,14 @@ class Projector:
             app.listen(self._saved)
 
     def _saved(self, app_name: str, recordings: Sequence[Recording[UUID]]) -> None:
-        if app_name in self.apps and recordings:
+        if app_name not in self.apps or not recordings:
+            return
+        try:
             self.catch_up(app_name, until=max(r.notification.id for r in recordings))
+        except Exception:
+            # The event is stored: failing the use case now would invite a retry of something
+            # that happened. The next catch-up (or ``follow``) applies it; lag shows meanwhile.
+            log.exception("projector: catch-up after a save failed; it will be retried")
 
     def catch_up(self, app_name: str, until: int | None = None) -> int:
         """Apply what is new in ``app_name``'s log (at least up to ``until``); how many events."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from academy_video import __version__
 from academy_video.adapters.sql import migrate
 from academy_video.adapters.sql.projector import Projector, count_rows
 from academy_video.adapters.sql.verify import verify
-from academy_video.app.bootstrap import open_applications, read_engine
+from academy_video.app.bootstrap import build, open_applications, read_engine
 from academy_video.app.config import Settings
 from academy_video.app.persistence import new_cipher_key
 
@@ -35,12 +36,19 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("cipher-key", help="print a new ACADEMY_VIDEO_CIPHER_KEY")
 
+    token = commands.add_parser("token", help="mint a user's bearer token (for local use)")
+    token.add_argument("--role", choices=["admin", "staff", "student"], required=True)
+    token.add_argument("--tenant", required=True)
+    token.add_argument("--user", type=int, required=True)
+    token.add_argument("--ttl", type=int, default=86_400, help="seconds (default: a day)")
+
     args = parser.parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
         "serve": _serve,
         "db": _db,
         "projections": _projections,
         "cipher-key": _cipher_key,
+        "token": _token,
     }
     try:
         settings = Settings.from_env()
@@ -51,7 +59,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    print("academy-video: no HTTP adapter yet (the HTTP API issue adds it)")
+    import uvicorn
+
+    from academy_video.adapters.http.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    container = build(settings.with_local_secrets())
+    assert container.projector is not None
+    container.projector.follow()  # events other processes store
+    app = create_app(container)
+    # Closed in the lifespan's shutdown: uvicorn re-raises SIGTERM after a graceful shutdown,
+    # so code after run() would not run.
+    app.on_shutdown.append(container.close)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from academy_video.adapters.http.auth import mint
+
+    if args.user <= 0 or not args.tenant:
+        print("academy-video: --user must be positive and --tenant non-empty", file=sys.stderr)
+        return 2
+    secret = settings.with_local_secrets().jwt_secret
+    print(mint(secret, role=args.role, tenant=args.tenant, user_id=args.user, ttl_seconds=args.ttl))
     return 0
 
 

@@ -34,6 +34,7 @@ from academy_video.adapters.sql.queries import SqlActiveSessions, SqlSessionOrde
 from academy_video.adapters.sql.queue import SqlJobQueue
 
 from .applications import EventSourcedApp
+from .catalog import VideoCatalog
 from .config import Settings
 from .directory import DirectorySync
 from .grants import Grants
@@ -82,15 +83,21 @@ class Container:
     playback: PlaybackService
     progress: ProgressService
     directory_sync: DirectorySync
+    catalog: VideoCatalog
     # The SQL read models and what keeps them current (None when everything is in memory).
     engine: Engine | None = None
     projector: Projector | None = None
+    closed: bool = False
 
     @property
     def applications(self) -> list[EventSourcedApp]:
         return [self.videos, self.grants, self.sessions, self.progresses]
 
     def close(self) -> None:
+        """Idempotent: the HTTP app's shutdown and a test fixture may both call it."""
+        if self.closed:
+            return
+        self.closed = True
         if self.projector is not None:
             self.projector.stop()
         for app in self.applications:
@@ -209,6 +216,7 @@ def _assemble(settings: Settings, apps: _Apps, **overrides: Any) -> Container:
         ),
         progress=progress,
         directory_sync=DirectorySync(directory),
+        catalog=VideoCatalog(videos=videos, storage=storage),
     )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,30 @@ class Settings:
     cdn_signing_secret: str = ""
     cdn_signing_key_id: str = "v1"
     embedded_worker: bool = True
+
+    def with_local_secrets(self) -> Settings:
+        """Fill an unset JWT or playback-token secret from ``<data dir>/secrets.json``, created
+        on first use (mode 600), so the embedded default runs with nothing configured and
+        ``academy-video token`` mints tokens the local service accepts. Set them in production."""
+        if self.jwt_secret and self.playback_token_secret:
+            return self
+        path = self.data_dir / "secrets.json"
+        stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        if not {"jwt_secret", "playback_token_secret"} <= stored.keys():
+            stored = {
+                "jwt_secret": secrets.token_urlsafe(32),
+                "playback_token_secret": secrets.token_urlsafe(32),
+                **stored,
+            }
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                json.dump(stored, file)
+        return replace(
+            self,
+            jwt_secret=self.jwt_secret or stored["jwt_secret"],
+            playback_token_secret=self.playback_token_secret or stored["playback_token_secret"],
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

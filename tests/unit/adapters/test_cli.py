@@ -1,13 +1,53 @@
+import json
+from pathlib import Path
+
+import jwt
 import pytest
 
 from academy_video.adapters.cli import main
 
 
-def test_serve_says_there_is_no_http_adapter_yet_and_exits_cleanly(
-    capsys: pytest.CaptureFixture[str],
+def test_token_mints_a_jwt_the_local_service_accepts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["serve", "--port", "0"]) == 0
-    assert "no HTTP adapter yet" in capsys.readouterr().out
+    monkeypatch.setenv("ACADEMY_VIDEO_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("ACADEMY_VIDEO_JWT_SECRET", raising=False)
+    assert main(["token", "--role", "staff", "--tenant", "demo", "--user", "7"]) == 0
+    token = capsys.readouterr().out.strip()
+    secret = json.loads((tmp_path / "secrets.json").read_text())["jwt_secret"]
+    claims = jwt.decode(token, secret, algorithms=["HS256"])
+    assert (claims["sub"], claims["role"], claims["tenant"]) == ("7", "staff", "demo")
+    # An explicit secret wins over the local file.
+    monkeypatch.setenv("ACADEMY_VIDEO_JWT_SECRET", "s" * 32)
+    assert main(["token", "--role", "admin", "--tenant", "t", "--user", "1", "--ttl", "60"]) == 0
+    assert (
+        jwt.decode(capsys.readouterr().out.strip(), "s" * 32, algorithms=["HS256"])["role"]
+        == "admin"
+    )
+
+
+def test_token_refuses_a_bad_user(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACADEMY_VIDEO_DATA_DIR", str(tmp_path))
+    assert main(["token", "--role", "admin", "--tenant", "t", "--user", "0"]) == 2
+    with pytest.raises(SystemExit):
+        main(["token", "--role", "root", "--tenant", "t", "--user", "1"])
+
+
+def test_a_bad_setting_stops_the_command_with_its_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ACADEMY_VIDEO_MAX_ATTEMPTS", "many")
+    assert main(["cipher-key"]) == 2
+    assert "ACADEMY_VIDEO_MAX_ATTEMPTS" in capsys.readouterr().err
+
+
+def test_cipher_key_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
+    from academy_video.app.persistence import cipher_env
+
+    assert main(["cipher-key"]) == 0
+    assert cipher_env(capsys.readouterr().out.strip())["CIPHER_KEY"]
 
 
 def test_an_unknown_command_is_a_usage_error() -> None:

@@ -1,0 +1,62 @@
+"""The Litestar application: routes under ``/api/v1`` (and ``/health``), the contract's errors,
+bearer-token callers, and the OpenAPI description at ``/schema``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from academy_video import __version__
+from academy_video.adapters.sql.engine import is_sqlite, sqlite_engine
+from academy_video.adapters.sql.read import ReadModels
+from academy_video.app.bootstrap import Container
+
+from .deps import DEPENDENCIES
+from .errors import HANDLERS
+from .routes import directory, permissions, progress, system, videos
+
+MAX_BODY_BYTES = 1_048_576  # JSON bodies; media never passes through these routes
+
+
+def create_app(container: Container) -> Litestar:
+    if container.engine is None:
+        raise ValueError("the HTTP API reads the SQL read models: build the container with build()")
+    if not container.settings.jwt_secret:
+        raise ValueError("ACADEMY_VIDEO_JWT_SECRET is required to check callers' tokens")
+    engine = container.engine
+    if is_sqlite(engine):
+        # Readers get their own engine: the writer's BEGIN IMMEDIATE would queue them behind writes.
+        assert engine.url.database is not None
+        engine = sqlite_engine(Path(engine.url.database), writer=False)
+    api = Router(
+        "/api/v1",
+        route_handlers=[directory.router, videos.router, permissions.router, progress.router],
+        security=[{"BearerToken": []}],
+    )
+    app = Litestar(
+        route_handlers=[system.health, api],
+        dependencies=DEPENDENCIES,
+        exception_handlers=HANDLERS,
+        request_max_body_size=MAX_BODY_BYTES,
+        # Logging is the process's (``serve`` configures it): Litestar's default queue handler
+        # would drop the last records when uvicorn exits by re-raising SIGTERM.
+        logging_config=None,
+        openapi_config=OpenAPIConfig(
+            title="academy-video",
+            version=__version__,
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+        ),
+        on_shutdown=[engine.dispose],
+    )
+    app.state.container = container
+    app.state.reads = ReadModels(engine)
+    app.state.jwt_secret = container.settings.jwt_secret
+    return app

@@ -1,0 +1,69 @@
+"""Who is calling: users by bearer JWT (HS256: ``sub``, ``role``, ``tenant``, ``exp``)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import jwt
+
+Role = Literal["admin", "staff", "student"]
+ROLES: tuple[Role, ...] = ("admin", "staff", "student")
+STAFF: tuple[Role, ...] = ("admin", "staff")
+ALGORITHM = "HS256"
+
+
+class NotAuthenticated(Exception):
+    """Missing, malformed, forged or expired credentials (401 ``not_authenticated``)."""
+
+
+class Forbidden(Exception):
+    """Authenticated, but this role may not do this (403 ``forbidden``)."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: int
+    role: Role
+    tenant: str
+
+    def require(self, *roles: Role) -> Caller:
+        if self.role not in roles:
+            raise Forbidden()
+        return self
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF
+
+
+def read_bearer(authorization: str | None, secret: str) -> Caller:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthenticated()
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token.strip(),
+            secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "role", "tenant", "exp"]},
+        )
+        user_id = int(claims["sub"])
+    except (jwt.PyJWTError, ValueError, TypeError):
+        raise NotAuthenticated() from None
+    role, tenant = claims["role"], claims["tenant"]
+    if role not in ROLES or not isinstance(tenant, str) or not tenant or user_id <= 0:
+        raise NotAuthenticated()
+    return Caller(user_id=user_id, role=role, tenant=tenant)
+
+
+def mint(secret: str, *, role: Role, tenant: str, user_id: int, ttl_seconds: int = 86_400) -> str:
+    """A token as the academy's login would issue it (``academy-video token``)."""
+    claims = {
+        "sub": str(user_id),
+        "role": role,
+        "tenant": tenant,
+        "exp": int(time.time()) + ttl_seconds,
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)

@@ -1,0 +1,60 @@
+"""What every handler is given: the caller (from the bearer token), the use cases, the reads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
+from litestar.params import PathParameter, QueryParameter
+
+from academy_video.adapters.sql.read import ReadModels
+from academy_video.app.bootstrap import Container
+
+from .auth import Caller, read_bearer
+from .schemas import MAX_ID, Problem
+
+
+def _caller(request: Request[Any, Any, Any]) -> Caller:
+    return read_bearer(request.headers.get("authorization"), request.app.state.jwt_secret)
+
+
+def _container(state: State) -> Container:
+    container: Container = state.container
+    return container
+
+
+def _reads(state: State) -> ReadModels:
+    reads: ReadModels = state.reads
+    return reads
+
+
+DEPENDENCIES = {
+    "caller": Provide(_caller, sync_to_thread=False),
+    "app": Provide(_container, sync_to_thread=False),
+    "reads": Provide(_reads, sync_to_thread=False),
+}
+
+
+# Path and query ids: positive, and small enough for a JSON number and a BIGINT.
+PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
+
+# Handler parameters the dependencies above fill, marked so (Litestar 3 stops inferring them).
+CallerDep = NamedDependency[Caller]
+AppDep = NamedDependency[Container]
+ReadsDep = NamedDependency[ReadModels]
+
+# The error answers every API route may give, documented with the contract's body.
+ERRORS = {
+    status: ResponseSpec(Problem, description=description)
+    for status, description in {
+        400: "Bad input: `detail` names the first bad field, or the refusal",
+        401: "`not_authenticated`: missing, malformed, forged or expired token",
+        403: "`forbidden`: this role may not; or a playback denial",
+        404: "`not_found`: missing, deleted, or another tenant's",
+        409: "The state does not allow it (e.g. `already_exists`, `Invalid status: …`)",
+    }.items()
+}

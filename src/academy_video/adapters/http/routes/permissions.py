@@ -1,0 +1,172 @@
+"""Per-student playback rules (admin/staff): CRUD and bulk_set. Any change stales only the
+affected students' playback tokens (their grant version moves)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from litestar import Router, delete, get, patch, post, put
+from litestar.params import JSONBody
+from msgspec import UNSET, structs
+
+from academy_video.adapters.sql.read import ReadModels
+from academy_video.app.bootstrap import Container
+from academy_video.app.errors import Invalid, NotFound
+from academy_video.domain.policy import GrantRules, Rule
+
+from ..auth import STAFF, Caller
+from ..deps import ERRORS, AppDep, CallerDep, PathId, QueryId, ReadsDep
+from ..schemas import BulkSetIn, PermissionFields, PermissionIn, PermissionOut
+from ..views import permission_out
+
+RULE_FIELDS = (
+    "rule",
+    "allow_skip_override",
+    "max_speed_override",
+    "show_watermark_override",
+    "block_seek",
+    "block_speed_control",
+)
+
+
+@get("/video-permissions", sync_to_thread=True, responses=ERRORS)
+def list_permissions(
+    caller: CallerDep, reads: ReadsDep, video: QueryId = None, enrollment: QueryId = None
+) -> list[PermissionOut]:
+    caller.require(*STAFF)
+    rows = reads.permissions(caller.tenant, video_id=video, enrollment_id=enrollment)
+    return [permission_out(row) for row in rows]
+
+
+@post("/video-permissions", sync_to_thread=True, responses=ERRORS)
+def create_permission(
+    caller: CallerDep, app: AppDep, reads: ReadsDep, data: JSONBody[PermissionIn]
+) -> PermissionOut:
+    """201; a second permission for the same video and student is 409 ``already_exists``."""
+    caller.require(*STAFF)
+    grant = app.permissions.create(
+        tenant=caller.tenant,
+        video_id=data.video,
+        enrollment_id=data.enrollment,
+        rules=_rules(GrantRules(), data),
+    )
+    return _permission(caller, reads, grant.permission_id)
+
+
+@get("/video-permissions/{permission_id:int}", sync_to_thread=True, responses=ERRORS)
+def permission_detail(caller: CallerDep, reads: ReadsDep, permission_id: PathId) -> PermissionOut:
+    caller.require(*STAFF)
+    return _permission(caller, reads, permission_id)
+
+
+@patch("/video-permissions/{permission_id:int}", sync_to_thread=True, responses=ERRORS)
+def change_permission(
+    caller: CallerDep,
+    app: AppDep,
+    reads: ReadsDep,
+    permission_id: PathId,
+    data: JSONBody[PermissionFields],
+) -> PermissionOut:
+    """Only the fields given change."""
+    return _update(caller, app, reads, permission_id, data, partial=True)
+
+
+@put("/video-permissions/{permission_id:int}", sync_to_thread=True, responses=ERRORS)
+def replace_permission(
+    caller: CallerDep,
+    app: AppDep,
+    reads: ReadsDep,
+    permission_id: PathId,
+    data: JSONBody[PermissionFields],
+) -> PermissionOut:
+    """Fields not given return to their defaults (rule ``free``, no overrides, nothing blocked)."""
+    return _update(caller, app, reads, permission_id, data, partial=False)
+
+
+@delete("/video-permissions/{permission_id:int}", sync_to_thread=True, responses=ERRORS)
+def delete_permission(
+    caller: CallerDep, app: AppDep, reads: ReadsDep, permission_id: PathId
+) -> None:
+    caller.require(*STAFF)
+    row = _row(caller, reads, permission_id)
+    app.permissions.remove(
+        tenant=caller.tenant, video_id=row["video_id"], enrollment_id=row["enrollment_id"]
+    )
+
+
+@post("/video-permissions/bulk_set", sync_to_thread=True, responses=ERRORS, status_code=200)
+def bulk_set(
+    caller: CallerDep, app: AppDep, reads: ReadsDep, data: JSONBody[BulkSetIn]
+) -> list[PermissionOut]:
+    """One rule for many students, each as an instructor override."""
+    caller.require(*STAFF)
+    grants = app.permissions.bulk_set(
+        tenant=caller.tenant,
+        video_id=data.video_id,
+        enrollment_ids=list(data.enrollments),
+        rule=Rule(data.rule),
+    )
+    return [_permission(caller, reads, grant.permission_id) for grant in grants]
+
+
+def _update(
+    caller: Caller,
+    app: Container,
+    reads: ReadModels,
+    permission_id: int,
+    data: PermissionFields,
+    *,
+    partial: bool,
+) -> PermissionOut:
+    caller.require(*STAFF)
+    row = _row(caller, reads, permission_id)
+    video_id, enrollment_id = row["video_id"], row["enrollment_id"]
+    if data.video not in (UNSET, video_id) or data.enrollment not in (UNSET, enrollment_id):
+        raise Invalid("immutable_fields", "video and enrollment cannot change")
+    current = app.grants.get(video_id, enrollment_id)
+    base = current.rules if partial and current is not None else GrantRules()
+    app.permissions.update(
+        tenant=caller.tenant,
+        video_id=video_id,
+        enrollment_id=enrollment_id,
+        rules=_rules(base, data),
+    )
+    return _permission(caller, reads, permission_id)
+
+
+def _rules(base: GrantRules, data: PermissionFields | PermissionIn) -> GrantRules:
+    given: dict[str, Any] = {
+        name: value
+        for name, value in structs.asdict(data).items()
+        if name in RULE_FIELDS and value is not UNSET
+    }
+    if "rule" in given:
+        given["rule"] = Rule(given["rule"])
+    return replace(base, **given)
+
+
+def _row(caller: Caller, reads: ReadModels, permission_id: int) -> dict[str, Any]:
+    row = reads.permission(caller.tenant, permission_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def _permission(caller: Caller, reads: ReadModels, permission_id: int) -> PermissionOut:
+    return permission_out(_row(caller, reads, permission_id))
+
+
+router = Router(
+    "/",
+    route_handlers=[
+        list_permissions,
+        create_permission,
+        permission_detail,
+        change_permission,
+        replace_permission,
+        delete_permission,
+        bulk_set,
+    ],
+    tags=["permissions"],
+)

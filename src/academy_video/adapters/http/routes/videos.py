@@ -1,0 +1,148 @@
+"""Videos: list and detail for any role of the tenant; edit and delete for admin/staff."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Router, delete, get, patch
+from litestar.params import FromQuery, JSONBody, QueryParameter
+from msgspec import UNSET, structs
+
+from academy_video.adapters.sql.read import ReadModels
+from academy_video.app.bootstrap import Container
+from academy_video.app.errors import Denied, Invalid, NotFound
+from academy_video.domain.policy import Rule, access_denial
+
+from ..auth import STAFF, Caller
+from ..deps import ERRORS, AppDep, CallerDep, PathId, QueryId, ReadsDep
+from ..schemas import Status, StudentVideoOut, VideoOut, VideoPatch
+from ..views import video_out
+
+
+@get("/videos", sync_to_thread=True, responses=ERRORS)
+def list_videos(
+    caller: CallerDep,
+    app: AppDep,
+    reads: ReadsDep,
+    session: QueryId = None,
+    status: FromQuery[Status | None] = None,
+    search: Annotated[str | None, QueryParameter(max_length=200)] = None,
+) -> list[VideoOut]:
+    """The tenant's videos, ordered by ``order`` then id; ``search`` matches the title."""
+    rows = reads.videos(caller.tenant, session_id=session, status=status, search=search)
+    return [video_out(row, app.settings) for row in rows]
+
+
+@get("/videos/student", sync_to_thread=True, responses=ERRORS)
+def student_videos(
+    caller: CallerDep, app: AppDep, reads: ReadsDep, session: QueryId = None
+) -> list[StudentVideoOut]:
+    """The session's READY videos for the calling student, each with ``can_play`` and ``reason``."""
+    if session is None:
+        raise Invalid("session_required", "session is required")
+    lecture_session = app.directory.session(session)
+    if lecture_session is None or lecture_session.tenant != caller.tenant:
+        raise NotFound()
+    if not reads.has_student(caller.tenant, caller.user_id):
+        raise Denied("student_profile_not_linked")
+    enrollment = reads.active_enrollment(caller.tenant, caller.user_id, lecture_session.lecture_id)
+    access = enrollment is not None and app.directory.has_session_access(session, enrollment)
+    rules = (
+        {
+            row["video_id"]: Rule(row["rule"])
+            for row in reads.permissions(caller.tenant, enrollment_id=enrollment)
+        }
+        if enrollment is not None
+        else {}
+    )
+    result = []
+    for row in reads.videos(caller.tenant, session_id=session, status="READY"):
+        reason = access_denial(
+            enrolled=enrollment is not None,
+            session_access=access,
+            ready=True,
+            rule=rules.get(row["video_id"]),
+            not_enrolled="not_enrolled",
+        )
+        video = video_out(row, app.settings)
+        result.append(
+            StudentVideoOut(
+                **structs.asdict(video),
+                can_play=reason is None,
+                reason=reason,
+                enrollment_id=enrollment,
+            )
+        )
+    return result
+
+
+@get("/videos/{video_id:int}", sync_to_thread=True, responses=ERRORS)
+def video_detail(caller: CallerDep, app: AppDep, reads: ReadsDep, video_id: PathId) -> VideoOut:
+    return _video(caller, app, reads, video_id)
+
+
+@get(
+    "/lectures/{lecture_id:int}/sessions/{session_id:int}/videos/{video_id:int}",
+    sync_to_thread=True,
+    responses=ERRORS,
+)
+def nested_video_detail(
+    caller: CallerDep,
+    app: AppDep,
+    reads: ReadsDep,
+    lecture_id: PathId,
+    session_id: PathId,
+    video_id: PathId,
+) -> VideoOut:
+    """The same video, addressed through its lecture and session (both must match)."""
+    video = _video(caller, app, reads, video_id)
+    session = app.directory.session(session_id)
+    if video.session_id != session_id or session is None or session.lecture_id != lecture_id:
+        raise NotFound()
+    return video
+
+
+@patch("/videos/{video_id:int}", sync_to_thread=True, responses=ERRORS)
+def edit_video(
+    caller: CallerDep, app: AppDep, reads: ReadsDep, video_id: PathId, data: JSONBody[VideoPatch]
+) -> VideoOut:
+    """Title, order and the policy fields; a real policy change bumps ``policy_version``."""
+    caller.require(*STAFF)
+    app.catalog.change(
+        tenant=caller.tenant,
+        video_id=video_id,
+        title=None if data.title is UNSET else data.title,
+        order=None if data.order is UNSET else data.order,
+        allow_skip=None if data.allow_skip is UNSET else data.allow_skip,
+        max_speed=None if data.max_speed is UNSET else data.max_speed,
+        show_watermark=None if data.show_watermark is UNSET else data.show_watermark,
+    )
+    return _video(caller, app, reads, video_id)
+
+
+@delete("/videos/{video_id:int}", sync_to_thread=True, responses=ERRORS)
+def delete_video(caller: CallerDep, app: AppDep, video_id: PathId) -> None:
+    """204; the stored source and every output are removed too."""
+    caller.require(*STAFF)
+    app.catalog.delete(tenant=caller.tenant, video_id=video_id)
+
+
+def _video(caller: Caller, app: Container, reads: ReadModels, video_id: int) -> VideoOut:
+    row = reads.video(caller.tenant, video_id)
+    if row is None:
+        raise NotFound()
+    return video_out(row, app.settings)
+
+
+router = Router(
+    "/",
+    route_handlers=[
+        list_videos,
+        student_videos,
+        video_detail,
+        nested_video_detail,
+        edit_video,
+        delete_video,
+    ],
+    tags=["videos"],
+)

@@ -1,0 +1,79 @@
+"""Read-model rows → response bodies (one place for each object's JSON)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from academy_video.app.config import Settings
+
+from .schemas import PermissionOut, ProgressOut, VideoOut
+
+Row = dict[str, Any]
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were stored as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def video_out(row: Row, settings: Settings) -> VideoOut:
+    updated = utc(row["updated_at"])
+    return VideoOut(
+        id=row["video_id"],
+        session_id=row["session_id"],
+        title=row["title"],
+        file_key=row["file_key"],
+        duration=row["duration"],
+        order=row["order"],
+        status=row["status"],
+        allow_skip=row["allow_skip"],
+        max_speed=row["max_speed"],
+        show_watermark=row["show_watermark"],
+        thumbnail_url=_cdn(settings, row["thumbnail_key"], updated),
+        hls_path=row["hls_path"],
+        hls_url=_cdn(settings, row["hls_path"], updated),
+        created_at=utc(row["created_at"]),
+        updated_at=updated,
+        source_type="s3" if row["file_key"] else "unknown",
+        error_reason=row["error_reason"],
+        policy_version=row["policy_version"],
+        processing_progress=row["processing_progress"],
+    )
+
+
+def _cdn(settings: Settings, path: str, updated: datetime) -> str | None:
+    """The seed's cache-busted CDN URL of a stored object (None without a CDN or object)."""
+    if not path or not settings.cdn_base_url:
+        return None
+    return f"{settings.cdn_base_url.rstrip('/')}/{path.lstrip('/')}?v={int(updated.timestamp())}"
+
+
+def permission_out(row: Row) -> PermissionOut:
+    return PermissionOut(
+        id=row["permission_id"],
+        video=row["video_id"],
+        enrollment=row["enrollment_id"],
+        student_name=row["student_name"] or "",
+        rule=row["rule"],
+        allow_skip_override=row["allow_skip_override"],
+        max_speed_override=row["max_speed_override"],
+        show_watermark_override=row["show_watermark_override"],
+        block_seek=row["block_seek"],
+        block_speed_control=row["block_speed_control"],
+        is_override=row["is_override"],
+    )
+
+
+def progress_out(row: Row) -> ProgressOut:
+    return ProgressOut(
+        id=row["progress_id"],
+        video=row["video_id"],
+        enrollment=row["enrollment_id"],
+        student_name=row["student_name"] or "",
+        progress=row["progress"],
+        progress_percent=round(row["progress"] * 100, 1),
+        last_position=row["last_position"],
+        completed=row["completed"],
+        updated_at=utc(row["updated_at"]),
+    )

@@ -1,0 +1,61 @@
+"""Instructors' edits of their videos: metadata and policy, and deletion with its media."""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+
+from academy_video.domain.video import Video
+
+from .ports import ObjectStorage
+from .videos import Videos
+
+log = logging.getLogger(__name__)
+
+
+class VideoCatalog:
+    def __init__(self, *, videos: Videos, storage: ObjectStorage) -> None:
+        self.videos = videos
+        self.storage = storage
+
+    def change(
+        self,
+        *,
+        tenant: str,
+        video_id: int,
+        title: str | None = None,
+        order: int | None = None,
+        allow_skip: bool | None = None,
+        max_speed: float | None = None,
+        show_watermark: bool | None = None,
+    ) -> Video:
+        """Only a real change of a policy field bumps ``policy_version`` (staling tokens)."""
+        self.videos.get(video_id, tenant=tenant)
+        return self.videos.change(
+            video_id,
+            title=title,
+            order=order,
+            allow_skip=allow_skip,
+            max_speed=max_speed,
+            show_watermark=show_watermark,
+        )
+
+    def delete(self, *, tenant: str, video_id: int) -> None:
+        """Record the deletion, then remove the source and every output.
+
+        The event comes first: a storage failure leaves orphaned objects (logged, and removable
+        again by key), never a video that looks alive with its media gone.
+        """
+        self.videos.get(video_id, tenant=tenant)
+        video = self.videos.delete(video_id)
+        try:
+            for key in media_keys(video):
+                self.storage.delete(key)
+            if video.hls_path:
+                self.storage.delete_prefix(posixpath.dirname(video.hls_path) + "/")
+        except Exception:
+            log.exception("video %s deleted, but removing its stored media failed", video_id)
+
+
+def media_keys(video: Video) -> list[str]:
+    return [key for key in (video.file_key, video.thumbnail_key) if key]

@@ -1,0 +1,96 @@
+"""The HTTP API end to end through Litestar's test client, on the embedded default's stores
+(SQLite files in a temporary directory): a tenant ``demo`` with a lecture, a session, three
+students, and a tenant ``other`` with its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from academy_video.adapters.http.app import create_app
+from academy_video.adapters.http.auth import Role, mint
+from academy_video.adapters.memory.media import InMemoryObjectStorage
+from academy_video.app.bootstrap import Container, build
+from academy_video.app.config import Settings
+
+SECRET = "jwt-test-secret-of-at-least-32-bytes!"
+LECTURE, SESSION, OTHER_SESSION = 1, 10, 20
+STUDENTS = {101: 1001, 102: 1002, 103: 1003}  # enrollment → user
+STAFF_USER, ADMIN_USER = 7, 1
+
+
+@dataclass
+class Api:
+    client: TestClient[Any]
+    app: Container
+    storage: InMemoryObjectStorage
+
+    def headers(
+        self, role: Role = "admin", tenant: str = "demo", user: int = ADMIN_USER
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {mint(SECRET, role=role, tenant=tenant, user_id=user)}"}
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        role: Role = "admin",
+        tenant: str = "demo",
+        user: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        user = user or {"admin": ADMIN_USER, "staff": STAFF_USER, "student": 1001}[role]
+        return self.client.request(method, path, headers=self.headers(role, tenant, user), **kwargs)
+
+    def ready_video(
+        self, *, title: str = "Limits", session: int = SESSION, tenant: str = "demo"
+    ) -> int:
+        ticket = self.app.uploads.init(
+            tenant=tenant, session_id=session, title=title, filename="a.mp4"
+        )
+        video_id = ticket.video.video_id
+        self.storage.put(ticket.file_key, b"video:100")
+        self.app.uploads.complete(tenant=tenant, video_id=video_id)
+        job = self.app.jobs.claim_next("w1")
+        assert job is not None
+        self.app.jobs.complete(video_id, "w1", hls_path=f"hls/{tenant}/{video_id}/master.m3u8")
+        return video_id
+
+
+def sync_roster(api: Api) -> None:
+    def put(path: str, body: dict[str, Any], tenant: str = "demo") -> None:
+        response = api.call("PUT", f"/api/v1/directory/{path}", json=body, tenant=tenant)
+        assert response.status_code == 200, response.text
+
+    put(f"lectures/{LECTURE}", {"title": "Calculus"})
+    put(f"sessions/{SESSION}", {"lecture_id": LECTURE, "title": "Week 1"})
+    for enrollment, user in STUDENTS.items():
+        put(f"students/{enrollment + 500}", {"user_id": user, "name": f"Student {enrollment}"})
+        put(
+            f"enrollments/{enrollment}",
+            {"student_id": enrollment + 500, "lecture_id": LECTURE, "status": "ACTIVE"},
+        )
+        put("session-access", {"session_id": SESSION, "enrollment_id": enrollment, "granted": True})
+    put("lectures/2", {"title": "Elsewhere"}, tenant="other")
+    put(f"sessions/{OTHER_SESSION}", {"lecture_id": 2, "title": "Other"}, tenant="other")
+    put("students/900", {"user_id": 9000, "name": "Outsider"}, tenant="other")
+    put("enrollments/900", {"student_id": 900, "lecture_id": 2, "status": "ACTIVE"}, tenant="other")
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    storage = InMemoryObjectStorage()
+    container = build(
+        Settings(data_dir=tmp_path, jwt_secret=SECRET, playback_token_secret="p"), storage=storage
+    )
+    with TestClient(create_app(container)) as client:
+        api = Api(client, container, storage)
+        sync_roster(api)
+        yield api
+    container.close()

@@ -1,0 +1,103 @@
+"""Who may call what: bearer JWTs, roles, and tenant isolation."""
+
+import time
+
+import jwt
+import pytest
+
+from .conftest import SECRET, Api
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Basic dXNlcjpwYXNz",
+        "Bearer not-a-jwt",
+        # Signed with another secret.
+        "Bearer " + jwt.encode({"sub": "1", "role": "admin", "tenant": "demo", "exp": 2**31}, "x"),
+        # Expired.
+        "Bearer "
+        + jwt.encode(
+            {"sub": "1", "role": "admin", "tenant": "demo", "exp": int(time.time()) - 10}, SECRET
+        ),
+        # Unknown role, missing tenant, a sub that is not a user id, no expiry.
+        "Bearer "
+        + jwt.encode({"sub": "1", "role": "root", "tenant": "demo", "exp": 2**31}, SECRET),
+        "Bearer " + jwt.encode({"sub": "1", "role": "admin", "exp": 2**31}, SECRET),
+        "Bearer " + jwt.encode({"sub": "me", "role": "admin", "tenant": "d", "exp": 2**31}, SECRET),
+        "Bearer " + jwt.encode({"sub": "1", "role": "admin", "tenant": "demo"}, SECRET),
+        # Another algorithm than HS256 is not accepted, even with the right secret.
+        "Bearer "
+        + jwt.encode(
+            {"sub": "1", "role": "admin", "tenant": "demo", "exp": 2**31}, SECRET, algorithm="HS512"
+        ),
+    ],
+)
+def test_bad_credentials_are_401_not_authenticated(api: Api, authorization: str | None) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    response = api.client.get("/api/v1/videos/", headers=headers)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "not_authenticated"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "role", "body"),
+    [
+        ("PUT", "/api/v1/directory/lectures/5", "staff", {"title": "x"}),
+        ("PUT", "/api/v1/directory/lectures/5", "student", {"title": "x"}),
+        ("PATCH", "/api/v1/videos/{video}", "student", {"title": "x"}),
+        ("DELETE", "/api/v1/videos/{video}", "student", None),
+        ("GET", "/api/v1/video-permissions/", "student", None),
+        ("POST", "/api/v1/video-permissions/", "student", {"video": 1, "enrollment": 101}),
+        (
+            "POST",
+            "/api/v1/video-permissions/bulk_set/",
+            "student",
+            {"video_id": 1, "enrollments": []},
+        ),
+        ("PATCH", "/api/v1/video-progress/1/", "student", {"completed": True}),
+    ],
+)
+def test_a_role_that_may_not_is_403_forbidden(
+    api: Api, method: str, path: str, role: str, body: object
+) -> None:
+    video = api.ready_video()
+    response = api.call(method, path.format(video=video), role=role, json=body)  # type: ignore[arg-type]
+    assert response.status_code == 403
+    assert response.json() == {"detail": "forbidden"}
+
+
+def test_another_tenants_resources_are_404_and_never_listed(api: Api) -> None:
+    theirs = api.ready_video(session=20, tenant="other")
+    grant = api.call(
+        "POST",
+        "/api/v1/video-permissions/",
+        tenant="other",
+        json={"video": theirs, "enrollment": 900},
+    ).json()
+    for method, path, body in [
+        ("GET", f"/api/v1/videos/{theirs}/", None),
+        ("PATCH", f"/api/v1/videos/{theirs}/", {"title": "mine now"}),
+        ("DELETE", f"/api/v1/videos/{theirs}/", None),
+        ("GET", f"/api/v1/lectures/2/sessions/20/videos/{theirs}/", None),
+        ("GET", f"/api/v1/video-permissions/{grant['id']}/", None),
+        ("PATCH", f"/api/v1/video-permissions/{grant['id']}/", {"rule": "free"}),
+        ("DELETE", f"/api/v1/video-permissions/{grant['id']}/", None),
+        ("POST", "/api/v1/video-permissions/", {"video": theirs, "enrollment": 101}),
+        ("POST", "/api/v1/video-permissions/bulk_set/", {"video_id": theirs, "enrollments": [101]}),
+        ("PUT", "/api/v1/directory/lectures/2", {"title": "taken over"}),
+    ]:
+        response = api.call(method, path, json=body)
+        assert (response.status_code, response.json()) == (404, {"detail": "not_found"}), path
+    assert api.call("GET", "/api/v1/videos/").json() == []
+    assert api.call("GET", "/api/v1/video-permissions/").json() == []
+    # Nothing of theirs changed.
+    mine = api.call("GET", f"/api/v1/videos/{theirs}/", tenant="other").json()
+    assert mine["title"] == "Limits"
+    assert (
+        api.call("GET", f"/api/v1/video-permissions/{grant['id']}/", tenant="other").json()["rule"]
+        == "free"
+    )

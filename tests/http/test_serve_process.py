@@ -1,0 +1,119 @@
+"""`academy-video serve` as a real process on 127.0.0.1, driven over HTTP, with nothing
+configured but a data directory (the embedded default), and tokens from `academy-video token`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+CLI = [sys.executable, "-m", "academy_video.adapters.cli"]
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def env_for(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACADEMY_VIDEO_")}
+    return {**env, "ACADEMY_VIDEO_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+
+
+class Server:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [*CLI, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env_for(data_dir),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self._wait_until_healthy()
+
+    def _wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"serve exited: {self.process.communicate()[0]}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                # Not listening yet: wait for the socket rather than a fixed time.
+                with socket.socket() as probe:
+                    probe.settimeout(0.2)
+                    probe.connect_ex(("127.0.0.1", self.port))
+        raise AssertionError("serve did not become healthy in time")
+
+    def token(self, *args: str) -> str:
+        out = subprocess.run(
+            [*CLI, "token", *args],
+            env=env_for(self.data_dir),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return out.stdout.strip()
+
+    def stop(self) -> None:
+        """SIGTERM: uvicorn shuts the app down gracefully, then exits by the same signal."""
+        self.process.send_signal(signal.SIGTERM)
+        output, _ = self.process.communicate(timeout=30)
+        assert self.process.returncode in (0, -signal.SIGTERM), output
+        assert "Application shutdown complete" in output, output
+        assert "Traceback" not in output, output
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    server = Server(tmp_path)
+    yield server
+    if server.process.poll() is None:
+        server.process.kill()
+        server.process.wait()
+
+
+def test_serve_takes_requests_and_keeps_its_data_across_a_restart(server: Server) -> None:
+    admin = {
+        "Authorization": "Bearer "
+        + server.token("--role", "admin", "--tenant", "demo", "--user", "1")
+    }
+    with httpx.Client(base_url=server.url, headers=admin, timeout=10) as http:
+        assert http.get("/health").json()["status"] == "ok"
+        assert http.put("/api/v1/directory/lectures/1/", json={"title": "Calculus"}).json() == {
+            "id": 1,
+            "title": "Calculus",
+        }
+        assert http.put("/api/v1/directory/sessions/10", json={"lecture_id": 1}).status_code == 200
+        assert http.get("/api/v1/videos/").json() == []
+        assert http.get("/api/v1/videos/1").json() == {"detail": "not_found"}
+        assert http.get("/api/v1/videos/", headers={"Authorization": ""}).status_code == 401
+        assert "/api/v1/videos" in http.get("/schema/openapi.json").json()["paths"]
+    server.stop()
+
+    again = Server(server.data_dir)
+    try:
+        with httpx.Client(base_url=again.url, headers=admin, timeout=10) as http:
+            # Same secrets file, same stores: the old token still works and the roster is there.
+            response = http.put("/api/v1/directory/sessions/11", json={"lecture_id": 1})
+            assert response.status_code == 200, response.text
+            bad = http.put("/api/v1/directory/sessions/12", json={"lecture_id": 2})
+            assert bad.json() == {"detail": "unknown_lecture"}
+    finally:
+        again.stop()
+    secrets = server.data_dir / "secrets.json"
+    assert secrets.stat().st_mode & 0o777 == 0o600

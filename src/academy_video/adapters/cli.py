@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from academy_video import __version__
 from academy_video.adapters.sql import migrate
@@ -36,6 +37,16 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("cipher-key", help="print a new ACADEMY_VIDEO_CIPHER_KEY")
 
+    cleanup = commands.add_parser(
+        "cleanup-uploads", help="remove videos whose upload was abandoned (still PENDING)"
+    )
+    cleanup.add_argument(
+        "--older-than-hours",
+        type=int,
+        default=None,
+        help="default: ACADEMY_VIDEO_UPLOAD_TTL_HOURS (24)",
+    )
+
     token = commands.add_parser("token", help="mint a user's bearer token (for local use)")
     token.add_argument("--role", choices=["admin", "staff", "student"], required=True)
     token.add_argument("--tenant", required=True)
@@ -49,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         "projections": _projections,
         "cipher-key": _cipher_key,
         "token": _token,
+        "cleanup-uploads": _cleanup_uploads,
     }
     try:
         settings = Settings.from_env()
@@ -64,6 +76,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from academy_video.adapters.http.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if not settings.public_url:
+        settings = replace(settings, public_url=f"http://{args.host}:{args.port}")
     container = build(settings.with_local_secrets())
     assert container.projector is not None
     container.projector.follow()  # events other processes store
@@ -72,6 +86,21 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # so code after run() would not run.
     app.on_shutdown.append(container.close)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def _cleanup_uploads(args: argparse.Namespace, settings: Settings) -> int:
+    if args.older_than_hours is not None:
+        if args.older_than_hours < 0:
+            print("academy-video: --older-than-hours must not be negative", file=sys.stderr)
+            return 2
+        settings = replace(settings, upload_ttl_hours=args.older_than_hours)
+    container = build(settings.with_local_secrets())
+    try:
+        removed = container.uploads.cleanup_abandoned()
+    finally:
+        container.close()
+    print(f"removed {removed} abandoned uploads")
     return 0
 
 

@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from academy_video.adapters.aws.ec2 import Ec2WorkerWaker
 from academy_video.adapters.cdn.signing import HmacUrlSigner
+from academy_video.adapters.media.probe import PyAvProbe
 from academy_video.adapters.memory.basics import InMemoryIdAllocator, NoopWorkerWaker, SystemClock
 from academy_video.adapters.memory.directory import InMemoryDirectory
 from academy_video.adapters.memory.media import FakeMediaProbe, InMemoryObjectStorage
@@ -23,6 +25,7 @@ from academy_video.adapters.memory.session_store import InMemorySessionStore
 from academy_video.adapters.memory.views import (
     InMemoryActiveSessions,
     InMemoryJobQueue,
+    InMemoryPendingUploads,
     InMemorySessionOrders,
 )
 from academy_video.adapters.sql import migrate
@@ -30,8 +33,14 @@ from academy_video.adapters.sql.directory import SqlDirectory
 from academy_video.adapters.sql.engine import postgres_engine, sqlite_engine
 from academy_video.adapters.sql.ids import PostgresIdAllocator, SQLiteIdAllocator
 from academy_video.adapters.sql.projector import Projector
-from academy_video.adapters.sql.queries import SqlActiveSessions, SqlSessionOrders
+from academy_video.adapters.sql.queries import (
+    SqlActiveSessions,
+    SqlPendingUploads,
+    SqlSessionOrders,
+)
 from academy_video.adapters.sql.queue import SqlJobQueue
+from academy_video.adapters.storage.local import LocalDiskStorage
+from academy_video.adapters.storage.s3 import S3ObjectStorage
 
 from .applications import EventSourcedApp
 from .catalog import VideoCatalog
@@ -114,6 +123,7 @@ def build_in_memory(settings: Settings | None = None, **overrides: Any) -> Conta
     overrides.setdefault("queue", _listening(apps.videos, InMemoryJobQueue()))
     overrides.setdefault("orders", _listening(apps.videos, InMemorySessionOrders()))
     overrides.setdefault("active", _listening(apps.sessions, InMemoryActiveSessions()))
+    overrides.setdefault("pending", _listening(apps.videos, InMemoryPendingUploads()))
     return _assemble(settings or Settings(), apps, **overrides)
 
 
@@ -134,10 +144,13 @@ def build(
     projector.catch_up_all()
     projector.attach()
     overrides.setdefault("ids", id_allocator(settings))
+    overrides.setdefault("storage", object_storage(settings))
+    overrides.setdefault("waker", worker_waker(settings))
     overrides.setdefault("directory", SqlDirectory(engine))
     overrides.setdefault("queue", SqlJobQueue(engine))
     overrides.setdefault("orders", SqlSessionOrders(engine))
     overrides.setdefault("active", SqlActiveSessions(engine))
+    overrides.setdefault("pending", SqlPendingUploads(engine))
     container = _assemble(settings, apps, **overrides)
     container.engine, container.projector = engine, projector
     return container
@@ -161,7 +174,7 @@ class _Apps:
 def _assemble(settings: Settings, apps: _Apps, **overrides: Any) -> Container:
     clock: Clock = overrides.get("clock") or SystemClock()
     storage: ObjectStorage = overrides.get("storage") or InMemoryObjectStorage()
-    probe: MediaProbe = overrides.get("probe") or _fake_probe(storage)
+    probe: MediaProbe = overrides.get("probe") or _probe_for(storage)
     directory: Directory = overrides["directory"]
     ids: IdAllocator = overrides["ids"]
     queue: JobQueue = overrides["queue"]
@@ -197,6 +210,10 @@ def _assemble(settings: Settings, apps: _Apps, **overrides: Any) -> Container:
             ids=ids,
             orders=orders,
             waker=waker,
+            pending=overrides["pending"],
+            clock=clock,
+            max_upload_bytes=settings.max_upload_bytes,
+            upload_ttl_hours=settings.upload_ttl_hours,
         ),
         jobs=JobService(videos=videos, queue=queue, clock=clock, waker=waker, settings=settings),
         permissions=PermissionService(videos=videos, grants=grants, directory=directory, ids=ids),
@@ -234,10 +251,33 @@ def read_engine(settings: Settings) -> Engine:
     return sqlite_engine(settings.data_dir / "read.sqlite3")
 
 
-def _fake_probe(storage: ObjectStorage) -> MediaProbe:
-    if not isinstance(storage, InMemoryObjectStorage):
-        raise TypeError("pass a MediaProbe that can read this storage")
-    return FakeMediaProbe(storage)
+def object_storage(settings: Settings) -> ObjectStorage:
+    """S3 when a bucket is set, else the local disk under ``<data dir>/objects``."""
+    if settings.s3_bucket:
+        return S3ObjectStorage(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url or None,
+            region=settings.s3_region or settings.aws_region or None,
+        )
+    return LocalDiskStorage(
+        settings.data_dir / "objects",
+        base_url=settings.public_url or "http://127.0.0.1:8000",
+        secret=settings.playback_token_secret or secrets.token_urlsafe(32),
+        max_bytes=settings.max_upload_bytes,
+    )
+
+
+def worker_waker(settings: Settings) -> WorkerWaker:
+    if settings.worker_instance_id:
+        return Ec2WorkerWaker(settings.worker_instance_id, region=settings.aws_region or None)
+    return NoopWorkerWaker()
+
+
+def _probe_for(storage: ObjectStorage) -> MediaProbe:
+    """The fake probe reads the in-memory store's fake media; every real store gets PyAV."""
+    if isinstance(storage, InMemoryObjectStorage):
+        return FakeMediaProbe(storage)
+    return PyAvProbe()
 
 
 def _listening(app: EventSourcedApp, view: Any) -> Any:

@@ -21,6 +21,14 @@ class Settings:
     redis_url: str = ""
     s3_bucket: str = ""
     s3_endpoint_url: str = ""
+    s3_region: str = ""
+    # Where clients reach this service (its signed upload/media URLs on the embedded default);
+    # empty: http://<host>:<port> that serve listens on.
+    public_url: str = ""
+    max_upload_bytes: int = 20 * 1024**3
+    upload_ttl_hours: int = 24
+    worker_instance_id: str = ""  # EC2 instance started when there is work (empty: none)
+    aws_region: str = ""
     jwt_secret: str = ""
     worker_token: str = ""
     playback_token_secret: str = ""

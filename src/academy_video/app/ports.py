@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
 
 
 class Clock(Protocol):
@@ -28,24 +29,71 @@ class StoredObject:
     size: int
 
 
+@dataclass(frozen=True)
+class UploadedPart:
+    part_number: int  # 1-based
+    etag: str
+
+
+MIN_PART_BYTES = 5 * 1024 * 1024  # S3's floor for every part but the last
+MAX_PARTS = 10_000
+
+
 class ObjectStorage(Protocol):
+    """Where sources and outputs live (S3, or the local disk on the embedded default).
+
+    Keys are relative paths such as ``videos/demo/10/<uuid>.mp4``; adapters refuse keys that try to
+    leave their root. Clients upload and download with signed, expiring URLs, never through the
+    service's memory.
+    """
+
     def upload_url(self, key: str, content_type: str, expires_in: int) -> str:
         """A URL the client PUTs the file's bytes to."""
+        ...
+
+    def download_url(self, key: str, expires_in: int) -> str:
+        """A URL a client GETs the object from."""
+        ...
+
+    def source_url(self, key: str, expires_in: int) -> str:
+        """A URL (or local path) a probe or transcoder can read the object from, with ranges."""
         ...
 
     def head(self, key: str) -> StoredObject | None:
         """The object's size, or None if it does not exist."""
         ...
 
-    def source_url(self, key: str, expires_in: int) -> str:
-        """A URL (or local path) a probe or transcoder can read the object from."""
+    def open(self, key: str) -> BinaryIO:
+        """The object's bytes as a stream (close it); KeyError if it does not exist."""
+        ...
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Store a local file under ``key`` (streamed, never read whole)."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove one object (nothing happens if it does not exist)."""
         ...
 
     def delete_prefix(self, prefix: str) -> int:
         """Delete every object under ``prefix``; returns how many were removed."""
         ...
 
-    def delete(self, key: str) -> None: ...
+    def start_multipart(self, key: str, content_type: str) -> str:
+        """Begin a resumable upload of ``key``; returns its upload id."""
+        ...
+
+    def part_url(self, key: str, upload_id: str, part_number: int, expires_in: int) -> str:
+        """A URL the client PUTs part ``part_number`` (1-based) to; the answer's ETag names it."""
+        ...
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[UploadedPart]) -> None:
+        """Join the parts, in order, into the object (ValueError if a part is missing or wrong)."""
+        ...
+
+    def abort_multipart(self, key: str, upload_id: str | None = None) -> int:
+        """Drop one unfinished upload of ``key`` (or all of them); returns how many."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -223,6 +271,12 @@ class JobQueue(Protocol):
 class SessionOrders(Protocol):
     def max_order(self, session_id: int) -> int:
         """The highest ``order`` among the lecture session's videos (0 if none)."""
+        ...
+
+
+class PendingUploads(Protocol):
+    def pending_before(self, cutoff: datetime) -> list[tuple[str, int]]:
+        """(tenant, video id) of videos still PENDING that were reserved before ``cutoff``."""
         ...
 
 

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from academy_video.domain.policy import VideoDefaults
 from academy_video.domain.video import Video, VideoStatus
 
-from .errors import Conflict, Invalid
-from .ports import Directory, IdAllocator, MediaProbe, ObjectStorage, SessionOrders, WorkerWaker
+from .errors import Conflict, Invalid, TooLarge
+from .ports import (
+    MAX_PARTS,
+    MIN_PART_BYTES,
+    Clock,
+    Directory,
+    IdAllocator,
+    MediaProbe,
+    ObjectStorage,
+    PendingUploads,
+    SessionOrders,
+    StoredObject,
+    UploadedPart,
+    WorkerWaker,
+)
 from .videos import Videos
 
+log = logging.getLogger(__name__)
+
 UPLOAD_URL_SECONDS = 3600
+PART_URL_SECONDS = 24 * 3600  # a large upload may take a while; each part URL lives a day
+MiB = 1024 * 1024
 SOURCE_URL_SECONDS = 600
 _EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
 
@@ -24,6 +44,19 @@ class UploadTicket:
     upload_url: str
     file_key: str
     content_type: str
+
+
+@dataclass(frozen=True)
+class MultipartTicket:
+    upload_id: str
+    file_key: str
+    part_size: int
+    part_urls: list[str]  # part n (1-based) goes to part_urls[n - 1]
+
+
+def part_size_for(size: int) -> int:
+    """At least S3's 5 MiB, large enough for at most 10,000 parts, a whole number of MiB."""
+    return max(MIN_PART_BYTES, math.ceil(size / MAX_PARTS / MiB) * MiB)
 
 
 def source_key(tenant: str, session_id: int, filename: str) -> str:
@@ -45,6 +78,10 @@ class UploadService:
         ids: IdAllocator,
         orders: SessionOrders,
         waker: WorkerWaker,
+        pending: PendingUploads,
+        clock: Clock,
+        max_upload_bytes: int,
+        upload_ttl_hours: int,
     ) -> None:
         self.videos = videos
         self.directory = directory
@@ -53,6 +90,10 @@ class UploadService:
         self.ids = ids
         self.orders = orders
         self.waker = waker
+        self.pending = pending
+        self.clock = clock
+        self.max_upload_bytes = max_upload_bytes
+        self.upload_ttl = timedelta(hours=upload_ttl_hours)
 
     def init(
         self,
@@ -83,9 +124,7 @@ class UploadService:
 
     def complete(self, *, tenant: str, video_id: int) -> Video:
         """Probe the stored source; on success the video is UPLOADED and queued for workers."""
-        video = self.videos.get(video_id, tenant=tenant)
-        if video.status != VideoStatus.PENDING:
-            raise Conflict("invalid_status", f"Invalid status: {video.status}")
+        video = self._pending(tenant, video_id)
         stored = self.storage.head(video.file_key)
         if stored is None or stored.size == 0:
             self.videos.reject_upload(video_id, reason="source_not_found_or_empty")
@@ -96,4 +135,66 @@ class UploadService:
             raise Conflict("invalid_media", f"invalid_media:{result.reason}")
         video = self.videos.confirm_upload(video_id, size=stored.size, probe=result.facts())
         self.waker.wake()
+        return video
+
+    # Resumable uploads ---------------------------------------------------------------------
+
+    def start_multipart(
+        self, *, tenant: str, video_id: int, size: int, content_type: str = "video/mp4"
+    ) -> MultipartTicket:
+        """Part URLs for a file of ``size`` bytes; the client PUTs each part and keeps its ETag."""
+        video = self._pending(tenant, video_id)
+        if size < 1:
+            raise Invalid("size", "size must be at least 1 byte")
+        if size > self.max_upload_bytes:
+            raise TooLarge("upload_too_large")
+        part_size = part_size_for(size)
+        upload_id = self.storage.start_multipart(video.file_key, content_type or "video/mp4")
+        urls = [
+            self.storage.part_url(video.file_key, upload_id, number, PART_URL_SECONDS)
+            for number in range(1, math.ceil(size / part_size) + 1)
+        ]
+        return MultipartTicket(upload_id, video.file_key, part_size, urls)
+
+    def finish_multipart(
+        self, *, tenant: str, video_id: int, upload_id: str, parts: list[UploadedPart]
+    ) -> StoredObject:
+        """Join the parts into the source; then ``complete`` probes and queues it as usual."""
+        video = self._pending(tenant, video_id)
+        if not parts:
+            raise Invalid("parts", "parts required")
+        try:
+            self.storage.complete_multipart(video.file_key, upload_id, parts)
+        except (ValueError, KeyError) as error:
+            raise Invalid("invalid_parts", f"invalid_parts: {error}") from None
+        stored = self.storage.head(video.file_key)
+        if stored is None:
+            raise Conflict("source_not_found", "S3 object not found")
+        return stored
+
+    def abort_multipart(self, *, tenant: str, video_id: int, upload_id: str) -> None:
+        video = self._pending(tenant, video_id)
+        self.storage.abort_multipart(video.file_key, upload_id)
+
+    def cleanup_abandoned(self, now: datetime | None = None) -> int:
+        """Delete videos still PENDING ``upload_ttl_hours`` after they were reserved, with their
+        unfinished uploads and any partial object. Returns how many were removed."""
+        cutoff = (now or self.clock.now()) - self.upload_ttl
+        removed = 0
+        for tenant, video_id in self.pending.pending_before(cutoff):
+            try:
+                video = self._pending(tenant, video_id)
+            except Conflict:
+                continue  # completed meanwhile
+            self.storage.abort_multipart(video.file_key)
+            self.storage.delete(video.file_key)
+            self.videos.delete(video_id)
+            log.info("cleanup: removed abandoned upload of video %s (%s)", video_id, tenant)
+            removed += 1
+        return removed
+
+    def _pending(self, tenant: str, video_id: int) -> Video:
+        video = self.videos.get(video_id, tenant=tenant)
+        if video.status != VideoStatus.PENDING:
+            raise Conflict("invalid_status", f"Invalid status: {video.status}")
         return video

@@ -4,6 +4,7 @@ bearer-token callers, and the OpenAPI description at ``/schema``."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.openapi import OpenAPIConfig
@@ -12,11 +13,12 @@ from litestar.openapi.spec import Components, SecurityScheme
 from academy_video import __version__
 from academy_video.adapters.sql.engine import is_sqlite, sqlite_engine
 from academy_video.adapters.sql.read import ReadModels
+from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.app.bootstrap import Container
 
 from .deps import DEPENDENCIES
 from .errors import HANDLERS
-from .routes import directory, permissions, progress, system, videos
+from .routes import directory, media, permissions, progress, system, uploads, videos
 
 MAX_BODY_BYTES = 1_048_576  # JSON bodies; media never passes through these routes
 
@@ -33,11 +35,20 @@ def create_app(container: Container) -> Litestar:
         engine = sqlite_engine(Path(engine.url.database), writer=False)
     api = Router(
         "/api/v1",
-        route_handlers=[directory.router, videos.router, permissions.router, progress.router],
+        route_handlers=[
+            directory.router,
+            videos.router,
+            uploads.router,
+            permissions.router,
+            progress.router,
+        ],
         security=[{"BearerToken": []}],
     )
+    handlers: list[Any] = [system.health, api]
+    if isinstance(container.storage, LocalDiskStorage):
+        handlers.append(media.router)  # the service stands in for S3's presigned URLs
     app = Litestar(
-        route_handlers=[system.health, api],
+        route_handlers=handlers,
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,
@@ -59,4 +70,5 @@ def create_app(container: Container) -> Litestar:
     app.state.container = container
     app.state.reads = ReadModels(engine)
     app.state.jwt_secret = container.settings.jwt_secret
+    app.state.local_storage = container.storage
     return app

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from academy_video.adapters.sql.read import ReadModels
 from academy_video.app.config import Settings
+from academy_video.app.errors import NotFound
 
 from .schemas import PermissionOut, ProgressOut, VideoOut
 
@@ -40,6 +42,14 @@ def video_out(row: Row, settings: Settings) -> VideoOut:
         policy_version=row["policy_version"],
         processing_progress=row["processing_progress"],
     )
+
+
+def video_or_404(reads: ReadModels, settings: Settings, tenant: str, video_id: int) -> VideoOut:
+    """The tenant's video as JSON (read your writes), or NotFound."""
+    row = reads.video(tenant, video_id)
+    if row is None:
+        raise NotFound()
+    return video_out(row, settings)
 
 
 def _cdn(settings: Settings, path: str, updated: datetime) -> str | None:

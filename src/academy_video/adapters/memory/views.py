@@ -97,3 +97,26 @@ class InMemoryActiveSessions:
                 self._active[event.originator_id] = (event.session_id, event.user_id)  # type: ignore[attr-defined]
             elif name in ("Ended", "Revoked", "Expired"):
                 self._active.pop(event.originator_id, None)
+
+
+class InMemoryPendingUploads:
+    """video → (tenant, reserved at) while PENDING."""
+
+    def __init__(self) -> None:
+        self._pending: dict[UUID, tuple[str, int, datetime]] = {}
+
+    def pending_before(self, cutoff: datetime) -> list[tuple[str, int]]:
+        return sorted((t, v) for t, v, at in self._pending.values() if at < cutoff)
+
+    def __call__(self, app_name: str, recordings: list[Recording[UUID]]) -> None:
+        for recording in recordings:
+            event = recording.domain_event
+            name = event_name(event)
+            if name == "Registered":
+                self._pending[event.originator_id] = (
+                    event.tenant,  # type: ignore[attr-defined]
+                    event.video_id,  # type: ignore[attr-defined]
+                    event.timestamp,  # type: ignore[attr-defined]
+                )
+            elif name in ("UploadConfirmed", "Deleted"):
+                self._pending.pop(event.originator_id, None)

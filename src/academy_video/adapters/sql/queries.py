@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Engine, func, select
 
 from .tables import playback_sessions, videos
@@ -31,3 +33,17 @@ class SqlActiveSessions:
                 )
             )
             return [(str(session_id), int(user_id)) for session_id, user_id in rows]
+
+
+class SqlPendingUploads:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def pending_before(self, cutoff: datetime) -> list[tuple[str, int]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(videos.c.tenant, videos.c.video_id)
+                .where(videos.c.status == "PENDING", videos.c.created_at < cutoff)
+                .order_by(videos.c.video_id)
+            )
+            return [(str(tenant), int(video_id)) for tenant, video_id in rows]

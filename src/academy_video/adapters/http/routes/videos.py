@@ -16,7 +16,7 @@ from academy_video.domain.policy import Rule, access_denial
 from ..auth import STAFF, Caller
 from ..deps import ERRORS, AppDep, CallerDep, PathId, QueryId, ReadsDep
 from ..schemas import Status, StudentVideoOut, VideoOut, VideoPatch
-from ..views import video_out
+from ..views import video_or_404, video_out
 
 
 @get("/videos", sync_to_thread=True, responses=ERRORS)
@@ -128,10 +128,7 @@ def delete_video(caller: CallerDep, app: AppDep, video_id: PathId) -> None:
 
 
 def _video(caller: Caller, app: Container, reads: ReadModels, video_id: int) -> VideoOut:
-    row = reads.video(caller.tenant, video_id)
-    if row is None:
-        raise NotFound()
-    return video_out(row, app.settings)
+    return video_or_404(reads, app.settings, caller.tenant, video_id)
 
 
 router = Router(

@@ -1,0 +1,1 @@
+"""Amazon Web Services beyond storage: starting the transcoding machine."""

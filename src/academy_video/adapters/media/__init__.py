@@ -1,0 +1,1 @@
+"""Media work on PyAV (FFmpeg): probing sources, and transcoding."""

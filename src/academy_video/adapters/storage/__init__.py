@@ -1,0 +1,1 @@
+"""Object storage adapters: S3 (boto3) and the local disk."""

@@ -1,0 +1,184 @@
+"""Uploads over HTTP, with the in-memory store (its fake media: b"video:<secs>", b"audio", …).
+Real files through the local disk and S3 are in tests/integration/test_upload_flows.py."""
+
+import pytest
+
+from academy_video.app.uploads import part_size_for
+
+from .conftest import SESSION, Api
+
+
+def init(api: Api, **body: object) -> dict:
+    response = api.call(
+        "POST",
+        "/api/v1/videos/upload/init/",
+        json={"session": SESSION, "title": "T", "filename": "Lecture 1.MOV", **body},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_init_reserves_a_pending_video_and_an_upload_url(api: Api) -> None:
+    first = init(api, content_type="video/quicktime; codecs=x", max_speed=1.5, allow_skip=True)
+    video = first["video"]
+    assert (video["status"], video["order"], video["max_speed"], video["allow_skip"]) == (
+        "PENDING",
+        1,
+        1.5,
+        True,
+    )
+    assert first["file_key"].startswith(f"videos/demo/{SESSION}/") and first["file_key"].endswith(
+        ".mov"
+    )
+    assert first["content_type"] == "video/quicktime"
+    assert first["upload_url"]
+    assert init(api)["video"]["order"] == 2  # max order in the session + 1
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        ({"title": "T", "filename": "a.mp4"}, 400, "session, title, filename required"),
+        ({"session": SESSION, "filename": "a.mp4"}, 400, "session, title, filename required"),
+        (
+            {"session": SESSION, "title": "", "filename": "a.mp4"},
+            400,
+            "session, title, filename required",
+        ),
+        ({"session": SESSION, "title": "T"}, 400, "session, title, filename required"),
+        (
+            {"session": SESSION, "title": "T", "filename": "a.mp4", "max_speed": 17},
+            400,
+            "max_speed: Expected `float` <= 16.0",
+        ),
+        (
+            {"session": 20, "title": "T", "filename": "a.mp4"},
+            400,
+            "unknown_session",
+        ),  # another tenant's
+        ({"session": 999, "title": "T", "filename": "a.mp4"}, 400, "unknown_session"),
+    ],
+)
+def test_init_refusals(api: Api, body: dict, status: int, detail: str) -> None:
+    response = api.call("POST", "/api/v1/videos/upload/init", json=body)
+    assert (response.status_code, response.json()) == (status, {"detail": detail})
+    assert api.call("GET", "/api/v1/videos/").json() == []
+
+
+@pytest.mark.parametrize(
+    ("content", "detail", "reason"),
+    [
+        (None, "S3 object not found", "source_not_found_or_empty"),
+        (b"", "S3 object not found", "source_not_found_or_empty"),
+        (b"audio", "invalid_media:no_video_stream", "invalid_media:no_video_stream"),
+        (b"video:", "invalid_media:duration_missing", "invalid_media:duration_missing"),
+        (b"garbage", "invalid_media:unreadable", "invalid_media:unreadable"),
+    ],
+)
+def test_complete_refuses_what_is_not_a_playable_video(
+    api: Api, content: bytes | None, detail: str, reason: str
+) -> None:
+    ticket = init(api)
+    if content is not None:
+        api.storage.put(ticket["file_key"], content)
+    video_id = ticket["video"]["id"]
+    response = api.call("POST", f"/api/v1/videos/{video_id}/upload/complete/")
+    assert (response.status_code, response.json()) == (409, {"detail": detail})
+    video = api.call("GET", f"/api/v1/videos/{video_id}").json()
+    assert (video["status"], video["error_reason"]) == ("PENDING", reason)
+    # A good file afterwards is accepted.
+    api.storage.put(ticket["file_key"], b"video:42")
+    done = api.call("POST", f"/api/v1/videos/{video_id}/upload/complete")
+    assert done.status_code == 200
+    assert (done.json()["status"], done.json()["duration"], done.json()["error_reason"]) == (
+        "UPLOADED",
+        42.0,
+        "",
+    )
+    again = api.call("POST", f"/api/v1/videos/{video_id}/upload/complete")
+    assert (again.status_code, again.json()) == (409, {"detail": "Invalid status: UPLOADED"})
+    assert api.app.jobs.claim_next("w") is not None  # queued
+
+
+def test_retry_from_failed_or_uploaded_only(api: Api) -> None:
+    ticket = init(api)
+    video_id = ticket["video"]["id"]
+    refused = api.call("POST", f"/api/v1/videos/{video_id}/retry/")
+    assert (refused.status_code, refused.json()) == (400, {"detail": "Cannot retry"})
+    api.storage.put(ticket["file_key"], b"video:5")
+    api.call("POST", f"/api/v1/videos/{video_id}/upload/complete")
+    api.app.jobs.claim_next("w")
+    api.app.jobs.fail(video_id, "w", "decoder exploded")
+    assert api.call("GET", f"/api/v1/videos/{video_id}").json()["status"] == "FAILED"
+    retried = api.call("POST", f"/api/v1/videos/{video_id}/retry")
+    assert retried.status_code == 202
+    assert (retried.json()["status"], retried.json()["error_reason"]) == ("UPLOADED", "")
+    assert api.call("POST", f"/api/v1/videos/{video_id}/retry", role="student").status_code == 403
+
+
+def test_a_multipart_upload_then_complete(api: Api) -> None:
+    ticket = init(api)
+    video_id = ticket["video"]["id"]
+    size = 12 * 1024 * 1024
+    started = api.call("POST", f"/api/v1/videos/{video_id}/upload/multipart/", json={"size": size})
+    assert started.status_code == 201
+    body = started.json()
+    assert body["part_size"] == 5 * 1024 * 1024 and [p["part_number"] for p in body["parts"]] == [
+        1,
+        2,
+        3,
+    ]
+    data = b"video:60" + b"\0" * (size - 8)
+    parts = []
+    for part in body["parts"]:
+        start = (part["part_number"] - 1) * body["part_size"]
+        etag = api.storage.put_url(part["url"], data[start : start + body["part_size"]])
+        parts.append({"part_number": part["part_number"], "etag": f'"{etag}"'})
+    bad = api.call(
+        "POST",
+        f"/api/v1/videos/{video_id}/upload/multipart/complete",
+        json={
+            "upload_id": body["upload_id"],
+            "parts": [*parts[:1], {"part_number": 3, "etag": "x"}],
+        },
+    )
+    assert bad.status_code == 400 and bad.json()["detail"].startswith("invalid_parts")
+    joined = api.call(
+        "POST",
+        f"/api/v1/videos/{video_id}/upload/multipart/complete",
+        json={"upload_id": body["upload_id"], "parts": parts},
+    )
+    assert joined.json() == {"file_key": ticket["file_key"], "size": size}
+    assert api.storage.objects[ticket["file_key"]] == data
+
+
+def test_multipart_sizes_and_abort(api: Api) -> None:
+    video_id = init(api)["video"]["id"]
+    huge = api.call(
+        "POST", f"/api/v1/videos/{video_id}/upload/multipart", json={"size": 19 * 1024**3}
+    ).json()
+    assert huge["part_size"] == 5 * 1024 * 1024 and len(huge["parts"]) == 3892
+    # Past 50,000 MiB, parts grow (whole MiB) so that 10,000 of them still hold the file.
+    assert part_size_for(100 * 1024**3) == 11 * 1024 * 1024
+    assert part_size_for(100 * 1024**3) * 10_000 >= 100 * 1024**3
+    too_big = api.call(
+        "POST", f"/api/v1/videos/{video_id}/upload/multipart", json={"size": 30 * 1024**3}
+    )
+    assert (too_big.status_code, too_big.json()) == (413, {"detail": "upload_too_large"})
+    assert (
+        api.call(
+            "POST", f"/api/v1/videos/{video_id}/upload/multipart", json={"size": 0}
+        ).status_code
+        == 400
+    )
+    small = api.call(
+        "POST", f"/api/v1/videos/{video_id}/upload/multipart", json={"size": 10}
+    ).json()
+    assert len(small["parts"]) == 1
+    aborted = api.call(
+        "POST",
+        f"/api/v1/videos/{video_id}/upload/multipart/abort",
+        json={"upload_id": small["upload_id"]},
+    )
+    assert aborted.status_code == 204
+    assert small["upload_id"] not in api.storage.uploads

@@ -1,0 +1,45 @@
+"""Small real media files for tests, generated with PyAV from FFmpeg's lavfi test sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+
+
+def make_video(
+    path: Path,
+    *,
+    seconds: float = 2.0,
+    size: tuple[int, int] = (160, 120),
+    rate: int = 25,
+    video: bool = True,
+    audio: bool = True,
+    faststart: bool = True,
+) -> Path:
+    """An H.264/AAC MP4 (or audio-only with ``video=False``) of a moving test pattern and a tone."""
+    width, height = size
+    options = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), "w", format="mp4", options=options) as out:
+        v = a = None
+        if video:
+            v = out.add_stream("libx264", rate=rate, options={"preset": "ultrafast"})
+            v.width, v.height, v.pix_fmt = width, height, "yuv420p"
+        if audio:
+            a = out.add_stream("aac", rate=44100, layout="mono")
+        if v is not None:
+            source = f"testsrc2=size={width}x{height}:rate={rate}:duration={seconds}"
+            with av.open(source, format="lavfi") as src:
+                for frame in src.decode(video=0):
+                    frame.pict_type = av.video.frame.PictureType.NONE
+                    out.mux(v.encode(frame))
+            out.mux(v.encode(None))
+        if a is not None:
+            resampler = av.AudioResampler(format="fltp", layout="mono", rate=44100)
+            tone = f"sine=frequency=440:sample_rate=44100:duration={seconds}:samples_per_frame=1024"
+            with av.open(tone, format="lavfi") as src:
+                for frame in src.decode(audio=0):
+                    for converted in resampler.resample(frame):
+                        out.mux(a.encode(converted))
+            out.mux(a.encode(None))
+    return path

@@ -16,6 +16,7 @@ def make_video(
     video: bool = True,
     audio: bool = True,
     faststart: bool = True,
+    gop_seconds: float | None = None,
 ) -> Path:
     """An H.264/AAC MP4 (or audio-only with ``video=False``) of a moving test pattern and a tone."""
     width, height = size
@@ -23,7 +24,10 @@ def make_video(
     with av.open(str(path), "w", format="mp4", options=options) as out:
         v = a = None
         if video:
-            v = out.add_stream("libx264", rate=rate, options={"preset": "ultrafast"})
+            x264 = {"preset": "ultrafast"}
+            if gop_seconds:
+                x264 |= {"g": str(int(rate * gop_seconds)), "sc_threshold": "0"}
+            v = out.add_stream("libx264", rate=rate, options=x264)
             v.width, v.height, v.pix_fmt = width, height, "yuv420p"
         if audio:
             a = out.add_stream("aac", rate=44100, layout="mono")

@@ -19,6 +19,7 @@ from academy_video.app.bootstrap import Container, build
 from academy_video.app.config import Settings
 
 SECRET = "jwt-test-secret-of-at-least-32-bytes!"
+WORKER_TOKEN = "worker-token-for-tests"
 LECTURE, SESSION, OTHER_SESSION = 1, 10, 20
 STUDENTS = {101: 1001, 102: 1002, 103: 1003}  # enrollment → user
 STAFF_USER, ADMIN_USER = 7, 1
@@ -87,7 +88,13 @@ def sync_roster(api: Api) -> None:
 def api(tmp_path: Path) -> Iterator[Api]:
     storage = InMemoryObjectStorage()
     container = build(
-        Settings(data_dir=tmp_path, jwt_secret=SECRET, playback_token_secret="p"), storage=storage
+        Settings(
+            data_dir=tmp_path,
+            jwt_secret=SECRET,
+            playback_token_secret="p",
+            worker_token=WORKER_TOKEN,
+        ),
+        storage=storage,
     )
     with TestClient(create_app(container)) as client:
         api = Api(client, container, storage)

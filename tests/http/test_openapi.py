@@ -20,7 +20,7 @@ from academy_video.adapters.memory.media import InMemoryObjectStorage
 from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
 
-from .conftest import SECRET, Api, sync_roster
+from .conftest import SECRET, WORKER_TOKEN, Api, sync_roster
 
 
 def test_the_schema_describes_every_endpoint(api: Api) -> None:
@@ -33,7 +33,9 @@ def test_the_schema_describes_every_endpoint(api: Api) -> None:
     assert served <= set(described), served - set(described)
     for path, operations in described.items():
         for method, operation in operations.items():
-            if path != "/health":
+            if path.startswith("/api/v1/internal/"):
+                assert operation.get("security") == [{"WorkerToken": []}], (method, path)
+            elif path != "/health":
                 assert operation.get("security") == [{"BearerToken": []}], (method, path)
                 assert operation.get("summary") or operation.get("description"), (method, path)
 
@@ -44,7 +46,8 @@ def _fuzz_target() -> Any:
     directory = tempfile.TemporaryDirectory(prefix="academy-video-fuzz-")
     atexit.register(directory.cleanup)
     storage = InMemoryObjectStorage()
-    container = build(Settings(data_dir=Path(directory.name), jwt_secret=SECRET), storage=storage)
+    settings = Settings(data_dir=Path(directory.name), jwt_secret=SECRET, worker_token=WORKER_TOKEN)
+    container = build(settings, storage=storage)
     app = create_app(container)
     with TestClient(app) as client:
         api = Api(client, container, storage)
@@ -69,6 +72,6 @@ TOKENS = {
 def test_no_input_makes_a_server_error_or_an_off_schema_answer(case: Any) -> None:
     for token in TOKENS.values():
         case.call_and_validate(
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {token}", "X-Worker-Token": WORKER_TOKEN},
             checks=[not_a_server_error, response_schema_conformance],
         )

@@ -25,19 +25,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def env_for(data_dir: Path) -> dict[str, str]:
+def env_for(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACADEMY_VIDEO_")}
-    return {**env, "ACADEMY_VIDEO_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    return {
+        **env,
+        "ACADEMY_VIDEO_DATA_DIR": str(data_dir),
+        "PYTHONUNBUFFERED": "1",
+        **(extra or {}),
+    }
 
 
 class Server:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
+        self.env = env_for(data_dir, env)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [*CLI, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=env_for(data_dir),
+            env=self.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -62,7 +68,7 @@ class Server:
     def token(self, *args: str) -> str:
         out = subprocess.run(
             [*CLI, "token", *args],
-            env=env_for(self.data_dir),
+            env=self.env,
             capture_output=True,
             text=True,
             check=True,

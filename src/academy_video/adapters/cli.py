@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
+import socket
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -13,9 +17,17 @@ from academy_video import __version__
 from academy_video.adapters.sql import migrate
 from academy_video.adapters.sql.projector import Projector, count_rows
 from academy_video.adapters.sql.verify import verify
-from academy_video.app.bootstrap import build, open_applications, read_engine
+from academy_video.app.bootstrap import (
+    Container,
+    build,
+    object_storage,
+    open_applications,
+    read_engine,
+    transcoder_for,
+)
 from academy_video.app.config import Settings
 from academy_video.app.persistence import new_cipher_key
+from academy_video.app.worker import ServiceJobs, Worker
 
 MAX_DIFFERENCES_SHOWN = 50
 
@@ -47,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         help="default: ACADEMY_VIDEO_UPLOAD_TTL_HOURS (24)",
     )
 
+    worker = commands.add_parser("worker", help="run a transcoding worker against the worker API")
+    worker.add_argument("--api", required=True, help="the service's base URL, e.g. http://api:8000")
+    worker.add_argument("--id", default=f"{socket.gethostname()}-{os.getpid()}")
+    worker.add_argument("--poll", type=float, default=2.0, help="seconds between empty polls")
+
     token = commands.add_parser("token", help="mint a user's bearer token (for local use)")
     token.add_argument("--role", choices=["admin", "staff", "student"], required=True)
     token.add_argument("--tenant", required=True)
@@ -61,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         "cipher-key": _cipher_key,
         "token": _token,
         "cleanup-uploads": _cleanup_uploads,
+        "worker": _worker,
     }
     try:
         settings = Settings.from_env()
@@ -82,10 +100,58 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     assert container.projector is not None
     container.projector.follow()  # events other processes store
     app = create_app(container)
+    if settings.embedded_worker:
+        app.on_shutdown.append(_embedded_worker(container))
     # Closed in the lifespan's shutdown: uvicorn re-raises SIGTERM after a graceful shutdown,
     # so code after run() would not run.
     app.on_shutdown.append(container.close)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def _embedded_worker(container: Container) -> Callable[[], None]:
+    """Run the transcoding worker in this process; returns how to stop it."""
+    stop = threading.Event()
+    worker = Worker(
+        ServiceJobs(container.jobs, f"embedded-{socket.gethostname()}-{os.getpid()}"),
+        container.transcoder,
+        heartbeat_seconds=container.settings.worker_lease_seconds / 3,
+    )
+    thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
+    thread.start()
+
+    def shut_down() -> None:
+        stop.set()
+        thread.join(timeout=60)
+
+    return shut_down
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    """A worker process: jobs over HTTP, outputs straight to storage."""
+    from academy_video.adapters.worker_api import HttpJobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if not settings.worker_token:
+        print("academy-video: ACADEMY_VIDEO_WORKER_TOKEN is required", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    jobs = HttpJobs(args.api, token=settings.worker_token, worker_id=args.id, stop=stop)
+    storage = object_storage(settings.with_local_secrets())
+    worker = Worker(
+        jobs,
+        transcoder_for(settings, storage),
+        poll_seconds=args.poll,
+        heartbeat_seconds=settings.worker_lease_seconds / 3,
+    )
+    logging.getLogger(__name__).info("worker %s: polling %s", args.id, args.api)
+    try:
+        worker.run(stop)
+    finally:
+        jobs.close()
+    logging.getLogger(__name__).info("worker %s: stopped", args.id)
     return 0
 
 

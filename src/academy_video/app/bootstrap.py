@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from academy_video.adapters.aws.ec2 import Ec2WorkerWaker
 from academy_video.adapters.cdn.signing import HmacUrlSigner
 from academy_video.adapters.media.probe import PyAvProbe
+from academy_video.adapters.media.transcoder import PyAvTranscoder
 from academy_video.adapters.memory.basics import InMemoryIdAllocator, NoopWorkerWaker, SystemClock
 from academy_video.adapters.memory.directory import InMemoryDirectory
 from academy_video.adapters.memory.media import FakeMediaProbe, InMemoryObjectStorage
@@ -61,6 +62,7 @@ from .ports import (
     ObjectStorage,
     SessionOrders,
     SessionStore,
+    Transcoder,
     UrlSigner,
     WorkerWaker,
 )
@@ -93,6 +95,7 @@ class Container:
     progress: ProgressService
     directory_sync: DirectorySync
     catalog: VideoCatalog
+    transcoder: Transcoder
     # The SQL read models and what keeps them current (None when everything is in memory).
     engine: Engine | None = None
     projector: Projector | None = None
@@ -234,6 +237,7 @@ def _assemble(settings: Settings, apps: _Apps, **overrides: Any) -> Container:
         progress=progress,
         directory_sync=DirectorySync(directory),
         catalog=VideoCatalog(videos=videos, storage=storage),
+        transcoder=overrides.get("transcoder") or transcoder_for(settings, storage),
     )
 
 
@@ -264,6 +268,15 @@ def object_storage(settings: Settings) -> ObjectStorage:
         base_url=settings.public_url or "http://127.0.0.1:8000",
         secret=settings.playback_token_secret or secrets.token_urlsafe(32),
         max_bytes=settings.max_upload_bytes,
+    )
+
+
+def transcoder_for(settings: Settings, storage: ObjectStorage) -> Transcoder:
+    return PyAvTranscoder(
+        storage,
+        preset=settings.transcode_preset,
+        segment_seconds=settings.hls_segment_seconds,
+        encrypt=settings.hls_encrypt,
     )
 
 

@@ -46,6 +46,9 @@ class Settings:
     cdn_signing_secret: str = ""
     cdn_signing_key_id: str = "v1"
     embedded_worker: bool = True
+    hls_encrypt: bool = False  # AES-128 packaging with a fresh key per video
+    transcode_preset: str = "veryfast"  # x264 preset
+    hls_segment_seconds: int = 4
 
     def with_local_secrets(self) -> Settings:
         """Fill an unset JWT or playback-token secret from ``<data dir>/secrets.json``, created

@@ -5,6 +5,7 @@ Adapters live in ``academy_video.adapters``; the composition root (``bootstrap``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -131,9 +132,25 @@ class TranscodeOutput:
     renditions: list[dict[str, Any]]
 
 
+class TranscodeFailed(Exception):
+    """The source cannot be transcoded; the message says why, for the instructor."""
+
+
 class Transcoder(Protocol):
-    def transcode(self, *, video_id: int, tenant: str, source_key: str) -> TranscodeOutput:
-        """Produce the HLS ladder and thumbnail for a stored source."""
+    def transcode(
+        self,
+        *,
+        video_id: int,
+        tenant: str,
+        source_key: str,
+        progress: Callable[[int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> TranscodeOutput:
+        """Produce the HLS ladder and thumbnail of a stored source and store them.
+
+        ``progress(percent)`` is called as it goes; when ``cancelled()`` turns true it stops by
+        raising. Raises ``TranscodeFailed`` with a readable reason for a bad source.
+        """
         ...
 
 

@@ -18,7 +18,7 @@ from academy_video.app.bootstrap import Container
 
 from .deps import DEPENDENCIES
 from .errors import HANDLERS
-from .routes import directory, media, permissions, progress, system, uploads, videos
+from .routes import directory, media, permissions, progress, system, uploads, videos, worker
 
 MAX_BODY_BYTES = 1_048_576  # JSON bodies; media never passes through these routes
 
@@ -44,7 +44,7 @@ def create_app(container: Container) -> Litestar:
         ],
         security=[{"BearerToken": []}],
     )
-    handlers: list[Any] = [system.health, api]
+    handlers: list[Any] = [system.health, api, worker.router]
     if isinstance(container.storage, LocalDiskStorage):
         handlers.append(media.router)  # the service stands in for S3's presigned URLs
     app = Litestar(

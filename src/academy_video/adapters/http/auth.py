@@ -18,6 +18,10 @@ class NotAuthenticated(Exception):
     """Missing, malformed, forged or expired credentials (401 ``not_authenticated``)."""
 
 
+class Unauthorized(Exception):
+    """A wrong worker token (401 ``unauthorized``)."""
+
+
 class Forbidden(Exception):
     """Authenticated, but this role may not do this (403 ``forbidden``)."""
 

@@ -38,7 +38,7 @@ from academy_video.domain.video import (
     VideoDeleted,
 )
 
-from .auth import Forbidden, NotAuthenticated
+from .auth import Forbidden, NotAuthenticated, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,10 @@ def on_not_authenticated(_: Request[Any, Any, Any], __: NotAuthenticated) -> Res
     )
 
 
+def on_unauthorized_worker(_: Request[Any, Any, Any], __: Exception) -> Response[Any]:
+    return detail(HTTP_401_UNAUTHORIZED, "unauthorized")
+
+
 def on_forbidden(_: Request[Any, Any, Any], __: Forbidden) -> Response[Any]:
     return detail(HTTP_403_FORBIDDEN, "forbidden")
 
@@ -128,6 +132,7 @@ HANDLERS: dict[int | type[Exception], Any] = {
     domain.DomainError: on_domain_error,
     NotAuthenticated: on_not_authenticated,
     Forbidden: on_forbidden,
+    Unauthorized: on_unauthorized_worker,
     ValidationException: on_validation,
     HTTPException: on_http_error,
     Exception: on_unexpected,

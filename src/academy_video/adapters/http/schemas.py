@@ -283,3 +283,45 @@ class MultipartCompleteOut(Struct):
 
 class MultipartAbortIn(Input):
     upload_id: Annotated[str, Meta(min_length=1, max_length=1024)]
+
+
+# Worker API ----------------------------------------------------------------------------------
+
+
+class JobOut(Struct):
+    video_id: int
+    file_key: str
+    tenant_code: str
+    attempt: int
+
+
+class ClaimOut(Struct):
+    job: JobOut
+
+
+class HeartbeatIn(Struct):  # workers may send more than we read
+    progress: Annotated[int, Meta(ge=0, le=100)] | None = None
+
+
+class Rendition(Struct):
+    name: str
+    width: int
+    height: int
+    bandwidth: int
+    playlist: str
+
+
+class CompleteIn(Struct):
+    hls_path: Annotated[str, Meta(max_length=1024)] | None = None
+    duration: Annotated[float, Meta(ge=0, le=1e7)] | None = None
+    thumbnail_key: Annotated[str, Meta(max_length=1024)] = ""
+    renditions: Annotated[list[Rendition], Meta(max_length=20)] = []
+
+
+class FailIn(Struct):
+    reason: Annotated[str, Meta(max_length=2000)] = ""
+
+
+class WorkerAck(Struct):
+    ok: bool
+    reason: str

@@ -1,0 +1,181 @@
+"""The transcoding worker: claim a job, transcode it while heart-beating the lease, report back.
+
+The same loop runs in its own process (``academy-video worker --api URL``, jobs over the worker
+HTTP API) and inside ``serve`` on the embedded default (jobs straight from ``JobService``); only
+the ``JobSource`` differs.
+
+- The lease is renewed every ``heartbeat_seconds`` with the progress percent; a refused heartbeat
+  (the lease expired and another worker took the job) stops the transcode and drops the job.
+- ``stop`` (SIGTERM) cancels the transcode at the next frame batch: nothing is reported, so the
+  lease simply expires and another worker redoes the job. A completion is only sent for a
+  finished, fully stored output, so there is never a half-written READY.
+- A source that cannot be transcoded is reported as failed with the transcoder's reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from academy_video.domain.errors import DomainError
+from academy_video.domain.video import LeaseLost as LeaseExpired
+from academy_video.domain.video import LeaseOwnerMismatch
+
+from .jobs import JobService
+from .ports import TranscodeFailed, TranscodeOutput, Transcoder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerJob:
+    video_id: int
+    file_key: str
+    tenant: str
+
+
+class LeaseLost(Exception):
+    """The job is no longer this worker's (the API answered 409)."""
+
+
+class JobSource(Protocol):
+    def claim(self) -> WorkerJob | None: ...
+
+    def heartbeat(self, job: WorkerJob, progress: int | None) -> None:
+        """Renew the lease; raises LeaseLost if it is gone."""
+        ...
+
+    def complete(self, job: WorkerJob, output: TranscodeOutput) -> None: ...
+
+    def fail(self, job: WorkerJob, reason: str) -> None: ...
+
+
+class Worker:
+    def __init__(
+        self,
+        jobs: JobSource,
+        transcoder: Transcoder,
+        *,
+        poll_seconds: float = 2.0,
+        heartbeat_seconds: float = 20.0,
+    ) -> None:
+        self.jobs = jobs
+        self.transcoder = transcoder
+        self.poll_seconds = poll_seconds
+        self.heartbeat_seconds = heartbeat_seconds
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                job = self.jobs.claim()
+            except Exception:
+                log.exception("worker: claiming failed; trying again")
+                job = None
+            if job is None:
+                stop.wait(self.poll_seconds)
+                continue
+            self.process(job, stop)
+
+    def process(self, job: WorkerJob, stop: threading.Event) -> str:
+        """Transcode one claimed job; returns what became of it (for logs and tests)."""
+        lost = threading.Event()
+        done = threading.Event()
+        progress: list[int] = [0]
+
+        def beat() -> None:
+            while not done.wait(self.heartbeat_seconds):
+                try:
+                    self.jobs.heartbeat(job, progress[0])
+                except LeaseLost:
+                    log.warning("worker: lease of video %s lost; dropping it", job.video_id)
+                    lost.set()
+                    return
+                except Exception:
+                    log.exception("worker: heartbeat failed; retrying at the next beat")
+
+        heart = threading.Thread(target=beat, name=f"heartbeat-{job.video_id}", daemon=True)
+        heart.start()
+        try:
+            output = self.transcoder.transcode(
+                video_id=job.video_id,
+                tenant=job.tenant,
+                source_key=job.file_key,
+                progress=lambda percent: progress.__setitem__(0, percent),
+                cancelled=lambda: stop.is_set() or lost.is_set(),
+            )
+        except TranscodeFailed as failure:
+            done.set()
+            if lost.is_set():
+                return "dropped"
+            reason = str(failure)
+            log.info("worker: video %s failed: %s", job.video_id, reason)
+            self._report(lambda: self.jobs.fail(job, reason))
+            return "failed"
+        except Exception as error:
+            done.set()
+            if stop.is_set() or lost.is_set():
+                return "stopped" if stop.is_set() else "dropped"
+            log.exception("worker: video %s failed unexpectedly", job.video_id)
+            unexpected = f"transcoder_error: {error}"[:500]
+            self._report(lambda: self.jobs.fail(job, unexpected))
+            return "failed"
+        finally:
+            done.set()
+            heart.join()
+        if lost.is_set():
+            return "dropped"
+        self._report(lambda: self.jobs.complete(job, output))
+        return "completed"
+
+    @staticmethod
+    def _report(send: Callable[[], None]) -> None:
+        try:
+            send()
+        except LeaseLost:
+            log.warning("worker: the job was taken over before it could be reported; dropped")
+
+
+class ServiceJobs:
+    """Jobs straight from the use cases, for the worker inside ``serve``."""
+
+    def __init__(self, jobs: JobService, worker_id: str) -> None:
+        self.service = jobs
+        self.worker_id = worker_id
+
+    def claim(self) -> WorkerJob | None:
+        job = self.service.claim_next(self.worker_id)
+        return None if job is None else WorkerJob(job.video_id, job.file_key, job.tenant_code)
+
+    def heartbeat(self, job: WorkerJob, progress: int | None) -> None:
+        with _lease_errors():
+            self.service.heartbeat(job.video_id, self.worker_id, progress)
+
+    def complete(self, job: WorkerJob, output: TranscodeOutput) -> None:
+        with _lease_errors():
+            self.service.complete(
+                job.video_id,
+                self.worker_id,
+                hls_path=output.hls_path,
+                duration=output.duration,
+                thumbnail_key=output.thumbnail_key,
+                renditions=output.renditions,
+            )
+
+    def fail(self, job: WorkerJob, reason: str) -> None:
+        with _lease_errors():
+            self.service.fail(job.video_id, self.worker_id, reason)
+
+
+class _lease_errors:  # noqa: N801 - used as a context manager
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        if isinstance(error, LeaseExpired | LeaseOwnerMismatch) or (
+            isinstance(error, DomainError) and error.code == "invalid_status"
+        ):
+            raise LeaseLost(str(error)) from None

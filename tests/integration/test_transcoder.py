@@ -1,0 +1,171 @@
+"""The PyAV transcoder on small generated sources: the outputs parse and decode, durations match,
+renditions line up and never upscale, the remux path copies, AES-128 holds, bad sources fail
+with a readable reason, and the scratch directory always goes away."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import av
+import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from academy_video.adapters.media.transcoder import PyAvTranscoder, key_object
+from academy_video.adapters.storage.local import LocalDiskStorage
+from academy_video.app.ports import TranscodeFailed, TranscodeOutput
+from tests.media import make_video
+
+SOURCE = "videos/demo/1/source.mp4"
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalDiskStorage:
+    return LocalDiskStorage(tmp_path / "objects", base_url="http://x", secret="s", max_bytes=10**9)
+
+
+def run(
+    storage: LocalDiskStorage, source: Path, tmp_path: Path, **options: object
+) -> TranscodeOutput:
+    storage.put_file(SOURCE, source, "video/mp4")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir(exist_ok=True)
+    transcoder = PyAvTranscoder(storage, scratch_root=scratch, **options)  # type: ignore[arg-type]
+    seen: list[int] = []
+    try:
+        return transcoder.transcode(
+            video_id=1, tenant="demo", source_key=SOURCE, progress=seen.append
+        )
+    finally:
+        assert list(scratch.iterdir()) == []  # always cleaned up
+        assert seen == sorted(seen)
+
+
+def attributes(line: str) -> dict[str, str]:
+    return dict(re.findall(r'([A-Z-]+)=("[^"]*"|[^,]*)', line.split(":", 1)[1]))
+
+
+def playlist(storage: LocalDiskStorage, key: str) -> list[tuple[float, str]]:
+    lines = storage.path(key).read_text().splitlines()
+    assert lines[0] == "#EXTM3U" and lines[-1] == "#EXT-X-ENDLIST"
+    return [
+        (float(lines[i].removeprefix("#EXTINF:").rstrip(",")), lines[i + 1])
+        for i in range(len(lines))
+        if lines[i].startswith("#EXTINF:")
+    ]
+
+
+def decoded_seconds(path: Path) -> float:
+    with av.open(str(path)) as container:
+        frames = sum(1 for _ in container.decode(video=0))
+        rate = float(container.streams.video[0].average_rate or 25)
+    return frames / rate
+
+
+def test_a_two_rung_ladder_that_parses_decodes_and_lines_up(
+    storage: LocalDiskStorage, tmp_path: Path
+) -> None:
+    source = make_video(tmp_path / "src.mp4", seconds=12, size=(854, 480), gop_seconds=10)
+    output = run(storage, source, tmp_path)
+    assert output.hls_path == "hls/demo/videos/1/master.m3u8"
+    assert output.duration == pytest.approx(12.0, abs=0.04)  # within a frame at 25 fps
+
+    master = storage.path(output.hls_path).read_text().splitlines()
+    streams = [
+        (attributes(master[i]), master[i + 1])
+        for i in range(len(master))
+        if master[i].startswith("#EXT-X-STREAM-INF")
+    ]
+    assert [uri for _, uri in streams] == ["360p/index.m3u8", "480p/index.m3u8"]
+    for (attrs, _uri), rendition in zip(streams, output.renditions, strict=True):
+        width, height = map(int, attrs["RESOLUTION"].split("x"))
+        assert height <= 480 and width <= 854  # never upscaled
+        assert (rendition["width"], rendition["height"]) == (width, height)
+        assert int(attrs["BANDWIDTH"]) >= int(attrs["AVERAGE-BANDWIDTH"]) > 0
+        assert re.fullmatch(r'"avc1\.[0-9a-f]{6},mp4a\.40\.2"', attrs["CODECS"])
+
+    lists = {uri: playlist(storage, f"hls/demo/videos/1/{uri}") for _, uri in streams}
+    durations = [[seconds for seconds, _ in entries] for entries in lists.values()]
+    assert durations[0] == durations[1]  # segments line up across renditions
+    assert all(d <= 4.0 + 1e-6 for d in durations[0]) and sum(durations[0]) == pytest.approx(
+        12.0, abs=0.04
+    )
+    for uri, entries in lists.items():
+        total = sum(
+            decoded_seconds(storage.path(f"hls/demo/videos/1/{uri.rsplit('/', 1)[0]}/{name}"))
+            for _, name in entries
+        )
+        assert total == pytest.approx(12.0, abs=0.04)
+    thumbnail = storage.path(output.thumbnail_key).read_bytes()
+    assert thumbnail[:2] == b"\xff\xd8"  # a JPEG
+
+
+def test_the_remux_path_serves_the_top_rung_from_the_source_itself(
+    storage: LocalDiskStorage, tmp_path: Path
+) -> None:
+    source = make_video(tmp_path / "src.mp4", seconds=6, size=(854, 480), gop_seconds=2)
+    output = run(storage, source, tmp_path)
+    lines = storage.path(output.hls_path).read_text().splitlines()
+    top = next(line for line in lines if "480" in line)
+    # The source was encoded with the ultrafast preset, i.e. Constrained Baseline: copied, not
+    # re-encoded (our encodes are High profile).
+    assert 'CODECS="avc1.42c0' in top
+    low, high = (
+        playlist(storage, f"hls/demo/videos/1/{name}/index.m3u8") for name in ("360p", "480p")
+    )
+    assert [s for s, _ in low] == [s for s, _ in high]
+    total = sum(decoded_seconds(storage.path(f"hls/demo/videos/1/480p/{name}")) for _, name in high)
+    assert total == pytest.approx(6.0, abs=0.04)
+
+
+def _decrypt(data: bytes, key: bytes, iv: bytes) -> bytes:
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    plain = decryptor.update(data) + decryptor.finalize()
+    return plain[: -plain[-1]]  # PKCS#7
+
+
+def test_aes_128_segments_need_the_key(storage: LocalDiskStorage, tmp_path: Path) -> None:
+    source = make_video(tmp_path / "src.mp4", seconds=4, size=(320, 240))
+    output = run(storage, source, tmp_path, encrypt=True)
+    key = storage.path(key_object("demo", 1)).read_bytes()
+    assert len(key) == 16
+    assert not any(
+        key in p.read_bytes()
+        for p in storage.path("hls/demo/videos/1/master.m3u8").parent.rglob("*")
+        if p.is_file()
+    )
+    text = storage.path("hls/demo/videos/1/240p/index.m3u8").read_text()
+    line = next(line for line in text.splitlines() if line.startswith("#EXT-X-KEY"))
+    attrs = attributes(line)
+    assert attrs["METHOD"] == "AES-128" and attrs["URI"] == '"/api/v1/playback/key/1"'
+    iv = bytes.fromhex(attrs["IV"].removeprefix("0x"))
+    assert iv != bytes(16)
+    segment = storage.path("hls/demo/videos/1/240p/seg_00000.ts")
+    with pytest.raises(av.error.FFmpegError), av.open(str(segment)) as container:
+        list(container.decode(video=0))
+    clear = tmp_path / "clear.ts"
+    clear.write_bytes(_decrypt(segment.read_bytes(), key, iv))
+    assert decoded_seconds(clear) > 0
+    assert output.duration == pytest.approx(4.0, abs=0.04)
+
+
+def test_a_source_cut_short_fails_with_a_readable_reason(
+    storage: LocalDiskStorage, tmp_path: Path
+) -> None:
+    whole = make_video(tmp_path / "whole.mp4", seconds=6, size=(320, 240))
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(
+        TranscodeFailed, match=r"^source_truncated: only [0-9.]+ s of 6\.0 s could be decoded$"
+    ):
+        run(storage, cut, tmp_path)
+    assert storage.head("hls/demo/videos/1/master.m3u8") is None  # nothing published
+
+
+def test_a_source_that_is_not_media_fails_with_a_readable_reason(
+    storage: LocalDiskStorage, tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.mp4"
+    junk.write_text("not a video")
+    with pytest.raises(TranscodeFailed, match=r"^source_unreadable"):
+        run(storage, junk, tmp_path)

@@ -1,0 +1,109 @@
+"""The worker loop with a fake job source and transcoder: completion, failure, a lost lease,
+and a stop in the middle of a job."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from academy_video.app.ports import TranscodeFailed, TranscodeOutput
+from academy_video.app.worker import LeaseLost, Worker, WorkerJob
+
+JOB = WorkerJob(7, "videos/demo/10/a.mp4", "demo")
+OUTPUT = TranscodeOutput(
+    "hls/demo/videos/7/master.m3u8", 12.0, "hls/demo/videos/7/thumbnail.jpg", []
+)
+
+
+class Jobs:
+    def __init__(self, *, lose_after: int | None = None) -> None:
+        self.calls: list[tuple[str, object]] = []
+        self.beats = threading.Semaphore(0)
+        self.lose_after = lose_after
+
+    def claim(self) -> WorkerJob | None:
+        return None
+
+    def heartbeat(self, job: WorkerJob, progress: int | None) -> None:
+        self.calls.append(("heartbeat", progress))
+        self.beats.release()
+        if self.lose_after is not None and len(self.calls) >= self.lose_after:
+            raise LeaseLost("409")
+
+    def complete(self, job: WorkerJob, output: TranscodeOutput) -> None:
+        self.calls.append(("complete", output.hls_path))
+
+    def fail(self, job: WorkerJob, reason: str) -> None:
+        self.calls.append(("fail", reason))
+
+
+class Transcoder:
+    """Reports 50 %, then waits for ``release`` (or for being cancelled)."""
+
+    def __init__(self, outcome: Callable[[], TranscodeOutput] = lambda: OUTPUT) -> None:
+        self.release = threading.Event()
+        self.outcome = outcome
+
+    def transcode(
+        self, *, video_id: int, tenant: str, source_key: str, progress=None, cancelled=None
+    ) -> TranscodeOutput:  # type: ignore[no-untyped-def]
+        progress(50)
+        while not self.release.wait(0.005):
+            if cancelled():
+                raise RuntimeError("cancelled")
+        return self.outcome()
+
+
+def test_a_finished_job_is_completed_after_heartbeats_with_progress() -> None:
+    jobs, transcoder = Jobs(), Transcoder()
+    worker = Worker(jobs, transcoder, heartbeat_seconds=0.001)
+    result: list[str] = []
+    thread = threading.Thread(target=lambda: result.append(worker.process(JOB, threading.Event())))
+    thread.start()
+    assert jobs.beats.acquire(timeout=10)
+    transcoder.release.set()
+    thread.join()
+    assert result == ["completed"]
+    assert ("heartbeat", 50) in jobs.calls
+    assert jobs.calls[-1] == ("complete", OUTPUT.hls_path)
+
+
+def test_a_bad_source_is_reported_failed_with_the_reason() -> None:
+    def fail() -> TranscodeOutput:
+        raise TranscodeFailed("source_truncated: only 3.0 s of 6.0 s could be decoded")
+
+    jobs, transcoder = Jobs(), Transcoder(fail)
+    transcoder.release.set()
+    assert Worker(jobs, transcoder).process(JOB, threading.Event()) == "failed"
+    assert jobs.calls == [("fail", "source_truncated: only 3.0 s of 6.0 s could be decoded")]
+
+
+def test_a_lost_lease_stops_the_transcode_and_reports_nothing() -> None:
+    jobs = Jobs(lose_after=1)
+    assert (
+        Worker(jobs, Transcoder(), heartbeat_seconds=0.001).process(JOB, threading.Event())
+        == "dropped"
+    )
+    assert [name for name, _ in jobs.calls] == ["heartbeat"]
+
+
+def test_a_stop_mid_job_cancels_it_and_leaves_the_lease_to_expire() -> None:
+    jobs, stop = Jobs(), threading.Event()
+    stop.set()
+    assert Worker(jobs, Transcoder(), heartbeat_seconds=60).process(JOB, stop) == "stopped"
+    assert jobs.calls == []
+
+
+def test_the_loop_polls_until_stopped() -> None:
+    stop = threading.Event()
+
+    class Empty(Jobs):
+        def claim(self) -> WorkerJob | None:
+            self.calls.append(("claim", None))
+            if len(self.calls) == 3:
+                stop.set()
+            return None
+
+    jobs = Empty()
+    Worker(jobs, Transcoder(), poll_seconds=0.001).run(stop)
+    assert [name for name, _ in jobs.calls] == ["claim"] * 3

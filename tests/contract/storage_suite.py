@@ -41,6 +41,14 @@ def check_storage_contract(storage: ObjectStorage, put: Put, get: Get, scratch: 
     with storage.open("hls/demo/1/360p/seg0.ts") as stream:
         assert stream.read() == file.read_bytes()
 
+    # A disposable file may be taken over rather than copied; the object is the same either way.
+    moved = scratch / "moved.ts"
+    moved.write_bytes(b"segment bytes")
+    storage.put_file("hls/demo/1/360p/seg1.ts", moved, "video/mp2t", move=True)
+    with storage.open("hls/demo/1/360p/seg1.ts") as stream:
+        assert stream.read() == b"segment bytes"
+    storage.delete("hls/demo/1/360p/seg1.ts")
+
     # Deleting: one key, twice is harmless; a prefix takes only what is under it.
     storage.delete(key)
     storage.delete(key)

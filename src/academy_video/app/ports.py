@@ -68,8 +68,9 @@ class ObjectStorage(Protocol):
         """The object's bytes as a stream (close it); KeyError if it does not exist."""
         ...
 
-    def put_file(self, key: str, path: Path, content_type: str) -> None:
-        """Store a local file under ``key`` (streamed, never read whole)."""
+    def put_file(self, key: str, path: Path, content_type: str, *, move: bool = False) -> None:
+        """Store a local file under ``key`` (streamed, never read whole). ``move``: the file is
+        disposable, and the store may take it over instead of copying it."""
         ...
 
     def delete(self, key: str) -> None:

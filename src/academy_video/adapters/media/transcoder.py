@@ -232,41 +232,39 @@ class PyAvTranscoder:
         in_a: Any | None,
         state: _State,
         expected: float,
-        follow_source_keyframes: bool,
+        keyframes: bool,
         progress: Callable[[int], None] | None,
         cancelled: Callable[[], bool] | None,
     ) -> None:
         streams = [in_v] if in_a is None else [in_v, in_a]
         last_percent = -1
         start = _start(in_v)
+        frame_seconds = 1 / float(in_v.average_rate or 30)
+        encoding = any(not output.copy_video for output in state.outputs)
+        seconds_per_tick = float(in_v.time_base) if in_v.time_base is not None else 0.0
         for packet in container.demux(streams):
             if cancelled is not None and state.frames % 25 == 0 and cancelled():
                 raise Cancelled()
             if packet.stream is in_v:
+                if packet.pts is not None and packet.size:
+                    state.end = max(state.end, packet.pts * seconds_per_tick + frame_seconds)
+                if not encoding and state.thumbnail is not None:
+                    state.frames += 1  # copying only: no need to decode any further
+                else:
+                    for frame in packet.decode():
+                        self._picture(state, frame, start, expected, frame_seconds, keyframes)
+                # Decoded first: muxing rewrites the packet's times in place.
                 if packet.dts is not None:
-                    for output in state.outputs:
-                        if output.copy_video:
-                            _copy(output, output.video, packet)
-                for frame in packet.decode():
-                    state.frames += 1
-                    at = float(frame.pts * frame.time_base) if frame.pts is not None else state.end
-                    state.end = max(state.end, at + 1 / float(in_v.average_rate or 30))
-                    if state.thumbnail is None and at - start >= min(THUMBNAIL_AT, expected / 2):
-                        state.thumbnail = _thumbnail(frame)
-                    keyframe = bool(frame.key_frame) and follow_source_keyframes
-                    for output in state.outputs:
-                        if not output.copy_video:
-                            self._encode(output, frame, keyframe)
-                    if progress is not None and expected:
-                        percent = min(99, int(100 * (state.end - start) / expected))
-                        if percent != last_percent:
-                            last_percent = percent
-                            progress(percent)
+                    _mux_to(packet, [(o, o.video) for o in state.outputs if o.copy_video])
+                if progress is not None and expected:
+                    percent = min(99, int(100 * (state.end - start) / expected))
+                    if percent != last_percent:
+                        last_percent = percent
+                        progress(percent)
             elif in_a is not None and packet.stream is in_a:
                 if in_a.codec_context.name == "aac":
                     if packet.dts is not None:
-                        for output in state.outputs:
-                            _copy(output, output.audio, packet)
+                        _mux_to(packet, [(o, o.audio) for o in state.outputs])
                 else:
                     for frame in packet.decode():
                         for output in state.outputs:
@@ -282,6 +280,26 @@ class PyAvTranscoder:
                 output.container.mux(output.audio.encode(None))
         if state.thumbnail is None and state.frames:
             raise TranscodeFailed("no_picture_for_thumbnail")
+
+    def _picture(
+        self,
+        state: _State,
+        frame: Any,
+        start: float,
+        expected: float,
+        frame_seconds: float,
+        keyframes: bool,
+    ) -> None:
+        """One decoded picture: to the thumbnail if it is the one, and to every encoding rung."""
+        state.frames += 1
+        at = float(frame.pts * frame.time_base) if frame.pts is not None else state.end
+        state.end = max(state.end, at + frame_seconds)
+        if state.thumbnail is None and at - start >= min(THUMBNAIL_AT, expected / 2):
+            state.thumbnail = _thumbnail(frame)
+        keyframe = bool(frame.key_frame) and keyframes
+        for output in state.outputs:
+            if not output.copy_video:
+                self._encode(output, frame, keyframe)
 
     def _encode(self, output: _Output, frame: Any, keyframe: bool) -> None:
         output.graph.push(frame)
@@ -360,7 +378,8 @@ class PyAvTranscoder:
         self.storage.delete_prefix(prefix)  # a retry replaces what an earlier attempt left
         for output in state.outputs:
             for file in sorted(output.directory.glob("seg_*.ts")):
-                self.storage.put_file(f"{prefix}{output.rung.name}/{file.name}", file, "video/mp2t")
+                segment = f"{prefix}{output.rung.name}/{file.name}"
+                self.storage.put_file(segment, file, "video/mp2t", move=True)
             self.storage.put_file(
                 f"{prefix}{output.rung.name}/index.m3u8",
                 output.directory / "index.m3u8",
@@ -416,14 +435,20 @@ def _scaler(in_v: Any, rung: Rung) -> Any:
     return graph
 
 
-def _copy(output: _Output, stream: Any, packet: Any) -> None:
-    """Mux a copy of ``packet`` into ``output`` (muxing rewrites a packet's times in place)."""
-    copy = av.Packet(bytes(packet))
-    copy.pts, copy.dts, copy.duration = packet.pts, packet.dts, packet.duration
-    copy.time_base = packet.time_base
-    copy.is_keyframe = packet.is_keyframe
-    copy.stream = stream
-    output.container.mux(copy)
+def _mux_to(packet: Any, targets: list[tuple[_Output, Any]]) -> None:
+    """Mux ``packet`` into each (output, stream). Muxing rewrites a packet's times in place, so
+    all but the last target get a copy; the last (often the only one) gets the packet itself."""
+    for index, (output, stream) in enumerate(targets):
+        if index == len(targets) - 1:
+            packet.stream = stream
+            output.container.mux(packet)
+            return
+        copy = av.Packet(bytes(packet))
+        copy.pts, copy.dts, copy.duration = packet.pts, packet.dts, packet.duration
+        copy.time_base = packet.time_base
+        copy.is_keyframe = packet.is_keyframe
+        copy.stream = stream
+        output.container.mux(copy)
 
 
 def _remuxable(source: str, in_v: Any, in_a: Any | None, rungs: list[Rung], segment: int) -> bool:
@@ -437,8 +462,8 @@ def _remuxable(source: str, in_v: Any, in_a: Any | None, rungs: list[Rung], segm
     return _keyframes_regular(source, segment + 2)
 
 
-def _keyframes_regular(source: str, max_gap: float, scan_seconds: float = 60.0) -> bool:
-    """Whether the source's first minute has keyframes at most ``max_gap`` seconds apart
+def _keyframes_regular(source: str, max_gap: float, scan_seconds: float = 30.0) -> bool:
+    """Whether the source's first half minute has keyframes at most ``max_gap`` seconds apart
     (demuxing packets only: no decoding)."""
     with av.open(source, options=_options(source), timeout=30.0) as container:
         stream = container.streams.video[0]

@@ -50,7 +50,7 @@ class InMemoryObjectStorage:
     def open(self, key: str) -> BinaryIO:
         return io.BytesIO(self.objects[key])
 
-    def put_file(self, key: str, path: Path, content_type: str) -> None:
+    def put_file(self, key: str, path: Path, content_type: str, *, move: bool = False) -> None:
         self.objects[key] = path.read_bytes()
 
     def delete(self, key: str) -> None:

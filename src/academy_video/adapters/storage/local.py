@@ -109,9 +109,15 @@ class LocalDiskStorage:
         except FileNotFoundError:
             raise KeyError(key) from None
 
-    def put_file(self, key: str, path: Path, content_type: str) -> None:
+    def put_file(self, key: str, path: Path, content_type: str, *, move: bool = False) -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
+        if move:
+            try:
+                os.replace(path, target)  # same file system: a rename, no copy
+                return
+            except OSError:
+                pass  # another file system: copy instead
         with (
             tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as temporary,
             path.open("rb") as source,

@@ -74,7 +74,7 @@ class S3ObjectStorage:
             raise
         return cast(BinaryIO, body)
 
-    def put_file(self, key: str, path: Path, content_type: str) -> None:
+    def put_file(self, key: str, path: Path, content_type: str, *, move: bool = False) -> None:
         self.client.upload_file(
             str(path), self.bucket, key, ExtraArgs={"ContentType": content_type}, Config=TRANSFER
         )

@@ -1,0 +1,237 @@
+"""Our PyAV transcoder against the ffmpeg CLI on the same input, in one run.
+
+- Ladder: a 60 s 720p30 H.264/AAC source → 360p + 720p (x264 veryfast, the same bitrates, 2 s GOP
+  without scene cuts, 4 s HLS segments, audio copied), ours with the remux path off vs one
+  equivalent ffmpeg command (split → scale → two x264 encodes → two hls muxers).
+- Remux: a 5-minute 360p source that only needs copying into HLS, ours vs ``ffmpeg -c copy``.
+- Memory: our peak RSS encoding a 1-minute and a 10-minute 360p source.
+
+The CLI is the static ffmpeg of the PyPI package imageio-ffmpeg (installed by ``make bench`` from
+requirements-bench.lock only); its FFmpeg version is printed beside PyAV's, as they differ.
+Each run is a child process, measured with ``os.wait4`` (peak RSS; wall and CPU for the CLI);
+ours reports the wall and CPU time of the transcode call itself (interpreter start excluded).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import imageio_ffmpeg
+
+from academy_video.adapters.media.ladder import plan
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+HERE = Path(__file__).parent
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    rss_mib: float
+
+
+def measure(command: list[str], *, reports_own_time: bool = False) -> Run:
+    """Wall, CPU and peak RSS of a child process (or the times it reports itself)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = process.stdout.read() if process.stdout else b""
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if status != 0:
+        error = process.stderr.read().decode()[-2000:] if process.stderr else ""
+        raise RuntimeError(f"{command[0]} failed: {error}")
+    cpu = usage.ru_utime + usage.ru_stime
+    if reports_own_time:
+        wall, cpu = (float(x) for x in out.split())
+    return Run(wall, cpu, usage.ru_maxrss / 1024)
+
+
+def best(command: list[str], repeats: int = 2, *, reports_own_time: bool = False) -> Run:
+    runs = [measure(command, reports_own_time=reports_own_time) for _ in range(repeats)]
+    return min(runs, key=lambda r: r.wall)
+
+
+def make_source(path: Path, *, size: str, seconds: int, preset: str, noise: int = 3) -> Path:
+    subprocess.run(
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size={size}:rate=30:duration={seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+            "-vf",
+            "noise=alls=12:allf=t",
+            "-c:v",
+            "libx264",
+            "-preset",
+            preset,
+            "-g",
+            "60",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+            "-movflags",
+            "+faststart",
+            str(path),
+        ],
+        check=True,
+    )
+    return path
+
+
+def ours(source: Path, mode: str) -> Run:
+    with tempfile.TemporaryDirectory() as work:
+        command = [sys.executable, str(HERE / "transcode_once.py"), str(source), work, mode]
+        return best(command, reports_own_time=True)
+
+
+def cli_ladder(source: Path) -> Run:
+    rungs = plan(1280, 720, 30)
+    with tempfile.TemporaryDirectory() as out:
+        chains = ";".join(
+            f"[s{i}]scale={r.width}:{r.height},format=yuv420p[v{i}]" for i, r in enumerate(rungs)
+        )
+        split = f"[0:v]split={len(rungs)}" + "".join(f"[s{i}]" for i in range(len(rungs)))
+        command = [
+            FFMPEG,
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(source),
+            "-filter_complex",
+            f"{split};{chains}",
+        ]
+        for i, r in enumerate(rungs):
+            Path(out, r.name).mkdir()
+            command += [
+                "-map",
+                f"[v{i}]",
+                "-map",
+                "0:a",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-b:v",
+                str(r.video_bitrate),
+                "-maxrate",
+                str(r.maxrate),
+                "-bufsize",
+                str(r.bufsize),
+                "-g",
+                "60",
+                "-keyint_min",
+                "60",
+                "-sc_threshold",
+                "0",
+                "-c:a",
+                "copy",
+                "-f",
+                "hls",
+                "-hls_time",
+                "4",
+                "-hls_playlist_type",
+                "vod",
+                "-hls_flags",
+                "independent_segments",
+                "-max_delay",
+                "700000",
+                "-hls_segment_filename",
+                f"{out}/{r.name}/seg_%05d.ts",
+                f"{out}/{r.name}/index.m3u8",
+            ]
+        return best(command)
+
+
+def cli_remux(source: Path) -> Run:
+    with tempfile.TemporaryDirectory() as out:
+        return best(
+            [
+                FFMPEG,
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(source),
+                "-c",
+                "copy",
+                "-f",
+                "hls",
+                "-hls_time",
+                "4",
+                "-hls_playlist_type",
+                "vod",
+                "-hls_flags",
+                "independent_segments",
+                "-hls_segment_filename",
+                f"{out}/seg_%05d.ts",
+                f"{out}/index.m3u8",
+            ]
+        )
+
+
+def main() -> int:
+    cli_version = subprocess.run(
+        [FFMPEG, "-version"], capture_output=True, text=True
+    ).stdout.split()[2]
+    print(f"PyAV {av.__version__} (FFmpeg {av.ffmpeg_version_info}) vs ffmpeg CLI {cli_version}")
+    with tempfile.TemporaryDirectory() as d:
+        work = Path(d)
+        for content, noise in (("test pattern", 0), ("test pattern + grain", 3)):
+            src720 = make_source(
+                work / f"720p-{noise}.mp4",
+                size="1280x720",
+                seconds=60,
+                preset="veryfast",
+                noise=noise,
+            )
+            a, b = ours(src720, "encode"), cli_ladder(src720)
+            print(
+                f"ladder 720p30 60 s ({content}) → 360p+720p: wall s, cpu s, peak MiB, × realtime"
+            )
+            for name, run in (("ours (PyAV)", a), ("ffmpeg CLI", b)):
+                figures = f"{run.wall:8.2f} {run.cpu:7.2f} {run.rss_mib:9.0f} {60 / run.wall:9.1f}"
+                print(f"  {name:21}{figures}")
+            print(f"  ratio ours/CLI: wall {a.wall / b.wall:.2f}×, cpu {a.cpu / b.cpu:.2f}×")
+
+        src360 = make_source(
+            work / "360p-5min.mp4", size="640x360", seconds=300, preset="ultrafast"
+        )
+        a, b = ours(src360, "remux"), cli_remux(src360)
+        print("remux 360p 5 min            wall s   cpu s   peak MiB")
+        print(f"  ours (PyAV)             {a.wall:7.2f} {a.cpu:7.2f} {a.rss_mib:9.0f}")
+        print(f"  ffmpeg -c copy          {b.wall:7.2f} {b.cpu:7.2f} {b.rss_mib:9.0f}")
+        print(f"  ratio ours/CLI: wall {a.wall / b.wall:.2f}×")
+
+        short = make_source(work / "360p-1min.mp4", size="640x360", seconds=60, preset="ultrafast")
+        long = make_source(work / "360p-10min.mp4", size="640x360", seconds=600, preset="ultrafast")
+        one, ten = ours(short, "encode"), ours(long, "encode")
+        print("memory, encoding 360p       1 min     10 min")
+        ratio = ten.rss_mib / one.rss_mib
+        print(
+            f"  peak RSS MiB          {one.rss_mib:7.0f} {ten.rss_mib:10.0f}  (ratio {ratio:.2f})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -93,6 +93,8 @@ def api(tmp_path: Path) -> Iterator[Api]:
             jwt_secret=SECRET,
             playback_token_secret="p",
             worker_token=WORKER_TOKEN,
+            max_sessions=2,
+            max_devices=2,
         ),
         storage=storage,
     )

@@ -30,6 +30,7 @@ from academy_video.app.persistence import new_cipher_key
 from academy_video.app.worker import ServiceJobs, Worker
 
 MAX_DIFFERENCES_SHOWN = 50
+RECONCILE_SECONDS = 60.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     projections.add_argument("action", choices=["rebuild", "verify", "status"])
 
     commands.add_parser("cipher-key", help="print a new ACADEMY_VIDEO_CIPHER_KEY")
+
+    commands.add_parser(
+        "reconcile", help="record `expired` for playback sessions whose liveness lapsed"
+    )
 
     cleanup = commands.add_parser(
         "cleanup-uploads", help="remove videos whose upload was abandoned (still PENDING)"
@@ -79,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         "token": _token,
         "cleanup-uploads": _cleanup_uploads,
         "worker": _worker,
+        "reconcile": _reconcile,
     }
     try:
         settings = Settings.from_env()
@@ -100,12 +106,46 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     assert container.projector is not None
     container.projector.follow()  # events other processes store
     app = create_app(container)
+    app.on_shutdown.append(_every(RECONCILE_SECONDS, container.playback.expire_lapsed, "reconcile"))
     if settings.embedded_worker:
         app.on_shutdown.append(_embedded_worker(container))
     # Closed in the lifespan's shutdown: uvicorn re-raises SIGTERM after a graceful shutdown,
     # so code after run() would not run.
     app.on_shutdown.append(container.close)
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def _every(seconds: float, task: Callable[[], object], name: str) -> Callable[[], None]:
+    """Run ``task`` every ``seconds`` in a daemon thread (errors are logged); returns the stop."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(seconds):
+            try:
+                task()
+            except Exception:
+                logging.getLogger(__name__).exception("%s failed; will try again", name)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return stop.set
+
+
+def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.redis_url:
+        # The in-process session store lives inside `serve`, which reconciles by itself.
+        print(
+            "academy-video: reconcile needs ACADEMY_VIDEO_REDIS_URL "
+            "(on the embedded default, serve reconciles every minute)",
+            file=sys.stderr,
+        )
+        return 2
+    container = build(settings.with_local_secrets())
+    try:
+        expired = container.playback.expire_lapsed()
+    finally:
+        container.close()
+    print(f"expired {expired} playback sessions")
     return 0
 
 

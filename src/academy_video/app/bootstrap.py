@@ -29,6 +29,7 @@ from academy_video.adapters.memory.views import (
     InMemoryPendingUploads,
     InMemorySessionOrders,
 )
+from academy_video.adapters.redis.session_store import RedisSessionStore
 from academy_video.adapters.sql import migrate
 from academy_video.adapters.sql.directory import SqlDirectory
 from academy_video.adapters.sql.engine import postgres_engine, sqlite_engine
@@ -148,6 +149,8 @@ def build(
     projector.attach()
     overrides.setdefault("ids", id_allocator(settings))
     overrides.setdefault("storage", object_storage(settings))
+    if settings.redis_url:
+        overrides.setdefault("store", RedisSessionStore.from_url(settings.redis_url))
     overrides.setdefault("waker", worker_waker(settings))
     overrides.setdefault("directory", SqlDirectory(engine))
     overrides.setdefault("queue", SqlJobQueue(engine))

@@ -18,7 +18,17 @@ from academy_video.app.bootstrap import Container
 
 from .deps import DEPENDENCIES
 from .errors import HANDLERS
-from .routes import directory, media, permissions, progress, system, uploads, videos, worker
+from .routes import (
+    directory,
+    media,
+    permissions,
+    playback,
+    progress,
+    system,
+    uploads,
+    videos,
+    worker,
+)
 
 MAX_BODY_BYTES = 1_048_576  # JSON bodies; media never passes through these routes
 
@@ -39,6 +49,7 @@ def create_app(container: Container) -> Litestar:
             directory.router,
             videos.router,
             uploads.router,
+            playback.router,
             permissions.router,
             progress.router,
         ],

@@ -325,3 +325,54 @@ class FailIn(Struct):
 class WorkerAck(Struct):
     ok: bool
     reason: str
+
+
+# Playback ------------------------------------------------------------------------------------
+
+
+class PlaybackStartIn(Struct):
+    video_id: Id | None = None
+    enrollment_id: Id | None = None
+    device_id: Annotated[str, Meta(max_length=128)] = ""
+
+
+class PlaybackStartOut(Struct):
+    token: str
+    session_id: str
+    expires_at: int
+    policy: dict[str, object]
+    play_url: str
+
+
+class TokenIn(Struct):
+    token: Annotated[str, Meta(max_length=4096)] = ""
+
+
+class HeartbeatPlaybackIn(TokenIn):
+    position: Annotated[float, Meta(ge=0, le=1e7)] | None = None
+    playback_rate: Annotated[float, Meta(gt=0, le=16)] | None = None
+
+
+class ClientEventIn(Struct):
+    type: Annotated[str, Meta(max_length=64)]
+    occurred_at: float | None = None
+    payload: dict[str, object] | None = None
+
+
+class EventsIn(TokenIn):
+    events: Annotated[list[ClientEventIn], Meta(max_length=10_000)] = []
+
+
+class RefreshOut(Struct):
+    ok: bool
+    token: str
+    expires_at: int
+    play_url: str
+
+
+class Ok(Struct):
+    ok: bool = True
+
+
+class Stored(Struct):
+    stored: int

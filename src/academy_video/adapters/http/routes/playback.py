@@ -1,0 +1,82 @@
+"""Playback for students: start a session (limits checked atomically in the session store), then
+refresh, heartbeat (with the position, which feeds progress), end, and report player events.
+Every call after start presents the token, which is bound to its user."""
+
+from __future__ import annotations
+
+from litestar import Router, post
+from litestar.params import JSONBody
+
+from academy_video.app.errors import Invalid
+
+from ..deps import ERRORS, AppDep, CallerDep
+from ..schemas import (
+    EventsIn,
+    HeartbeatPlaybackIn,
+    Ok,
+    PlaybackStartIn,
+    PlaybackStartOut,
+    RefreshOut,
+    Stored,
+    TokenIn,
+)
+
+
+@post("/playback/start", sync_to_thread=True, responses=ERRORS)
+def start(caller: CallerDep, app: AppDep, data: JSONBody[PlaybackStartIn]) -> PlaybackStartOut:
+    """201 with the token, the policy the player must apply and the signed master URL."""
+    if data.video_id is None:
+        raise Invalid("video_id_required")
+    if data.enrollment_id is None:
+        raise Invalid("enrollment_id_required")
+    started = app.playback.start(
+        tenant=caller.tenant,
+        user_id=caller.user_id,
+        video_id=data.video_id,
+        enrollment_id=data.enrollment_id,
+        device_id=data.device_id,
+    )
+    return PlaybackStartOut(
+        token=started.token,
+        session_id=started.session_id,
+        expires_at=started.expires_at,
+        policy=started.policy,
+        play_url=started.play_url,
+    )
+
+
+@post("/playback/refresh", sync_to_thread=True, status_code=200, responses=ERRORS)
+def refresh(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> RefreshOut:
+    """Extend the session; a fresh token and media URL with a new expiry."""
+    refreshed = app.playback.refresh(user_id=caller.user_id, token=data.token)
+    return RefreshOut(True, refreshed.token, refreshed.expires_at, refreshed.play_url)
+
+
+@post("/playback/heartbeat", sync_to_thread=True, status_code=200, responses=ERRORS)
+def heartbeat(caller: CallerDep, app: AppDep, data: JSONBody[HeartbeatPlaybackIn]) -> Ok:
+    """Keep the session alive; ``position`` (seconds) feeds the student's watch progress."""
+    app.playback.heartbeat(user_id=caller.user_id, token=data.token, position=data.position)
+    return Ok()
+
+
+@post("/playback/end", sync_to_thread=True, status_code=200, responses=ERRORS)
+def end(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> Ok:
+    app.playback.end(user_id=caller.user_id, token=data.token)
+    return Ok()
+
+
+@post("/playback/events", sync_to_thread=True, status_code=201, responses=ERRORS)
+def events(caller: CallerDep, app: AppDep, data: JSONBody[EventsIn]) -> Stored:
+    """Judge and store a batch of player events; enough violations revoke the session."""
+    stored = app.playback.report_events(
+        user_id=caller.user_id,
+        token=data.token,
+        events=[
+            {"type": e.type, "occurred_at": e.occurred_at, "payload": e.payload}
+            for e in data.events
+        ],
+    )
+    return Stored(stored)
+
+
+router = Router("/", route_handlers=[start, refresh, heartbeat, end, events], tags=["playback"])

@@ -1,0 +1,1 @@
+"""Redis: the hot playback session store."""

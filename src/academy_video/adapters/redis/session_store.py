@@ -1,0 +1,177 @@
+"""The playback session store on Redis: each operation is one Lua script (loaded once, called with
+EVALSHA), so a start's clean-up, device limit, concurrency limit and insert happen atomically.
+
+Keys, per user (one hash tag, so a cluster keeps a user's keys together), all with a TTL so
+nothing outlives its use:
+- ``av:{u:<user>}:live``    sorted set: session id → liveness deadline (Unix seconds)
+- ``av:{u:<user>}:devices`` hash: session id → device id, for live sessions
+- ``av:{u:<user>}:revoked`` sorted set: session id → when to forget the revocation
+
+Times come from the caller (the service's clock), as with the in-memory store. If Redis cannot
+be reached, every operation raises ``Unavailable("session_store_unavailable")``: playback fails
+closed (503) and recovers by itself when Redis answers again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import redis
+from redis.commands.core import Script
+
+from academy_video.app.errors import Unavailable
+
+REVOKED_SECONDS = 3600
+KEY_SLACK_SECONDS = 3600  # keys outlive the longest deadline they hold by this much
+
+_CLEAN = """
+local now = tonumber(ARGV[1])
+for _, sid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
+  redis.call('HDEL', KEYS[2], sid)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+"""
+
+_START = (
+    _CLEAN
+    + """
+local ttl, max_sessions, max_devices = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local sid, device = ARGV[5], ARGV[6]
+local seen, devices, known = {}, 0, false
+for _, d in ipairs(redis.call('HVALS', KEYS[2])) do
+  if not seen[d] then seen[d] = true; devices = devices + 1 end
+  if d == device then known = true end
+end
+if (not known) and devices >= max_devices then return 'device_limit_exceeded' end
+if redis.call('ZCARD', KEYS[1]) >= max_sessions then return 'concurrency_limit_exceeded' end
+redis.call('ZADD', KEYS[1], now + ttl, sid)
+redis.call('HSET', KEYS[2], sid, device)
+redis.call('EXPIRE', KEYS[1], ttl + tonumber(ARGV[7]))
+redis.call('EXPIRE', KEYS[2], ttl + tonumber(ARGV[7]))
+return ''
+"""
+)
+
+_HEARTBEAT = (
+    _CLEAN
+    + """
+local sid, ttl = ARGV[2], tonumber(ARGV[3])
+if redis.call('ZSCORE', KEYS[3], sid) then return 0 end
+if not redis.call('ZSCORE', KEYS[1], sid) then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', now + ttl, sid)
+redis.call('EXPIRE', KEYS[1], ttl + tonumber(ARGV[4]))
+redis.call('EXPIRE', KEYS[2], ttl + tonumber(ARGV[4]))
+return 1
+"""
+)
+
+_IS_ACTIVE = (
+    _CLEAN
+    + """
+local sid = ARGV[2]
+if redis.call('ZSCORE', KEYS[3], sid) then return 0 end
+if redis.call('ZSCORE', KEYS[1], sid) then return 1 end
+return 0
+"""
+)
+
+_END = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+"""
+
+_REVOKE = """
+local now, sid, keep = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+redis.call('ZREM', KEYS[1], sid)
+redis.call('HDEL', KEYS[2], sid)
+redis.call('ZADD', KEYS[3], now + keep, sid)
+redis.call('EXPIRE', KEYS[3], keep + 60)
+return 1
+"""
+
+
+def _keys(user_id: int) -> list[str]:
+    tag = f"av:{{u:{int(user_id)}}}"
+    return [f"{tag}:live", f"{tag}:devices", f"{tag}:revoked"]
+
+
+class RedisSessionStore:
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+        self._start: Script = client.register_script(_START)
+        self._heartbeat: Script = client.register_script(_HEARTBEAT)
+        self._is_active: Script = client.register_script(_IS_ACTIVE)
+        self._end: Script = client.register_script(_END)
+        self._revoke: Script = client.register_script(_REVOKE)
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisSessionStore:
+        return cls(
+            redis.Redis.from_url(
+                url,
+                socket_timeout=2,
+                socket_connect_timeout=2,
+                health_check_interval=15,
+                decode_responses=True,
+            )
+        )
+
+    def start(
+        self,
+        *,
+        user_id: int,
+        session_id: str,
+        device_id: str,
+        now: datetime,
+        ttl_seconds: int,
+        max_sessions: int,
+        max_devices: int,
+    ) -> str | None:
+        refusal = self._call(
+            self._start,
+            user_id,
+            now.timestamp(),
+            ttl_seconds,
+            max_sessions,
+            max_devices,
+            session_id,
+            device_id,
+            KEY_SLACK_SECONDS,
+        )
+        return str(refusal) or None
+
+    def heartbeat(self, *, user_id: int, session_id: str, now: datetime, ttl_seconds: int) -> bool:
+        return bool(
+            self._call(
+                self._heartbeat,
+                user_id,
+                now.timestamp(),
+                session_id,
+                ttl_seconds,
+                KEY_SLACK_SECONDS,
+            )
+        )
+
+    def is_active(self, *, user_id: int, session_id: str, now: datetime) -> bool:
+        return bool(self._call(self._is_active, user_id, now.timestamp(), session_id))
+
+    def end(self, *, user_id: int, session_id: str) -> None:
+        self._call(self._end, user_id, session_id)
+
+    def revoke(self, *, user_id: int, session_id: str, now: datetime) -> None:
+        self._call(self._revoke, user_id, now.timestamp(), session_id, REVOKED_SECONDS)
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except redis.RedisError:
+            return False
+
+    def _call(self, script: Script, user_id: int, *args: Any) -> Any:
+        try:
+            return script(keys=_keys(user_id), args=list(args))
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            raise Unavailable("session_store_unavailable") from error

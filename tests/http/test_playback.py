@@ -1,0 +1,193 @@
+"""Playback over HTTP: start and its denials, the token's checks, refresh, heartbeat with
+progress, end, events with revocation (in-process session store; Redis: tests/integration)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import STUDENTS, Api
+
+ALICE, BOB = 101, 102
+
+
+def start(
+    api: Api, video: int, enrollment: int = ALICE, *, user: int | None = None, device: str = "d1"
+) -> Any:
+    return api.call(
+        "POST",
+        "/api/v1/playback/start/",
+        role="student",
+        user=user or STUDENTS[enrollment],
+        json={"video_id": video, "enrollment_id": enrollment, "device_id": device},
+    )
+
+
+def play(api: Api, path: str, token: str, enrollment: int = ALICE, **body: Any) -> Any:
+    return api.call(
+        "POST",
+        f"/api/v1/playback/{path}/",
+        role="student",
+        user=STUDENTS[enrollment],
+        json={"token": token, **body},
+    )
+
+
+def test_start_gives_a_token_the_policy_and_the_play_url(api: Api) -> None:
+    video = api.ready_video()
+    response = start(api, video)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert set(body) == {"token", "session_id", "expires_at", "policy", "play_url"}
+    assert (
+        body["policy"]["seek"]["mode"] == "free" and body["policy"]["playback_rate"]["max"] == 1.0
+    )
+    assert body["policy"]["concurrency"] == {"max_sessions": 2, "max_devices": 2}
+    assert body["play_url"].endswith(f"hls/demo/{video}/master.m3u8")
+
+
+@pytest.mark.parametrize(
+    ("setup", "body", "status", "detail"),
+    [
+        (None, {"enrollment_id": ALICE, "device_id": "d"}, 400, "video_id_required"),
+        (
+            None,
+            {"video_id": "{video}", "enrollment_id": BOB, "device_id": "d"},
+            403,
+            "enrollment_mismatch",
+        ),
+        (
+            "no_access",
+            {"video_id": "{video}", "enrollment_id": ALICE, "device_id": "d"},
+            403,
+            "no_session_access",
+        ),
+        (
+            "blocked",
+            {"video_id": "{video}", "enrollment_id": ALICE, "device_id": "d"},
+            403,
+            "blocked",
+        ),
+        (
+            "inactive",
+            {"video_id": "{video}", "enrollment_id": ALICE, "device_id": "d"},
+            403,
+            "enrollment_mismatch",
+        ),
+        (
+            None,
+            {"video_id": "{pending}", "enrollment_id": ALICE, "device_id": "d"},
+            403,
+            "video_not_ready",
+        ),
+    ],
+)
+def test_start_denials(api: Api, setup: str | None, body: dict, status: int, detail: str) -> None:
+    video = api.ready_video()
+    pending = api.app.uploads.init(
+        tenant="demo", session_id=10, title="P", filename="p.mp4"
+    ).video.video_id
+    if setup == "no_access":
+        api.call(
+            "PUT",
+            "/api/v1/directory/session-access",
+            json={"session_id": 10, "enrollment_id": ALICE, "granted": False},
+        )
+    elif setup == "blocked":
+        api.call(
+            "POST",
+            "/api/v1/video-permissions/",
+            json={"video": video, "enrollment": ALICE, "rule": "blocked"},
+        )
+    elif setup == "inactive":
+        api.call(
+            "PUT",
+            f"/api/v1/directory/enrollments/{ALICE}",
+            json={"student_id": 601, "lecture_id": 1, "status": "INACTIVE"},
+        )
+    body = {
+        k: {"{video}": video, "{pending}": pending}.get(v, v) if isinstance(v, str) else v
+        for k, v in body.items()
+    }
+    response = api.call(
+        "POST", "/api/v1/playback/start/", role="student", user=STUDENTS[ALICE], json=body
+    )
+    assert (response.status_code, response.json()) == (status, {"detail": detail})
+
+
+def test_device_and_concurrency_limits(api: Api) -> None:
+    video = api.ready_video()
+    assert start(api, video, device="phone").status_code == 201
+    assert start(api, video, device="laptop").status_code == 201
+    third = start(api, video, device="tablet")
+    assert (third.status_code, third.json()) == (409, {"detail": "device_limit_exceeded"})
+    again = start(api, video, device="phone")  # a device in use does not count twice
+    assert (again.status_code, again.json()) == (409, {"detail": "concurrency_limit_exceeded"})
+
+
+def test_refresh_heartbeat_progress_and_end(api: Api) -> None:
+    video = api.ready_video()
+    token = start(api, video).json()["token"]
+    refreshed = play(api, "refresh", token)
+    assert refreshed.status_code == 200
+    assert refreshed.json()["ok"] is True and refreshed.json()["token"]
+    for position in (0, 1.5):
+        assert play(api, "heartbeat", token, position=position, playback_rate=1.0).json() == {
+            "ok": True
+        }
+    progress = api.call("GET", "/api/v1/video-progress/", params={"video": video}).json()
+    assert [p["enrollment"] for p in progress] == [ALICE]
+    assert play(api, "end", token).json() == {"ok": True}
+    after = play(api, "heartbeat", token)
+    assert (after.status_code, after.json()) == (409, {"detail": "session_inactive"})
+
+
+def test_token_checks(api: Api) -> None:
+    video = api.ready_video()
+    token = start(api, video).json()["token"]
+    bob_token = start(api, video, BOB).json()["token"]
+    assert play(api, "heartbeat", "").json() == {"detail": "token_required"}
+    assert play(api, "heartbeat", "garbage").json() == {"detail": "invalid_token"}
+    stolen = play(api, "heartbeat", token, BOB)  # Bob presents Alice's token
+    assert (stolen.status_code, stolen.json()) == (403, {"detail": "invalid_token"})
+    # A grant change stales only that student's token …
+    api.call(
+        "POST",
+        "/api/v1/video-permissions/",
+        json={"video": video, "enrollment": ALICE, "rule": "once"},
+    )
+    assert play(api, "heartbeat", token).json() == {"detail": "policy_changed"}
+    assert play(api, "heartbeat", bob_token, BOB).json() == {"ok": True}
+    # … a video-wide policy change stales everyone's.
+    api.call("PATCH", f"/api/v1/videos/{video}", json={"max_speed": 1.5})
+    assert play(api, "heartbeat", bob_token, BOB).json() == {"detail": "policy_changed"}
+
+
+def test_events_are_stored_and_enough_violations_revoke(api: Api) -> None:
+    video = api.ready_video()
+    api.call(
+        "POST",
+        "/api/v1/video-permissions/",
+        json={"video": video, "enrollment": ALICE, "block_seek": True},
+    )
+    token = start(api, video).json()["token"]
+    stored = play(
+        api,
+        "events",
+        token,
+        events=[
+            {"type": "VISIBILITY_HIDDEN", "occurred_at": 1_700_000_000},
+            {"type": "FOCUS_LOST", "payload": {"a": 1}},
+        ],
+    )
+    assert (stored.status_code, stored.json()) == (201, {"stored": 2})
+    unknown = play(api, "events", token, events=[{"type": "TELEPORT"}])
+    assert unknown.status_code == 400
+    too_many = play(api, "events", token, events=[{"type": "FOCUS_LOST"}] * 201)
+    assert (too_many.status_code, too_many.json()) == (413, {"detail": "batch_too_large"})
+    # Seeking is blocked for Alice: violations accumulate across batches and revoke at 3.
+    for _ in range(3):
+        play(api, "events", token, events=[{"type": "SEEK_ATTEMPT"}])
+    revoked = play(api, "heartbeat", token)
+    assert (revoked.status_code, revoked.json()) == (409, {"detail": "session_inactive"})

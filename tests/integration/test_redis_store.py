@@ -1,0 +1,113 @@
+"""The Redis session store: the port's contract against a real redis-server, keys that expire,
+and an outage: 503-worthy errors while Redis is down, recovery without a restart when it is back."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import redis
+
+from academy_video.adapters.redis.session_store import RedisSessionStore
+from academy_video.app.errors import Unavailable
+from academy_video.app.ports import SessionStore
+from tests.contract.session_store_suite import CHECKS, T0, open_session
+
+REDIS_URL = os.environ.get("ACADEMY_VIDEO_TEST_REDIS_URL", "")
+
+
+@pytest.fixture
+def store() -> RedisSessionStore:
+    if not REDIS_URL:
+        pytest.fail("ACADEMY_VIDEO_TEST_REDIS_URL is not set: run the tests with `make test`")
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    client.flushdb()
+    return RedisSessionStore(client)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_the_redis_store_keeps_the_contract(
+    store: RedisSessionStore, check: Callable[[SessionStore], None]
+) -> None:
+    check(store)
+
+
+def test_every_key_expires_so_nothing_leaks(store: RedisSessionStore) -> None:
+    open_session(store, "a")
+    store.revoke(user_id=1, session_id="a", now=T0)
+    open_session(store, "b")
+    keys = store.client.keys("av:*")
+    assert sorted(keys) == ["av:{u:1}:devices", "av:{u:1}:live", "av:{u:1}:revoked"]
+    assert all(0 < store.client.ttl(key) <= 60 + 3600 for key in keys)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        time.sleep(0.02)  # waiting for another process's socket: nothing to await
+    raise AssertionError("redis-server did not start")
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[int, list[subprocess.Popen[bytes]]]]:
+    port = free_port()
+    processes = [start_redis(port, tmp_path)]
+    yield port, processes
+    for process in processes:
+        process.kill()
+        process.wait()
+
+
+def test_an_outage_is_unavailable_and_recovery_needs_no_restart(
+    own_redis: tuple[int, list[subprocess.Popen[bytes]]], tmp_path: Path
+) -> None:
+    port, processes = own_redis
+    store = RedisSessionStore.from_url(f"redis://127.0.0.1:{port}/0")
+    now = datetime.now(UTC)
+    assert open_session(store, "a", now=now) is None
+    processes[0].terminate()
+    processes[0].wait()
+    for operation in (
+        lambda: open_session(store, "b", now=now),
+        lambda: store.heartbeat(user_id=1, session_id="a", now=now, ttl_seconds=60),
+        lambda: store.is_active(user_id=1, session_id="a", now=now),
+        lambda: store.revoke(user_id=1, session_id="a", now=now),
+    ):
+        with pytest.raises(Unavailable, match="session_store_unavailable"):
+            operation()
+    assert not store.ping()
+    processes.append(start_redis(port, tmp_path))  # back, empty (no persistence)
+    assert open_session(store, "c", now=now) is None  # scripts reloaded by themselves
+    assert store.is_active(user_id=1, session_id="c", now=now)

@@ -102,6 +102,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if not settings.public_url:
         settings = replace(settings, public_url=f"http://{args.host}:{args.port}")
+    if not settings.s3_bucket and not settings.cdn_base_url:
+        settings = replace(settings, cdn_base_url=settings.public_url)  # media served here
     container = build(settings.with_local_secrets())
     assert container.projector is not None
     container.projector.follow()  # events other processes store

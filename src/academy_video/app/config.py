@@ -51,19 +51,22 @@ class Settings:
     hls_segment_seconds: int = 4
 
     def with_local_secrets(self) -> Settings:
-        """Fill an unset JWT or playback-token secret from ``<data dir>/secrets.json``, created
-        on first use (mode 600), so the embedded default runs with nothing configured and
-        ``academy-video token`` mints tokens the local service accepts. Set them in production."""
-        if self.jwt_secret and self.playback_token_secret:
+        """Fill an unset JWT, playback-token or (when the service serves its own media) media
+        signing secret from ``<data dir>/secrets.json``, created on first use (mode 600), so the
+        embedded default runs with nothing configured and ``academy-video token`` mints tokens
+        the local service accepts. Set them in production."""
+        serves_media = not self.s3_bucket  # the embedded default checks its own media URLs
+        if (
+            self.jwt_secret
+            and self.playback_token_secret
+            and (self.cdn_signing_secret or not serves_media)
+        ):
             return self
         path = self.data_dir / "secrets.json"
         stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-        if not {"jwt_secret", "playback_token_secret"} <= stored.keys():
-            stored = {
-                "jwt_secret": secrets.token_urlsafe(32),
-                "playback_token_secret": secrets.token_urlsafe(32),
-                **stored,
-            }
+        names = {"jwt_secret", "playback_token_secret", "cdn_signing_secret"}
+        if not names <= stored.keys():
+            stored = {name: secrets.token_urlsafe(32) for name in names} | stored
             path.parent.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(descriptor, "w") as file:
@@ -72,6 +75,8 @@ class Settings:
             self,
             jwt_secret=self.jwt_secret or stored["jwt_secret"],
             playback_token_secret=self.playback_token_secret or stored["playback_token_secret"],
+            cdn_signing_secret=self.cdn_signing_secret
+            or (stored["cdn_signing_secret"] if serves_media else ""),
         )
 
     @classmethod

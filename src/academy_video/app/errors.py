@@ -31,6 +31,12 @@ class TooLarge(DomainError):
     """More than the contract allows in one request (contract: 413)."""
 
 
+class RateLimited(DomainError):
+    """Too many requests for now (contract: 429)."""
+
+    code = "rate_limited"
+
+
 class Unavailable(DomainError):
     """A service the use case depends on is down (contract: 503)."""
 

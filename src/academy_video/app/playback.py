@@ -178,12 +178,19 @@ class PlaybackService:
             )
         )
         return Started(
-            token, session_id, expires_at, policy, self._play_url(video, expires_at, user_id)
+            token,
+            session_id,
+            expires_at,
+            policy,
+            self._play_url(video, expires_at, user_id, session_id),
         )
 
-    def _play_url(self, video: Video, expires_at: int, user_id: int) -> str:
+    def _play_url(self, video: Video, expires_at: int, user_id: int, session_id: str) -> str:
         return self.signer.sign(
-            "/" + video.hls_path.lstrip("/"), expires_at=expires_at, user_id=user_id
+            "/" + video.hls_path.lstrip("/"),
+            expires_at=expires_at,
+            user_id=user_id,
+            session_id=session_id,
         )
 
     # Calls that present a token -----------------------------------------------------------
@@ -222,7 +229,7 @@ class PlaybackService:
         return Refreshed(
             token=self.tokens.encode(replace(playing.claims, expires_at=expires_at)),
             expires_at=expires_at,
-            play_url=self._play_url(playing.video, expires_at, user_id),
+            play_url=self._play_url(playing.video, expires_at, user_id, playing.claims.session_id),
         )
 
     def heartbeat(

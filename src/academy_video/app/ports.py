@@ -187,8 +187,12 @@ class SessionStore(Protocol):
 
 
 class UrlSigner(Protocol):
-    def sign(self, path: str, *, expires_at: int, user_id: int | None) -> str:
-        """A URL for ``path`` that the media edge accepts until ``expires_at`` (Unix seconds)."""
+    def sign(
+        self, path: str, *, expires_at: int, user_id: int | None, session_id: str | None = None
+    ) -> str:
+        """A URL for ``path`` that the media edge accepts until ``expires_at`` (Unix seconds).
+
+        ``session_id`` rides along (unsigned) so the key endpoint knows which session asks."""
         ...
 
 

@@ -51,12 +51,15 @@ def test_play_url_is_signed_for_the_edge_when_a_secret_is_set() -> None:
         )
     )
     video = world.ready_video()
-    url = urlparse(start(world, video).play_url)
+    started = start(world, video)
+    url = urlparse(started.play_url)
     query = parse_qs(url.query)
     assert url.netloc == "cdn.example"
     assert url.path == f"/hls/{TENANT}/{video}/master.m3u8"
-    assert set(query) == {"exp", "sig", "kid", "uid"}
+    # The seed's four, plus the session id (unsigned) for the AES key endpoint.
+    assert set(query) == {"exp", "sig", "kid", "uid", "sid"}
     assert query["uid"] == [str(USERS[ALICE])]
+    assert query["sid"] == [started.session_id]
 
 
 def test_start_denials(world: World) -> None:

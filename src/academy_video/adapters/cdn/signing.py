@@ -25,10 +25,19 @@ class HmacUrlSigner:
         self.secret = secret
         self.key_id = key_id
 
-    def sign(self, path: str, *, expires_at: int, user_id: int | None) -> str:
+    def sign(
+        self, path: str, *, expires_at: int, user_id: int | None, session_id: str | None = None
+    ) -> str:
         path = path if path.startswith("/") else f"/{path}"
+        query = self.query(path, expires_at=expires_at, user_id=user_id, session_id=session_id)
+        return f"{self.base_url}{path}" + (f"?{urlencode(query)}" if query else "")
+
+    def query(
+        self, path: str, *, expires_at: int, user_id: int | None, session_id: str | None = None
+    ) -> dict[str, str]:
+        """The query parameters that make ``path`` acceptable (none without a secret)."""
         if not self.secret:
-            return f"{self.base_url}{path}"
+            return {}
         query = {
             "exp": str(int(expires_at)),
             "sig": signature(self.secret, path, expires_at, self.key_id, user_id),
@@ -36,7 +45,9 @@ class HmacUrlSigner:
         }
         if user_id is not None:
             query["uid"] = str(int(user_id))
-        return f"{self.base_url}{path}?{urlencode(query)}"
+        if session_id:
+            query["sid"] = session_id
+        return query
 
     def verify(self, path: str, *, exp: str, sig: str, kid: str, uid: str, now: int) -> bool:
         """What the edge does: right key id, not expired, signature matches (constant time)."""

@@ -20,6 +20,7 @@ from .deps import DEPENDENCIES
 from .errors import HANDLERS
 from .routes import (
     directory,
+    hls,
     media,
     permissions,
     playback,
@@ -57,7 +58,8 @@ def create_app(container: Container) -> Litestar:
     )
     handlers: list[Any] = [system.health, api, worker.router]
     if isinstance(container.storage, LocalDiskStorage):
-        handlers.append(media.router)  # the service stands in for S3's presigned URLs
+        # The service stands in for S3's presigned URLs, and for the CDN edge.
+        handlers += [media.router, hls.router]
     app = Litestar(
         route_handlers=handlers,
         dependencies=DEPENDENCIES,
@@ -82,4 +84,5 @@ def create_app(container: Container) -> Litestar:
     app.state.reads = ReadModels(engine)
     app.state.jwt_secret = container.settings.jwt_secret
     app.state.local_storage = container.storage
+    app.state.media_signer = container.playback.signer
     return app

@@ -20,6 +20,7 @@ from litestar.status_codes import (
     HTTP_405_METHOD_NOT_ALLOWED,
     HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
@@ -61,6 +62,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.InvalidValue: HTTP_400_BAD_REQUEST,
     app.TooLarge: HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     app.Unavailable: HTTP_503_SERVICE_UNAVAILABLE,
+    app.RateLimited: HTTP_429_TOO_MANY_REQUESTS,
 }
 
 # Litestar's own refusals (routing, parsing) in the contract's words.

@@ -1,0 +1,157 @@
+"""Signed media on the embedded default: a player with one signed master URL reaches every
+variant, segment and (AES-128) key through signed references; tampering, expiry, another path,
+another session's video and a revoked session are all refused."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import av
+import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from litestar.testing import TestClient
+
+from academy_video.adapters.http.app import create_app
+from academy_video.app.bootstrap import Container, build
+from academy_video.app.config import Settings
+from academy_video.app.worker import ServiceJobs, Worker
+from tests.http.conftest import SECRET, STUDENTS, Api, sync_roster
+from tests.media import make_video
+
+BASE = "http://testserver.local"
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        jwt_secret=SECRET,
+        playback_token_secret="p",
+        cdn_signing_secret="edge-secret",
+        cdn_base_url=BASE,
+        hls_encrypt=True,
+    )
+    container = build(settings)
+    with TestClient(create_app(container), base_url=BASE) as client:
+        api = Api(client, container, None)  # type: ignore[arg-type]
+        sync_roster(api)
+        yield api
+    container.close()
+
+
+def ready(app: Container, tmp_path: Path) -> int:
+    ticket = app.uploads.init(tenant="demo", session_id=10, title="T", filename="a.mp4")
+    app.storage.put_file(
+        ticket.file_key, make_video(tmp_path / "v.mp4", seconds=4, size=(320, 240)), "video/mp4"
+    )
+    app.uploads.complete(tenant="demo", video_id=ticket.video.video_id)
+    worker = Worker(ServiceJobs(app.jobs, "w"), app.transcoder)
+    job = worker.jobs.claim()
+    assert job is not None and worker.process(job, threading.Event()) == "completed"
+    return ticket.video.video_id
+
+
+def get(api: Api, url: str) -> Any:
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == BASE
+    return api.client.get(f"{parts.path}?{parts.query}")
+
+
+def uris(playlist: str) -> list[str]:
+    return [line for line in playlist.splitlines() if line and not line.startswith("#")]
+
+
+def start(api: Api, video: int, enrollment: int = 101) -> dict[str, Any]:
+    response = api.call(
+        "POST",
+        "/api/v1/playback/start",
+        role="student",
+        user=STUDENTS[enrollment],
+        json={"video_id": video, "enrollment_id": enrollment, "device_id": "d"},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_a_player_reaches_everything_from_one_signed_url(api: Api, tmp_path: Path) -> None:
+    video = ready(api.app, tmp_path)
+    session = start(api, video)
+    master = get(api, session["play_url"])
+    assert master.status_code == 200 and master.headers["content-type"].startswith(
+        "application/vnd.apple.mpegurl"
+    )
+    [variant_url] = uris(master.text)
+    variant = get(api, variant_url)
+    assert variant.status_code == 200
+    key_line = next(line for line in variant.text.splitlines() if line.startswith("#EXT-X-KEY"))
+    key_url = key_line.split('URI="')[1].split('"')[0]
+    assert parse_qs(urlsplit(key_url).query)["sid"] == [session["session_id"]]
+    iv = bytes.fromhex(key_line.split("IV=0x")[1][:32])
+    key = get(api, key_url)
+    assert key.status_code == 200 and len(key.content) == 16
+    decoded = 0
+    for segment_url in uris(variant.text):
+        segment = get(api, segment_url)
+        assert segment.status_code == 200
+        decryptor = Cipher(algorithms.AES(key.content), modes.CBC(iv)).decryptor()
+        plain = decryptor.update(segment.content) + decryptor.finalize()
+        clear = tmp_path / "clear.ts"
+        clear.write_bytes(plain[: -plain[-1]])
+        with av.open(str(clear)) as container:
+            decoded += sum(1 for _ in container.decode(video=0))
+    assert decoded == 100  # 4 s at 25 fps
+
+
+def test_wrong_signatures_are_403(api: Api, tmp_path: Path) -> None:
+    video = ready(api.app, tmp_path)
+    url = start(api, video)["play_url"]
+    assert get(api, url.replace("sig=", "sig=A")).json() == {"detail": "invalid_signature"}
+    other_path = url.replace("master.m3u8", "240p/index.m3u8")
+    assert get(api, other_path).status_code == 403  # a signature covers one path
+    other_user = url.replace(f"uid={STUDENTS[101]}", "uid=1")
+    assert get(api, other_user).status_code == 403
+    signer = api.app.playback.signer
+    expired = signer.sign(urlsplit(url).path, expires_at=1, user_id=STUDENTS[101])
+    assert get(api, expired).status_code == 403
+    assert get(api, url.split("?")[0]).status_code == 403  # unsigned
+
+
+def test_the_key_is_only_for_an_active_session_of_that_video(api: Api, tmp_path: Path) -> None:
+    video = ready(api.app, tmp_path)
+    session = start(api, video)
+    signer = api.app.playback.signer
+    query = parse_qs(urlsplit(session["play_url"]).query)
+    exp = int(query["exp"][0])
+
+    def key_url(video_id: int, sid: str) -> str:
+        return signer.sign(
+            f"/api/v1/playback/key/{video_id}",
+            expires_at=exp,
+            user_id=STUDENTS[101],
+            session_id=sid,
+        )
+
+    assert get(api, key_url(video, session["session_id"])).status_code == 200
+    assert get(api, key_url(video, "no-such-session")).status_code == 403
+    assert get(api, key_url(video + 1, session["session_id"])).status_code == 403
+    api.app.playback.end(user_id=STUDENTS[101], token=session["token"])
+    assert get(api, key_url(video, session["session_id"])).json() == {"detail": "session_inactive"}
+
+
+def test_key_requests_are_rate_limited_per_session(api: Api, tmp_path: Path) -> None:
+    video = ready(api.app, tmp_path)
+    session = start(api, video)
+    query = parse_qs(urlsplit(session["play_url"]).query)
+    url = api.app.playback.signer.sign(
+        f"/api/v1/playback/key/{video}",
+        expires_at=int(query["exp"][0]),
+        user_id=STUDENTS[101],
+        session_id=session["session_id"],
+    )
+    codes = [get(api, url).status_code for _ in range(31)]
+    assert codes[:30] == [200] * 30 and codes[30] == 429

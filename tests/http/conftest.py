@@ -95,6 +95,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
             worker_token=WORKER_TOKEN,
             max_sessions=2,
             max_devices=2,
+            progress_flush_seconds=0,
         ),
         storage=storage,
     )

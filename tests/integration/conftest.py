@@ -126,6 +126,7 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
         playback_token_secret="test-secret",
         max_sessions=2,
         max_devices=2,
+        progress_flush_seconds=0,
     )
     database = ""
     if request.param == "postgres":

@@ -122,3 +122,8 @@ def test_local_keys_cannot_leave_the_store(
         storage.upload_url(key, "video/mp4", 600)
     with pytest.raises(BadKey):
         storage.path(key)
+
+
+def test_a_non_ascii_signature_is_refused(local: tuple[LocalDiskStorage, TestClient]) -> None:
+    storage, _ = local
+    assert storage.refusal("PUT", "/media/objects/a", "9999999999", "é") == "invalid_signature"

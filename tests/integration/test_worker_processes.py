@@ -199,3 +199,63 @@ def test_serve_transcodes_in_process_on_the_embedded_default(
             )
     finally:
         server.stop()
+
+
+def test_buffered_heartbeats_are_written_when_serve_stops(
+    tmp_path: Path, sources: dict[str, Path]
+) -> None:
+    server = Server(tmp_path / "flush", {"ACADEMY_VIDEO_PROGRESS_FLUSH_SECONDS": "3600"})
+    admin = server.token("--role", "admin", "--tenant", "demo", "--user", "1")
+    student = server.token("--role", "student", "--tenant", "demo", "--user", "1001")
+    with httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {admin}"}, timeout=30
+    ) as http:
+        for path, body in [
+            ("lectures/1", {"title": "L"}),
+            ("sessions/10", {"lecture_id": 1}),
+            ("students/601", {"user_id": 1001, "name": "Ada"}),
+            ("enrollments/101", {"student_id": 601, "lecture_id": 1, "status": "ACTIVE"}),
+            ("session-access", {"session_id": 10, "enrollment_id": 101, "granted": True}),
+        ]:
+            assert http.put(f"/api/v1/directory/{path}", json=body).status_code == 200
+        ticket = http.post(
+            "/api/v1/videos/upload/init", json={"session": 10, "title": "T", "filename": "a.mp4"}
+        ).json()
+        video = ticket["video"]["id"]
+        assert (
+            httpx.put(ticket["upload_url"], content=sources["short"].read_bytes()).status_code
+            == 200
+        )
+        assert http.post(f"/api/v1/videos/{video}/upload/complete").status_code == 200
+        deadline = time.monotonic() + 60
+        while http.get(f"/api/v1/videos/{video}").json()["status"] != "READY":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        as_student = {"Authorization": f"Bearer {student}"}
+        started = http.post(
+            "/api/v1/playback/start",
+            headers=as_student,
+            json={"video_id": video, "enrollment_id": 101, "device_id": "d"},
+        )
+        assert started.status_code == 201, started.text
+        for position in (0.0, 1.0):
+            beat = http.post(
+                "/api/v1/playback/heartbeat",
+                headers=as_student,
+                json={"token": started.json()["token"], "position": position},
+            )
+            assert beat.status_code == 200
+        assert http.get("/api/v1/video-progress/", params={"video": video}).json() == []  # buffered
+    server.stop()
+    [videos, grants, sessions, progresses] = open_applications(Settings(data_dir=server.data_dir))
+    try:
+        from academy_video.domain.progress import WatchProgress
+
+        events = list(progresses.events.get(WatchProgress.create_id(video, 101)))
+        assert [type(e).__qualname__.rsplit(".", 1)[-1] for e in events] == [
+            "Created",
+            "PositionsRecorded",
+        ]
+    finally:
+        for app in (videos, grants, sessions, progresses):
+            app.close()

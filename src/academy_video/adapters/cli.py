@@ -111,6 +111,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     app.on_shutdown.append(_every(RECONCILE_SECONDS, container.playback.expire_lapsed, "reconcile"))
     if settings.embedded_worker:
         app.on_shutdown.append(_embedded_worker(container))
+    if settings.progress_flush_seconds > 0:
+        flush = container.progress.flush
+        app.on_shutdown.append(_every(settings.progress_flush_seconds, flush, "progress-flush"))
+        app.on_shutdown.append(flush)  # what the last interval heard
     # Closed in the lifespan's shutdown: uvicorn re-raises SIGTERM after a graceful shutdown,
     # so code after run() would not run.
     app.on_shutdown.append(container.close)

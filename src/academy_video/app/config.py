@@ -42,6 +42,7 @@ class Settings:
     max_attempts: int = 3
     completion_threshold: float = 0.95
     progress_grace_seconds: float = 2.0
+    progress_flush_seconds: float = 5.0  # heartbeats written together this often (0: at once)
     cdn_base_url: str = ""
     cdn_signing_secret: str = ""
     cdn_signing_key_id: str = "v1"

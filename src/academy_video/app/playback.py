@@ -256,7 +256,7 @@ class PlaybackService:
     def record_positions(self, playing: Playing, samples: list[Sample]) -> None:
         """Credit plausible progress; the session's policy caps the rate a student can claim."""
         video, session = playing.video, playing.session
-        self.progress.record(
+        self.progress.submit(
             video_id=video.video_id,
             enrollment_id=session.enrollment_id,
             tenant=session.tenant,

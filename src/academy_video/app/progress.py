@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
@@ -12,6 +15,36 @@ from .applications import EventSourcedApp
 from .errors import ConcurrencyConflict
 
 CONFLICT_RETRIES = 5
+
+
+@dataclass
+class ProgressBatch:
+    """One student's buffered heartbeats for one video."""
+
+    video_id: int
+    enrollment_id: int
+    tenant: str
+    duration: float
+    plausibility: Plausibility
+    completion_threshold: float
+    allocate_id: Callable[[], int]
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return WatchProgress.create_id(self.video_id, self.enrollment_id)
+
+    def arguments(self) -> dict[str, Any]:
+        return {
+            "video_id": self.video_id,
+            "enrollment_id": self.enrollment_id,
+            "tenant": self.tenant,
+            "samples": self.samples,
+            "duration": self.duration,
+            "plausibility": self.plausibility,
+            "completion_threshold": self.completion_threshold,
+            "allocate_id": self.allocate_id,
+        }
 
 
 class Progresses(EventSourcedApp):
@@ -57,6 +90,32 @@ class Progresses(EventSourcedApp):
                 continue
             return progress, completed_now
         raise ConcurrencyConflict()
+
+    def record_many(self, batches: list[ProgressBatch]) -> list[tuple[WatchProgress, bool]]:
+        """Credit many students' heartbeats in one save (one transaction for all their events).
+
+        If another process wrote one of these aggregates meanwhile, the save is refused as a
+        whole; each batch is then recorded on its own, with retries."""
+        results = []
+        for batch in batches:
+            progress = self.find(batch.aggregate_id, WatchProgress) or WatchProgress(
+                video_id=batch.video_id,
+                enrollment_id=batch.enrollment_id,
+                tenant=batch.tenant,
+                progress_id=batch.allocate_id(),
+            )
+            completed = progress.record(
+                batch.samples,
+                duration=batch.duration,
+                plausibility=batch.plausibility,
+                completion_threshold=batch.completion_threshold,
+            )
+            results.append((progress, completed))
+        try:
+            self.save(*(progress for progress, _ in results))
+        except IntegrityError:
+            return [self.record(**batch.arguments()) for batch in batches]
+        return results
 
     def correct(
         self,

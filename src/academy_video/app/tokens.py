@@ -49,7 +49,8 @@ class TokenCodec:
         if not token:
             raise Denied("token_required")
         body, _, mac = token.partition(".")
-        if not mac or not hmac.compare_digest(mac, self._mac(body)):
+        # compare_digest refuses non-ASCII text: such a token is not ours anyway.
+        if not token.isascii() or not mac or not hmac.compare_digest(mac, self._mac(body)):
             raise Denied("invalid_token")
         try:
             claims = PlaybackClaims(**json.loads(_unb64(body)))

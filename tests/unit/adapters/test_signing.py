@@ -53,3 +53,8 @@ def test_verify_accepts_the_signature_until_it_expires_and_nothing_tampered() ->
     assert not signer.verify("/p", **{**good, "kid": "v2"}, now=99)
     assert not signer.verify("/p", **{**good, "uid": "x"}, now=99)
     assert not signer.verify("/p", **{**good, "exp": "soon"}, now=99)
+
+
+def test_a_non_ascii_signature_is_refused_not_an_error() -> None:
+    signer = HmacUrlSigner(base_url="", secret="s")
+    assert not signer.verify("/a", exp="9999999999", sig="é", kid="v1", uid="1", now=0)

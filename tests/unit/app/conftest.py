@@ -52,7 +52,13 @@ def make_world(
 ) -> World:
     clock, storage = FakeClock(), InMemoryObjectStorage()
     app = (builder or BUILDER)(
-        settings or Settings(playback_token_secret="test-secret", max_sessions=2, max_devices=2),
+        settings
+        or Settings(
+            playback_token_secret="test-secret",
+            max_sessions=2,
+            max_devices=2,
+            progress_flush_seconds=0,
+        ),
         clock=clock,
         storage=storage,
     )

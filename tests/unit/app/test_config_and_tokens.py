@@ -77,3 +77,9 @@ def test_a_well_signed_token_with_a_broken_payload_is_invalid() -> None:
 def test_a_codec_needs_a_secret() -> None:
     with pytest.raises(ValueError, match="secret"):
         TokenCodec("")
+
+
+@pytest.mark.parametrize("token", ["é.é", "x.\udabf", "abc.ß"])
+def test_a_token_with_non_ascii_text_is_invalid_not_an_error(token: str) -> None:
+    with pytest.raises(Denied, match="invalid_token"):
+        TokenCodec("k").decode(token, user_id=1, now=0)

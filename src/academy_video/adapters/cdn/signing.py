@@ -56,5 +56,7 @@ class HmacUrlSigner:
         user_id = int(uid) if uid.isdigit() else None
         if uid and user_id is None:
             return False
+        if not sig.isascii():  # compare_digest refuses non-ASCII text
+            return False
         expected = signature(self.secret, path, int(exp), self.key_id, user_id)
         return hmac.compare_digest(expected, sig)

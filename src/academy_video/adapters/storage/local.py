@@ -74,7 +74,9 @@ class LocalDiskStorage:
             deadline = int(expires)
         except ValueError:
             return "invalid_signature"
-        if not hmac.compare_digest(self._signature(method, path, deadline), signature):
+        if not signature.isascii() or not hmac.compare_digest(
+            self._signature(method, path, deadline), signature
+        ):
             return "invalid_signature"
         return "url_expired" if deadline < time.time() else None
 

@@ -25,7 +25,7 @@ def worker_id(request: Request[Any, Any, Any]) -> str:
     if not expected:
         raise Unavailable("worker_token_not_configured")
     given = request.headers.get("x-worker-token", "")
-    if not hmac.compare_digest(given.encode(), expected.encode()):
+    if not given.isascii() or not hmac.compare_digest(given.encode(), expected.encode()):
         raise Unauthorized()
     return (request.headers.get("x-worker-id") or "worker-unknown")[:255]
 

@@ -1,0 +1,96 @@
+"""Heartbeats are buffered and written together: many students' progress in one save."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from academy_video.app.config import Settings
+from academy_video.domain.policy import GrantRules, Rule
+from academy_video.domain.progress import Sample
+
+from .conftest import ALICE, TENANT, World, make_world
+
+STUDENTS = 1_000
+
+
+def buffered_world() -> World:
+    settings = Settings(playback_token_secret="k", progress_flush_seconds=5)
+    return make_world(settings)
+
+
+def count_saves(world: World) -> list[int]:
+    """Wrap the progress store's insert so each call (one transaction) is counted."""
+    recorder = world.app.progresses.recorder
+    calls: list[int] = []
+    insert = recorder.insert_events
+
+    def counting(stored_events: Any, **kwargs: Any) -> Any:
+        calls.append(len(stored_events))
+        return insert(stored_events, **kwargs)
+
+    recorder.insert_events = counting  # type: ignore[method-assign]
+    return calls
+
+
+def test_a_thousand_students_three_heartbeats_each_are_one_transaction() -> None:
+    world = buffered_world()
+    video = world.ready_video(duration=100)
+    saves = count_saves(world)
+    start = world.clock.now()
+    for beat in range(3):
+        at = start + timedelta(seconds=10 * beat)
+        for enrollment in range(1, STUDENTS + 1):
+            world.app.progress.submit(
+                video_id=video,
+                enrollment_id=enrollment,
+                tenant=TENANT,
+                duration=100.0,
+                max_rate=1.0,
+                samples=[Sample(f"s{enrollment}", 10.0 * beat, at)],
+            )
+    assert saves == []  # nothing written yet
+    assert world.app.progress.flush() == STUDENTS
+    # One transaction; per student, one Created and one PositionsRecorded carrying 3 heartbeats.
+    assert saves == [2 * STUDENTS]
+    progress = world.app.progresses.get(video, 500)
+    assert progress is not None and progress.progress == 0.2  # 20 s of 100 credited
+    assert world.app.progress.flush() == 0
+
+
+def test_a_flush_that_completes_promotes_once_to_free() -> None:
+    world = buffered_world()
+    video = world.ready_video(duration=20)
+    world.app.permissions.create(
+        tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.ONCE)
+    )
+    start = world.clock.now()
+    for second in range(0, 21, 5):
+        world.app.progress.submit(
+            video_id=video,
+            enrollment_id=ALICE,
+            tenant=TENANT,
+            duration=20.0,
+            max_rate=1.0,
+            samples=[Sample("s", float(second), start + timedelta(seconds=second))],
+        )
+    grant = world.app.grants.get(video, ALICE)
+    assert grant is not None and grant.rules.rule == Rule.ONCE
+    world.app.progress.flush()
+    grant = world.app.grants.get(video, ALICE)
+    assert grant is not None and grant.rules.rule == Rule.FREE
+
+
+def test_with_flushing_off_each_heartbeat_is_written_at_once() -> None:
+    world = make_world(replace(Settings(playback_token_secret="k"), progress_flush_seconds=0))
+    video = world.ready_video(duration=100)
+    world.app.progress.submit(
+        video_id=video,
+        enrollment_id=ALICE,
+        tenant=TENANT,
+        duration=100.0,
+        max_rate=1.0,
+        samples=[Sample("s", 0.0, world.clock.now())],
+    )
+    assert world.app.progresses.get(video, ALICE) is not None

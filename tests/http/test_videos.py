@@ -212,3 +212,18 @@ def test_the_student_list_needs_a_session_and_a_student_record(api: Api) -> None
         "GET", "/api/v1/videos/student/", role="student", user=5555, params={"session": SESSION}
     )
     assert (nobody.status_code, nobody.json()) == (403, {"detail": "student_profile_not_linked"})
+
+
+def test_a_database_that_dropped_its_connections_is_503_not_500(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy.exc
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise sqlalchemy.exc.OperationalError(
+            "SELECT 1", {}, Exception("server closed the connection")
+        )
+
+    monkeypatch.setattr(type(api.client.app.state.reads), "videos", down)
+    response = api.call("GET", "/api/v1/videos/")
+    assert (response.status_code, response.json()) == (503, {"detail": "database_unavailable"})

@@ -38,6 +38,7 @@ from academy_video.adapters.sql.projector import Projector
 from academy_video.adapters.sql.queries import (
     SqlActiveSessions,
     SqlPendingUploads,
+    SqlPlaybackVersions,
     SqlSessionOrders,
 )
 from academy_video.adapters.sql.queue import SqlJobQueue
@@ -52,7 +53,7 @@ from .grants import Grants
 from .jobs import JobService
 from .permissions import PermissionService
 from .persistence import COMMON, event_store_env
-from .playback import PlaybackService
+from .playback import AggregateVersions, PlaybackService
 from .ports import (
     ActiveSessions,
     Clock,
@@ -128,6 +129,7 @@ def build_in_memory(settings: Settings | None = None, **overrides: Any) -> Conta
     overrides.setdefault("orders", _listening(apps.videos, InMemorySessionOrders()))
     overrides.setdefault("active", _listening(apps.sessions, InMemoryActiveSessions()))
     overrides.setdefault("pending", _listening(apps.videos, InMemoryPendingUploads()))
+    overrides.setdefault("versions", AggregateVersions(apps.videos, apps.grants))
     return _assemble(settings or Settings(), apps, **overrides)
 
 
@@ -157,6 +159,7 @@ def build(
     overrides.setdefault("orders", SqlSessionOrders(engine))
     overrides.setdefault("active", SqlActiveSessions(engine))
     overrides.setdefault("pending", SqlPendingUploads(engine))
+    overrides.setdefault("versions", SqlPlaybackVersions(engine))
     container = _assemble(settings, apps, **overrides)
     container.engine, container.projector = engine, projector
     return container
@@ -236,6 +239,7 @@ def _assemble(settings: Settings, apps: _Apps, **overrides: Any) -> Container:
             clock=clock,
             active=active,
             settings=settings,
+            versions=overrides["versions"],
         ),
         progress=progress,
         directory_sync=DirectorySync(directory),

@@ -29,7 +29,7 @@ from academy_video.domain.video import Video, VideoStatus
 from .config import Settings
 from .errors import Conflict, Denied, Invalid, NotFound, TooLarge
 from .grants import Grants
-from .ports import ActiveSessions, Clock, Directory, SessionStore, UrlSigner
+from .ports import ActiveSessions, Clock, Directory, PlaybackVersions, SessionStore, UrlSigner
 from .progress import Progresses
 from .sessions import PlaybackSessions
 from .tokens import PlaybackClaims, TokenCodec
@@ -80,6 +80,7 @@ class PlaybackService:
         clock: Clock,
         active: ActiveSessions,
         settings: Settings,
+        versions: PlaybackVersions,
     ) -> None:
         self.videos = videos
         self.grants = grants
@@ -92,6 +93,7 @@ class PlaybackService:
         self.tokens = tokens
         self.clock = clock
         self.active = active
+        self.versions = versions
         self.settings = settings
         self.limits = Limits(settings.max_sessions, settings.max_devices)
         self.revoke_rule = RevokeRule(
@@ -175,6 +177,9 @@ class PlaybackService:
                 policy_version=video.policy_version,
                 grant_version=grant_version,
                 expires_at=expires_at,
+                tenant=tenant,
+                duration=float(video.duration or 0),
+                max_rate=max_playback_rate(policy),
             )
         )
         return Started(
@@ -238,32 +243,37 @@ class PlaybackService:
         user_id: int,
         token: str,
         position: float | None = None,
-    ) -> Playing:
-        """Extend the session's liveness; a position feeds the student's watch progress."""
-        playing = self.verify(user_id=user_id, token=token)
+    ) -> PlaybackClaims:
+        """Extend the session's liveness; a position feeds the student's watch progress.
+
+        The hot path: the token carries what progress needs, the versions come from the read
+        models in one query, liveness and revocation from the session store; no aggregate is
+        loaded. An ended, revoked or expired session has no liveness left, so the answer is the
+        same as the full check's (``session_inactive``)."""
         now = self.clock.now()
+        claims = self.tokens.decode(token, user_id=user_id, now=now.timestamp())
+        current = self.versions.current(claims.video_id, claims.enrollment_id)
+        if current is None:
+            raise Denied("invalid_token")
+        if current != (claims.policy_version, claims.grant_version):
+            raise Denied("policy_changed")
         if not self.store.heartbeat(
             user_id=user_id,
-            session_id=playing.claims.session_id,
+            session_id=claims.session_id,
             now=now,
             ttl_seconds=self.settings.playback_ttl_seconds,
         ):
             raise Conflict("session_inactive")
         if position is not None:
-            self.record_positions(playing, [Sample(playing.claims.session_id, position, now)])
-        return playing
-
-    def record_positions(self, playing: Playing, samples: list[Sample]) -> None:
-        """Credit plausible progress; the session's policy caps the rate a student can claim."""
-        video, session = playing.video, playing.session
-        self.progress.submit(
-            video_id=video.video_id,
-            enrollment_id=session.enrollment_id,
-            tenant=session.tenant,
-            duration=float(video.duration or 0),
-            max_rate=max_playback_rate(session.policy),
-            samples=samples,
-        )
+            self.progress.submit(
+                video_id=claims.video_id,
+                enrollment_id=claims.enrollment_id,
+                tenant=claims.tenant,
+                duration=claims.duration,
+                max_rate=claims.max_rate,
+                samples=[Sample(claims.session_id, position, now)],
+            )
+        return claims
 
     def end(self, *, user_id: int, token: str) -> None:
         # As in the seed, ending needs no policy check: a stale policy must not keep a slot busy.
@@ -296,6 +306,21 @@ class PlaybackService:
             if not self.store.is_active(user_id=user_id, session_id=session_id, now=now):
                 expired += self.sessions.expire(session_id, now=now)
         return expired
+
+
+class AggregateVersions:
+    """PlaybackVersions read from the aggregates themselves (the in-memory container)."""
+
+    def __init__(self, videos: Videos, grants: Grants) -> None:
+        self.videos = videos
+        self.grants = grants
+
+    def current(self, video_id: int, enrollment_id: int) -> tuple[int, int] | None:
+        try:
+            video = self.videos.get(video_id)
+        except NotFound:
+            return None
+        return video.policy_version, self.grants.version(video_id, enrollment_id)
 
 
 def _client_event(raw: dict[str, Any]) -> ClientEvent:

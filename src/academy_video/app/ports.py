@@ -296,6 +296,12 @@ class SessionOrders(Protocol):
         ...
 
 
+class PlaybackVersions(Protocol):
+    def current(self, video_id: int, enrollment_id: int) -> tuple[int, int] | None:
+        """(video policy version, the student's grant version), or None if the video is gone."""
+        ...
+
+
 class PendingUploads(Protocol):
     def pending_before(self, cutoff: datetime) -> list[tuple[str, int]]:
         """(tenant, video id) of videos still PENDING that were reserved before ``cutoff``."""

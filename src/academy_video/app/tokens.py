@@ -24,6 +24,10 @@ class PlaybackClaims:
     policy_version: int
     grant_version: int
     expires_at: int
+    # What a heartbeat needs without loading anything: whose progress, how long, how fast.
+    tenant: str = ""
+    duration: float = 0.0
+    max_rate: float = 1.0
 
 
 def _b64(data: bytes) -> str:

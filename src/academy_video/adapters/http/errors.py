@@ -10,6 +10,8 @@ import logging
 from typing import Any
 
 import msgspec
+import psycopg
+import sqlalchemy.exc
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import (
@@ -125,6 +127,11 @@ def on_http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[A
     return detail(status, text)
 
 
+def on_database_down(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+    return detail(HTTP_503_SERVICE_UNAVAILABLE, "database_unavailable")
+
+
 def on_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return detail(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error")
@@ -137,5 +144,7 @@ HANDLERS: dict[int | type[Exception], Any] = {
     Unauthorized: on_unauthorized_worker,
     ValidationException: on_validation,
     HTTPException: on_http_error,
+    sqlalchemy.exc.OperationalError: on_database_down,
+    psycopg.OperationalError: on_database_down,
     Exception: on_unexpected,
 }

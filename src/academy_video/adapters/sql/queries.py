@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
-from .tables import playback_sessions, videos
+from .tables import permissions, playback_sessions, videos
 
 
 class SqlSessionOrders:
@@ -47,3 +47,24 @@ class SqlPendingUploads:
                 .order_by(videos.c.video_id)
             )
             return [(str(tenant), int(video_id)) for tenant, video_id in rows]
+
+
+class SqlPlaybackVersions:
+    """The versions a playback token must still match, from the read models (one query)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def current(self, video_id: int, enrollment_id: int) -> tuple[int, int] | None:
+        grant = (
+            select(permissions.c.version)
+            .where(permissions.c.video_id == video_id, permissions.c.enrollment_id == enrollment_id)
+            .scalar_subquery()
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(videos.c.policy_version, func.coalesce(grant, 0)).where(
+                    videos.c.video_id == video_id
+                )
+            ).first()
+        return None if row is None else (int(row[0]), int(row[1]))

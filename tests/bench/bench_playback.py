@@ -1,0 +1,241 @@
+"""Playback over HTTP against the real server process (PostgreSQL + Redis), with wrk, 50
+connections, in one run: a bare Litestar JSON endpoint served the same way vs
+``/playback/heartbeat``, and ``/playback/events`` with 50-event batches. Prints req/s, p50/p99 and
+the ratio. 50 students each hold a session; wrk cycles through their tokens."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.media import make_video
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "academy_video.adapters.cli"]
+DURATION = "15s"
+STUDENTS = 50
+
+LUA = """
+local tokens = {TOKENS}
+local path, mode = "{PATH}", "{MODE}"
+local batch = string.rep('{"type":"VISIBILITY_HIDDEN"},', 49) .. '{"type":"FOCUS_GAINED"}'
+local i = 0
+request = function()
+  i = i + 1
+  local t = tokens[(i % #tokens) + 1]
+  local body
+  if mode == "events" then
+    body = '{"token":"' .. t[2] .. '","events":[' .. batch .. ']}'
+  else
+    body = '{"token":"' .. t[2] .. '","position":' .. (i % 600) .. '}'
+  end
+  local headers = {}
+  headers["Content-Type"] = "application/json"
+  headers["Authorization"] = "Bearer " .. t[1]
+  return wrk.format("POST", path, headers, body)
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def wrk(url: str, script: Path) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", "-c50", f"-d{DURATION}", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rate,
+        "p50": ms("50%"),
+        "p99": ms("99%"),
+        "errors": float(errors.group(1)) if errors else 0.0,
+    }
+
+
+def main() -> int:
+    if not shutil.which("wrk"):
+        print("wrk is needed (apt-get install wrk)", file=sys.stderr)
+        return 2
+    database, redis_url = (
+        os.environ.get("ACADEMY_VIDEO_TEST_DATABASE_URL"),
+        os.environ.get("ACADEMY_VIDEO_TEST_REDIS_URL"),
+    )
+    if not database or not redis_url:
+        print("run with `make bench` (PostgreSQL and Redis)", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="academy-video-bench-"))
+    subprocess.run(
+        [
+            "psql",
+            database,
+            "-q",
+            "-c",
+            "DROP DATABASE IF EXISTS bench_playback WITH (FORCE)",
+            "-c",
+            "CREATE DATABASE bench_playback",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    env = {
+        **os.environ,
+        "ACADEMY_VIDEO_DATA_DIR": str(work),
+        "ACADEMY_VIDEO_DATABASE_URL": database.rsplit("/", 1)[0] + "/bench_playback",
+        "ACADEMY_VIDEO_REDIS_URL": redis_url,
+        "ACADEMY_VIDEO_WORKER_TOKEN": "bench",
+        "ACADEMY_VIDEO_EMBEDDED_WORKER": "0",
+        "ACADEMY_VIDEO_JWT_SECRET": "bench-secret-of-32-bytes-or-more!",
+        "ACADEMY_VIDEO_PLAYBACK_TOKEN_SECRET": "p",
+        "ACADEMY_VIDEO_VIOLATION_REVOKE_RATIO": "2",
+        "ACADEMY_VIDEO_VIOLATION_REVOKE_THRESHOLD": "1000000",
+    }
+    port, bare_port = free_port(), free_port()
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    bare = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tests.bench.bare_app:app",
+            "--port",
+            str(bare_port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/health")
+        wait_for(f"http://127.0.0.1:{bare_port}/")
+
+        def token(role: str, user: int) -> str:
+            return subprocess.run(
+                [*CLI, "token", "--role", role, "--tenant", "demo", "--user", str(user)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+
+        http = httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {token('admin', 1)}"}, timeout=30
+        )
+        http.put("/api/v1/directory/lectures/1", json={"title": "L"})
+        http.put("/api/v1/directory/sessions/10", json={"lecture_id": 1})
+        ticket = http.post(
+            "/api/v1/videos/upload/init", json={"session": 10, "title": "T", "filename": "a.mp4"}
+        ).json()
+        video = ticket["video"]["id"]
+        source = make_video(work / "source.mp4", seconds=2)
+        put = httpx.put(ticket["upload_url"], content=source.read_bytes(), timeout=30)
+        put.raise_for_status()
+        http.post(f"/api/v1/videos/{video}/upload/complete").raise_for_status()
+        worker = {"X-Worker-Token": "bench", "X-Worker-Id": "bench"}
+        # READY without media: the benchmark measures the playback API, not the player.
+        http.post(
+            f"/api/v1/internal/videos/{video}/processing-complete/",
+            headers=worker,
+            json={"hls_path": f"hls/demo/videos/{video}/master.m3u8", "duration": 600},
+        )
+        pairs = []
+        for n in range(STUDENTS):
+            user, enrollment = 1000 + n, 100 + n
+            http.put(f"/api/v1/directory/students/{enrollment}", json={"user_id": user})
+            http.put(
+                f"/api/v1/directory/enrollments/{enrollment}",
+                json={"student_id": enrollment, "lecture_id": 1, "status": "ACTIVE"},
+            )
+            http.put(
+                "/api/v1/directory/session-access",
+                json={"session_id": 10, "enrollment_id": enrollment, "granted": True},
+            )
+            bearer = token("student", user)
+            started = http.post(
+                "/api/v1/playback/start",
+                headers={"Authorization": f"Bearer {bearer}"},
+                json={"video_id": video, "enrollment_id": enrollment, "device_id": "d"},
+            )
+            started.raise_for_status()
+            pairs.append([bearer, started.json()["token"]])
+        results = {}
+        for name, url, path, mode in (
+            (
+                "bare endpoint",
+                f"http://127.0.0.1:{bare_port}",
+                "/api/v1/playback/heartbeat",
+                "heartbeat",
+            ),
+            ("/playback/heartbeat", base, "/api/v1/playback/heartbeat", "heartbeat"),
+            ("/playback/events (50/batch)", base, "/api/v1/playback/events", "events"),
+        ):
+            script = work / f"{mode}.lua"
+            script.write_text(
+                LUA.replace("{TOKENS}", json.dumps(pairs).replace("[", "{").replace("]", "}"))
+                .replace("{PATH}", path)
+                .replace("{MODE}", mode)
+            )
+            results[name] = wrk(url, script)
+        setup = "server: 1 uvicorn worker, PostgreSQL, Redis"
+        print(f"wrk 2 threads, 50 connections, {DURATION} each; {setup}")
+        print(f"{'':30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+        for name, r in results.items():
+            print(f"{name:30} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['errors']:8.0f}")
+        bare_rps = results["bare endpoint"]["rps"]
+        heartbeat_rps = results["/playback/heartbeat"]["rps"]
+        print(f"heartbeat / bare: {heartbeat_rps / bare_rps:.0%}")
+        ingested = results["/playback/events (50/batch)"]["rps"] * 50
+        print(f"events ingested: {ingested:,.0f} client events/s")
+    finally:
+        for process in (server, bare):
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

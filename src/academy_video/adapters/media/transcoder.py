@@ -137,6 +137,7 @@ class PyAvTranscoder:
             in_a = container.streams.audio[0] if container.streams.audio else None
             in_v.thread_type = "AUTO"
             ctx = in_v.codec_context
+            start = _start(in_v)  # read while open: a closed stream forgets its time base
             fps = float(in_v.average_rate or in_v.guessed_rate or 30)
             expected = _duration(container, in_v)
             rungs = plan(ctx.width, ctx.height, fps)
@@ -167,7 +168,15 @@ class PyAvTranscoder:
             )
         if failure:
             raise TranscodeFailed(failure)
-        return state, state.end - _start(in_v), fps
+        if state.thumbnail is None:
+            try:
+                at = start + min(THUMBNAIL_AT, expected / 2)
+                state.thumbnail = _grab_thumbnail(source, at)
+            except av.error.FFmpegError as error:
+                raise TranscodeFailed(f"decode_failed (thumbnail): {error}") from None
+            if state.thumbnail is None:
+                raise TranscodeFailed("no_picture_for_thumbnail")
+        return state, state.end - start, fps
 
     def _open(
         self,
@@ -248,8 +257,8 @@ class PyAvTranscoder:
             if packet.stream is in_v:
                 if packet.pts is not None and packet.size:
                     state.end = max(state.end, packet.pts * seconds_per_tick + frame_seconds)
-                if not encoding and state.thumbnail is not None:
-                    state.frames += 1  # copying only: no need to decode any further
+                if not encoding:
+                    state.frames += 1  # copying only: nothing to decode (thumbnail: below)
                 else:
                     for frame in packet.decode():
                         self._picture(state, frame, start, expected, frame_seconds, keyframes)
@@ -278,8 +287,6 @@ class PyAvTranscoder:
             encoded_audio = in_a is not None and in_a.codec_context.name != "aac"
             if output.audio is not None and encoded_audio:
                 output.container.mux(output.audio.encode(None))
-        if state.thumbnail is None and state.frames:
-            raise TranscodeFailed("no_picture_for_thumbnail")
 
     def _picture(
         self,
@@ -462,8 +469,8 @@ def _remuxable(source: str, in_v: Any, in_a: Any | None, rungs: list[Rung], segm
     return _keyframes_regular(source, segment + 2)
 
 
-def _keyframes_regular(source: str, max_gap: float, scan_seconds: float = 30.0) -> bool:
-    """Whether the source's first half minute has keyframes at most ``max_gap`` seconds apart
+def _keyframes_regular(source: str, max_gap: float, scan_seconds: float = 15.0) -> bool:
+    """Whether the source's first 15 seconds have keyframes at most ``max_gap`` seconds apart
     (demuxing packets only: no decoding)."""
     with av.open(source, options=_options(source), timeout=30.0) as container:
         stream = container.streams.video[0]
@@ -483,6 +490,26 @@ def _keyframes_regular(source: str, max_gap: float, scan_seconds: float = 30.0) 
             if at > scan_seconds:
                 break
         return last is not None
+
+
+def _grab_thumbnail(source: str, at: float) -> Any:
+    """The picture at ``at`` seconds, by seeking to the keyframe before it and decoding on
+    (a copy-only job decoded nothing on its pass)."""
+    with av.open(source, options=_options(source), timeout=30.0) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if stream.time_base is not None:
+            container.seek(int(at / stream.time_base), stream=stream, backward=True)
+        first = None
+        for frame in container.decode(stream):
+            first = first or frame
+            if (
+                frame.pts is None
+                or frame.time_base is None
+                or float(frame.pts * frame.time_base) >= at
+            ):
+                return _thumbnail(frame)
+        return None if first is None else _thumbnail(first)
 
 
 def _thumbnail(frame: Any) -> Any:

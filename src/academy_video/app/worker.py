@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -170,12 +171,14 @@ class ServiceJobs:
             self.service.fail(job.video_id, self.worker_id, reason)
 
 
-class _lease_errors:  # noqa: N801 - used as a context manager
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
-        if isinstance(error, LeaseExpired | LeaseOwnerMismatch) or (
-            isinstance(error, DomainError) and error.code == "invalid_status"
-        ):
+@contextmanager
+def _lease_errors() -> Iterator[None]:
+    """The use cases' "not your job any more" refusals, as the worker's LeaseLost."""
+    try:
+        yield
+    except (LeaseExpired, LeaseOwnerMismatch) as error:
+        raise LeaseLost(str(error)) from None
+    except DomainError as error:
+        if error.code == "invalid_status":
             raise LeaseLost(str(error)) from None
+        raise

@@ -107,3 +107,28 @@ def test_the_loop_polls_until_stopped() -> None:
     jobs = Empty()
     Worker(jobs, Transcoder(), poll_seconds=0.001).run(stop)
     assert [name for name, _ in jobs.calls] == ["claim"] * 3
+
+
+def test_the_services_refusals_reach_the_worker_as_a_lost_lease() -> None:
+    import pytest
+
+    from academy_video.app.worker import ServiceJobs
+
+    from .conftest import make_world
+
+    world = make_world()
+    ticket = world.app.uploads.init(tenant="demo", session_id=10, title="T", filename="a.mp4")
+    world.storage.put(ticket.file_key, b"video:30")
+    world.app.uploads.complete(tenant="demo", video_id=ticket.video.video_id)
+    mine, theirs = ServiceJobs(world.app.jobs, "w1"), ServiceJobs(world.app.jobs, "w2")
+    job = mine.claim()
+    assert job is not None and theirs.claim() is None
+    with pytest.raises(LeaseLost):
+        theirs.heartbeat(job, 10)  # another worker's live lease
+    with pytest.raises(LeaseLost):
+        theirs.complete(job, OUTPUT)
+    mine.heartbeat(job, 50)
+    mine.complete(job, OUTPUT)
+    world.clock.advance(3600)
+    with pytest.raises(LeaseLost):
+        mine.heartbeat(job, 60)  # READY now: nothing to heartbeat

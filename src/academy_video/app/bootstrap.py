@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -42,6 +43,7 @@ from academy_video.adapters.sql.queries import (
     SqlSessionOrders,
 )
 from academy_video.adapters.sql.queue import SqlJobQueue
+from academy_video.adapters.sql.read import ReadModels
 from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.adapters.storage.s3 import S3ObjectStorage
 
@@ -100,6 +102,7 @@ class Container:
     transcoder: Transcoder
     # The SQL read models and what keeps them current (None when everything is in memory).
     engine: Engine | None = None
+    reads: ReadModels | None = None  # the query side, on an engine that never takes write locks
     projector: Projector | None = None
     closed: bool = False
 
@@ -116,6 +119,8 @@ class Container:
             self.projector.stop()
         for app in self.applications:
             app.close()
+        if self.reads is not None and self.reads.engine is not self.engine:
+            self.reads.engine.dispose()
         if self.engine is not None:
             self.engine.dispose()
 
@@ -154,14 +159,16 @@ def build(
     if settings.redis_url:
         overrides.setdefault("store", RedisSessionStore.from_url(settings.redis_url))
     overrides.setdefault("waker", worker_waker(settings))
+    reader = reader_engine(engine)
     overrides.setdefault("directory", SqlDirectory(engine))
     overrides.setdefault("queue", SqlJobQueue(engine))
-    overrides.setdefault("orders", SqlSessionOrders(engine))
-    overrides.setdefault("active", SqlActiveSessions(engine))
-    overrides.setdefault("pending", SqlPendingUploads(engine))
-    overrides.setdefault("versions", SqlPlaybackVersions(engine))
+    overrides.setdefault("orders", SqlSessionOrders(reader))
+    overrides.setdefault("active", SqlActiveSessions(reader))
+    overrides.setdefault("pending", SqlPendingUploads(reader))
+    overrides.setdefault("versions", SqlPlaybackVersions(reader))
     container = _assemble(settings, apps, **overrides)
     container.engine, container.projector = engine, projector
+    container.reads = ReadModels(reader)
     return container
 
 
@@ -291,6 +298,16 @@ def worker_waker(settings: Settings) -> WorkerWaker:
     if settings.worker_instance_id:
         return Ec2WorkerWaker(settings.worker_instance_id, region=settings.aws_region or None)
     return NoopWorkerWaker()
+
+
+def reader_engine(engine: Engine) -> Engine:
+    """The engine for queries: on SQLite one whose transactions do not take the write lock
+    (the writer's BEGIN IMMEDIATE would queue every read behind the writes); PostgreSQL's
+    readers never wait for writers, so the same engine serves."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    assert engine.url.database is not None
+    return sqlite_engine(Path(engine.url.database), writer=False)
 
 
 def _probe_for(storage: ObjectStorage) -> MediaProbe:

@@ -7,6 +7,8 @@ owner, expiry) → policy and grant versions → the recorded session status →
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +17,7 @@ from academy_video.domain.playback_session import (
     ClientEvent,
     PlaybackSession,
     RevokeRule,
+    SessionInactive,
 )
 from academy_video.domain.policy import (
     ClientEventType,
@@ -53,15 +56,6 @@ class Refreshed:
     token: str
     expires_at: int
     play_url: str
-
-
-@dataclass(frozen=True)
-class Playing:
-    """A verified token with the session and video it opens."""
-
-    claims: PlaybackClaims
-    session: PlaybackSession
-    video: Video
 
 
 class PlaybackService:
@@ -200,41 +194,47 @@ class PlaybackService:
 
     # Calls that present a token -----------------------------------------------------------
 
-    def verify(self, *, user_id: int, token: str, check_policy: bool = True) -> Playing:
-        """Token, versions, recorded status and live store, in that order; raises the denial."""
-        now = self.clock.now()
-        claims = self.tokens.decode(token, user_id=user_id, now=now.timestamp())
-        try:
-            video = self.videos.get(claims.video_id)
-            session = self.sessions.get(claims.session_id)
-        except NotFound:
-            raise Denied("invalid_token") from None
-        if check_policy and (
-            claims.policy_version != video.policy_version
-            or claims.grant_version != self.grants.version(claims.video_id, claims.enrollment_id)
-        ):
+    def _claims(self, *, user_id: int, token: str, check_policy: bool = True) -> PlaybackClaims:
+        """The one check of a presented token, in the seed's order: token (signature, owner,
+        expiry) → the video still exists → its policy and the student's grant unchanged.
+
+        No aggregate is loaded: the versions come from one ``PlaybackVersions`` lookup. The
+        session's own state is then checked where it is used: liveness and revocation by the
+        session store, the recorded status by the ``PlaybackSession`` a command loads anyway."""
+        claims = self.tokens.decode(token, user_id=user_id, now=self.clock.now().timestamp())
+        current = self.versions.current(claims.video_id, claims.enrollment_id)
+        if current is None:
+            raise Denied("invalid_token")
+        if check_policy and current != (claims.policy_version, claims.grant_version):
             raise Denied("policy_changed")
-        if not session.is_active:
+        return claims
+
+    def _alive(self, claims: PlaybackClaims, *, extend: bool) -> None:
+        """The session store's word: live and unrevoked (and, with ``extend``, renewed)."""
+        now, user, sid = self.clock.now(), claims.user_id, claims.session_id
+        ttl = self.settings.playback_ttl_seconds
+        alive = (
+            self.store.heartbeat(user_id=user, session_id=sid, now=now, ttl_seconds=ttl)
+            if extend
+            else self.store.is_active(user_id=user, session_id=sid, now=now)
+        )
+        if not alive:
             raise Conflict("session_inactive")
-        return Playing(claims, session, video)
 
     def refresh(self, *, user_id: int, token: str) -> Refreshed:
         """Extend a live session and cut a fresh token and media URL with a new expiry.
 
         The seed only answered ``ok``, so players of videos longer than the TTL had to start over.
         """
-        playing = self.verify(user_id=user_id, token=token)
-        now = self.clock.now()
-        ttl = self.settings.playback_ttl_seconds
-        if not self.store.heartbeat(
-            user_id=user_id, session_id=playing.claims.session_id, now=now, ttl_seconds=ttl
-        ):
-            raise Conflict("session_inactive")
-        expires_at = int(now.timestamp()) + ttl
+        claims = self._claims(user_id=user_id, token=token)
+        self._alive(claims, extend=True)
+        expires_at = int(self.clock.now().timestamp()) + self.settings.playback_ttl_seconds
         return Refreshed(
-            token=self.tokens.encode(replace(playing.claims, expires_at=expires_at)),
+            token=self.tokens.encode(replace(claims, expires_at=expires_at)),
             expires_at=expires_at,
-            play_url=self._play_url(playing.video, expires_at, user_id, playing.claims.session_id),
+            play_url=self._play_url(
+                self.videos.get(claims.video_id), expires_at, user_id, claims.session_id
+            ),
         )
 
     def heartbeat(
@@ -246,24 +246,10 @@ class PlaybackService:
     ) -> PlaybackClaims:
         """Extend the session's liveness; a position feeds the student's watch progress.
 
-        The hot path: the token carries what progress needs, the versions come from the read
-        models in one query, liveness and revocation from the session store; no aggregate is
-        loaded. An ended, revoked or expired session has no liveness left, so the answer is the
-        same as the full check's (``session_inactive``)."""
-        now = self.clock.now()
-        claims = self.tokens.decode(token, user_id=user_id, now=now.timestamp())
-        current = self.versions.current(claims.video_id, claims.enrollment_id)
-        if current is None:
-            raise Denied("invalid_token")
-        if current != (claims.policy_version, claims.grant_version):
-            raise Denied("policy_changed")
-        if not self.store.heartbeat(
-            user_id=user_id,
-            session_id=claims.session_id,
-            now=now,
-            ttl_seconds=self.settings.playback_ttl_seconds,
-        ):
-            raise Conflict("session_inactive")
+        The hot path: one versions lookup and one session-store call; the token carries what
+        progress needs. An ended, revoked or expired session has no liveness left."""
+        claims = self._claims(user_id=user_id, token=token)
+        self._alive(claims, extend=True)
         if position is not None:
             self.progress.submit(
                 video_id=claims.video_id,
@@ -271,29 +257,29 @@ class PlaybackService:
                 tenant=claims.tenant,
                 duration=claims.duration,
                 max_rate=claims.max_rate,
-                samples=[Sample(claims.session_id, position, now)],
+                samples=[Sample(claims.session_id, position, self.clock.now())],
             )
         return claims
 
     def end(self, *, user_id: int, token: str) -> None:
         # As in the seed, ending needs no policy check: a stale policy must not keep a slot busy.
-        playing = self.verify(user_id=user_id, token=token, check_policy=False)
-        self.sessions.end(playing.claims.session_id, now=self.clock.now())
-        self.store.end(user_id=user_id, session_id=playing.claims.session_id)
+        claims = self._claims(user_id=user_id, token=token, check_policy=False)
+        with _inactive_as_conflict():
+            self.sessions.end(claims.session_id, now=self.clock.now())
+        self.store.end(user_id=user_id, session_id=claims.session_id)
 
     def report_events(self, *, user_id: int, token: str, events: list[dict[str, Any]]) -> int:
         """Judge and store a batch of player events; revoke the session when the rules say so."""
-        playing = self.verify(user_id=user_id, token=token)
-        sid = playing.claims.session_id
-        if not self.store.is_active(user_id=user_id, session_id=sid, now=self.clock.now()):
-            raise Conflict("session_inactive")
+        claims = self._claims(user_id=user_id, token=token)
+        self._alive(claims, extend=False)
         if len(events) > self.settings.event_batch_max:
             raise TooLarge("batch_too_large")
         items = [_client_event(e) for e in events]
         now = self.clock.now()
-        outcome = self.sessions.report(sid, items, now=now, rule=self.revoke_rule)
+        with _inactive_as_conflict():
+            outcome = self.sessions.report(claims.session_id, items, now=now, rule=self.revoke_rule)
         if outcome.revoked:
-            self.store.revoke(user_id=user_id, session_id=sid, now=now)
+            self.store.revoke(user_id=user_id, session_id=claims.session_id, now=now)
         return outcome.stored
 
     # Reconciliation -----------------------------------------------------------------------
@@ -321,6 +307,15 @@ class AggregateVersions:
         except NotFound:
             return None
         return video.policy_version, self.grants.version(video_id, enrollment_id)
+
+
+@contextmanager
+def _inactive_as_conflict() -> Iterator[None]:
+    """The recorded session is no longer ACTIVE: the same ``session_inactive`` refusal."""
+    try:
+        yield
+    except SessionInactive:
+        raise Conflict("session_inactive") from None
 
 
 def _client_event(raw: dict[str, Any]) -> ClientEvent:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -34,18 +33,6 @@ class ProgressBatch:
     def aggregate_id(self) -> UUID:
         return WatchProgress.create_id(self.video_id, self.enrollment_id)
 
-    def arguments(self) -> dict[str, Any]:
-        return {
-            "video_id": self.video_id,
-            "enrollment_id": self.enrollment_id,
-            "tenant": self.tenant,
-            "samples": self.samples,
-            "duration": self.duration,
-            "plausibility": self.plausibility,
-            "completion_threshold": self.completion_threshold,
-            "allocate_id": self.allocate_id,
-        }
-
 
 class Progresses(EventSourcedApp):
     def get(self, video_id: int, enrollment_id: int) -> WatchProgress | None:
@@ -55,40 +42,16 @@ class Progresses(EventSourcedApp):
         progress = self.get(video_id, enrollment_id)
         return progress is not None and progress.completed
 
-    def record(
-        self,
-        *,
-        video_id: int,
-        enrollment_id: int,
-        tenant: str,
-        samples: list[Sample],
-        duration: float,
-        plausibility: Plausibility,
-        completion_threshold: float,
-        allocate_id: Callable[[], int],
-    ) -> tuple[WatchProgress, bool]:
-        """Credit heartbeats; returns the progress and whether it just became completed."""
-        aggregate_id = WatchProgress.create_id(video_id, enrollment_id)
+    def record(self, batch: ProgressBatch) -> tuple[WatchProgress, bool]:
+        """Credit one student's heartbeats, retrying on a concurrent write; returns the progress
+        and whether it just became completed."""
         for _ in range(CONFLICT_RETRIES):
-            progress = self.find(aggregate_id, WatchProgress)
-            if progress is None:
-                progress = WatchProgress(
-                    video_id=video_id,
-                    enrollment_id=enrollment_id,
-                    tenant=tenant,
-                    progress_id=allocate_id(),
-                )
-            completed_now = progress.record(
-                samples,
-                duration=duration,
-                plausibility=plausibility,
-                completion_threshold=completion_threshold,
-            )
+            progress, completed = self._credit(batch)
             try:
                 self.save(progress)
             except IntegrityError:
                 continue
-            return progress, completed_now
+            return progress, completed
         raise ConcurrencyConflict()
 
     def record_many(self, batches: list[ProgressBatch]) -> list[tuple[WatchProgress, bool]]:
@@ -96,26 +59,27 @@ class Progresses(EventSourcedApp):
 
         If another process wrote one of these aggregates meanwhile, the save is refused as a
         whole; each batch is then recorded on its own, with retries."""
-        results = []
-        for batch in batches:
-            progress = self.find(batch.aggregate_id, WatchProgress) or WatchProgress(
-                video_id=batch.video_id,
-                enrollment_id=batch.enrollment_id,
-                tenant=batch.tenant,
-                progress_id=batch.allocate_id(),
-            )
-            completed = progress.record(
-                batch.samples,
-                duration=batch.duration,
-                plausibility=batch.plausibility,
-                completion_threshold=batch.completion_threshold,
-            )
-            results.append((progress, completed))
+        results = [self._credit(batch) for batch in batches]
         try:
             self.save(*(progress for progress, _ in results))
         except IntegrityError:
-            return [self.record(**batch.arguments()) for batch in batches]
+            return [self.record(batch) for batch in batches]
         return results
+
+    def _credit(self, batch: ProgressBatch) -> tuple[WatchProgress, bool]:
+        progress = self.find(batch.aggregate_id, WatchProgress) or WatchProgress(
+            video_id=batch.video_id,
+            enrollment_id=batch.enrollment_id,
+            tenant=batch.tenant,
+            progress_id=batch.allocate_id(),
+        )
+        completed = progress.record(
+            batch.samples,
+            duration=batch.duration,
+            plausibility=batch.plausibility,
+            completion_threshold=batch.completion_threshold,
+        )
+        return progress, completed
 
     def correct(
         self,

@@ -55,26 +55,13 @@ class ProgressService:
     ) -> None:
         """Credit heartbeats, at the next flush (or now, when flushing is off)."""
         if self.settings.progress_flush_seconds <= 0:
-            self.record(
-                video_id=video_id,
-                enrollment_id=enrollment_id,
-                tenant=tenant,
-                duration=duration,
-                max_rate=max_rate,
-                samples=samples,
-            )
+            self._write([self._batch(video_id, enrollment_id, tenant, duration, max_rate, samples)])
             return
         with self._lock:
             batch = self._buffer.get((video_id, enrollment_id))
             if batch is None:
-                batch = self._buffer[video_id, enrollment_id] = ProgressBatch(
-                    video_id=video_id,
-                    enrollment_id=enrollment_id,
-                    tenant=tenant,
-                    duration=duration,
-                    plausibility=Plausibility(max_rate, self.settings.progress_grace_seconds),
-                    completion_threshold=self.settings.completion_threshold,
-                    allocate_id=lambda: self.ids.next_id("progress"),
+                batch = self._buffer[video_id, enrollment_id] = self._batch(
+                    video_id, enrollment_id, tenant, duration, max_rate, []
                 )
             batch.samples.extend(samples)
             full = len(self._buffer) >= MAX_BUFFERED_STUDENTS
@@ -85,12 +72,7 @@ class ProgressService:
         """Write every buffered heartbeat in one save; returns how many students it covered."""
         with self._lock:
             batches, self._buffer = list(self._buffer.values()), {}
-        if not batches:
-            return 0
-        for progress, completed_now in self.progresses.record_many(batches):
-            if completed_now:
-                self.grants.promote_to_free(progress.video_id, progress.enrollment_id)
-        return len(batches)
+        return len(self._write(batches))
 
     def record(
         self,
@@ -102,19 +84,40 @@ class ProgressService:
         max_rate: float,
         samples: list[Sample],
     ) -> WatchProgress:
-        progress, completed_now = self.progresses.record(
+        """Credit heartbeats now (one save)."""
+        batch = self._batch(video_id, enrollment_id, tenant, duration, max_rate, samples)
+        [progress] = self._write([batch])
+        return progress
+
+    def _batch(
+        self,
+        video_id: int,
+        enrollment_id: int,
+        tenant: str,
+        duration: float,
+        max_rate: float,
+        samples: list[Sample],
+    ) -> ProgressBatch:
+        return ProgressBatch(
             video_id=video_id,
             enrollment_id=enrollment_id,
             tenant=tenant,
-            samples=samples,
             duration=duration,
             plausibility=Plausibility(max_rate, self.settings.progress_grace_seconds),
             completion_threshold=self.settings.completion_threshold,
             allocate_id=lambda: self.ids.next_id("progress"),
+            samples=samples,
         )
-        if completed_now:
-            self.grants.promote_to_free(video_id, enrollment_id)
-        return progress
+
+    def _write(self, batches: list[ProgressBatch]) -> list[WatchProgress]:
+        """One save for all the batches, then the once→free promotion of those just completed."""
+        if not batches:
+            return []
+        results = self.progresses.record_many(batches)
+        for progress, completed_now in results:
+            if completed_now:
+                self.grants.promote_to_free(progress.video_id, progress.enrollment_id)
+        return [progress for progress, _ in results]
 
     def correct(
         self,

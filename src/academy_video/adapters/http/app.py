@@ -3,7 +3,6 @@ bearer-token callers, and the OpenAPI description at ``/schema``."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Router
@@ -11,8 +10,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from academy_video import __version__
-from academy_video.adapters.sql.engine import is_sqlite, sqlite_engine
-from academy_video.adapters.sql.read import ReadModels
 from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.app.bootstrap import Container
 
@@ -35,15 +32,10 @@ MAX_BODY_BYTES = 1_048_576  # JSON bodies; media never passes through these rout
 
 
 def create_app(container: Container) -> Litestar:
-    if container.engine is None:
+    if container.reads is None:
         raise ValueError("the HTTP API reads the SQL read models: build the container with build()")
     if not container.settings.jwt_secret:
         raise ValueError("ACADEMY_VIDEO_JWT_SECRET is required to check callers' tokens")
-    engine = container.engine
-    if is_sqlite(engine):
-        # Readers get their own engine: the writer's BEGIN IMMEDIATE would queue them behind writes.
-        assert engine.url.database is not None
-        engine = sqlite_engine(Path(engine.url.database), writer=False)
     api = Router(
         "/api/v1",
         route_handlers=[
@@ -78,10 +70,9 @@ def create_app(container: Container) -> Litestar:
                 }
             ),
         ),
-        on_shutdown=[engine.dispose],
     )
     app.state.container = container
-    app.state.reads = ReadModels(engine)
+    app.state.reads = container.reads
     app.state.jwt_secret = container.settings.jwt_secret
     app.state.local_storage = container.storage
     app.state.media_signer = container.playback.signer

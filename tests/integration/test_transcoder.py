@@ -11,7 +11,7 @@ import av
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from academy_video.adapters.media.transcoder import PyAvTranscoder, key_object
+from academy_video.adapters.media.transcoder import Cancelled, PyAvTranscoder, key_object
 from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.app.ports import TranscodeFailed, TranscodeOutput
 from tests.media import make_video
@@ -116,6 +116,55 @@ def test_the_remux_path_serves_the_top_rung_from_the_source_itself(
     assert [s for s, _ in low] == [s for s, _ in high]
     total = sum(decoded_seconds(storage.path(f"hls/demo/videos/1/480p/{name}")) for _, name in high)
     assert total == pytest.approx(6.0, abs=0.04)
+
+
+@pytest.mark.parametrize("seconds", [6.0, 1.5])
+def test_a_copy_only_job_copies_every_packet_and_still_makes_a_thumbnail(
+    storage: LocalDiskStorage, tmp_path: Path, seconds: float
+) -> None:
+    """A source that is its own single rung: no picture is encoded. The thumbnail comes from a
+    keyframe met on the pass (6 s) or, with no keyframe after its time, a seek (1.5 s)."""
+    source = make_video(tmp_path / "src.mp4", seconds=seconds, size=(320, 240), gop_seconds=2)
+    output = run(storage, source, tmp_path)
+    master = storage.path(output.hls_path).read_text()
+    assert master.count("#EXT-X-STREAM-INF") == 1 and 'CODECS="avc1.42c0' in master
+    segments = playlist(storage, "hls/demo/videos/1/240p/index.m3u8")
+    total = sum(decoded_seconds(storage.path(f"hls/demo/videos/1/240p/{n}")) for _, n in segments)
+    assert total == pytest.approx(seconds, abs=0.04)
+    assert output.duration == pytest.approx(seconds, abs=0.04)
+    with av.open(str(storage.path(output.thumbnail_key))) as thumbnail:
+        picture = next(thumbnail.decode(video=0))
+        assert (picture.width, picture.height) == (320, 240)
+
+
+def test_a_copy_only_job_with_sparse_keyframes_is_encoded_after_all(
+    storage: LocalDiskStorage, tmp_path: Path
+) -> None:
+    """Keyframes 8 s apart would make 8 s segments: found on the pass, which starts over."""
+    source = make_video(tmp_path / "src.mp4", seconds=10, size=(320, 240), gop_seconds=8)
+    output = run(storage, source, tmp_path)  # progress stays monotonic across both passes
+    master = storage.path(output.hls_path).read_text()
+    assert 'CODECS="avc1.64' in master  # encoded by us (High profile), not copied
+    segments = playlist(storage, "hls/demo/videos/1/240p/index.m3u8")
+    assert max(seconds for seconds, _ in segments) <= 4.1
+
+
+def test_a_copy_only_job_reports_progress_and_can_be_cancelled(
+    storage: LocalDiskStorage, tmp_path: Path
+) -> None:
+    source = make_video(tmp_path / "src.mp4", seconds=6, size=(320, 240), gop_seconds=2)
+    storage.put_file(SOURCE, source, "video/mp4")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    transcoder = PyAvTranscoder(storage, scratch_root=scratch)
+    seen: list[int] = []
+    transcoder.transcode(video_id=1, tenant="demo", source_key=SOURCE, progress=seen.append)
+    assert seen == sorted(set(seen)) and len(seen) > 50 and 95 <= seen[-1] <= 99
+    with pytest.raises(Cancelled):
+        transcoder.transcode(
+            video_id=2, tenant="demo", source_key=SOURCE, cancelled=lambda: len(seen) > 60
+        )
+    assert list(scratch.iterdir()) == []
 
 
 def _decrypt(data: bytes, key: bytes, iv: bytes) -> bytes:

@@ -54,6 +54,10 @@ class Cancelled(Exception):
     """The worker was told to stop (shutdown, or its lease was lost)."""
 
 
+class _KeyframesTooFarApart(Exception):
+    """A copied source's keyframes are too sparse for its segments to keep their length."""
+
+
 @dataclass
 class _Output:
     rung: Rung
@@ -110,7 +114,7 @@ class PyAvTranscoder:
         try:
             source = self.storage.source_url(source_key, SOURCE_URL_SECONDS)
             key = os.urandom(16) if self.encrypt else None
-            result = self._transcode(source, scratch, video_id, key, progress, cancelled)
+            result = self._transcode(source, scratch, video_id, key, _rising(progress), cancelled)
             return self._publish(scratch, tenant, video_id, key, result)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -125,6 +129,7 @@ class PyAvTranscoder:
         key: bytes | None,
         progress: Callable[[int], None] | None,
         cancelled: Callable[[], bool] | None,
+        remux_allowed: bool = True,
     ) -> tuple[_State, float, float]:
         try:
             container = av.open(source, options=_options(source), timeout=30.0)
@@ -135,13 +140,20 @@ class PyAvTranscoder:
                 raise TranscodeFailed("no_video_stream")
             in_v = container.streams.video[0]
             in_a = container.streams.audio[0] if container.streams.audio else None
-            in_v.thread_type = "AUTO"
             ctx = in_v.codec_context
             start = _start(in_v)  # read while open: a closed stream forgets its time base
             fps = float(in_v.average_rate or in_v.guessed_rate or 30)
             expected = _duration(container, in_v)
             rungs = plan(ctx.width, ctx.height, fps)
-            remux = self.remux and _remuxable(source, in_v, in_a, rungs, self.segment_seconds)
+            # A single rung copied whole checks its keyframes on the pass itself; a ladder whose
+            # encoded rungs follow the source's keyframes needs to know before it starts.
+            max_gap = self.segment_seconds + 2
+            remux = (
+                remux_allowed
+                and self.remux
+                and _copyable(in_v, in_a, rungs)
+                and (len(rungs) == 1 or _keyframes_regular(source, max_gap))
+            )
             key_info = self._key_info(scratch, video_id, key) if key is not None else None
             state = _State()
             for rung in rungs:
@@ -149,9 +161,16 @@ class PyAvTranscoder:
                 state.outputs.append(
                     self._open(scratch, rung, in_v, in_a, fps, copy, remux, key_info)
                 )
-            failure = None
+            failure, irregular = None, False
             try:
-                self._pump(container, in_v, in_a, state, expected, remux, progress, cancelled)
+                if all(output.copy_video for output in state.outputs):
+                    # Decodes one picture: frame threads would only delay it.
+                    _copy(container, in_v, in_a, state, expected, max_gap, progress, cancelled)
+                else:
+                    in_v.thread_type = "AUTO"
+                    self._pump(container, in_v, in_a, state, expected, remux, progress, cancelled)
+            except _KeyframesTooFarApart:
+                irregular = True
             except av.error.FFmpegError as error:
                 failure = f"decode_failed at {state.end:.1f} s: {error}"
             finally:
@@ -160,6 +179,12 @@ class PyAvTranscoder:
                         output.container.close()
                     except av.error.FFmpegError as error:
                         failure = failure or f"packaging_failed for {output.rung.name}: {error}"
+        if irregular:  # segments would run long: encode after all, from the start
+            for rung in rungs:
+                shutil.rmtree(scratch / rung.name)
+            return self._transcode(
+                source, scratch, video_id, key, progress, cancelled, remux_allowed=False
+            )
         # A source cut short usually shows as one of the above too; say what the instructor
         # can act on first.
         if expected and state.end < expected - max(1.0, 2 / fps):
@@ -249,7 +274,6 @@ class PyAvTranscoder:
         last_percent = -1
         start = _start(in_v)
         frame_seconds = 1 / float(in_v.average_rate or 30)
-        encoding = any(not output.copy_video for output in state.outputs)
         seconds_per_tick = float(in_v.time_base) if in_v.time_base is not None else 0.0
         for packet in container.demux(streams):
             if cancelled is not None and state.frames % 25 == 0 and cancelled():
@@ -257,11 +281,8 @@ class PyAvTranscoder:
             if packet.stream is in_v:
                 if packet.pts is not None and packet.size:
                     state.end = max(state.end, packet.pts * seconds_per_tick + frame_seconds)
-                if not encoding:
-                    state.frames += 1  # copying only: nothing to decode (thumbnail: below)
-                else:
-                    for frame in packet.decode():
-                        self._picture(state, frame, start, expected, frame_seconds, keyframes)
+                for frame in packet.decode():
+                    self._picture(state, frame, start, expected, frame_seconds, keyframes)
                 # Decoded first: muxing rewrites the packet's times in place.
                 if packet.dts is not None:
                     _mux_to(packet, [(o, o.video) for o in state.outputs if o.copy_video])
@@ -442,6 +463,63 @@ def _scaler(in_v: Any, rung: Rung) -> Any:
     return graph
 
 
+def _copy(
+    container: Any,
+    in_v: Any,
+    in_a: Any | None,
+    state: _State,
+    expected: float,
+    max_gap: float,
+    progress: Callable[[int], None] | None,
+    cancelled: Callable[[], bool] | None,
+) -> None:
+    """The pass of a copy-only job (a single rung, the source's own packets): the tightest loop
+    we can write, since per-packet Python is most of its cost. One keyframe is decoded, for the
+    thumbnail (cheaper than seeking for it afterwards). Keyframes more than ``max_gap`` seconds
+    apart stop the pass: segments cut only at keyframes would run long."""
+    [output] = state.outputs
+    targets = {in_v.index: output.video}
+    if in_a is not None:
+        targets[in_a.index] = output.audio
+    mux = output.container.mux_one
+    tick = float(in_v.time_base) if in_v.time_base is not None else 0.0
+    start = _start(in_v)
+    thumbnail_at = start + min(THUMBNAIL_AT, expected / 2)
+    # Progress and cancellation are checked when the video passes the next whole percent.
+    step = int(expected / 100 / tick) if tick and expected else 0
+    max_ticks = max_gap / tick if tick else float("inf")
+    checkpoint, last_pts, last_key, decoding = 0, None, None, False
+    for packet in container.demux([in_v] if in_a is None else [in_v, in_a]):
+        stream = packet.stream
+        if stream is in_v:
+            pts = packet.pts
+            if pts is not None and packet.size and (last_pts is None or pts > last_pts):
+                last_pts = pts
+                if packet.is_keyframe:
+                    last_key = pts
+                if last_key is not None and pts - last_key > max_ticks:
+                    raise _KeyframesTooFarApart()
+                if step and pts >= checkpoint:
+                    checkpoint = pts + step
+                    if cancelled is not None and cancelled():
+                        raise Cancelled()
+                    if progress is not None:
+                        progress(min(99, int(100 * (pts * tick - start) / expected)))
+            # The thumbnail: the first keyframe from ``thumbnail_at`` on, the only picture this
+            # pass decodes (decoded before muxing, which rewrites the packet's times in place).
+            if state.thumbnail is None and (
+                decoding or (packet.is_keyframe and pts is not None and pts * tick >= thumbnail_at)
+            ):
+                decoding = True
+                for frame in packet.decode():
+                    state.thumbnail = _thumbnail(frame)
+        if packet.dts is not None:
+            packet.stream = targets[stream.index]
+            mux(packet)
+    if last_pts is not None:
+        state.end = last_pts * tick + 1 / float(in_v.average_rate or 30)
+
+
 def _mux_to(packet: Any, targets: list[tuple[_Output, Any]]) -> None:
     """Mux ``packet`` into each (output, stream). Muxing rewrites a packet's times in place, so
     all but the last target get a copy; the last (often the only one) gets the packet itself."""
@@ -458,15 +536,31 @@ def _mux_to(packet: Any, targets: list[tuple[_Output, Any]]) -> None:
         output.container.mux(copy)
 
 
-def _remuxable(source: str, in_v: Any, in_a: Any | None, rungs: list[Rung], segment: int) -> bool:
+def _copyable(in_v: Any, in_a: Any | None, rungs: list[Rung]) -> bool:
+    """Whether the top rung can be the source's own packets: H.264 8-bit 4:2:0, AAC or no
+    audio, and the top rung's size."""
     ctx = in_v.codec_context
     if ctx.name != "h264" or ctx.pix_fmt not in ("yuv420p", "yuvj420p"):
         return False
     if in_a is not None and in_a.codec_context.name != "aac":
         return False
-    if (rungs[-1].width, rungs[-1].height) != (ctx.width, ctx.height):
-        return False
-    return _keyframes_regular(source, segment + 2)
+    return (rungs[-1].width, rungs[-1].height) == (ctx.width, ctx.height)
+
+
+def _rising(progress: Callable[[int], None] | None) -> Callable[[int], None] | None:
+    """``progress`` that never reports less than it already has (a second pass restarts at 0)."""
+    if progress is None:
+        return None
+    report = progress
+    highest = -1
+
+    def rising(percent: int) -> None:
+        nonlocal highest
+        if percent > highest:
+            highest = percent
+            report(percent)
+
+    return rising
 
 
 def _keyframes_regular(source: str, max_gap: float, scan_seconds: float = 15.0) -> bool:

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import httpx
+import redis
 
 from tests.media import make_video
 
@@ -44,6 +45,13 @@ request = function()
   headers["Content-Type"] = "application/json"
   headers["Authorization"] = "Bearer " .. t[1]
   return wrk.format("POST", path, headers, body)
+end
+local told = false
+response = function(status, headers, body)
+  if status >= 300 and not told then
+    told = true
+    io.write("first non-2xx: " .. status .. " " .. body .. "\\n")
+  end
 end
 """
 
@@ -77,6 +85,9 @@ def wrk(url: str, script: Path) -> dict[str, float]:
         value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
+    for line in out.splitlines():
+        if line.startswith("first non-2xx"):
+            print(f"  {url}: {line}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
@@ -99,6 +110,7 @@ def main() -> int:
         print("run with `make bench` (PostgreSQL and Redis)", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="academy-video-bench-"))
+    redis.Redis.from_url(redis_url).flushdb()  # a fresh deployment: no sessions, no versions
     subprocess.run(
         [
             "psql",

@@ -5,6 +5,7 @@ students, and a tenant ``other`` with its own."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,8 +85,9 @@ def sync_roster(api: Api) -> None:
     put("enrollments/900", {"student_id": 900, "lecture_id": 2, "status": "ACTIVE"}, tenant="other")
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
+@contextmanager
+def serving(tmp_path: Path, **settings: Any) -> Iterator[Api]:
+    """The API on the embedded default's stores (or as ``settings`` say), roster synced."""
     storage = InMemoryObjectStorage()
     container = build(
         Settings(
@@ -96,6 +98,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
             max_sessions=2,
             max_devices=2,
             progress_flush_seconds=0,
+            **settings,
         ),
         storage=storage,
     )
@@ -104,3 +107,9 @@ def api(tmp_path: Path) -> Iterator[Api]:
         sync_roster(api)
         yield api
     container.close()
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    with serving(tmp_path) as api:
+        yield api

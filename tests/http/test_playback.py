@@ -151,6 +151,7 @@ def test_token_checks(api: Api) -> None:
     assert play(api, "heartbeat", "garbage").json() == {"detail": "invalid_token"}
     stolen = play(api, "heartbeat", token, BOB)  # Bob presents Alice's token
     assert (stolen.status_code, stolen.json()) == (403, {"detail": "invalid_token"})
+    assert play(api, "heartbeat", token).json() == {"ok": True}  # versions now cached (Redis)
     # A grant change stales only that student's token …
     api.call(
         "POST",

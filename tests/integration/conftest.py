@@ -7,6 +7,7 @@ schema (``make test`` starts the server and sets ACADEMY_VIDEO_TEST_DATABASE_URL
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -142,3 +143,16 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Deplo
     if database:
         with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[int, list[subprocess.Popen[bytes]]]]:
+    """A redis-server of the test's own, to stop and start again: (port, its processes)."""
+    from .test_redis_store import free_port, start_redis
+
+    port = free_port()
+    processes = [start_redis(port, tmp_path)]
+    yield port, processes
+    for process in processes:
+        process.kill()
+        process.wait()

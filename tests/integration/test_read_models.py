@@ -48,7 +48,7 @@ def play_a_little(world: World, video: int) -> str:
     )
     for _ in range(3):
         world.clock.advance(10)
-        world.app.playback.heartbeat(
+        world.heartbeat(
             user_id=USERS[ALICE], token=started.token, position=world.clock.now().second
         )
     world.app.playback.report_events(

@@ -8,7 +8,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,16 +78,6 @@ def start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
                 return process
         time.sleep(0.02)  # waiting for another process's socket: nothing to await
     raise AssertionError("redis-server did not start")
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[tuple[int, list[subprocess.Popen[bytes]]]]:
-    port = free_port()
-    processes = [start_redis(port, tmp_path)]
-    yield port, processes
-    for process in processes:
-        process.kill()
-        process.wait()
 
 
 def test_an_outage_is_unavailable_and_recovery_needs_no_restart(

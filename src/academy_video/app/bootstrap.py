@@ -22,6 +22,7 @@ from academy_video.adapters.media.probe import PyAvProbe
 from academy_video.adapters.media.transcoder import PyAvTranscoder
 from academy_video.adapters.memory.basics import InMemoryIdAllocator, NoopWorkerWaker, SystemClock
 from academy_video.adapters.memory.directory import InMemoryDirectory
+from academy_video.adapters.memory.heartbeats import DirectHeartbeats
 from academy_video.adapters.memory.media import FakeMediaProbe, InMemoryObjectStorage
 from academy_video.adapters.memory.session_store import InMemorySessionStore
 from academy_video.adapters.memory.views import (
@@ -30,6 +31,7 @@ from academy_video.adapters.memory.views import (
     InMemoryPendingUploads,
     InMemorySessionOrders,
 )
+from academy_video.adapters.redis.heartbeats import RedisHeartbeats, VersionMirror
 from academy_video.adapters.redis.session_store import RedisSessionStore
 from academy_video.adapters.sql import migrate
 from academy_video.adapters.sql.directory import SqlDirectory
@@ -157,7 +159,10 @@ def build(
     overrides.setdefault("ids", id_allocator(settings))
     overrides.setdefault("storage", object_storage(settings))
     if settings.redis_url:
-        overrides.setdefault("store", RedisSessionStore.from_url(settings.redis_url))
+        store = overrides.setdefault("store", RedisSessionStore.from_url(settings.redis_url))
+        overrides.setdefault("heartbeats", RedisHeartbeats(settings.redis_url))
+        if isinstance(store, RedisSessionStore):
+            projector.listeners.append(VersionMirror(store.client).projected)
     overrides.setdefault("waker", worker_waker(settings))
     reader = reader_engine(engine)
     overrides.setdefault("directory", SqlDirectory(engine))
@@ -247,6 +252,8 @@ def _assemble(settings: Settings, apps: _Apps, **overrides: Any) -> Container:
             active=active,
             settings=settings,
             versions=overrides["versions"],
+            heartbeats=overrides.get("heartbeats")
+            or DirectHeartbeats(store, overrides["versions"]),
         ),
         progress=progress,
         directory_sync=DirectorySync(directory),

@@ -6,11 +6,14 @@ owner, expiry) → policy and grant versions → the recorded session status →
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from academy_video.domain.playback_session import (
@@ -32,7 +35,18 @@ from academy_video.domain.video import Video, VideoStatus
 from .config import Settings
 from .errors import Conflict, Denied, Invalid, NotFound, TooLarge
 from .grants import Grants
-from .ports import ActiveSessions, Clock, Directory, PlaybackVersions, SessionStore, UrlSigner
+from .ports import (
+    UNKNOWN,
+    ActiveSessions,
+    Beat,
+    Clock,
+    Directory,
+    Heartbeats,
+    PlaybackVersions,
+    Seen,
+    SessionStore,
+    UrlSigner,
+)
 from .progress import Progresses
 from .sessions import PlaybackSessions
 from .tokens import PlaybackClaims, TokenCodec
@@ -40,6 +54,7 @@ from .videos import Videos
 from .watching import ProgressService
 
 _EVENT_TYPES = frozenset(t.value for t in ClientEventType)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,7 @@ class PlaybackService:
         active: ActiveSessions,
         settings: Settings,
         versions: PlaybackVersions,
+        heartbeats: Heartbeats,
     ) -> None:
         self.videos = videos
         self.grants = grants
@@ -88,6 +104,7 @@ class PlaybackService:
         self.clock = clock
         self.active = active
         self.versions = versions
+        self.heartbeats = heartbeats
         self.settings = settings
         self.limits = Limits(settings.max_sessions, settings.max_devices)
         self.revoke_rule = RevokeRule(
@@ -203,11 +220,35 @@ class PlaybackService:
         session store, the recorded status by the ``PlaybackSession`` a command loads anyway."""
         claims = self.tokens.decode(token, user_id=user_id, now=self.clock.now().timestamp())
         current = self.versions.current(claims.video_id, claims.enrollment_id)
-        if current is None:
-            raise Denied("invalid_token")
-        if check_policy and current != (claims.policy_version, claims.grant_version):
-            raise Denied("policy_changed")
+        _check_versions(claims, current, policy=check_policy)
         return claims
+
+    async def _live(self, claims: PlaybackClaims, *, extend: bool) -> None:
+        """The hot path's ``_claims`` + ``_alive``: the versions and the session's liveness in
+        one call to the live side (no database query unless it lacks the versions)."""
+        beat = Beat(
+            claims.user_id,
+            claims.session_id,
+            claims.video_id,
+            claims.enrollment_id,
+            claims.policy_version,
+            claims.grant_version,
+        )
+        now, ttl = self.clock.now(), self.settings.playback_ttl_seconds
+        seen = await self.heartbeats.beat(beat, now=now, ttl_seconds=ttl, extend=extend)
+        if seen.versions == UNKNOWN:
+            current = await asyncio.to_thread(
+                self.versions.current, claims.video_id, claims.enrollment_id
+            )
+            await self.heartbeats.remember(claims.video_id, claims.enrollment_id, current)
+            seen = await self.heartbeats.beat(beat, now=now, ttl_seconds=ttl, extend=extend)
+            if seen.versions == UNKNOWN:  # forgotten at once (never seen): decide on ours
+                log.warning("playback: versions of video %s not kept", claims.video_id)
+                seen = Seen(current, seen.alive)
+        assert seen.versions != UNKNOWN
+        _check_versions(claims, seen.versions, policy=True)  # type: ignore[arg-type]
+        if not seen.alive:
+            raise Conflict("session_inactive")
 
     def _alive(self, claims: PlaybackClaims, *, extend: bool) -> None:
         """The session store's word: live and unrevoked (and, with ``extend``, renewed)."""
@@ -237,7 +278,7 @@ class PlaybackService:
             ),
         )
 
-    def heartbeat(
+    async def heartbeat(
         self,
         *,
         user_id: int,
@@ -246,19 +287,26 @@ class PlaybackService:
     ) -> PlaybackClaims:
         """Extend the session's liveness; a position feeds the student's watch progress.
 
-        The hot path: one versions lookup and one session-store call; the token carries what
-        progress needs. An ended, revoked or expired session has no liveness left."""
-        claims = self._claims(user_id=user_id, token=token)
-        self._alive(claims, extend=True)
+        The hot path, asynchronous: one (shared) call to the live side and no aggregate; the
+        token carries what progress needs. An ended, revoked or expired session has no
+        liveness left."""
+        claims = self.tokens.decode(token, user_id=user_id, now=self.clock.now().timestamp())
+        await self._live(claims, extend=True)
         if position is not None:
-            self.progress.submit(
+            sample = Sample(claims.session_id, position, self.clock.now())
+            credit = partial(
+                self.progress.submit,
                 video_id=claims.video_id,
                 enrollment_id=claims.enrollment_id,
                 tenant=claims.tenant,
                 duration=claims.duration,
                 max_rate=claims.max_rate,
-                samples=[Sample(claims.session_id, position, self.clock.now())],
+                samples=[sample],
             )
+            if self.progress.buffered:
+                credit()  # into the buffer: no I/O
+            else:
+                await asyncio.to_thread(credit)  # written through: off the event loop
         return claims
 
     def end(self, *, user_id: int, token: str) -> None:
@@ -307,6 +355,17 @@ class AggregateVersions:
         except NotFound:
             return None
         return video.policy_version, self.grants.version(video_id, enrollment_id)
+
+
+def _check_versions(
+    claims: PlaybackClaims, current: tuple[int, int] | None, *, policy: bool
+) -> None:
+    """The token's versions against the current ones: the video gone is ``invalid_token``; a
+    changed policy or grant (when ``policy``) is ``policy_changed``."""
+    if current is None:
+        raise Denied("invalid_token")
+    if policy and current != (claims.policy_version, claims.grant_version):
+        raise Denied("policy_changed")
 
 
 @contextmanager

@@ -302,6 +302,46 @@ class PlaybackVersions(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Beat:
+    """One call's claim on a live session: whose, which, and the versions its token carries."""
+
+    user_id: int
+    session_id: str
+    video_id: int
+    enrollment_id: int
+    policy_version: int
+    grant_version: int
+
+
+UNKNOWN = "unknown"  # the versions are not at hand: look them up, ``remember`` them, ask again
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the live side knows of a ``Beat``: the current (policy, grant) versions (None: the
+    video is gone; ``UNKNOWN``), and whether the session is live and unrevoked."""
+
+    versions: tuple[int, int] | str | None
+    alive: bool
+
+
+class Heartbeats(Protocol):
+    """The playback hot path (heartbeats and event batches), asynchronous: one round trip to
+    the session store per call, or fewer, with no database query on the way."""
+
+    async def beat(self, beat: Beat, *, now: datetime, ttl_seconds: int, extend: bool) -> Seen:
+        """Check the session; with ``extend``, renew its liveness, but only if it is alive and
+        the beat's versions are the current ones (a stale token keeps no slot busy)."""
+        ...
+
+    async def remember(
+        self, video_id: int, enrollment_id: int, versions: tuple[int, int] | None
+    ) -> None:
+        """Keep the versions looked up after an ``UNKNOWN`` (never replacing newer ones)."""
+        ...
+
+
 class PendingUploads(Protocol):
     def pending_before(self, cutoff: datetime) -> list[tuple[str, int]]:
         """(tenant, video id) of videos still PENDING that were reserved before ``cutoff``."""

@@ -23,6 +23,10 @@ from .progress import ProgressBatch, Progresses
 from .videos import Videos
 
 MAX_BUFFERED_STUDENTS = 20_000  # flush early past this many students, to bound memory
+# A player beats every 30 s; beats of one session closer than this add nothing to progress (the
+# liveness they renew is Redis's) and are not buffered, so a client beating in a loop costs the
+# flush no more than a well-behaved one.
+MIN_SPACING_SECONDS = 1.0
 
 
 class ProgressService:
@@ -42,6 +46,12 @@ class ProgressService:
         self.settings = settings
         self._buffer: dict[tuple[int, int], ProgressBatch] = {}
         self._lock = threading.Lock()
+        self._early: threading.Thread | None = None
+
+    @property
+    def buffered(self) -> bool:
+        """Whether ``submit`` only buffers (no I/O), to be written by ``flush``."""
+        return self.settings.progress_flush_seconds > 0
 
     def submit(
         self,
@@ -54,7 +64,7 @@ class ProgressService:
         samples: list[Sample],
     ) -> None:
         """Credit heartbeats, at the next flush (or now, when flushing is off)."""
-        if self.settings.progress_flush_seconds <= 0:
+        if not self.buffered:
             self._write([self._batch(video_id, enrollment_id, tenant, duration, max_rate, samples)])
             return
         with self._lock:
@@ -63,10 +73,19 @@ class ProgressService:
                 batch = self._buffer[video_id, enrollment_id] = self._batch(
                     video_id, enrollment_id, tenant, duration, max_rate, []
                 )
-            batch.samples.extend(samples)
+            for sample in samples:
+                last = batch.samples[-1] if batch.samples else None
+                if (
+                    last is None
+                    or last.session_id != sample.session_id
+                    or (sample.at - last.at).total_seconds() >= MIN_SPACING_SECONDS
+                ):
+                    batch.samples.append(sample)
             full = len(self._buffer) >= MAX_BUFFERED_STUDENTS
-        if full:
-            self.flush()
+            if full and (self._early is None or not self._early.is_alive()):
+                # Written in the background: the caller may be the event loop.
+                self._early = threading.Thread(target=self.flush, name="progress-flush")
+                self._early.start()
 
     def flush(self) -> int:
         """Write every buffered heartbeat in one save; returns how many students it covered."""

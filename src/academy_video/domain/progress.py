@@ -2,14 +2,15 @@
 
 Heartbeats report positions. Only plausible advances count: between two heartbeats of the same
 playback session the position may move at most elapsed × max_rate + grace seconds; a bigger jump
-(a seek, or a forged position) moves the anchor but credits nothing. Coverage is the union of the
+(a seek, or a forged position) moves the anchor but credits nothing. The grace absorbs network
+jitter once; it does not add up over rapid heartbeats (see ``record``). Coverage is the union of the
 credited ranges, so watching the same minute twice counts once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -75,15 +76,22 @@ class WatchProgress(Aggregate):
         rejected = 0
         for sample in samples:
             position = max(0.0, min(float(sample.position), duration)) if duration > 0 else 0.0
+            at = sample.at
             if anchor is not None and anchor.session_id == sample.session_id:
+                # The anchor's time may run ahead of the clock: it is when a real player could
+                # have reached the anchor's position. So the grace is one allowance, not one per
+                # heartbeat: beats 10 ms apart, each 2 s further, are not 200× speed credited.
                 elapsed = (sample.at - anchor.at).total_seconds()
                 advance = position - anchor.position
-                allowed = max(0.0, elapsed) * plausibility.max_rate + plausibility.grace_seconds
+                allowed = elapsed * plausibility.max_rate + plausibility.grace_seconds
+                at = max(sample.at, anchor.at)
                 if 0 < advance <= allowed:
                     credited.append((anchor.position, position))
+                    if plausibility.max_rate > 0:
+                        at = max(at, anchor.at + timedelta(seconds=advance / plausibility.max_rate))
                 elif advance > allowed:
                     rejected += 1
-            anchor = Sample(sample.session_id, position, sample.at)
+            anchor = Sample(sample.session_id, position, at)
         assert anchor is not None
         ranges = merge_all(self.ranges, credited)
         progress = self.progress

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,6 +29,10 @@ class World:
     clock: FakeClock
     directory: Directory
     storage: InMemoryObjectStorage
+
+    def heartbeat(self, *, user_id: int, token: str, position: float | None = None) -> None:
+        """The (asynchronous) heartbeat, run to completion."""
+        asyncio.run(self.app.playback.heartbeat(user_id=user_id, token=token, position=position))
 
     def ready_video(self, *, defaults: VideoDefaults | None = None, duration: int = 100) -> int:
         """Upload, confirm and transcode a video; returns its id."""

@@ -143,7 +143,7 @@ def test_a_token_expires(world: World) -> None:
     token = start(world, video).token
     world.clock.advance(600)
     with pytest.raises(Denied, match="token_expired"):
-        world.app.playback.heartbeat(user_id=USERS[ALICE], token=token)
+        world.heartbeat(user_id=USERS[ALICE], token=token)
 
 
 def test_a_video_policy_change_invalidates_every_students_token(world: World) -> None:
@@ -152,7 +152,7 @@ def test_a_video_policy_change_invalidates_every_students_token(world: World) ->
     world.app.videos.change(video, max_speed=2.0)
     for enrollment, started in ((ALICE, alice), (BOB, bob)):
         with pytest.raises(Denied, match="policy_changed"):
-            world.app.playback.heartbeat(user_id=USERS[enrollment], token=started.token)
+            world.heartbeat(user_id=USERS[enrollment], token=started.token)
 
 
 def test_a_grant_change_invalidates_only_that_students_token(world: World) -> None:
@@ -172,14 +172,14 @@ def test_heartbeats_keep_the_session_alive_and_refresh_renews_the_token(world: W
     token = started.token
     for _ in range(3):
         world.clock.advance(500)
-        world.app.playback.heartbeat(user_id=USERS[ALICE], token=token)
+        world.heartbeat(user_id=USERS[ALICE], token=token)
         refreshed = world.app.playback.refresh(user_id=USERS[ALICE], token=token)
         assert refreshed.expires_at == int(world.clock.now().timestamp()) + 600
         assert refreshed.token != token
         token = refreshed.token
     # 1,500 s after start the first token has expired, the session has not.
     with pytest.raises(Denied, match="token_expired"):
-        world.app.playback.heartbeat(user_id=USERS[ALICE], token=started.token)
+        world.heartbeat(user_id=USERS[ALICE], token=started.token)
     world.clock.advance(599)
     assert world.app.playback.expire_lapsed() == 0
 
@@ -224,7 +224,7 @@ def test_seek_attempts_under_once_revoke_the_session_on_the_third_violation(worl
     )
     session = world.app.sessions.get(started.session_id)
     assert session.status == SessionStatus.REVOKED
-    for call in (playback.refresh, playback.heartbeat):
+    for call in (playback.refresh, world.heartbeat):
         with pytest.raises(Conflict, match="session_inactive"):
             call(user_id=user, token=token)
     with pytest.raises(Conflict, match="session_inactive"):
@@ -264,13 +264,13 @@ def test_heartbeats_build_progress_and_completion_promotes_once_to_free(world: W
     started = start(world, video)
     user = USERS[ALICE]
     for second in range(0, 100, 10):
-        world.app.playback.heartbeat(user_id=user, token=started.token, position=second)
+        world.heartbeat(user_id=user, token=started.token, position=second)
         world.clock.advance(10)
     progress = world.app.progresses.get(video, ALICE)
     assert progress is not None
     assert progress.progress == pytest.approx(0.9)
     assert not progress.completed
-    world.app.playback.heartbeat(user_id=user, token=started.token, position=96)
+    world.heartbeat(user_id=user, token=started.token, position=96)
     assert world.app.progresses.is_completed(video, ALICE)
     grant = world.app.grants.get(video, ALICE)
     assert grant is not None
@@ -278,16 +278,16 @@ def test_heartbeats_build_progress_and_completion_promotes_once_to_free(world: W
     assert grant.is_override is False
     # The grant changed, so this token is stale; a new session gets a free seek policy.
     with pytest.raises(Denied, match="policy_changed"):
-        world.app.playback.heartbeat(user_id=user, token=started.token)
+        world.heartbeat(user_id=user, token=started.token)
     assert start(world, video).policy["seek"]["mode"] == "free"
 
 
 def test_a_forged_position_jump_is_not_counted(world: World) -> None:
     video = world.ready_video(duration=100)
     started = start(world, video)
-    world.app.playback.heartbeat(user_id=USERS[ALICE], token=started.token, position=0)
+    world.heartbeat(user_id=USERS[ALICE], token=started.token, position=0)
     world.clock.advance(10)
-    world.app.playback.heartbeat(user_id=USERS[ALICE], token=started.token, position=99)
+    world.heartbeat(user_id=USERS[ALICE], token=started.token, position=99)
     progress = world.app.progresses.get(video, ALICE)
     assert progress is not None
     assert progress.progress == 0

@@ -18,7 +18,7 @@ def test_staff_completing_a_student_by_hand_promotes_once_to_free(world: World) 
     started = world.app.playback.start(
         tenant=TENANT, user_id=USERS[ALICE], video_id=video, enrollment_id=ALICE, device_id="d"
     )
-    world.app.playback.heartbeat(user_id=USERS[ALICE], token=started.token, position=0)
+    world.heartbeat(user_id=USERS[ALICE], token=started.token, position=0)
     corrected = world.app.progress.correct(
         tenant=TENANT, video_id=video, enrollment_id=ALICE, progress=1.0, completed=True
     )

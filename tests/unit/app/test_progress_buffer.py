@@ -94,3 +94,24 @@ def test_with_flushing_off_each_heartbeat_is_written_at_once() -> None:
         samples=[Sample("s", 0.0, world.clock.now())],
     )
     assert world.app.progresses.get(video, ALICE) is not None
+
+
+def test_beats_of_one_session_under_a_second_apart_are_not_buffered() -> None:
+    """A client beating in a loop costs the flush no more than one beating once a second."""
+    world = buffered_world()
+    video = world.ready_video(duration=100)
+    start = world.clock.now()
+    for n in range(500):  # every 10 ms for 5 s
+        world.app.progress.submit(
+            video_id=video,
+            enrollment_id=ALICE,
+            tenant=TENANT,
+            duration=100.0,
+            max_rate=1.0,
+            samples=[Sample("s1", n / 100, start + timedelta(seconds=n / 100))],
+        )
+    [batch] = world.app.progress._buffer.values()
+    assert [s.position for s in batch.samples] == [0.0, 1.0, 2.0, 3.0, 4.0]
+    world.app.progress.flush()
+    progress = world.app.progresses.get(video, ALICE)
+    assert progress is not None and progress.ranges == [(0.0, 4.0)]

@@ -45,6 +45,22 @@ def test_a_jump_beyond_elapsed_times_rate_plus_grace_is_not_credited() -> None:
     assert progress.ranges == [(0, 32), (90, 100)]
 
 
+def test_rapid_heartbeats_do_not_add_up_their_grace() -> None:
+    """A forged client beating every 10 ms, each 2 s further, gets 2 s (one grace), not 200 s."""
+    progress = new_progress()
+    record(progress, *(beat(2 * n, n / 100) for n in range(101)))
+    assert progress.ranges == [(0, 2)]
+    assert not progress.completed
+
+
+def test_jitter_in_steady_heartbeats_does_not_accumulate_either_way() -> None:
+    """Beats up to a second early or late, for an hour: all credited, and never more."""
+    progress = new_progress()
+    beats = [beat(30 * n, 30 * n + (0.9 if n % 2 else -0.9) * (n > 0)) for n in range(120)]
+    record(progress, *beats, duration=3600)
+    assert progress.ranges == [(0, 30 * 119)] and progress.rejected_jumps == 0
+
+
 def test_a_faster_allowed_rate_allows_a_faster_advance() -> None:
     progress = new_progress()
     record(progress, beat(0, 0), beat(60, 30), rate=Plausibility(max_rate=2.0, grace_seconds=0))

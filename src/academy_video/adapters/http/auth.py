@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import jwt
@@ -46,20 +47,32 @@ def read_bearer(authorization: str | None, secret: str) -> Caller:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise NotAuthenticated()
+    caller, expires = _verified(token.strip(), secret)
+    if expires <= time.time():
+        raise NotAuthenticated()
+    return caller
+
+
+@lru_cache(maxsize=8192)
+def _verified(token: str, secret: str) -> tuple[Caller, float]:
+    """The caller a token names, and when it expires. A client presents the same token on every
+    call (a student's heartbeats), so a verified token is remembered: only its expiry is checked
+    again. A refused token is not remembered: it raises."""
     try:
         claims: dict[str, Any] = jwt.decode(
-            token.strip(),
+            token,
             secret,
             algorithms=[ALGORITHM],
             options={"require": ["sub", "role", "tenant", "exp"]},
         )
         user_id = int(claims["sub"])
+        expires = float(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError):
         raise NotAuthenticated() from None
     role, tenant = claims["role"], claims["tenant"]
     if role not in ROLES or not isinstance(tenant, str) or not tenant or user_id <= 0:
         raise NotAuthenticated()
-    return Caller(user_id=user_id, role=role, tenant=tenant)
+    return Caller(user_id=user_id, role=role, tenant=tenant), expires
 
 
 def mint(secret: str, *, role: Role, tenant: str, user_id: int, ttl_seconds: int = 86_400) -> str:

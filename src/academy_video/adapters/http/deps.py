@@ -17,7 +17,7 @@ from .auth import Caller, read_bearer
 from .schemas import MAX_ID, Problem
 
 
-def _caller(request: Request[Any, Any, Any]) -> Caller:
+def caller_of(request: Request[Any, Any, Any]) -> Caller:
     return read_bearer(request.headers.get("authorization"), request.app.state.jwt_secret)
 
 
@@ -32,7 +32,7 @@ def _reads(state: State) -> ReadModels:
 
 
 DEPENDENCIES = {
-    "caller": Provide(_caller, sync_to_thread=False),
+    "caller": Provide(caller_of, sync_to_thread=False),
     "app": Provide(_container, sync_to_thread=False),
     "reads": Provide(_reads, sync_to_thread=False),
 }

@@ -52,6 +52,9 @@ class Projector:
         self._states = {name: _States(self.apps[name], cache_size) for name in self.apps}
         # Test hook: called after the rows are written and before the position is.
         self.before_tracking: Callable[[str, int], None] | None = None
+        # Told, after each commit, the aggregates the events just applied touched (e.g. for the
+        # versions mirror). A listener's failure is logged: the rows are committed.
+        self.listeners: list[Callable[[str, list[Any]], None]] = []
         self._stop = threading.Event()
 
     # Keeping up ----------------------------------------------------------------------------
@@ -85,8 +88,9 @@ class Projector:
                     )
                     if not notifications:
                         return applied
-                    self._apply(conn, app_name, notifications)
+                    states = self._apply(conn, app_name, notifications)
                     applied += len(notifications)
+                self._tell(app_name, states)
                 if len(notifications) < self.batch_size:
                     return applied
 
@@ -140,7 +144,7 @@ class Projector:
                 conn.execute(t.tracking.delete())
                 for name in self.apps:
                     conn.execute(_insert_ignore(conn, name))
-                applied = 0
+                applied, changed = 0, []
                 for name, app in self.apps.items():
                     self._states[name].clear()
                     last = (up_to or {}).get(name)
@@ -156,10 +160,12 @@ class Projector:
                         )
                         if not notifications:
                             break
-                        self._apply(conn, name, notifications)
+                        changed += [(name, self._apply(conn, name, notifications))]
                         position = notifications[-1].id
                         applied += len(notifications)
-                return applied
+            for name, states in changed:
+                self._tell(name, states)
+            return applied
         finally:
             for lock in self._locks.values():
                 lock.release()
@@ -183,12 +189,16 @@ class Projector:
         conn: Connection,
         app_name: str,
         notifications: Sequence[Notification],
-    ) -> None:
+    ) -> list[Any]:
+        """Write the rows of ``notifications``; the aggregates they touched, as they stand after
+        the batch (one entry per event: an aggregate touched twice appears twice)."""
         app, project, states = self.apps[app_name], PROJECTIONS[app_name], self._states[app_name]
-        batch = Batch()
+        batch, after = Batch(), []
         for notification in notifications:
             event = app.mapper.to_domain_event(notification)
-            project(batch, states.after(event), event, notification.id)
+            state = states.after(event)
+            project(batch, state, event, notification.id)
+            after.append(state)
         batch.flush(conn)
         last = notifications[-1].id
         if self.before_tracking is not None:
@@ -198,6 +208,14 @@ class Projector:
             .where(t.tracking.c.application_name == app_name)
             .values(notification_id=last)
         )
+        return after
+
+    def _tell(self, app_name: str, states: list[Any]) -> None:
+        for listener in self.listeners:
+            try:
+                listener(app_name, states)
+            except Exception:
+                log.exception("projector: listener %r failed", listener)
 
 
 def _insert_ignore(conn: Connection, app_name: str) -> Any:

@@ -3,6 +3,7 @@ tampering, exactly-once projection across a kill -9, and several processes proje
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -51,7 +52,7 @@ def play_a_little(world: World, video: int) -> str:
         world.heartbeat(
             user_id=USERS[ALICE], token=started.token, position=world.clock.now().second
         )
-    world.app.playback.report_events(
+    world.report_events(
         user_id=USERS[ALICE],
         token=started.token,
         events=[
@@ -183,7 +184,7 @@ def test_verify_reports_rows_that_differ_from_the_log(
 
 CHILD = textwrap.dedent(
     """
-    import os, signal, sys
+    import asyncio, os, signal, sys
     from academy_video.app.bootstrap import build
     from academy_video.app.config import Settings
 
@@ -197,10 +198,10 @@ CHILD = textwrap.dedent(
         if app_name == "PlaybackSessions":
             os.kill(os.getpid(), signal.SIGKILL)
     app.projector.before_tracking = die
-    app.playback.report_events(
+    asyncio.run(app.playback.report_events(
         user_id=int(sys.argv[1]), token=started.token,
         events=[{"type": "FOCUS_LOST"}, {"type": "PLAYER_ERROR"}],
-    )
+    ))
     print("not killed")
     """
 )
@@ -255,10 +256,12 @@ def test_two_processes_projecting_at_once_neither_lose_nor_repeat_events(
 
     def report(app: Container, enrollment: int) -> None:
         for _ in range(25):
-            app.playback.report_events(
-                user_id=USERS[enrollment],
-                token=tokens[enrollment],
-                events=[{"type": "VISIBILITY_HIDDEN"}, {"type": "VISIBILITY_VISIBLE"}],
+            asyncio.run(
+                app.playback.report_events(
+                    user_id=USERS[enrollment],
+                    token=tokens[enrollment],
+                    events=[{"type": "VISIBILITY_HIDDEN"}, {"type": "VISIBILITY_VISIBLE"}],
+                )
             )
 
     threads = [

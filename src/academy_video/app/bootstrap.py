@@ -127,6 +127,9 @@ class Container:
             self.engine.dispose()
 
 
+SESSION_CACHE = {"AGGREGATE_CACHE_MAXSIZE": "20000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
+
+
 def build_in_memory(settings: Settings | None = None, **overrides: Any) -> Container:
     """Everything in process: the POPO event store and in-memory views and adapters."""
     apps = _Apps(lambda _name: IN_MEMORY_ENV)
@@ -185,7 +188,9 @@ def open_applications(settings: Settings) -> list[EventSourcedApp]:
 class _Apps:
     def __init__(self, env: Callable[[str], dict[str, str]]) -> None:
         self.videos, self.grants = Videos(env("Videos")), Grants(env("Grants"))
-        self.sessions = PlaybackSessions(env("PlaybackSessions"))
+        # Sessions are written a batch of player events at a time: keep them in memory (a hit
+        # still reads the events saved since, so other processes' writes are seen).
+        self.sessions = PlaybackSessions(env("PlaybackSessions") | SESSION_CACHE)
         self.progresses = Progresses(env("Progresses"))
 
     def all(self) -> list[EventSourcedApp]:

@@ -19,6 +19,7 @@ from typing import Any
 from academy_video.domain.playback_session import (
     ClientEvent,
     PlaybackSession,
+    ReportOutcome,
     RevokeRule,
     SessionInactive,
 )
@@ -35,6 +36,7 @@ from academy_video.domain.video import Video, VideoStatus
 from .config import Settings
 from .errors import Conflict, Denied, Invalid, NotFound, TooLarge
 from .grants import Grants
+from .group_commit import GroupCommit
 from .ports import (
     UNKNOWN,
     ActiveSessions,
@@ -48,7 +50,7 @@ from .ports import (
     UrlSigner,
 )
 from .progress import Progresses
-from .sessions import PlaybackSessions
+from .sessions import PlaybackSessions, Report
 from .tokens import PlaybackClaims, TokenCodec
 from .videos import Videos
 from .watching import ProgressService
@@ -109,6 +111,9 @@ class PlaybackService:
         self.limits = Limits(settings.max_sessions, settings.max_devices)
         self.revoke_rule = RevokeRule(
             settings.violation_revoke_threshold, settings.violation_revoke_ratio
+        )
+        self._reports: GroupCommit[Report, ReportOutcome] = GroupCommit(
+            lambda reports: sessions.report_many(reports, rule=self.revoke_rule)
         )
 
     # Start --------------------------------------------------------------------------------
@@ -316,18 +321,23 @@ class PlaybackService:
             self.sessions.end(claims.session_id, now=self.clock.now())
         self.store.end(user_id=user_id, session_id=claims.session_id)
 
-    def report_events(self, *, user_id: int, token: str, events: list[dict[str, Any]]) -> int:
-        """Judge and store a batch of player events; revoke the session when the rules say so."""
-        claims = self._claims(user_id=user_id, token=token)
-        self._alive(claims, extend=False)
+    async def report_events(self, *, user_id: int, token: str, events: list[dict[str, Any]]) -> int:
+        """Judge and store a batch of player events; revoke the session when the rules say so.
+
+        Checked like a heartbeat (without extending), then written by group commit: the batches
+        of every request that arrives while one write runs go into the next, as one save."""
+        claims = self.tokens.decode(token, user_id=user_id, now=self.clock.now().timestamp())
+        await self._live(claims, extend=False)
         if len(events) > self.settings.event_batch_max:
             raise TooLarge("batch_too_large")
         items = [_client_event(e) for e in events]
         now = self.clock.now()
         with _inactive_as_conflict():
-            outcome = self.sessions.report(claims.session_id, items, now=now, rule=self.revoke_rule)
+            outcome = await self._reports.submit(Report(claims.session_id, items, now))
         if outcome.revoked:
-            self.store.revoke(user_id=user_id, session_id=claims.session_id, now=now)
+            await asyncio.to_thread(
+                self.store.revoke, user_id=user_id, session_id=claims.session_id, now=now
+            )
         return outcome.stored
 
     # Reconciliation -----------------------------------------------------------------------

@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
+
+from eventsourcing.persistence import IntegrityError
 
 from academy_video.domain.playback_session import (
     ClientEvent,
     PlaybackSession,
     ReportOutcome,
     RevokeRule,
+    SessionInactive,
 )
 
 from .applications import EventSourcedApp
+from .errors import NotFound
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Report:
+    """One request's batch of player events for one session."""
+
+    session_id: str
+    items: list[ClientEvent]
+    now: datetime
 
 
 class PlaybackSessions(EventSourcedApp):
@@ -29,6 +43,34 @@ class PlaybackSessions(EventSourcedApp):
         self, session_id: str, items: list[ClientEvent], *, now: datetime, rule: RevokeRule
     ) -> ReportOutcome:
         return self._do(session_id, lambda s: s.report_events(items, now=now, rule=rule))
+
+    def report_many(
+        self, reports: list[Report], *, rule: RevokeRule
+    ) -> list[ReportOutcome | Exception]:
+        """Several requests' batches, in order, in one save: one transaction for all of them.
+        Each answer is the batch's outcome or what refused it alone (``SessionInactive``,
+        ``NotFound``). If another process wrote one of these sessions meanwhile, the save is
+        refused whole and each batch is reported on its own, with retries."""
+        sessions: dict[str, PlaybackSession] = {}
+        answers: list[ReportOutcome | Exception] = []
+        for report in reports:
+            try:
+                session = sessions.get(report.session_id) or self.get(report.session_id)
+                sessions[report.session_id] = session
+                answers.append(session.report_events(report.items, now=report.now, rule=rule))
+            except (SessionInactive, NotFound) as refusal:
+                answers.append(refusal)
+        try:
+            self.save(*sessions.values())
+        except IntegrityError:
+            return [self._alone(report, rule) for report in reports]
+        return answers
+
+    def _alone(self, report: Report, rule: RevokeRule) -> ReportOutcome | Exception:
+        try:
+            return self.report(report.session_id, report.items, now=report.now, rule=rule)
+        except (SessionInactive, NotFound) as refusal:
+            return refusal
 
     def end(self, session_id: str, *, now: datetime) -> None:
         self._do(session_id, lambda s: s.end(now=now))

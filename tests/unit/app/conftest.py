@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -33,6 +34,12 @@ class World:
     def heartbeat(self, *, user_id: int, token: str, position: float | None = None) -> None:
         """The (asynchronous) heartbeat, run to completion."""
         asyncio.run(self.app.playback.heartbeat(user_id=user_id, token=token, position=position))
+
+    def report_events(self, *, user_id: int, token: str, events: list[dict[str, Any]]) -> int:
+        """The (asynchronous) report of player events, run to completion."""
+        return asyncio.run(
+            self.app.playback.report_events(user_id=user_id, token=token, events=events)
+        )
 
     def ready_video(self, *, defaults: VideoDefaults | None = None, duration: int = 100) -> int:
         """Upload, confirm and transcode a video; returns its id."""

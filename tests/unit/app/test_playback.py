@@ -205,19 +205,19 @@ def test_seek_attempts_under_once_revoke_the_session_on_the_third_violation(worl
     token, user = started.token, USERS[ALICE]
     playback = world.app.playback
     assert (
-        playback.report_events(
+        world.report_events(
             user_id=user, token=token, events=events("SEEK_ATTEMPT", "FOCUS_LOST", "FOCUS_GAINED")
         )
         == 3
     )
     assert (
-        playback.report_events(
+        world.report_events(
             user_id=user, token=token, events=events("SEEK_ATTEMPT", "FOCUS_LOST", "FOCUS_GAINED")
         )
         == 3
     )
     assert (
-        playback.report_events(
+        world.report_events(
             user_id=user, token=token, events=events("SEEK_ATTEMPT", "FOCUS_LOST", "FOCUS_GAINED")
         )
         == 3
@@ -228,7 +228,7 @@ def test_seek_attempts_under_once_revoke_the_session_on_the_third_violation(worl
         with pytest.raises(Conflict, match="session_inactive"):
             call(user_id=user, token=token)
     with pytest.raises(Conflict, match="session_inactive"):
-        playback.report_events(user_id=user, token=token, events=events("FOCUS_LOST"))
+        world.report_events(user_id=user, token=token, events=events("FOCUS_LOST"))
     # The revoked session no longer holds a slot.
     start(world, video)
     start(world, video)
@@ -238,22 +238,19 @@ def test_event_batches_are_validated(world: World) -> None:
     video = world.ready_video()
     started = start(world, video)
     token, user = started.token, USERS[ALICE]
-    playback = world.app.playback
     with pytest.raises(TooLarge, match="batch_too_large"):
-        playback.report_events(user_id=user, token=token, events=events("FOCUS_LOST") * 201)
+        world.report_events(user_id=user, token=token, events=events("FOCUS_LOST") * 201)
     for bad, field in (
         ({"type": "TELEPORT"}, "events.type"),
         ({"type": "FOCUS_LOST", "payload": [1]}, "events.payload"),
         ({"type": "FOCUS_LOST", "occurred_at": "x"}, "events.occurred_at"),
     ):
         with pytest.raises(Invalid) as refused:
-            playback.report_events(user_id=user, token=token, events=[*events("FOCUS_LOST"), bad])
+            world.report_events(user_id=user, token=token, events=[*events("FOCUS_LOST"), bad])
         assert refused.value.code == field
     # Nothing of the refused batches was stored.
     assert world.app.sessions.get(started.session_id).events_total == 0
-    assert (
-        playback.report_events(user_id=user, token=token, events=events("FOCUS_LOST") * 200) == 200
-    )
+    assert world.report_events(user_id=user, token=token, events=events("FOCUS_LOST") * 200) == 200
 
 
 def test_heartbeats_build_progress_and_completion_promotes_once_to_free(world: World) -> None:

@@ -47,7 +47,7 @@ def test_concurrent_batches_on_one_session_are_all_kept(world: World) -> None:
     def report() -> None:
         barrier.wait()
         for _ in range(10):
-            world.app.playback.report_events(
+            world.report_events(
                 user_id=USERS[ALICE], token=started.token, events=[{"type": "FOCUS_GAINED"}] * 3
             )
 

@@ -73,10 +73,13 @@ def end(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> Ok:
     return Ok()
 
 
-@post("/playback/events", sync_to_thread=True, status_code=201, responses=ERRORS)
-def events(caller: CallerDep, app: AppDep, data: JSONBody[EventsIn]) -> Stored:
-    """Judge and store a batch of player events; enough violations revoke the session."""
-    stored = app.playback.report_events(
+@post("/playback/events", status_code=201, responses=ERRORS)
+async def events(request: Request[Any, Any, Any], data: JSONBody[EventsIn]) -> Stored:
+    """Judge and store a batch of player events; enough violations revoke the session.
+
+    A hot path like the heartbeat (no injected dependency); batches are written by group commit."""
+    caller = caller_of(request)
+    stored = await request.app.state.container.playback.report_events(
         user_id=caller.user_id,
         token=data.token,
         events=[

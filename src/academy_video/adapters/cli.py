@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import logging
 import os
 import signal
@@ -12,12 +13,18 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
+from typing import Any
+
+from sqlalchemy import Engine
 
 from academy_video import __version__
 from academy_video.adapters.sql import migrate
+from academy_video.adapters.sql.audit_chain import SqlSeals
 from academy_video.adapters.sql.projector import Projector, count_rows
-from academy_video.adapters.sql.verify import verify
+from academy_video.adapters.sql.verify import Difference, verify
+from academy_video.app.applications import EventSourcedApp
+from academy_video.app.audit import AuditTrail, parse_time, verify_chain
 from academy_video.app.bootstrap import (
     Container,
     build,
@@ -27,6 +34,7 @@ from academy_video.app.bootstrap import (
     transcoder_for,
 )
 from academy_video.app.config import Settings
+from academy_video.app.errors import NotFound
 from academy_video.app.persistence import new_cipher_key
 from academy_video.app.worker import ServiceJobs, Worker
 
@@ -48,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
 
     projections = commands.add_parser("projections", help="read models built from the event log")
     projections.add_argument("action", choices=["rebuild", "verify", "status"])
+
+    _audit_parser(commands)
 
     commands.add_parser("cipher-key", help="print a new ACADEMY_VIDEO_CIPHER_KEY")
 
@@ -81,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         "serve": _serve,
         "db": _db,
         "projections": _projections,
+        "audit": _audit,
         "cipher-key": _cipher_key,
         "token": _token,
         "cleanup-uploads": _cleanup_uploads,
@@ -106,6 +117,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.s3_bucket and not settings.cdn_base_url:
         settings = replace(settings, cdn_base_url=settings.public_url)  # media served here
     container = build(settings.with_local_secrets())
+    if not container.settings.audit_key:
+        logging.getLogger(__name__).warning(
+            "ACADEMY_VIDEO_AUDIT_KEY is not set: events are not sealed (docs/audit.md)"
+        )
     assert container.projector is not None
     container.projector.follow()  # events other processes store
     app = create_app(container)
@@ -251,10 +266,13 @@ def _projections(args: argparse.Namespace, settings: Settings) -> int:
         migrate.upgrade(engine)
         if args.action == "rebuild":
             started = time.perf_counter()
-            applied = Projector(engine, apps).rebuild()
+            key = _audit_key(settings)
+            applied = Projector(engine, apps, audit_key=key).rebuild()
             seconds = time.perf_counter() - started
             rate = applied / seconds if seconds else 0.0
             print(f"rebuilt from {applied} events in {seconds:.2f} s ({rate:,.0f} events/s)")
+            if key:
+                print("  audit_chain: re-sealed the log as it stands (verify it before a rebuild)")
             for table, rows in count_rows(engine).items():
                 print(f"  {table}: {rows} rows")
             return 0
@@ -264,21 +282,130 @@ def _projections(args: argparse.Namespace, settings: Settings) -> int:
             for name, position in projector.positions().items():
                 print(f"{name}: at notification {position}, {lag[name]} behind")
             return 0
-        differences = verify(engine, apps)
-        for difference in differences[:MAX_DIFFERENCES_SHOWN]:
-            print(difference.describe())
-        if len(differences) > MAX_DIFFERENCES_SHOWN:
-            print(f"… and {len(differences) - MAX_DIFFERENCES_SHOWN} more")
-        print(
-            f"{len(differences)} rows differ from a rebuild"
-            if differences
-            else "read models equal a rebuild from the event log"
-        )
-        return 1 if differences else 0
+        return _report_differences(verify(engine, apps))
     finally:
         for app in apps:
             app.close()
         engine.dispose()
+
+
+def _report_differences(differences: list[Difference]) -> int:
+    for difference in differences[:MAX_DIFFERENCES_SHOWN]:
+        print(difference.describe())
+    if len(differences) > MAX_DIFFERENCES_SHOWN:
+        print(f"… and {len(differences) - MAX_DIFFERENCES_SHOWN} more")
+    print(
+        f"{len(differences)} rows differ from a rebuild"
+        if differences
+        else "read models equal a rebuild from the event log"
+    )
+    return 1 if differences else 0
+
+
+def _audit_parser(commands: Any) -> None:
+    audit = commands.add_parser("audit", help="what auditors ask of the event log (docs/audit.md)")
+    actions = audit.add_subparsers(dest="action", required=True)
+    events = actions.add_parser("events", help="an aggregate's stored events, one JSON a line")
+    kinds = events.add_subparsers(dest="kind", required=True)
+    kinds.add_parser("video").add_argument("video_id", type=int)
+    kinds.add_parser("session", help="a playback session").add_argument("session_id")
+    permission = kinds.add_parser("permission", help="a student's permission for a video")
+    permission.add_argument("video_id", type=int)
+    permission.add_argument("enrollment_id", type=int)
+    state = actions.add_parser("state", help="an aggregate as it was, as JSON")
+    state.add_argument("kind", choices=["video"])
+    state.add_argument("video_id", type=int)
+    when = state.add_mutually_exclusive_group()
+    when.add_argument("--version", type=int, help="after this event (1 = as registered)")
+    when.add_argument("--at", help="at this ISO-8601 time (UTC unless it says otherwise)")
+    actions.add_parser(
+        "verify", help="check the event log against its audit chain (exit 1: tampered)"
+    )
+    actions.add_parser(
+        "replay", help="rebuild every read model from the log, compare with the live ones"
+    )
+
+
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "state" and args.version is not None and args.version < 1:
+        print("academy-video: --version must be 1 or more", file=sys.stderr)
+        return 2
+    if args.action == "state" and args.at is not None:
+        try:
+            args.at = parse_time(args.at)
+        except ValueError:
+            print(f"academy-video: --at: not an ISO-8601 time: {args.at!r}", file=sys.stderr)
+            return 2
+    apps = open_applications(settings)
+    try:
+        if args.action in ("events", "state"):
+            return _audit_read(args, _trail(apps))
+        engine = read_engine(settings)
+        try:
+            migrate.upgrade(engine)
+            if args.action == "replay":
+                return _report_differences(verify(engine, apps))
+            return _audit_verify(engine, apps, _audit_key(settings))
+        finally:
+            engine.dispose()
+    finally:
+        for app in apps:
+            app.close()
+
+
+def _trail(apps: list[EventSourcedApp]) -> AuditTrail:
+    by_name = {app.name: app for app in apps}
+    return AuditTrail(by_name["Videos"], by_name["Grants"], by_name["PlaybackSessions"])
+
+
+def _audit_read(args: argparse.Namespace, trail: AuditTrail) -> int:
+    """The operator's view: any tenant's aggregates."""
+    try:
+        if args.action == "state":
+            state = trail.video_state(None, args.video_id, version=args.version, at=args.at)
+            print(json.dumps({"id": args.video_id, **asdict(state)}, ensure_ascii=False))
+            return 0
+        if args.kind == "video":
+            events = trail.video_events(None, args.video_id)
+        elif args.kind == "session":
+            events = trail.session_events(None, args.session_id)
+        else:
+            events = trail.permission_events(None, args.video_id, args.enrollment_id)
+    except NotFound:
+        print("academy-video: not found", file=sys.stderr)
+        return 1
+    for event in events:
+        print(json.dumps(asdict(event), ensure_ascii=False))
+    return 0
+
+
+def _audit_verify(engine: Engine, apps: list[EventSourcedApp], key: bytes) -> int:
+    if not key:
+        print(
+            "academy-video: ACADEMY_VIDEO_AUDIT_KEY is required (the key events were sealed with)",
+            file=sys.stderr,
+        )
+        return 2
+    report = verify_chain(apps, SqlSeals(engine), key)
+    for finding in report.findings[:MAX_DIFFERENCES_SHOWN]:
+        print(finding.describe())
+    if len(report.findings) > MAX_DIFFERENCES_SHOWN:
+        print(f"… and {len(report.findings) - MAX_DIFFERENCES_SHOWN} more")
+    for name, checked in report.checked.items():
+        print(f"{name}: {checked} events checked, {report.unsealed[name]} not sealed yet")
+    print(
+        f"{len(report.findings)} events do not match the audit chain"
+        if report.findings
+        else "the event log matches its audit chain"
+    )
+    return 0 if report.intact else 1
+
+
+def _audit_key(settings: Settings) -> bytes:
+    """The seal's key: the one set, or on the embedded default the one ``serve`` generated."""
+    if not settings.audit_key and not settings.database_url:
+        settings = settings.with_local_secrets()
+    return settings.audit_key.encode()
 
 
 def _cipher_key(args: argparse.Namespace, settings: Settings) -> int:

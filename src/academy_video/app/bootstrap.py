@@ -50,6 +50,7 @@ from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.adapters.storage.s3 import S3ObjectStorage
 
 from .applications import EventSourcedApp
+from .audit import AuditTrail
 from .catalog import VideoCatalog
 from .config import Settings
 from .directory import DirectorySync
@@ -112,6 +113,10 @@ class Container:
     def applications(self) -> list[EventSourcedApp]:
         return [self.videos, self.grants, self.sessions, self.progresses]
 
+    @property
+    def audit(self) -> AuditTrail:
+        return AuditTrail(self.videos, self.grants, self.sessions)
+
     def close(self) -> None:
         """Idempotent: the HTTP app's shutdown and a test fixture may both call it."""
         if self.closed:
@@ -156,7 +161,7 @@ def build(
     apps = _Apps(event_store or (lambda name: event_store_env(settings, name)))
     engine = engine or read_engine(settings)
     migrate.upgrade(engine)
-    projector = Projector(engine, apps.all())
+    projector = Projector(engine, apps.all(), audit_key=settings.audit_key.encode())
     projector.catch_up_all()
     projector.attach()
     overrides.setdefault("ids", id_allocator(settings))

@@ -18,6 +18,8 @@ class Settings:
     data_dir: Path = Path("./var")
     database_url: str = ""
     cipher_key: str = ""  # base64 AES key: encrypts stored event payloads (student data at rest)
+    # HMAC key of the audit chain that seals the event log (docs/audit.md); empty: not sealed.
+    audit_key: str = ""
     redis_url: str = ""
     s3_bucket: str = ""
     s3_endpoint_url: str = ""
@@ -53,19 +55,23 @@ class Settings:
 
     def with_local_secrets(self) -> Settings:
         """Fill an unset JWT, playback-token or (when the service serves its own media) media
-        signing secret from ``<data dir>/secrets.json``, created on first use (mode 600), so the
-        embedded default runs with nothing configured and ``academy-video token`` mints tokens
-        the local service accepts. Set them in production."""
+        signing secret, and on the embedded default the audit key, from
+        ``<data dir>/secrets.json``, created on first use (mode 600), so the embedded default
+        runs with nothing configured and ``academy-video token`` mints tokens the local service
+        accepts. Set them in production. The audit key is never made up for PostgreSQL: every
+        process there must seal with the same key, which a per-host file cannot promise."""
         serves_media = not self.s3_bucket  # the embedded default checks its own media URLs
+        seals_locally = not self.database_url
         if (
             self.jwt_secret
             and self.playback_token_secret
             and (self.cdn_signing_secret or not serves_media)
+            and (self.audit_key or not seals_locally)
         ):
             return self
         path = self.data_dir / "secrets.json"
         stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-        names = {"jwt_secret", "playback_token_secret", "cdn_signing_secret"}
+        names = {"jwt_secret", "playback_token_secret", "cdn_signing_secret", "audit_key"}
         if not names <= stored.keys():
             stored = {name: secrets.token_urlsafe(32) for name in names} | stored
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,6 +84,7 @@ class Settings:
             playback_token_secret=self.playback_token_secret or stored["playback_token_secret"],
             cdn_signing_secret=self.cdn_signing_secret
             or (stored["cdn_signing_secret"] if serves_media else ""),
+            audit_key=self.audit_key or (stored["audit_key"] if seals_locally else ""),
         )
 
     @classmethod

@@ -16,6 +16,8 @@ from academy_video.app.bootstrap import Container
 from .deps import DEPENDENCIES
 from .errors import HANDLERS
 from .routes import (
+    analytics,
+    audit,
     directory,
     hls,
     media,
@@ -45,6 +47,8 @@ def create_app(container: Container) -> Litestar:
             playback.router,
             permissions.router,
             progress.router,
+            analytics.router,
+            audit.router,
         ],
         security=[{"BearerToken": []}],
     )

@@ -5,6 +5,8 @@ writes the rows, and moves the position, all in one read-model transaction.
   neither, so the next catch-up applies the same events again, once.
 - One writer at a time per log: the tracking row is locked (``SELECT … FOR UPDATE`` on
   PostgreSQL; SQLite's ``BEGIN IMMEDIATE``), so API processes can all catch up safely.
+- Sealed: with an audit key, every event applied also gets its link of the audit chain
+  (``audit_chain.py``), in the same transaction, so the seal covers exactly what was projected.
 - Read your writes: ``attach()`` makes every save catch its log up to the saved notification
   before the use case returns. Events saved by other processes are picked up by ``follow()``
   or by the next catch-up (the SQLite recorder cannot push notifications, so it is a pull).
@@ -26,6 +28,7 @@ from sqlalchemy import Connection, Engine, func, select, text
 from academy_video.app.applications import EventSourcedApp
 
 from . import tables as t
+from .audit_chain import Sealer
 from .batch import Batch
 from .engine import is_sqlite, upsert
 from .projections import PROJECTIONS
@@ -44,12 +47,15 @@ class Projector:
         *,
         batch_size: int = BATCH,
         cache_size: int = CACHE_SIZE,
+        audit_key: bytes = b"",
     ) -> None:
         self.engine = engine
         self.apps = {app.name: app for app in apps if app.name in PROJECTIONS}
         self.batch_size = batch_size
         self._locks = {name: threading.Lock() for name in self.apps}
         self._states = {name: _States(self.apps[name], cache_size) for name in self.apps}
+        # No key, no seal (and a rebuild leaves the chain as it is).
+        self.sealer = Sealer(audit_key, cache_size) if audit_key else None
         # Test hook: called after the rows are written and before the position is.
         self.before_tracking: Callable[[str, int], None] | None = None
         # Told, after each commit, the aggregates the events just applied touched (e.g. for the
@@ -141,6 +147,9 @@ class Projector:
                     conn.execute(text("LOCK TABLE tracking IN EXCLUSIVE MODE"))
                 for table in t.PROJECTED:
                     conn.execute(table.delete())
+                if self.sealer is not None:  # re-sealed below: the log as it stands now
+                    conn.execute(t.audit_chain.delete())
+                    self.sealer.clear()
                 conn.execute(t.tracking.delete())
                 for name in self.apps:
                     conn.execute(_insert_ignore(conn, name))
@@ -200,6 +209,8 @@ class Projector:
             project(batch, state, event, notification.id)
             after.append(state)
         batch.flush(conn)
+        if self.sealer is not None:
+            self.sealer.seal(conn, app_name, notifications)
         last = notifications[-1].id
         if self.before_tracking is not None:
             self.before_tracking(app_name, last)

@@ -224,6 +224,20 @@ playback_events = Table(
     Index("ix_playback_events_video_enrollment", "video_id", "enrollment_id"),
 )
 
+# The audit seal: one HMAC link per stored event, chained per aggregate (app/audit.py ``link``),
+# written by the projector in the same transaction as the rows of the same events. Derived from
+# the log like a projection, and emptied and re-sealed by a rebuild, but not in ``PROJECTED``:
+# ``projections verify`` rebuilds without the key and compares rows; ``audit verify`` checks
+# the links against the log itself instead.
+audit_chain = Table(
+    "audit_chain",
+    metadata,
+    Column("application_name", String(NAME), primary_key=True),
+    Column("aggregate_id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),  # hex HMAC-SHA256
+)
+
 tracking = Table(
     "tracking",
     metadata,

@@ -11,11 +11,22 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from academy_video.adapters.sql import tables
+from academy_video.adapters.sql.analytics import Analytics
+from academy_video.domain.playback_session import ClientEvent, RevokeRule
+from academy_video.domain.policy import (
+    ANALYTICS_WEIGHTS,
+    ClientEventType,
+    event_score,
+    severity,
+)
 from academy_video.domain.progress import Sample
 
 from .conftest import LECTURE, SESSION, STUDENTS, Api
@@ -246,3 +257,53 @@ def test_refusals(api: Api, video: int) -> None:
     assert (unknown.status_code, unknown.json()) == (400, {"detail": "event_type"})
     # Another tenant sees none of these events.
     assert api.call("GET", "/api/v1/video-playback-events/", tenant="other").json() == []
+
+
+def test_risk_from_hourly_sums_equals_the_raw_rows_for_any_range_start(api: Api) -> None:
+    """The ranking reads per-hour sums plus the raw rows of the hour a range starts in: for
+    starts on and off the hour it must equal scoring every raw row (``domain.policy``)."""
+    video = api.ready_video()
+    api.call(
+        "POST",
+        "/api/v1/video-permissions/",
+        json={"video": video, "enrollment": ALICE, "rule": "once"},  # SEEK_ATTEMPT violates
+    )
+    rng = random.Random(3)
+    now = datetime.now(UTC).timestamp()
+    types = [t.value for t in ClientEventType]
+    never_revoke = RevokeRule(threshold=10**6, ratio=2.0)
+    for enrollment in (ALICE, BOB, CAROL):
+        session = start(api, video, enrollment).json()["session_id"]
+        for _ in range(4):
+            batch = [
+                ClientEvent(rng.choice(types), now - rng.uniform(0, 3 * 86400), {})
+                for _ in range(40)
+            ]
+            api.app.sessions.report(session, batch, now=datetime.now(UTC), rule=never_revoke)
+    reads = api.app.reads
+    assert reads is not None
+    analytics = Analytics(reads.engine)
+    with reads.engine.connect() as conn:
+        raw = [dict(r) for r in conn.execute(select(tables.playback_events)).mappings()]
+    starts = [None] + [
+        datetime.fromtimestamp(now - hours * 3600, UTC) for hours in (24, 24.5, 36.25, 71.9, 0.1)
+    ]
+    for since in starts:
+        expected: dict[int, list[int]] = {}
+        for r in raw:
+            if since is not None and as_utc(r["occurred_at"]) < since:
+                continue
+            level = severity(r["event_type"], r["violated"])
+            sums = expected.setdefault(r["enrollment_id"], [0, 0, 0, 0])
+            sums[0] += event_score(
+                r["event_type"], r["violated"], r["violation_reason"], ANALYTICS_WEIGHTS
+            )
+            sums[1 + ("danger", "warn", "info").index(level)] += 1
+        got = analytics.risk("demo", video, since=since, limit=10)
+        assert {
+            r["enrollment_id"]: [r["score"], r["danger"], r["warn"], r["info"]] for r in got
+        } == (expected), since
+
+
+def as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -150,6 +150,7 @@ def test_a_rebuild_equals_the_live_read_models(deployment: Deployment) -> None:
         "progress": 1,
         "playback_sessions": 1,
         "playback_events": 3,
+        "playback_event_hours": 1,
     }
 
 
@@ -291,7 +292,7 @@ def test_the_migrations_create_exactly_the_tables_the_code_declares(
         monkeypatch.setenv(name, value)
     assert cli(["db", "upgrade"]) == 0
     assert cli(["db", "upgrade"]) == 0  # idempotent
-    assert "revision 0002 (head 0002)" in capsys.readouterr().out
+    assert "revision 0003 (head 0003)" in capsys.readouterr().out
     container = deployment.start()
     with engine_of(container).connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": migrate.ours})

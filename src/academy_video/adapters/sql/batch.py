@@ -3,7 +3,8 @@ a few ``executemany`` statements instead of one round trip per event.
 
 Per row (keyed by table and aggregate id) only the last write matters, so writes merge: a
 partial update after a full put folds into the put, a delete wins over both, a put after a
-delete replaces it. Rows of append-only tables are inserted as they come.
+delete replaces it. Rows of append-only tables are inserted as they come. Counter rows
+(``increment``) add up in memory and then in the database, one upsert per row.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Table, bindparam
+from sqlalchemy import Connection, Table, bindparam, func
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .engine import upsert
 
@@ -23,6 +25,8 @@ class Batch:
     def __init__(self) -> None:
         self._rows: dict[tuple[Table, UUID], tuple[str, dict[str, Any]]] = {}
         self._appends: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+        self._counters: dict[Table, dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
+        self._maxima: dict[Table, frozenset[str]] = {}
 
     def put(self, table: Table, row: dict[str, Any]) -> None:
         """Insert the row of ``row["aggregate_id"]``, or set these columns if it exists."""
@@ -40,6 +44,21 @@ class Batch:
 
     def append(self, table: Table, row: dict[str, Any]) -> None:
         self._appends[table].append(row)
+
+    def increment(self, table: Table, row: dict[str, Any], *, maxima: frozenset[str]) -> None:
+        """Add ``row``'s numbers to the row with its primary key (created if missing); the
+        ``maxima`` columns keep the larger value; any other column is set."""
+        key = tuple(row[c.name] for c in table.primary_key.columns)
+        self._maxima[table] = maxima
+        current = self._counters[table].get(key)
+        if current is None:
+            self._counters[table][key] = dict(row)
+            return
+        for column, value in row.items():
+            if column in maxima:
+                current[column] = max(current[column], value)
+            elif isinstance(value, int) and column not in key_names(table):
+                current[column] += value
 
     def __len__(self) -> int:
         return len(self._rows) + sum(len(rows) for rows in self._appends.values())
@@ -68,5 +87,33 @@ class Batch:
             conn.execute(statement, [{f"b_{c}": v for c, v in r.items()} for r in rows])
         for table, rows in self._appends.items():
             conn.execute(table.insert(), rows)
+        for table, counters in self._counters.items():
+            rows = list(counters.values())
+            conn.execute(_adding(conn.dialect.name, table, rows[0], self._maxima[table]), rows)
         self._rows.clear()
         self._appends.clear()
+        self._counters.clear()
+
+
+def key_names(table: Table) -> frozenset[str]:
+    return frozenset(c.name for c in table.primary_key.columns)
+
+
+def _adding(dialect: str, table: Table, row: dict[str, Any], maxima: frozenset[str]) -> Any:
+    """``INSERT … ON CONFLICT DO UPDATE`` adding the numbers to the stored ones."""
+    postgres = dialect == "postgresql"
+    statement = (postgresql if postgres else sqlite).insert(table)
+    keys = key_names(table)
+    larger = func.greatest if postgres else func.max  # SQLite's max() of two is scalar
+    updates: dict[str, Any] = {}
+    for column, value in row.items():
+        if column in keys:
+            continue
+        new = statement.excluded[column]
+        if column in maxima:
+            updates[column] = larger(table.c[column], new)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            updates[column] = table.c[column] + new
+        else:
+            updates[column] = new
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=updates)

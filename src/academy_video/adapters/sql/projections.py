@@ -16,6 +16,7 @@ from typing import Any
 from academy_video.app.applications import event_name
 from academy_video.domain.grant import PermissionGrant
 from academy_video.domain.playback_session import PlaybackSession
+from academy_video.domain.policy import ANALYTICS_WEIGHTS, event_score, severity
 from academy_video.domain.progress import WatchProgress
 from academy_video.domain.video import Video, VideoStatus
 
@@ -144,6 +145,25 @@ def project_session(batch: Batch, session: PlaybackSession, event: Any, position
     if event_name(event) != "EventsReported":
         return
     for number, item in enumerate(event.items):
+        occurred = datetime.fromtimestamp(float(item["occurred_at"]), UTC)
+        violated, kind, reason = bool(item["violated"]), item["type"], item["reason"] or ""
+        level = severity(kind, violated)
+        batch.increment(
+            t.playback_event_hours,
+            {
+                "video_id": session.video_id,
+                "enrollment_id": session.enrollment_id,
+                "hour": occurred.replace(minute=0, second=0, microsecond=0),
+                "tenant": session.tenant,
+                "events": 1,
+                "score": event_score(kind, violated, reason, ANALYTICS_WEIGHTS),
+                "danger": int(level == "danger"),
+                "warn": int(level == "warn"),
+                "info": int(level == "info"),
+                "last_occurred_at": occurred,
+            },
+            maxima=HOUR_MAXIMA,
+        )
         batch.append(
             t.playback_events,
             {
@@ -158,12 +178,14 @@ def project_session(batch: Batch, session: PlaybackSession, event: Any, position
                 "event_type": item["type"],
                 "violated": bool(item["violated"]),
                 "violation_reason": item["reason"] or "",
-                "occurred_at": datetime.fromtimestamp(float(item["occurred_at"]), UTC),
+                "occurred_at": occurred,
                 "received_at": event.received_at,
                 "payload": item["payload"] or {},
             },
         )
 
+
+HOUR_MAXIMA = frozenset({"last_occurred_at"})
 
 # Application name → its projection. Every read model is written by exactly one of these.
 PROJECTIONS: dict[str, Projection] = {

@@ -224,6 +224,25 @@ playback_events = Table(
     Index("ix_playback_events_video_enrollment", "video_id", "enrollment_id"),
 )
 
+# Per video, student and hour (UTC): the sums the risk ranking and the summary rank by, kept up
+# by the projection in the events' transaction (increments: exactly once, as every projection).
+# A range starting mid-hour adds that hour's raw rows (adapters/sql/analytics.py).
+playback_event_hours = Table(
+    "playback_event_hours",
+    metadata,
+    Column("video_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("enrollment_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("hour", DateTime(timezone=True), primary_key=True),
+    _tenant(),
+    Column("events", Integer, nullable=False),
+    Column("score", Integer, nullable=False),  # analytics weights (domain/policy.py)
+    Column("danger", Integer, nullable=False),
+    Column("warn", Integer, nullable=False),
+    Column("info", Integer, nullable=False),
+    Column("last_occurred_at", DateTime(timezone=True), nullable=False),
+    Index("ix_playback_event_hours_video_hour", "video_id", "hour"),  # a range's whole hours
+)
+
 # The audit seal: one HMAC link per stored event, chained per aggregate (app/audit.py ``link``),
 # written by the projector in the same transaction as the rows of the same events. Derived from
 # the log like a projection, and emptied and re-sealed by a rebuild, but not in ``PROJECTED``:
@@ -258,4 +277,5 @@ PROJECTED: tuple[Table, ...] = (
     progress,
     playback_sessions,
     playback_events,
+    playback_event_hours,
 )

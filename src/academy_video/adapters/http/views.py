@@ -8,6 +8,7 @@ from typing import Any
 from academy_video.adapters.sql.read import ReadModels
 from academy_video.app.config import Settings
 from academy_video.app.errors import NotFound
+from academy_video.app.ports import Directory
 
 from .schemas import PermissionOut, ProgressOut, VideoOut
 
@@ -42,6 +43,13 @@ def video_out(row: Row, settings: Settings) -> VideoOut:
         policy_version=row["policy_version"],
         processing_progress=row["processing_progress"],
     )
+
+
+def check_nested(directory: Directory, video: VideoOut, lecture_id: int, session_id: int) -> None:
+    """A video addressed through its lecture and session: both must be its own (else 404)."""
+    session = directory.session(session_id)
+    if video.session_id != session_id or session is None or session.lecture_id != lecture_id:
+        raise NotFound()
 
 
 def video_or_404(reads: ReadModels, settings: Settings, tenant: str, video_id: int) -> VideoOut:

@@ -26,7 +26,7 @@ from academy_video.domain.policy import ClientEventType
 from ..auth import STAFF, Caller
 from ..deps import ERRORS, AppDep, CallerDep, PathId, QueryId, ReadsDep
 from ..schemas import VideoOut
-from ..views import utc, video_or_404
+from ..views import check_nested, utc, video_or_404
 
 COMPLETED_AT, WARNING_AT = 0.95, 0.5  # achievement status thresholds (the seed's)
 PAGE_DEFAULT, PAGE_MAX = 500, 5_000
@@ -150,9 +150,7 @@ def nested_stats(
 ) -> StatsOut:
     """The same, addressed through the video's lecture and session (both must match)."""
     out = _stats(caller, app, reads, video_id)
-    session = app.directory.session(session_id)
-    if out.video.session_id != session_id or session is None or session.lecture_id != lecture_id:
-        raise NotFound()
+    check_nested(app.directory, out.video, lecture_id, session_id)
     return out
 
 

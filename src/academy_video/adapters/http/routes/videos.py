@@ -16,7 +16,7 @@ from academy_video.domain.policy import Rule, access_denial
 from ..auth import STAFF, Caller
 from ..deps import ERRORS, AppDep, CallerDep, PathId, QueryId, ReadsDep
 from ..schemas import Status, StudentVideoOut, VideoOut, VideoPatch
-from ..views import video_or_404, video_out
+from ..views import check_nested, video_or_404, video_out
 
 
 @get("/videos", sync_to_thread=True, responses=ERRORS)
@@ -96,9 +96,7 @@ def nested_video_detail(
 ) -> VideoOut:
     """The same video, addressed through its lecture and session (both must match)."""
     video = _video(caller, app, reads, video_id)
-    session = app.directory.session(session_id)
-    if video.session_id != session_id or session is None or session.lecture_id != lecture_id:
-        raise NotFound()
+    check_nested(app.directory, video, lecture_id, session_id)
     return video
 
 

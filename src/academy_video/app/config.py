@@ -45,6 +45,8 @@ class Settings:
     completion_threshold: float = 0.95
     progress_grace_seconds: float = 2.0
     progress_flush_seconds: float = 5.0  # heartbeats written together this often (0: at once)
+    start_rate_per_minute: int = 30  # playback starts a user may make per minute (0: no limit)
+    log_format: str = "json"  # `serve`'s log lines: "json" (one object per line) or "text"
     cdn_base_url: str = ""
     cdn_signing_secret: str = ""
     cdn_signing_key_id: str = "v1"

@@ -3,6 +3,7 @@ progress, end, events with revocation (in-process session store; Redis: tests/in
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -192,3 +193,14 @@ def test_events_are_stored_and_enough_violations_revoke(api: Api) -> None:
         play(api, "events", token, events=[{"type": "SEEK_ATTEMPT"}])
     revoked = play(api, "heartbeat", token)
     assert (revoked.status_code, revoked.json()) == (409, {"detail": "session_inactive"})
+
+
+def test_starts_are_rate_limited_per_user(api: Api) -> None:
+    """A user opening sessions in a loop is refused (429) before any work; others are not."""
+    video = api.ready_video()
+    api.app.playback.settings = replace(api.app.playback.settings, start_rate_per_minute=3)
+    codes = [start(api, video, device="d1").status_code for _ in range(3)]
+    assert codes == [201, 201, 409]  # the third: the concurrency limit (2), but counted
+    limited = start(api, video, device="d1")
+    assert (limited.status_code, limited.json()) == (429, {"detail": "rate_limited"})
+    assert start(api, video, BOB).status_code == 201

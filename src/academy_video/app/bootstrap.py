@@ -24,6 +24,7 @@ from academy_video.adapters.memory.basics import InMemoryIdAllocator, NoopWorker
 from academy_video.adapters.memory.directory import InMemoryDirectory
 from academy_video.adapters.memory.heartbeats import DirectHeartbeats
 from academy_video.adapters.memory.media import FakeMediaProbe, InMemoryObjectStorage
+from academy_video.adapters.memory.rate_limit import InMemoryRateLimiter
 from academy_video.adapters.memory.session_store import InMemorySessionStore
 from academy_video.adapters.memory.views import (
     InMemoryActiveSessions,
@@ -32,6 +33,7 @@ from academy_video.adapters.memory.views import (
     InMemorySessionOrders,
 )
 from academy_video.adapters.redis.heartbeats import RedisHeartbeats, VersionMirror
+from academy_video.adapters.redis.rate_limit import RedisRateLimiter
 from academy_video.adapters.redis.session_store import RedisSessionStore
 from academy_video.adapters.sql import migrate
 from academy_video.adapters.sql.directory import SqlDirectory
@@ -171,6 +173,7 @@ def build(
         overrides.setdefault("heartbeats", RedisHeartbeats(settings.redis_url))
         if isinstance(store, RedisSessionStore):
             projector.listeners.append(VersionMirror(store.client).projected)
+            overrides.setdefault("limiter", RedisRateLimiter(store.client))
     overrides.setdefault("waker", worker_waker(settings))
     reader = reader_engine(engine)
     overrides.setdefault("directory", SqlDirectory(engine))
@@ -264,6 +267,7 @@ def _assemble(settings: Settings, apps: _Apps, **overrides: Any) -> Container:
             versions=overrides["versions"],
             heartbeats=overrides.get("heartbeats")
             or DirectHeartbeats(store, overrides["versions"]),
+            limiter=overrides.get("limiter") or InMemoryRateLimiter(),
         ),
         progress=progress,
         directory_sync=DirectorySync(directory),

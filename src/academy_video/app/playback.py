@@ -34,7 +34,7 @@ from academy_video.domain.progress import Sample
 from academy_video.domain.video import Video, VideoStatus
 
 from .config import Settings
-from .errors import Conflict, Denied, Invalid, NotFound, TooLarge
+from .errors import Conflict, Denied, Invalid, NotFound, RateLimited, TooLarge
 from .grants import Grants
 from .group_commit import GroupCommit
 from .ports import (
@@ -45,6 +45,7 @@ from .ports import (
     Directory,
     Heartbeats,
     PlaybackVersions,
+    RateLimiter,
     Seen,
     SessionStore,
     UrlSigner,
@@ -93,6 +94,7 @@ class PlaybackService:
         settings: Settings,
         versions: PlaybackVersions,
         heartbeats: Heartbeats,
+        limiter: RateLimiter,
     ) -> None:
         self.videos = videos
         self.grants = grants
@@ -107,6 +109,7 @@ class PlaybackService:
         self.active = active
         self.versions = versions
         self.heartbeats = heartbeats
+        self.limiter = limiter
         self.settings = settings
         self.limits = Limits(settings.max_sessions, settings.max_devices)
         self.revoke_rule = RevokeRule(
@@ -123,6 +126,7 @@ class PlaybackService:
     ) -> Started:
         if not device_id:
             raise Invalid("device_id_required")
+        self._limit_starts(tenant, user_id)
         video = self.videos.get(video_id, tenant=tenant)
         session = self.directory.session(video.session_id)
         enrollment = self.directory.enrollment(enrollment_id)
@@ -205,6 +209,15 @@ class PlaybackService:
             policy,
             self._play_url(video, expires_at, user_id, session_id),
         )
+
+    def _limit_starts(self, tenant: str, user_id: int) -> None:
+        """A user opening session after session (a script, a broken player) is refused before
+        any work: ``ACADEMY_VIDEO_START_RATE_PER_MINUTE``, shared by every API process."""
+        limit = self.settings.start_rate_per_minute
+        if limit > 0 and not self.limiter.allow(
+            f"start:{tenant}:{user_id}", limit=limit, window_seconds=60, now=self.clock.now()
+        ):
+            raise RateLimited()
 
     def _play_url(self, video: Video, expires_at: int, user_id: int, session_id: str) -> str:
         return self.signer.sign(

@@ -342,6 +342,16 @@ class Heartbeats(Protocol):
         ...
 
 
+class RateLimiter(Protocol):
+    """How often a key (a user's starts, a session's key requests) may be used: a sliding window
+    (the last window's count, weighted by how much of it still overlaps, plus this one's)."""
+
+    def allow(self, key: str, *, limit: int, window_seconds: int, now: datetime) -> bool:
+        """Count one use of ``key`` and say yes, or say no (and count nothing) if ``limit``
+        uses already fall in the window ending ``now``."""
+        ...
+
+
 class PendingUploads(Protocol):
     def pending_before(self, cutoff: datetime) -> list[tuple[str, int]]:
         """(tenant, video id) of videos still PENDING that were reserved before ``cutoff``."""

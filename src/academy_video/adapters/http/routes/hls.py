@@ -6,9 +6,7 @@ of that video, and at most ``KEY_REQUESTS_PER_MINUTE`` times a minute per sessio
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import defaultdict, deque
 from typing import Any
 
 from litestar import Request, Response, Router, get
@@ -78,27 +76,6 @@ def media(request: Request[Any, Any, Any], rest: FromPath[str]) -> Response[byte
     )
 
 
-class _PerSessionLimit:
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def allow(self, session_id: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[session_id]
-            while hits and hits[0] <= now - 60:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                return False
-            hits.append(now)
-            return True
-
-
-_limit = _PerSessionLimit(KEY_REQUESTS_PER_MINUTE)
-
-
 @get("/api/v1/playback/key/{video_id:int}", sync_to_thread=True, include_in_schema=False)
 def key(request: Request[Any, Any, Any], video_id: FromPath[int]) -> Response[bytes]:
     _, params = _signed(request, f"/api/v1/playback/key/{video_id}")
@@ -116,7 +93,10 @@ def key(request: Request[Any, Any, Any], video_id: FromPath[int]) -> Response[by
         or not live
     ):
         raise Denied("session_inactive")
-    if not _limit.allow(sid):
+    limited = app.playback.limiter.allow(
+        f"key:{sid}", limit=KEY_REQUESTS_PER_MINUTE, window_seconds=60, now=app.clock.now()
+    )
+    if not limited:
         raise RateLimited()
     video = app.videos.get(video_id)
     with app.storage.open(key_object(video.tenant, video_id)) as stream:

@@ -1,0 +1,177 @@
+"""Tenant isolation across every endpoint that addresses a tenant's object: role × endpoint ×
+own/other tenant, generated from the app's routes.
+
+Tenant ``other`` holds a READY video, a permission, a progress record and a playback session.
+Callers of tenant ``demo`` (admin, staff, student) addressing them get 404 (or 403 where their
+role may not use the endpoint at all): never a 2xx, never a 5xx, never another tenant's data.
+The same requests on ``demo``'s own objects reach the handler (the control). A new route with an
+object id that this table does not cover fails the test, so isolation is checked by default."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from academy_video.domain.progress import Sample
+
+from .conftest import OTHER_SESSION, Api
+from .test_playback import start
+
+OTHER_ENROLLMENT, OTHER_USER = 900, 9000
+ALICE = 101
+
+# Route template → (request body, a query string). ``{video}``, ``{permission}``,
+# ``{progress}``, ``{session}``, ``{enrollment}`` are filled with either tenant's objects.
+COVERED: dict[tuple[str, str], tuple[dict[str, Any] | None, str]] = {
+    ("GET", "/api/v1/videos/{video_id:int}"): (None, ""),
+    ("PATCH", "/api/v1/videos/{video_id:int}"): ({"title": "renamed"}, ""),
+    ("DELETE", "/api/v1/videos/{video_id:int}"): (None, ""),
+    ("POST", "/api/v1/videos/{video_id:int}/upload/complete"): ({}, ""),
+    ("POST", "/api/v1/videos/{video_id:int}/retry"): ({}, ""),
+    ("POST", "/api/v1/videos/{video_id:int}/upload/multipart"): ({"size": 10_000_000}, ""),
+    (
+        "POST",
+        "/api/v1/videos/{video_id:int}/upload/multipart/complete",
+    ): ({"upload_id": "u", "parts": [{"part_number": 1, "etag": "e"}]}, ""),
+    ("POST", "/api/v1/videos/{video_id:int}/upload/multipart/abort"): ({"upload_id": "u"}, ""),
+    ("GET", "/api/v1/videos/{video_id:int}/stats"): (None, ""),
+    ("GET", "/api/v1/videos/{video_id:int}/summary"): (None, ""),
+    ("GET", "/api/v1/videos/{video_id:int}/achievement"): (None, ""),
+    ("GET", "/api/v1/videos/{video_id:int}/policy-impact"): (None, ""),
+    ("GET", "/api/v1/video-permissions/{permission_id:int}"): (None, ""),
+    ("PATCH", "/api/v1/video-permissions/{permission_id:int}"): ({"rule": "blocked"}, ""),
+    (
+        "PUT",
+        "/api/v1/video-permissions/{permission_id:int}",
+    ): ({"video": "{video}", "enrollment": "{enrollment}", "rule": "blocked"}, ""),
+    ("DELETE", "/api/v1/video-permissions/{permission_id:int}"): (None, ""),
+    ("GET", "/api/v1/video-progress/{progress_id:int}"): (None, ""),
+    ("PATCH", "/api/v1/video-progress/{progress_id:int}"): ({"progress": 0.5}, ""),
+    ("GET", "/api/v1/video-playback-events/risk"): (None, "video={video}"),
+    ("GET", "/api/v1/video-playback-events/export"): (None, "video={video}"),
+    ("GET", "/api/v1/audit/videos/{video_id:int}/events"): (None, ""),
+    ("GET", "/api/v1/audit/videos/{video_id:int}/state"): (None, "version=1"),
+    ("GET", "/api/v1/audit/playback-sessions/{session_id:str}/events"): (None, ""),
+    (
+        "GET",
+        "/api/v1/audit/permissions/{video_id:int}/{enrollment_id:int}/events",
+    ): (None, ""),
+}
+# Addressed otherwise: by the worker token (no tenant), by signed URLs, by playback tokens
+# (bound to their user: tests/http/test_playback.py), or through the lecture and session.
+NOT_TENANT_ADDRESSED = re.compile(
+    r"^/api/v1/(internal/|playback/|directory/|lectures/)|^/(media|hls|schema)"
+)
+
+
+def routes(api: Api) -> set[tuple[str, str]]:
+    found = set()
+    for route in api.client.app.routes:
+        for method in getattr(route, "methods", ()):
+            if method in ("HEAD", "OPTIONS") or "{" not in route.path:
+                continue
+            if not NOT_TENANT_ADDRESSED.match(route.path):
+                found.add((method, route.path))
+    return found
+
+
+def objects(api: Api, tenant: str) -> dict[str, Any]:
+    """A READY video with a permission, a progress record and a playback session."""
+    session_id, enrollment, user = (
+        (OTHER_SESSION, OTHER_ENROLLMENT, OTHER_USER) if tenant == "other" else (10, ALICE, 1001)
+    )
+    video = api.ready_video(tenant=tenant, session=session_id)
+    permission = api.call(
+        "POST",
+        "/api/v1/video-permissions/",
+        tenant=tenant,
+        json={"video": video, "enrollment": enrollment, "rule": "free"},
+    ).json()["id"]
+    at = datetime.now(UTC)
+    api.app.progress.record(
+        video_id=video,
+        enrollment_id=enrollment,
+        tenant=tenant,
+        duration=100.0,
+        max_rate=1.0,
+        samples=[Sample("s", 0, at - timedelta(seconds=10)), Sample("s", 10, at)],
+    )
+    progress = api.app.progresses.get(video, enrollment)
+    assert progress is not None
+    if tenant == "other":
+        api.call(
+            "PUT",
+            "/api/v1/directory/session-access",
+            tenant="other",
+            json={"session_id": session_id, "enrollment_id": enrollment, "granted": True},
+        )
+        started = api.call(
+            "POST",
+            "/api/v1/playback/start/",
+            role="student",
+            tenant="other",
+            user=user,
+            json={"video_id": video, "enrollment_id": enrollment, "device_id": "d"},
+        )
+    else:
+        started = start(api, video)
+    assert started.status_code == 201, started.text
+    return {
+        "video": video,
+        "permission": permission,
+        "progress": progress.progress_id,
+        "session": started.json()["session_id"],
+        "enrollment": enrollment,
+    }
+
+
+def request(api: Api, route: tuple[str, str], objs: dict[str, Any], role: str) -> Any:
+    method, template = route
+    body, query = COVERED[route]
+    path = (
+        template.replace("{video_id:int}", str(objs["video"]))
+        .replace("{permission_id:int}", str(objs["permission"]))
+        .replace("{progress_id:int}", str(objs["progress"]))
+        .replace("{session_id:str}", str(objs["session"]))
+        .replace("{enrollment_id:int}", str(objs["enrollment"]))
+    )
+    query = query.format(**objs)
+    if body is not None:
+        body = {
+            k: objs[v[1:-1]] if isinstance(v, str) and v[:1] == "{" else v for k, v in body.items()
+        }
+    return api.call(
+        method,
+        path + (f"?{query}" if query else ""),
+        role=role,  # type: ignore[arg-type]
+        json=body,
+    )
+
+
+def test_every_object_route_is_in_the_matrix(api: Api) -> None:
+    assert routes(api) - set(COVERED) == set()
+
+
+@pytest.mark.parametrize("role", ["admin", "staff", "student"])
+def test_another_tenants_objects_are_never_reached(api: Api, role: str) -> None:
+    theirs = objects(api, "other")
+    ours = objects(api, "demo")
+    for route in sorted(COVERED):
+        response = request(api, route, theirs, role)
+        allowed = {404} if role == "admin" else {403, 404}
+        assert response.status_code in allowed, (route, role, response.status_code, response.text)
+        if role == "admin" and route[0] != "DELETE":  # the control: our own object is found
+            own = request(api, route, ours, role)
+            assert own.status_code < 500 and own.status_code != 404, (route, own.text)
+    # Lists never show the other tenant's objects.
+    for path, key in (
+        ("/api/v1/videos/", "video"),
+        ("/api/v1/video-permissions/", "permission"),
+        ("/api/v1/video-progress/", "progress"),
+    ):
+        listed = api.call("GET", path, role=role).json()
+        if isinstance(listed, list):
+            assert theirs[key] not in {row["id"] for row in listed}, path

@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: install serve test test-unit lint bench lock clean
+.PHONY: install serve test test-unit test-reliability lint bench lock clean
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,10 @@ serve: install
 
 test: install
 	scripts/run-tests
+
+# The reliability suite at full scale (500 students, faults); `make test` runs it short.
+test-reliability: install
+	scripts/run-reliability
 
 test-unit: install
 	$(PY) -m pytest tests/unit -q

@@ -3,6 +3,7 @@ configured but a data directory (the embedded default), and tokens from `academy
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -75,13 +76,15 @@ class Server:
         )
         return out.stdout.strip()
 
-    def stop(self) -> None:
-        """SIGTERM: uvicorn shuts the app down gracefully, then exits by the same signal."""
+    def stop(self) -> str:
+        """SIGTERM: uvicorn shuts the app down gracefully, then exits by the same signal.
+        Returns what the process wrote."""
         self.process.send_signal(signal.SIGTERM)
         output, _ = self.process.communicate(timeout=30)
         assert self.process.returncode in (0, -signal.SIGTERM), output
         assert "Application shutdown complete" in output, output
         assert "Traceback" not in output, output
+        return output
 
 
 @pytest.fixture
@@ -109,7 +112,30 @@ def test_serve_takes_requests_and_keeps_its_data_across_a_restart(server: Server
         assert http.get("/api/v1/videos/1").json() == {"detail": "not_found"}
         assert http.get("/api/v1/videos/", headers={"Authorization": ""}).status_code == 401
         assert "/api/v1/videos" in http.get("/schema/openapi.json").json()["paths"]
-    server.stop()
+        traced = http.get("/api/v1/videos/2?q=1", headers={"X-Request-ID": "trace-me-1"})
+        assert traced.headers["x-request-id"] == "trace-me-1"
+        assert "academy_video_http_requests_total" in http.get("/metrics").text
+    output = server.stop()
+
+    # Every line is a JSON object (ACADEMY_VIDEO_LOG_FORMAT's default), uvicorn's included; the
+    # access lines are ours, with the request id.
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert all({"ts", "level", "logger", "msg"} <= line.keys() for line in lines), output
+    assert any(line["msg"] == "Application shutdown complete." for line in lines), output
+    access = [line for line in lines if line["logger"] == "academy_video.access"]
+    assert len(access) >= 9, output  # the calls above, and the health checks while starting
+    (traced_line,) = [line for line in access if line["request_id"] == "trace-me-1"]
+    assert {
+        key: value for key, value in traced_line.items() if key not in ("ts", "msg", "duration_ms")
+    } == {
+        "level": "INFO",
+        "logger": "academy_video.access",
+        "request_id": "trace-me-1",
+        "method": "GET",
+        "path": "/api/v1/videos/2",  # never the query string
+        "status": 404,
+    }
+    assert all(len(line["request_id"]) == 32 for line in access if line is not traced_line)
 
     again = Server(server.data_dir)
     try:

@@ -109,9 +109,14 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from academy_video.adapters import logs
     from academy_video.adapters.http.app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        logs.configure(settings.log_format)
+    except ValueError as error:
+        print(f"academy-video: {error}", file=sys.stderr)
+        return 2
     if not settings.public_url:
         settings = replace(settings, public_url=f"http://{args.host}:{args.port}")
     if not settings.s3_bucket and not settings.cdn_base_url:
@@ -139,7 +144,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # load (the heartbeat's p99: 85 ms before, 20 ms after; docs/benchmarks.md).
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    # Our middleware writes the access lines (with the request id, in the chosen format).
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 

@@ -53,6 +53,11 @@ class ProgressService:
         """Whether ``submit`` only buffers (no I/O), to be written by ``flush``."""
         return self.settings.progress_flush_seconds > 0
 
+    @property
+    def buffered_students(self) -> int:
+        """Students whose heartbeats wait for the next flush (for metrics)."""
+        return len(self._buffer)
+
     def submit(
         self,
         *,

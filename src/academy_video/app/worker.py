@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from academy_video.domain.errors import DomainError
 from academy_video.domain.video import LeaseLost as LeaseExpired
 from academy_video.domain.video import LeaseOwnerMismatch
 
+from . import metrics
 from .jobs import JobService
 from .ports import TranscodeFailed, TranscodeOutput, Transcoder
 
@@ -100,6 +102,7 @@ class Worker:
 
         heart = threading.Thread(target=beat, name=f"heartbeat-{job.video_id}", daemon=True)
         heart.start()
+        started = time.perf_counter()
         try:
             output = self.transcoder.transcode(
                 video_id=job.video_id,
@@ -114,6 +117,7 @@ class Worker:
                 return "dropped"
             reason = str(failure)
             log.info("worker: video %s failed: %s", job.video_id, reason)
+            metrics.TRANSCODE.observe(time.perf_counter() - started, "failed")
             self._report(lambda: self.jobs.fail(job, reason))
             return "failed"
         except Exception as error:
@@ -122,13 +126,15 @@ class Worker:
                 return "stopped" if stop.is_set() else "dropped"
             log.exception("worker: video %s failed unexpectedly", job.video_id)
             unexpected = f"transcoder_error: {error}"[:500]
+            metrics.TRANSCODE.observe(time.perf_counter() - started, "failed")
             self._report(lambda: self.jobs.fail(job, unexpected))
             return "failed"
         finally:
             done.set()
             heart.join()
         if lost.is_set():
-            return "dropped"
+            return "dropped"  # cancelled or not ours: no duration worth recording
+        metrics.TRANSCODE.observe(time.perf_counter() - started, "done")
         self._report(lambda: self.jobs.complete(job, output))
         return "completed"
 

@@ -54,3 +54,13 @@ def test_an_unknown_command_is_a_usage_error() -> None:
     with pytest.raises(SystemExit) as exited:
         main(["fly"])
     assert exited.value.code == 2
+
+
+def test_serve_refuses_an_unknown_log_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ACADEMY_VIDEO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ACADEMY_VIDEO_LOG_FORMAT", "xml")
+    assert main(["serve"]) == 2  # before building anything or listening
+    assert "ACADEMY_VIDEO_LOG_FORMAT: 'xml' is not one of json, text" in capsys.readouterr().err
+    assert not (tmp_path / "read.sqlite3").exists()

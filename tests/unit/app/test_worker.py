@@ -1,11 +1,12 @@
 """The worker loop with a fake job source and transcoder: completion, failure, a lost lease,
-and a stop in the middle of a job."""
+and a stop in the middle of a job; the transcode durations it records."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 
+from academy_video.app.metrics import TRANSCODE
 from academy_video.app.ports import TranscodeFailed, TranscodeOutput
 from academy_video.app.worker import LeaseLost, Worker, WorkerJob
 
@@ -57,6 +58,7 @@ class Transcoder:
 def test_a_finished_job_is_completed_after_heartbeats_with_progress() -> None:
     jobs, transcoder = Jobs(), Transcoder()
     worker = Worker(jobs, transcoder, heartbeat_seconds=0.001)
+    done, failed = TRANSCODE.count("done"), TRANSCODE.count("failed")
     result: list[str] = []
     thread = threading.Thread(target=lambda: result.append(worker.process(JOB, threading.Event())))
     thread.start()
@@ -66,6 +68,7 @@ def test_a_finished_job_is_completed_after_heartbeats_with_progress() -> None:
     assert result == ["completed"]
     assert ("heartbeat", 50) in jobs.calls
     assert jobs.calls[-1] == ("complete", OUTPUT.hls_path)
+    assert (TRANSCODE.count("done"), TRANSCODE.count("failed")) == (done + 1, failed)
 
 
 def test_a_bad_source_is_reported_failed_with_the_reason() -> None:
@@ -74,17 +77,22 @@ def test_a_bad_source_is_reported_failed_with_the_reason() -> None:
 
     jobs, transcoder = Jobs(), Transcoder(fail)
     transcoder.release.set()
+    done, failed = TRANSCODE.count("done"), TRANSCODE.count("failed")
     assert Worker(jobs, transcoder).process(JOB, threading.Event()) == "failed"
+    assert (TRANSCODE.count("done"), TRANSCODE.count("failed")) == (done, failed + 1)
     assert jobs.calls == [("fail", "source_truncated: only 3.0 s of 6.0 s could be decoded")]
 
 
 def test_a_lost_lease_stops_the_transcode_and_reports_nothing() -> None:
     jobs = Jobs(lose_after=1)
+    observed = TRANSCODE.count("done") + TRANSCODE.count("failed")
     assert (
         Worker(jobs, Transcoder(), heartbeat_seconds=0.001).process(JOB, threading.Event())
         == "dropped"
     )
     assert [name for name, _ in jobs.calls] == ["heartbeat"]
+    # A cancelled transcode's time says nothing about transcoding: not observed.
+    assert TRANSCODE.count("done") + TRANSCODE.count("failed") == observed
 
 
 def test_a_stop_mid_job_cancels_it_and_leaves_the_lease_to_expire() -> None:

@@ -1,5 +1,6 @@
-"""The Litestar application: routes under ``/api/v1`` (and ``/health``), the contract's errors,
-bearer-token callers, and the OpenAPI description at ``/schema``."""
+"""The Litestar application: routes under ``/api/v1`` (and ``/health``, ``/metrics``), the
+contract's errors, bearer-token callers, request ids and access lines, and the OpenAPI
+description at ``/schema``."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from academy_video.app.bootstrap import Container
 
 from .deps import DEPENDENCIES
 from .errors import HANDLERS
+from .observe import RequestObserver
 from .routes import (
     analytics,
     audit,
     directory,
     hls,
     media,
+    metrics,
     permissions,
     playback,
     progress,
@@ -52,7 +55,7 @@ def create_app(container: Container) -> Litestar:
         ],
         security=[{"BearerToken": []}],
     )
-    handlers: list[Any] = [system.health, api, worker.router]
+    handlers: list[Any] = [system.health, metrics.metrics, api, worker.router]
     if isinstance(container.storage, LocalDiskStorage):
         # The service stands in for S3's presigned URLs, and for the CDN edge.
         handlers += [media.router, hls.router]
@@ -75,6 +78,9 @@ def create_app(container: Container) -> Litestar:
             ),
         ),
     )
+    # Outside the router, not in ``middleware=[...]``: Litestar runs those only once a route has
+    # matched, so 404/405 answers would go without a request id, an access line or a count.
+    app.asgi_handler = RequestObserver(app.asgi_handler)
     app.state.container = container
     app.state.reads = container.reads
     app.state.jwt_secret = container.settings.jwt_secret

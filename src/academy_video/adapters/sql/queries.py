@@ -34,6 +34,17 @@ class SqlActiveSessions:
             )
             return [(str(session_id), int(user_id)) for session_id, user_id in rows]
 
+    def count(self) -> int:
+        """How many sessions are ACTIVE (for metrics), without reading them."""
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(playback_sessions)
+                    .where(playback_sessions.c.status == "ACTIVE")
+                ).scalar_one()
+            )
+
 
 class SqlPendingUploads:
     def __init__(self, engine: Engine) -> None:

@@ -1,0 +1,98 @@
+"""Every HTTP request's id, access log line and metrics, in one pure ASGI middleware.
+
+Its cost is paid by every heartbeat (thousands a second): a header scan, a contextvar, a closure
+around ``send``, two metric updates and the access line; nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from litestar.enums import ScopeType
+
+from academy_video.adapters.logs import REQUEST_ID
+from academy_video.app.metrics import HTTP_SECONDS, REGISTRY
+
+if TYPE_CHECKING:
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+HEADER = b"x-request-id"
+# A caller's id is kept only if it cannot forge log fields or bloat them.
+_SANE = re.compile(rb"[A-Za-z0-9._-]{1,128}")
+
+access_log = logging.getLogger("academy_video.access")
+
+REQUESTS = REGISTRY.counter(
+    "academy_video_http_requests_total",
+    "HTTP requests answered, by method, route template and status.",
+    ("method", "route", "status"),
+)
+DURATION = REGISTRY.histogram(
+    "academy_video_http_request_duration_seconds",
+    "Time from a request's arrival to the end of its response, by method and route template.",
+    ("method", "route"),
+    HTTP_SECONDS,
+)
+UNMATCHED = "unmatched"  # the route of requests no route took (404, 405): raw paths are unbounded
+
+
+def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The caller's ``X-Request-ID`` if it is a sane token, else a new one."""
+    for name, value in headers:
+        if name == HEADER:
+            if _SANE.fullmatch(value):
+                return value.decode("ascii")
+            break
+    return uuid.uuid4().hex
+
+
+class RequestObserver:
+    """Wraps the whole Litestar app (outside its router, so unrouted requests are seen too)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = request_id_of(scope["headers"])
+        encoded = request_id.encode("ascii")
+        method, path = scope["method"], scope["path"]  # the router rewrites scope["path"]
+        status = 500  # if the app fails before answering
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (HEADER, encoded)]
+            await send(message)
+
+        token = REQUEST_ID.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            seconds = time.perf_counter() - started
+            route = scope.get("path_template") or UNMATCHED  # set by the router on a match
+            REQUESTS.inc(method, route, str(status))
+            DURATION.observe(seconds, method, route)
+            access_log.info(
+                "%s %s %s %.1f ms",
+                method,
+                path,
+                status,
+                seconds * 1000,
+                extra={
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 3),
+                },
+            )
+            REQUEST_ID.reset(token)

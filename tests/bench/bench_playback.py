@@ -151,9 +151,9 @@ def main() -> int:
             "tests.bench.bare_app:app",
             "--port",
             str(bare_port),
+            # An access line per request, as `serve` writes one (its own, JSON).
             "--log-level",
-            "warning",
-            "--no-access-log",
+            "info",
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import eventsourcing.persistence
 import msgspec
 import psycopg
 import sqlalchemy.exc
@@ -146,5 +147,8 @@ HANDLERS: dict[int | type[Exception], Any] = {
     HTTPException: on_http_error,
     sqlalchemy.exc.OperationalError: on_database_down,
     psycopg.OperationalError: on_database_down,
+    # The event store's (eventsourcing's own classes: no connection after its retries).
+    eventsourcing.persistence.OperationalError: on_database_down,
+    eventsourcing.persistence.InterfaceError: on_database_down,
     Exception: on_unexpected,
 }

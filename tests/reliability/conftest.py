@@ -13,6 +13,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,19 @@ def ready_video(stack: Stack, server: Server, duration: int = 600) -> int:
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[Stack]:
+    with deployed(tmp_path) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def shared_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One stack for a module's tests that only read or add (none stops a store)."""
+    with deployed(tmp_path_factory.mktemp("stack")) as stack:
+        yield stack
+
+
+@contextmanager
+def deployed(tmp_path: Path) -> Iterator[Stack]:
     if not (DATABASE_URL and S3_ENDPOINT):
         pytest.fail("the reliability suite needs `make test` or `make test-reliability` services")
     database = f"rel_{uuid.uuid4().hex[:12]}"

@@ -1,0 +1,193 @@
+"""Security on the real stack, over HTTP: one test per seed defect the contract lists (tenant
+isolation has its own matrix: tests/http/test_tenant_matrix.py; summary over ACTIVE enrollments:
+tests/http/test_analytics.py; the atomic session limit: tests/integration/test_playback_redis.py),
+plus replayed, expired and forged tokens, path traversal, oversize bodies and the start limit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from academy_video.adapters.http.auth import mint
+from academy_video.app.tokens import TokenCodec
+
+from .conftest import JWT_SECRET, WORKER_TOKEN, LoggedServer, Stack, ready_video, roster
+
+START_LIMIT = 5
+
+
+@dataclass
+class Live:
+    stack: Stack
+    server: LoggedServer
+    video: int
+    students: list[tuple[int, int]]
+
+    def call(self, method: str, path: str, *, role: str = "admin", user: int = 1, **kw: Any) -> Any:
+        headers = {**self.stack.bearer(role, user), **kw.pop("headers", {})}
+        return httpx.request(method, self.server.url + path, headers=headers, timeout=30, **kw)
+
+    def start(self, n: int = 0, device: str = "d") -> Any:
+        enrollment, user = self.students[n]
+        return self.call(
+            "POST",
+            "/api/v1/playback/start",
+            role="student",
+            user=user,
+            json={"video_id": self.video, "enrollment_id": enrollment, "device_id": device},
+        )
+
+
+@pytest.fixture(scope="module")
+def live(shared_stack: Stack) -> Live:
+    shared_stack.env["ACADEMY_VIDEO_START_RATE_PER_MINUTE"] = str(START_LIMIT)
+    server = shared_stack.serve()
+    students = roster(shared_stack, server, 4)
+    return Live(shared_stack, server, ready_video(shared_stack, server), students)
+
+
+def test_legacy_processing_complete_needs_the_worker_token(live: Live) -> None:
+    path = f"/api/v1/internal/videos/{live.video}/processing-complete/"
+    body = {"hls_path": "hls/evil/master.m3u8", "duration": 1}
+    for headers in ({}, {"X-Worker-Token": WORKER_TOKEN[:-1] + "x"}, {"X-Worker-Token": ""}):
+        refused = httpx.post(live.server.url + path, json=body, headers=headers, timeout=30)
+        assert refused.status_code == 401, headers
+    video = live.call("GET", f"/api/v1/videos/{live.video}").json()
+    assert video["hls_path"] != "hls/evil/master.m3u8"
+
+
+def test_the_worker_token_is_compared_whole(live: Live) -> None:
+    """Compared in constant time (hmac.compare_digest); here: a prefix or a longer token fails."""
+    for token in (WORKER_TOKEN[:8], WORKER_TOKEN + "x", WORKER_TOKEN.upper()):
+        answer = httpx.get(
+            f"{live.server.url}/api/v1/internal/video-worker/next/",
+            headers={"X-Worker-Token": token, "X-Worker-Id": "w"},
+            timeout=30,
+        )
+        assert answer.status_code == 401, token
+
+
+def test_students_cannot_write_permissions_or_progress(live: Live) -> None:
+    enrollment, user = live.students[0]
+    grant = live.call(
+        "POST",
+        "/api/v1/video-permissions/",
+        role="student",
+        user=user,
+        json={"video": live.video, "enrollment": enrollment, "rule": "free"},
+    )
+    assert (grant.status_code, grant.json()) == (403, {"detail": "forbidden"})
+    progress = live.call(
+        "PATCH", "/api/v1/video-progress/1", role="student", user=user, json={"completed": True}
+    )
+    assert (progress.status_code, progress.json()) == (403, {"detail": "forbidden"})
+
+
+def test_a_playback_token_works_only_for_its_user(live: Live) -> None:
+    token = live.start(0).json()["token"]
+    _, other = live.students[1]
+    for path, body in (
+        ("refresh", {"token": token}),
+        ("heartbeat", {"token": token, "position": 1}),
+        ("events", {"token": token, "events": [{"type": "FOCUS_LOST"}]}),
+        ("end", {"token": token}),
+    ):
+        stolen = live.call(
+            "POST", f"/api/v1/playback/{path}", role="student", user=other, json=body
+        )
+        assert (stolen.status_code, stolen.json()) == (403, {"detail": "invalid_token"}), path
+
+
+def test_an_event_batch_is_one_redis_call(live: Live) -> None:
+    _, user = live.students[1]
+    token = live.start(1).json()["token"]
+    beat = {"token": token, "position": 0}
+    assert live.call("POST", "/api/v1/playback/heartbeat", role="student", user=user, json=beat)
+    client = redis.Redis.from_url(live.stack.env["ACADEMY_VIDEO_REDIS_URL"])
+
+    def calls() -> int:
+        # Round trips: the script calls (the commands a script runs are counted apart).
+        stats = client.info("commandstats")
+        return sum(
+            int(stats.get(k, {}).get("calls", 0)) for k in ("cmdstat_evalsha", "cmdstat_eval")
+        )
+
+    before = calls()
+    events = [{"type": "FOCUS_LOST"}] * 50
+    answer = live.call(
+        "POST",
+        "/api/v1/playback/events",
+        role="student",
+        user=user,
+        json={"token": token, "events": events},
+    )
+    assert answer.json() == {"stored": 50}
+    assert calls() - before == 1  # the seed made one call per client event
+
+
+def test_expired_forged_and_replayed_tokens_are_refused(live: Live) -> None:
+    expired = mint(JWT_SECRET, role="admin", tenant="demo", user_id=1, ttl_seconds=-5)
+    forged = mint("another-secret-of-at-least-32-bytes!", role="admin", tenant="demo", user_id=1)
+    for bearer in (expired, forged, expired[:-2] + "xx"):
+        answer = httpx.get(
+            f"{live.server.url}/api/v1/videos/",
+            headers={"Authorization": f"Bearer {bearer}"},
+            timeout=30,
+        )
+        assert (answer.status_code, answer.json()) == (401, {"detail": "not_authenticated"})
+    _, user = live.students[2]
+    token = live.start(2).json()["token"]
+    codec = TokenCodec(live.stack.env["ACADEMY_VIDEO_PLAYBACK_TOKEN_SECRET"])
+    claims = codec.decode(token, user_id=user, now=0)
+    stale = codec.encode(replace(claims, expires_at=1))
+    tampered = token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB")
+    for bad, detail in ((stale, "token_expired"), (tampered, "invalid_token")):
+        answer = live.call(
+            "POST", "/api/v1/playback/heartbeat", role="student", user=user, json={"token": bad}
+        )
+        assert (answer.status_code, answer.json()) == (403, {"detail": detail})
+    assert live.call(
+        "POST", "/api/v1/playback/end", role="student", user=user, json={"token": token}
+    )
+    replayed = live.call(
+        "POST", "/api/v1/playback/heartbeat", role="student", user=user, json={"token": token}
+    )
+    assert (replayed.status_code, replayed.json()) == (409, {"detail": "session_inactive"})
+
+
+def test_path_traversal_in_filenames_and_media_paths(live: Live) -> None:
+    for filename in ("../../etc/passwd.mp4", "..\\..\\boot.ini", "a/../../b.mp4", "%2e%2e%2fx.mp4"):
+        ticket = live.call(
+            "POST",
+            "/api/v1/videos/upload/init",
+            json={"session": 10, "title": "t", "filename": filename},
+        )
+        assert ticket.status_code == 201, filename
+        key = ticket.json()["file_key"]
+        assert re.fullmatch(r"videos/demo/10/[0-9a-f-]{36}\.[a-z0-9]{1,10}", key), key
+    for path in ("/hls/../../etc/passwd", "/media/objects/..%2F..%2Fetc%2Fpasswd"):
+        answer = httpx.get(live.server.url + path, timeout=30)
+        assert answer.status_code in (403, 404), path
+
+
+def test_oversize_bodies_are_refused(live: Live, tmp_path: Path) -> None:
+    token = live.start(3).json()["token"]
+    _, user = live.students[3]
+    huge = {"token": token, "events": [{"type": "FOCUS_LOST", "payload": {"x": "y" * 2_000_000}}]}
+    answer = live.call("POST", "/api/v1/playback/events", role="student", user=user, json=huge)
+    assert answer.status_code == 413
+    many = {"token": token, "events": [{"type": "FOCUS_LOST"}] * 201}
+    answer = live.call("POST", "/api/v1/playback/events", role="student", user=user, json=many)
+    assert (answer.status_code, answer.json()) == (413, {"detail": "batch_too_large"})
+
+
+def test_playback_starts_are_rate_limited_per_user(live: Live) -> None:
+    codes = [live.start(0, device=f"r{n}").status_code for n in range(START_LIMIT + 1)]
+    assert codes[-1] == 429 and 429 not in codes[: START_LIMIT - 2]
+    assert live.start(1, device="other").status_code == 201  # another user is not held back

@@ -202,9 +202,14 @@ def _embedded_worker(container: Container) -> Callable[[], None]:
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     """A worker process: jobs over HTTP, outputs straight to storage."""
+    from academy_video.adapters import logs
     from academy_video.adapters.worker_api import HttpJobs
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        logs.configure(settings.log_format)  # the same lines as serve's (without a request id)
+    except ValueError as error:
+        print(f"academy-video: {error}", file=sys.stderr)
+        return 2
     if not settings.worker_token:
         print("academy-video: ACADEMY_VIDEO_WORKER_TOKEN is required", file=sys.stderr)
         return 2

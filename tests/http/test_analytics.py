@@ -253,6 +253,8 @@ def test_refusals(api: Api, video: int) -> None:
         assert (missing.status_code, missing.json()) == (400, {"detail": "video is required"})
     bad = api.call("GET", f"/api/v1/videos/{video}/summary/", params={"range": "1y"})
     assert (bad.status_code, bad.json()) == (400, {"detail": "range"})
+    deep = api.call("GET", "/api/v1/video-playback-events/", params={"offset": 2**65})
+    assert deep.status_code == 400  # found by fuzzing: a BIGINT overflow was a 500
     unknown = api.call("GET", "/api/v1/video-playback-events/", params={"event_type": "TELEPORT"})
     assert (unknown.status_code, unknown.json()) == (400, {"detail": "event_type"})
     # Another tenant sees none of these events.

@@ -30,6 +30,7 @@ from ..views import check_nested, utc, video_or_404
 
 COMPLETED_AT, WARNING_AT = 0.95, 0.5  # achievement status thresholds (the seed's)
 PAGE_DEFAULT, PAGE_MAX = 500, 5_000
+MAX_OFFSET = 2**31 - 1  # deeper pages are refused (400), never passed to the database
 
 Range = Annotated[str | None, QueryParameter(name="range", max_length=8)]
 
@@ -237,7 +238,7 @@ def playback_events(
     event_type: Annotated[str | None, QueryParameter(max_length=500)] = None,
     search: Annotated[str | None, QueryParameter(max_length=200)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response[list[PlaybackEventOut]]:
     """Newest first (ties in a fixed order, so pages are stable); ``limit``/``offset`` page it,
     ``X-Total-Count`` says how many match in all."""

@@ -78,3 +78,16 @@ def test_no_input_makes_a_server_error_or_an_off_schema_answer(case: Any) -> Non
             headers={"Authorization": f"Bearer {token}", "X-Worker-Token": WORKER_TOKEN},
             checks=[not_a_server_error, response_schema_conformance],
         )
+
+
+def test_nul_characters_are_refused_before_any_database(api: Api) -> None:
+    """Found by fuzzing on PostgreSQL, which refuses NUL in text: a 500, or an event stored that
+    its read model could never hold."""
+    query = api.call("GET", "/api/v1/videos/", params={"search": "a\x00b"})
+    assert (query.status_code, query.json()) == (400, {"detail": "query"})
+    body = api.call(
+        "POST",
+        "/api/v1/videos/upload/init",
+        json={"session": 10, "title": "a\x00b", "filename": "a.mp4"},
+    )
+    assert body.status_code == 400 and "title" in body.json()["detail"]

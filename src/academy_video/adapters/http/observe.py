@@ -11,7 +11,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from litestar.enums import ScopeType
 
@@ -76,7 +76,12 @@ class RequestObserver:
 
         token = REQUEST_ID.set(request_id)
         try:
-            await self.app(scope, receive, send_with_id)
+            if b"%00" in scope.get("query_string", b""):
+                # NUL is no character of any valid query (PostgreSQL refuses it in text): a 400
+                # here, before it reaches a database driver.
+                await _refuse_nul(send_with_id)
+            else:
+                await self.app(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started
             route = scope.get("path_template") or UNMATCHED  # set by the router on a match
@@ -96,3 +101,18 @@ class RequestObserver:
                 },
             )
             REQUEST_ID.reset(token)
+
+
+async def _refuse_nul(send: Send) -> None:
+    body = b'{"detail":"query"}'
+    start: Any = {
+        "type": "http.response.start",
+        "status": 400,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    end: Any = {"type": "http.response.body", "body": body}
+    await send(start)
+    await send(end)

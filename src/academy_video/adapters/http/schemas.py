@@ -21,6 +21,14 @@ Status = Literal["PENDING", "UPLOADED", "PROCESSING", "READY", "FAILED"]
 class Input(Struct, forbid_unknown_fields=True):
     """Request bodies refuse unknown fields: a typo must not be silently ignored."""
 
+    def __post_init__(self) -> None:
+        # NUL is no character of any valid text and PostgreSQL refuses it: a 400 now, rather
+        # than an event stored that its read model can never hold.
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError(f"{name}: NUL characters are not allowed")
+
 
 # Directory -----------------------------------------------------------------------------------
 

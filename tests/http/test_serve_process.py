@@ -37,18 +37,27 @@ def env_for(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, st
 
 
 class Server:
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, env: dict[str, str] | None = None, log: Path | None = None
+    ) -> None:
+        """``log``: write the output to this file (a pipe nobody reads fills up under load and
+        blocks the server's logging); else a pipe, read by ``stop``."""
         self.data_dir = data_dir
         self.env = env_for(data_dir, env)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [*CLI, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        output = log.open("ab") if log is not None else subprocess.PIPE
+        try:
+            self.process = subprocess.Popen(
+                [*CLI, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        finally:
+            if log is not None:
+                output.close()  # type: ignore[union-attr]
         self._wait_until_healthy()
 
     def _wait_until_healthy(self) -> None:

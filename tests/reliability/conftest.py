@@ -24,7 +24,7 @@ import psycopg
 import pytest
 
 from academy_video.adapters.http.auth import mint
-from tests.http.test_serve_process import CLI, Server, env_for, free_port
+from tests.http.test_serve_process import CLI, Server, free_port
 from tests.integration.test_redis_store import start_redis
 from tests.media import make_video
 
@@ -44,27 +44,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(line)
 
 
-class LoggedServer(Server):
-    """A `serve` process whose output goes to a file (a pipe nobody reads would fill up under
-    load and block the server's logging)."""
-
-    def __init__(self, data_dir: Path, env: dict[str, str], log: Path) -> None:
-        self.data_dir, self.env, self.log = data_dir, env_for(data_dir, env), log
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(  # type: ignore[assignment]
-                [*CLI, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        self._wait_until_healthy()
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
 @dataclass
 class Stack:
     """One deployment: its stores, its server processes, its workers."""
@@ -73,12 +52,12 @@ class Stack:
     env: dict[str, str]
     redis_port: int
     redis: list[subprocess.Popen[bytes]]
-    servers: list[LoggedServer] = field(default_factory=list)
+    servers: list[Server] = field(default_factory=list)
     workers: list[subprocess.Popen[str]] = field(default_factory=list)
 
-    def serve(self) -> LoggedServer:
+    def serve(self) -> Server:
         n = len(self.servers)
-        server = LoggedServer(self.root / "data", self.env, self.root / f"serve-{n}.log")
+        server = Server(self.root / "data", self.env, log=self.root / f"serve-{n}.log")
         self.servers.append(server)
         return server
 

@@ -17,7 +17,7 @@ import redis
 from academy_video.adapters.http.auth import mint
 from academy_video.app.tokens import TokenCodec
 
-from .conftest import JWT_SECRET, WORKER_TOKEN, LoggedServer, Stack, ready_video, roster
+from .conftest import JWT_SECRET, WORKER_TOKEN, Server, Stack, ready_video, roster
 
 START_LIMIT = 5
 
@@ -25,7 +25,7 @@ START_LIMIT = 5
 @dataclass
 class Live:
     stack: Stack
-    server: LoggedServer
+    server: Server
     video: int
     students: list[tuple[int, int]]
 

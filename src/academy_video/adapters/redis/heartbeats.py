@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 MIRROR_SECONDS = 300
 MAX_BATCH = 256  # beats per script call (its keys and arguments grow with it)
 GONE = "gone"
+MIRRORED = frozenset({"Videos", "Grants"})  # the Applications whose aggregates carry versions
 
 _BEATS = """
 local now, ttl, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -197,6 +198,8 @@ class VersionMirror:
 
     def projected(self, app_name: str, states: list[Any]) -> None:
         """The projector's listener: the aggregates' states after the events it applied."""
+        if app_name not in MIRRORED:
+            return  # player events and progress: the hot paths owe the mirror nothing
         values: dict[str, str] = {}
         for state in states:
             if isinstance(state, Video):

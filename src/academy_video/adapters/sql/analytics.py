@@ -33,6 +33,7 @@ from sqlalchemy import (
 from academy_video.domain.policy import ANALYTICS_WEIGHTS, LIST_WEIGHTS, WARN_TYPES, Rule
 
 from . import tables as t
+from .engine import is_sqlite
 from .read import _like
 
 Row = dict[str, Any]
@@ -161,7 +162,9 @@ class Analytics:
         duration = int(video["duration"] or 0)
         watched = p.c.progress * duration
         # Truncated like Python's int(): SQLite's CAST truncates, PostgreSQL's rounds.
-        whole = cast(watched, Integer) if self._sqlite else cast(func.floor(watched), Integer)
+        whole = (
+            cast(watched, Integer) if is_sqlite(self.engine) else cast(func.floor(watched), Integer)
+        )
         query = (
             select(
                 func.count().label("total_students"),
@@ -312,10 +315,6 @@ class Analytics:
         if since is not None:
             conditions.append(e.c.occurred_at >= since)
         return and_(*conditions)
-
-    @property
-    def _sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
 
     def _all(self, query: Select[Any]) -> list[Row]:
         with self.engine.connect() as conn:

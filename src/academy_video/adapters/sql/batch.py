@@ -48,8 +48,9 @@ class Batch:
     def increment(self, table: Table, row: dict[str, Any], *, maxima: frozenset[str]) -> None:
         """Add ``row``'s numbers to the row with its primary key (created if missing); the
         ``maxima`` columns keep the larger value; any other column is set."""
-        key = tuple(row[c.name] for c in table.primary_key.columns)
+        keys = key_names(table)
         self._maxima[table] = maxima
+        key = tuple(row[name] for name in keys)
         current = self._counters[table].get(key)
         if current is None:
             self._counters[table][key] = dict(row)
@@ -57,7 +58,7 @@ class Batch:
         for column, value in row.items():
             if column in maxima:
                 current[column] = max(current[column], value)
-            elif isinstance(value, int) and column not in key_names(table):
+            elif _is_count(value) and column not in keys:
                 current[column] += value
 
     def __len__(self) -> int:
@@ -95,8 +96,13 @@ class Batch:
         self._counters.clear()
 
 
-def key_names(table: Table) -> frozenset[str]:
-    return frozenset(c.name for c in table.primary_key.columns)
+def key_names(table: Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.primary_key.columns)
+
+
+def _is_count(value: Any) -> bool:
+    """A column ``increment`` adds up (any other non-key column is set)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _adding(dialect: str, table: Table, row: dict[str, Any], maxima: frozenset[str]) -> Any:
@@ -112,7 +118,7 @@ def _adding(dialect: str, table: Table, row: dict[str, Any], maxima: frozenset[s
         new = statement.excluded[column]
         if column in maxima:
             updates[column] = larger(table.c[column], new)
-        elif isinstance(value, int) and not isinstance(value, bool):
+        elif _is_count(value):
             updates[column] = table.c[column] + new
         else:
             updates[column] = new

@@ -1,8 +1,14 @@
 """Videos over HTTP: list, filter, search, detail, nested alias, edit, delete."""
 
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
-from .conftest import LECTURE, SESSION, Api
+from academy_video.adapters.cdn.signing import HmacUrlSigner
+
+from .conftest import LECTURE, SESSION, Api, serving
 
 
 def test_the_list_is_ordered_filtered_and_searched(api: Api) -> None:
@@ -227,3 +233,30 @@ def test_a_database_that_dropped_its_connections_is_503_not_500(
     monkeypatch.setattr(type(api.client.app.state.reads), "videos", down)
     response = api.call("GET", "/api/v1/videos/")
     assert (response.status_code, response.json()) == (503, {"detail": "database_unavailable"})
+
+
+def test_the_thumbnail_url_is_signed_for_the_edge_and_stable_for_a_day(tmp_path: Path) -> None:
+    cdn = {"cdn_base_url": "https://cdn.example", "cdn_signing_secret": "edge-secret"}
+    with serving(tmp_path, **cdn) as api:
+        ticket = api.app.uploads.init(
+            tenant="demo", session_id=SESSION, title="T", filename="a.mp4"
+        )
+        video = ticket.video.video_id
+        api.storage.put(ticket.file_key, b"video:100")
+        api.app.uploads.complete(tenant="demo", video_id=video)
+        assert api.app.jobs.claim_next("w1") is not None
+        thumb = f"hls/demo/{video}/thumbnail.jpg"
+        api.app.jobs.complete(
+            video, "w1", hls_path=f"hls/demo/{video}/master.m3u8", thumbnail_key=thumb
+        )
+        first = api.call("GET", f"/api/v1/videos/{video}").json()["thumbnail_url"]
+        again = api.call("GET", f"/api/v1/videos/{video}", role="student").json()["thumbnail_url"]
+    url = urlsplit(first)
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"https://cdn.example/{thumb}"
+    q = {k: v[0] for k, v in parse_qs(url.query).items()}
+    signer = HmacUrlSigner(base_url="https://cdn.example", secret="edge-secret")
+    now = int(time.time())
+    assert signer.verify(url.path, exp=q["exp"], sig=q["sig"], kid=q["kid"], uid="", now=now)
+    assert 86_400 <= int(q["exp"]) - now <= 2 * 86_400
+    assert "uid" not in q and "v" in q  # for anyone; the seed's cache-buster kept
+    assert again == first  # the same URL for every caller, all day: cacheable

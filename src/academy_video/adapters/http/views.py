@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
+from academy_video.adapters.cdn.signing import HmacUrlSigner
 from academy_video.adapters.sql.read import ReadModels
 from academy_video.app.config import Settings
 from academy_video.app.errors import NotFound
@@ -33,7 +36,7 @@ def video_out(row: Row, settings: Settings) -> VideoOut:
         allow_skip=row["allow_skip"],
         max_speed=row["max_speed"],
         show_watermark=row["show_watermark"],
-        thumbnail_url=_cdn(settings, row["thumbnail_key"], updated),
+        thumbnail_url=_thumbnail(settings, row["thumbnail_key"], updated),
         hls_path=row["hls_path"],
         hls_url=_cdn(settings, row["hls_path"], updated),
         created_at=utc(row["created_at"]),
@@ -65,6 +68,25 @@ def _cdn(settings: Settings, path: str, updated: datetime) -> str | None:
     if not path or not settings.cdn_base_url:
         return None
     return f"{settings.cdn_base_url.rstrip('/')}/{path.lstrip('/')}?v={int(updated.timestamp())}"
+
+
+THUMBNAIL_DAY = 86_400
+
+
+def _thumbnail(settings: Settings, key: str, updated: datetime) -> str | None:
+    """The thumbnail's CDN URL, signed like every media URL (the edge refuses the unsigned), for
+    any user, until the end of the next UTC day: the URL stays the same all day long, so browsers
+    and the CDN cache it, and it is always valid for at least a day."""
+    url = _cdn(settings, key, updated)
+    if url is None or not settings.cdn_signing_secret:
+        return url
+    expires_at = (int(time.time()) // THUMBNAIL_DAY + 2) * THUMBNAIL_DAY
+    query = HmacUrlSigner(
+        base_url=settings.cdn_base_url,
+        secret=settings.cdn_signing_secret,
+        key_id=settings.cdn_signing_key_id,
+    ).query(f"/{key.lstrip('/')}", expires_at=expires_at, user_id=None)
+    return f"{url}&{urlencode(query)}"
 
 
 def permission_out(row: Row) -> PermissionOut:

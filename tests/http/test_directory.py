@@ -113,3 +113,48 @@ def test_malformed_json_is_400(api: Api) -> None:
     response = api.call("PUT", "/api/v1/directory/lectures/1", content=b'{"title": ')
     assert response.status_code == 400
     assert response.json()["detail"].startswith("JSON is malformed")
+
+
+def test_sessions_list_is_the_tenants_for_staff_and_the_students_own_for_a_student(
+    api: Api,
+) -> None:
+    api.call("PUT", "/api/v1/directory/sessions/11", json={"lecture_id": LECTURE, "title": "W2"})
+    listed = api.call("GET", "/api/v1/directory/sessions/", role="staff")
+    assert listed.status_code == 200
+    assert listed.json() == [
+        {
+            "id": SESSION,
+            "lecture_id": LECTURE,
+            "title": "Week 1",
+            "lecture_title": "Calculus",
+            "enrollment_id": None,
+        },
+        {
+            "id": 11,
+            "lecture_id": LECTURE,
+            "title": "W2",
+            "lecture_title": "Calculus",
+            "enrollment_id": None,
+        },
+    ]
+    # A student sees only the sessions their ACTIVE enrollment gives access to (not 11),
+    # with the enrollment the player starts with; nothing of the other tenant.
+    mine = api.call("GET", "/api/v1/directory/sessions", role="student", user=1002).json()
+    assert mine == [
+        {
+            "id": SESSION,
+            "lecture_id": LECTURE,
+            "title": "Week 1",
+            "lecture_title": "Calculus",
+            "enrollment_id": 102,
+        }
+    ]
+    api.call(
+        "PUT",
+        "/api/v1/directory/enrollments/102",
+        json={"student_id": 602, "lecture_id": LECTURE, "status": "INACTIVE"},
+    )
+    assert api.call("GET", "/api/v1/directory/sessions", role="student", user=1002).json() == []
+    assert [
+        s["id"] for s in api.call("GET", "/api/v1/directory/sessions", tenant="other").json()
+    ] == [20]

@@ -53,6 +53,17 @@ class SessionOut(Struct):
     title: str
 
 
+class SessionListed(Struct):
+    """A session as the console and the player list it; ``enrollment_id`` is the student's
+    enrollment that gives access (null in staff's view)."""
+
+    id: int
+    lecture_id: int
+    title: str
+    lecture_title: str
+    enrollment_id: int | None = None
+
+
 class StudentIn(Input):
     user_id: Id
     name: Text = ""

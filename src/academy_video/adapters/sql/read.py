@@ -82,6 +82,37 @@ class ReadModels:
         )
         return None if row is None else int(row["enrollment_id"])
 
+    # Sessions ------------------------------------------------------------------------------
+
+    def sessions(self, tenant: str, *, user_id: int | None = None) -> list[Row]:
+        """The tenant's lecture sessions with their lecture's title, by lecture then session;
+        ``user_id`` keeps the sessions that user's ACTIVE enrollments give access to, each with
+        that enrollment (a student's view)."""
+        s, lec = t.lecture_sessions, t.lectures
+        query = (
+            select(
+                s.c.session_id,
+                s.c.title,
+                s.c.lecture_id,
+                lec.c.title.label("lecture_title"),
+            )
+            .join(lec, lec.c.lecture_id == s.c.lecture_id)
+            .where(s.c.tenant == tenant)
+        )
+        if user_id is not None:
+            e, st, a = t.enrollments, t.students, t.session_access
+            query = (
+                query.add_columns(e.c.enrollment_id)
+                .join(e, and_(e.c.lecture_id == s.c.lecture_id, e.c.status == "ACTIVE"))
+                .join(st, st.c.student_id == e.c.student_id)
+                .join(
+                    a,
+                    and_(a.c.session_id == s.c.session_id, a.c.enrollment_id == e.c.enrollment_id),
+                )
+                .where(and_(st.c.user_id == user_id, e.c.tenant == tenant))
+            )
+        return self._all(query.order_by(s.c.lecture_id, s.c.session_id))
+
     # Permissions ---------------------------------------------------------------------------
 
     def permissions(

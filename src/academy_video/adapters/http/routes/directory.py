@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from litestar import Router, put
+from litestar import Router, get, put
 from litestar.params import JSONBody
 
 from academy_video.app.ports import Student
 
-from ..deps import ERRORS, AppDep, CallerDep, PathId
+from ..deps import ERRORS, AppDep, CallerDep, PathId, ReadsDep
 from ..schemas import (
     AttendanceIn,
     AttendanceOut,
@@ -18,10 +18,28 @@ from ..schemas import (
     SessionAccessIn,
     SessionAccessOut,
     SessionIn,
+    SessionListed,
     SessionOut,
     StudentIn,
     StudentOut,
 )
+
+
+@get("/sessions", sync_to_thread=True, responses=ERRORS)
+def list_sessions(caller: CallerDep, reads: ReadsDep) -> list[SessionListed]:
+    """Staff: every session of the tenant. A student: the sessions their ACTIVE enrollments
+    give access to, each with that enrollment (what the player needs to start)."""
+    own = None if caller.is_staff else caller.user_id
+    return [
+        SessionListed(
+            id=row["session_id"],
+            lecture_id=row["lecture_id"],
+            title=row["title"],
+            lecture_title=row["lecture_title"],
+            enrollment_id=row.get("enrollment_id"),
+        )
+        for row in reads.sessions(caller.tenant, user_id=own)
+    ]
 
 
 @put("/lectures/{lecture_id:int}", sync_to_thread=True, responses=ERRORS)
@@ -123,6 +141,7 @@ def put_attendance(caller: CallerDep, app: AppDep, data: JSONBody[AttendanceIn])
 router = Router(
     "/directory",
     route_handlers=[
+        list_sessions,
         put_lecture,
         put_session,
         put_student,

@@ -7,12 +7,14 @@ VENV := .venv
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 PY := $(VENV)/bin/python
+# hls.js for the reference player, from web/package-lock.json (pinned, with its integrity hash).
+HLSJS := src/academy_video/adapters/http/web/assets/vendor/hls.min.js
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
 .PHONY: install serve test test-unit test-reliability lint bench lock clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(HLSJS)
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,6 +25,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(UV)
 	$(UV) pip sync --quiet --python $(PY) --require-hashes requirements.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
+
+# npm ci installs exactly the locked tarball and checks its integrity; no install scripts run.
+$(HLSJS): web/package.json web/package-lock.json
+	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm; }
+	cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	install -D -m 644 web/node_modules/hls.js/dist/hls.min.js $@
 
 serve: install
 	$(VENV)/bin/academy-video serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
@@ -51,4 +59,4 @@ lock: | $(UV)
 		--quiet -o requirements.lock
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache .coverage var
+	rm -rf $(VENV) $(TOOLS) web/node_modules $(dir $(HLSJS)) .pytest_cache .mypy_cache .ruff_cache .coverage var

@@ -65,24 +65,43 @@ class Api:
         return video_id
 
 
+def roster() -> list[tuple[str, dict[str, Any], str]]:
+    """The directory calls (path under /api/v1/directory, body, tenant) of the tests' world."""
+    calls: list[tuple[str, dict[str, Any], str]] = [
+        (f"lectures/{LECTURE}", {"title": "Calculus"}, "demo"),
+        (f"sessions/{SESSION}", {"lecture_id": LECTURE, "title": "Week 1"}, "demo"),
+    ]
+    for enrollment, user in STUDENTS.items():
+        calls += [
+            (
+                f"students/{enrollment + 500}",
+                {"user_id": user, "name": f"Student {enrollment}"},
+                "demo",
+            ),
+            (
+                f"enrollments/{enrollment}",
+                {"student_id": enrollment + 500, "lecture_id": LECTURE, "status": "ACTIVE"},
+                "demo",
+            ),
+            (
+                "session-access",
+                {"session_id": SESSION, "enrollment_id": enrollment, "granted": True},
+                "demo",
+            ),
+        ]
+    return [
+        *calls,
+        ("lectures/2", {"title": "Elsewhere"}, "other"),
+        (f"sessions/{OTHER_SESSION}", {"lecture_id": 2, "title": "Other"}, "other"),
+        ("students/900", {"user_id": 9000, "name": "Outsider"}, "other"),
+        ("enrollments/900", {"student_id": 900, "lecture_id": 2, "status": "ACTIVE"}, "other"),
+    ]
+
+
 def sync_roster(api: Api) -> None:
-    def put(path: str, body: dict[str, Any], tenant: str = "demo") -> None:
+    for path, body, tenant in roster():
         response = api.call("PUT", f"/api/v1/directory/{path}", json=body, tenant=tenant)
         assert response.status_code == 200, response.text
-
-    put(f"lectures/{LECTURE}", {"title": "Calculus"})
-    put(f"sessions/{SESSION}", {"lecture_id": LECTURE, "title": "Week 1"})
-    for enrollment, user in STUDENTS.items():
-        put(f"students/{enrollment + 500}", {"user_id": user, "name": f"Student {enrollment}"})
-        put(
-            f"enrollments/{enrollment}",
-            {"student_id": enrollment + 500, "lecture_id": LECTURE, "status": "ACTIVE"},
-        )
-        put("session-access", {"session_id": SESSION, "enrollment_id": enrollment, "granted": True})
-    put("lectures/2", {"title": "Elsewhere"}, tenant="other")
-    put(f"sessions/{OTHER_SESSION}", {"lecture_id": 2, "title": "Other"}, tenant="other")
-    put("students/900", {"user_id": 9000, "name": "Outsider"}, tenant="other")
-    put("enrollments/900", {"student_id": 900, "lecture_id": 2, "status": "ACTIVE"}, tenant="other")
 
 
 @contextmanager

@@ -61,9 +61,10 @@ COVERED: dict[tuple[str, str], tuple[dict[str, Any] | None, str]] = {
     ): (None, ""),
 }
 # Addressed otherwise: by the worker token (no tenant), by signed URLs, by playback tokens
-# (bound to their user: tests/http/test_playback.py), or through the lecture and session.
+# (bound to their user: tests/http/test_playback.py), or through the lecture and session; the
+# console's and player's static assets are public.
 NOT_TENANT_ADDRESSED = re.compile(
-    r"^/api/v1/(internal/|playback/|directory/|lectures/)|^/(media|hls|schema)"
+    r"^/api/v1/(internal/|playback/|directory/|lectures/)|^/(media|hls|schema|static)"
 )
 
 

@@ -30,6 +30,7 @@ from .routes import (
     system,
     uploads,
     videos,
+    web,
     worker,
 )
 
@@ -55,7 +56,13 @@ def create_app(container: Container) -> Litestar:
         ],
         security=[{"BearerToken": []}],
     )
-    handlers: list[Any] = [system.health, metrics.metrics, api, worker.router]
+    handlers: list[Any] = [
+        system.health,
+        metrics.metrics,
+        api,
+        worker.router,
+        web.router(container.settings),
+    ]
     if isinstance(container.storage, LocalDiskStorage):
         # The service stands in for S3's presigned URLs, and for the CDN edge.
         handlers += [media.router, hls.router]

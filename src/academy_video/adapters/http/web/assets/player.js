@@ -1,0 +1,549 @@
+// The reference student player: hls.js on the signed play_url, the policy applied exactly as the
+// server judges it, heartbeats with the position, batched player events, and a clear message
+// whenever the server ends or changes the session.
+import { api, ApiError, claims, h, requireLogin, sameServer, signOutButton } from "./api.js";
+
+const HEARTBEAT_MS = 10_000;
+const FLUSH_MS = 5_000;
+const BATCH_MAX = 200; // ACADEMY_VIDEO_EVENT_BATCH_MAX's default
+const QUEUE_MAX = 1_000; // kept while the network is away; the oldest go first
+const RATES = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
+// Moves smaller than this are the player's own (buffer-gap nudges, timeupdate jitter), not seeks.
+const SEEK_TOLERANCE = 1.0;
+const URGENT = new Set(["SEEK_ATTEMPT", "SPEED_CHANGE_ATTEMPT"]);
+
+const START_DENIALS = {
+  blocked: "Your instructor has blocked this video for you.",
+  no_session_access: "You do not have access to this session.",
+  enrollment_mismatch: "Your enrollment does not cover this video (not active, or another lecture).",
+  not_enrolled: "You are not enrolled in this lecture.",
+  video_not_ready: "This video is still being prepared. Try again in a few minutes.",
+  device_limit_exceeded:
+    "You are already watching on the maximum number of devices. Stop the video on another device first.",
+  concurrency_limit_exceeded:
+    "You already have the maximum number of videos playing. Stop one of them first.",
+  rate_limited: "Too many attempts to start playback. Wait a minute and try again.",
+};
+
+function deviceId() {
+  const key = "academy-video.device";
+  let id = localStorage.getItem(key);
+  if (!id) {
+    id = crypto.randomUUID();
+    localStorage.setItem(key, id);
+  }
+  return id;
+}
+
+function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds || 0));
+  const m = Math.floor(s / 60);
+  return `${m}:${String(s % 60).padStart(2, "0")}`;
+}
+
+// What may the student seek to, from `from`, under `policy`? A `bounded_forward` mode allows any
+// target up to the furthest point watched plus the grace; `blocked`, or a video without seeking
+// (allow_seek false) and no bounded mode, allows none. Mirrors domain/policy.py's judge_event:
+// the player blocks, and reports, exactly the seeks the server counts as violations.
+export function seekAllowed(policy, from, target, maxWatched) {
+  if (Math.abs(target - from) <= SEEK_TOLERANCE) return true;
+  const mode = (policy.seek && policy.seek.mode) || "free";
+  if (mode === "blocked") return false;
+  if (mode === "bounded_forward") {
+    return target <= maxWatched + (policy.seek.grace_seconds || 0);
+  }
+  return policy.allow_seek !== false;
+}
+
+function rateLimit(policy) {
+  const rate = policy.playback_rate || {};
+  return { max: Number(rate.max || 1), ui: rate.ui_control !== false };
+}
+
+class Playback {
+  constructor(root, who, video, onClose) {
+    this.root = root;
+    this.who = who;
+    this.video = video;
+    this.onClose = onClose;
+    this.queue = [];
+    this.flushing = Promise.resolve();
+    this.timers = [];
+    this.position = 0;
+    this.maxWatched = 0;
+    this.violations = 0;
+    this.closed = false;
+    this.reverting = false;
+    this.lastRate = 1;
+  }
+
+  // --- session -------------------------------------------------------------------------------
+
+  async start(resumeAt = null, autoplay = false) {
+    this.render();
+    try {
+      this.session = await api("POST", "/playback/start/", {
+        video_id: this.video.id,
+        enrollment_id: this.video.enrollment_id,
+        device_id: deviceId(),
+      });
+    } catch (error) {
+      this.fail(error, START_DENIALS);
+      return;
+    }
+    this.policy = this.session.policy;
+    const watched = await this.watched();
+    this.maxWatched = Math.max(this.maxWatched, watched.max);
+    this.position = resumeAt ?? watched.resume;
+    this.applyPolicy();
+    this.attach(this.session.play_url, this.position, autoplay);
+    this.every(HEARTBEAT_MS, () => this.heartbeat());
+    this.every(FLUSH_MS, () => this.flush());
+    this.scheduleRefresh();
+  }
+
+  // The furthest point watched before (bounded seeking allows up to it) and where to resume.
+  async watched() {
+    try {
+      const rows = await api(
+        "GET",
+        `/video-progress/?video=${this.video.id}&enrollment=${this.video.enrollment_id}`,
+      );
+      const row = rows && rows[0];
+      if (!row) return { max: 0, resume: 0 };
+      const duration = this.video.duration || 0;
+      const max = Math.max(row.last_position || 0, (row.progress || 0) * duration);
+      const resume = row.completed || row.last_position > duration - 5 ? 0 : row.last_position;
+      return { max, resume };
+    } catch {
+      return { max: 0, resume: 0 };
+    }
+  }
+
+  async heartbeat() {
+    if (this.closed) return;
+    try {
+      await api("POST", "/playback/heartbeat/", {
+        token: this.session.token,
+        position: Number(this.el.currentTime.toFixed(2)),
+        playback_rate: this.el.playbackRate,
+      });
+    } catch (error) {
+      await this.serverSaid(error);
+    }
+  }
+
+  scheduleRefresh() {
+    const due = this.session.expires_at * 1000 - Date.now() - 60_000;
+    const timer = setTimeout(() => this.refresh(), Math.max(5_000, due));
+    this.timers.push(timer);
+  }
+
+  async refresh() {
+    if (this.closed) return false;
+    try {
+      const fresh = await api("POST", "/playback/refresh/", { token: this.session.token });
+      Object.assign(this.session, {
+        token: fresh.token,
+        expires_at: fresh.expires_at,
+        play_url: fresh.play_url,
+      });
+      this.scheduleRefresh();
+      return true;
+    } catch (error) {
+      await this.serverSaid(error);
+      return false;
+    }
+  }
+
+  // The answers that end or change the session, from any call after start.
+  async serverSaid(error) {
+    if (!(error instanceof ApiError) || this.closed) return;
+    if (error.status === 409 && error.detail === "session_inactive") {
+      this.end(
+        this.violations > 0
+          ? "This viewing session was revoked after repeated attempts to seek or change the speed against this video's rules. Your instructor can see these attempts."
+          : "This viewing session has ended (it expired, or was closed elsewhere).",
+      );
+    } else if (error.status === 403 && error.detail === "policy_changed") {
+      this.end("Your instructor changed the rules for this video.", {
+        label: "Continue with the new rules",
+        action: () => this.restart(),
+      });
+    } else if (error.status === 403 && error.detail === "token_expired") {
+      await this.refresh();
+    } else if (error.status === 401) {
+      this.end("Your sign-in has expired. Sign in again to continue.");
+    } else if (error.status === 403) {
+      this.end(`Playback was refused (${error.detail}).`);
+    }
+    // Anything else (503, the network) is passing: the next call tries again.
+  }
+
+  restart() {
+    const next = new Playback(this.root, this.who, this.video, this.onClose);
+    next.maxWatched = this.maxWatched;
+    next.start(this.stoppedAt, this.wasPlaying);
+  }
+
+  // --- media ---------------------------------------------------------------------------------
+
+  attach(url, at, autoplay = !this.el.paused) {
+    if (!window.Hls || !window.Hls.isSupported()) {
+      this.end("This browser cannot play the lecture (no Media Source Extensions or hls.js).");
+      return;
+    }
+    if (this.hls) this.hls.destroy();
+    const hls = new window.Hls({
+      startPosition: at,
+      enableWorker: true,
+      // Playlists name absolute signed URLs: keep them on the page's own origin (sameServer).
+      xhrSetup: (xhr, target) => xhr.open("GET", sameServer(target), true),
+    });
+    this.hls = hls;
+    hls.on(window.Hls.Events.ERROR, (_event, data) => this.mediaError(data));
+    if (autoplay) hls.once(window.Hls.Events.MANIFEST_PARSED, () => this.el.play().catch(() => {}));
+    hls.loadSource(sameServer(url));
+    hls.attachMedia(this.el);
+  }
+
+  mediaError(data) {
+    const code = data.response && data.response.code;
+    this.report("PLAYER_ERROR", { type: data.type, details: data.details, fatal: data.fatal, code });
+    if (!data.fatal) return;
+    if (code === 403 || code === 401) {
+      // Signed URLs expire with the session's token: take fresh ones and carry on where we were.
+      this.refresh().then((ok) => ok && this.attach(this.session.play_url, this.el.currentTime));
+    } else if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) {
+      this.hls.recoverMediaError();
+    } else if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
+      this.hls.startLoad(this.el.currentTime);
+    } else {
+      this.end(`The video could not be played (${data.details}).`);
+    }
+  }
+
+  // --- policy --------------------------------------------------------------------------------
+
+  applyPolicy() {
+    const { max, ui } = rateLimit(this.policy);
+    this.rate.replaceChildren(
+      ...RATES.filter((r) => r <= max + 1e-9).map((r) =>
+        h("option", { value: r, selected: r === 1 }, `${r}×`),
+      ),
+    );
+    this.rate.disabled = !ui || max <= 1;
+    const mode = (this.policy.seek && this.policy.seek.mode) || "free";
+    const rules = [];
+    if (mode === "blocked" || (mode === "free" && this.policy.allow_seek === false)) {
+      rules.push("seeking is off");
+    } else if (mode === "bounded_forward") {
+      rules.push("you can skip ahead only up to what you have already watched");
+    }
+    rules.push(ui ? `speed up to ${max}×` : "speed fixed at 1×");
+    if (this.policy.watermark && this.policy.watermark.enabled) rules.push("watermarked");
+    this.rules.textContent = `Rules for this video: ${rules.join(" · ")}.`;
+    this.watermark.hidden = !(this.policy.watermark && this.policy.watermark.enabled);
+    if (!this.watermark.hidden) {
+      this.watermark.textContent = `user ${this.who.user}`;
+      this.moveWatermark();
+      this.every(4_000, () => this.moveWatermark());
+    }
+  }
+
+  moveWatermark() {
+    this.watermark.style.left = `${5 + Math.random() * 70}%`;
+    this.watermark.style.top = `${5 + Math.random() * 80}%`;
+    if (!this.stage.contains(this.watermark)) this.stage.append(this.watermark); // removed by hand
+  }
+
+  onTimeUpdate() {
+    const now = this.el.currentTime;
+    if (!this.el.seeking && !this.reverting && Math.abs(now - this.position) <= 2 * SEEK_TOLERANCE) {
+      this.position = now;
+      this.maxWatched = Math.max(this.maxWatched, now);
+    }
+    if (!this.dragging) this.seek.value = String(now);
+    this.time.textContent = `${clock(now)} / ${clock(this.el.duration || this.video.duration)}`;
+  }
+
+  onSeeking() {
+    if (this.reverting) return;
+    const target = this.el.currentTime;
+    if (seekAllowed(this.policy, this.position, target, this.maxWatched)) {
+      this.position = target;
+      return;
+    }
+    this.reverting = true;
+    this.el.currentTime = this.position;
+    this.violations += 1;
+    this.report("SEEK_ATTEMPT", {
+      from: Number(this.position.toFixed(2)),
+      to: Number(target.toFixed(2)),
+      mode: (this.policy.seek && this.policy.seek.mode) || "free",
+    });
+    const bounded = this.policy.seek && this.policy.seek.mode === "bounded_forward";
+    this.say(
+      bounded
+        ? `You can skip ahead only up to ${clock(this.maxWatched)}, what you have watched. The attempt was recorded.`
+        : "Seeking is not allowed for this video. The attempt was recorded.",
+      "warn",
+    );
+  }
+
+  onRateChange() {
+    const rate = this.el.playbackRate;
+    const { max, ui } = rateLimit(this.policy);
+    if (rate <= max + 1e-9 && (ui || rate === 1)) {
+      this.lastRate = rate;
+      return;
+    }
+    this.el.playbackRate = this.lastRate;
+    this.rate.value = String(this.lastRate);
+    this.violations += 1;
+    this.report("SPEED_CHANGE_ATTEMPT", { requested: rate, max });
+    this.say(`The speed is capped at ${max}× for this video. The attempt was recorded.`, "warn");
+  }
+
+  // --- events --------------------------------------------------------------------------------
+
+  report(type, payload = {}) {
+    if (this.closed) return;
+    this.queue.push({ type, occurred_at: Date.now() / 1000, payload });
+    if (this.queue.length > QUEUE_MAX) this.queue.splice(0, this.queue.length - QUEUE_MAX);
+    // A violation is sent at once, then the session checked: a revocation shows immediately.
+    if (URGENT.has(type)) this.flush().then(() => this.heartbeat());
+  }
+
+  // One batch in flight at a time; a batch the server did not take goes back to the front.
+  flush() {
+    this.flushing = this.flushing.then(async () => {
+      while (this.queue.length && !this.closed) {
+        const batch = this.queue.splice(0, BATCH_MAX);
+        try {
+          await api(
+            "POST",
+            "/playback/events/",
+            { token: this.session.token, events: batch },
+          );
+        } catch (error) {
+          if (!(error instanceof ApiError) || error.status >= 500 || error.status === 429) {
+            this.queue.unshift(...batch);
+            return;
+          }
+          await this.serverSaid(error);
+          return;
+        }
+      }
+    });
+    return this.flushing;
+  }
+
+  // --- lifecycle -----------------------------------------------------------------------------
+
+  every(ms, fn) {
+    this.timers.push(setInterval(fn, ms));
+  }
+
+  say(text, kind = "") {
+    this.notice.className = `notice ${kind}`;
+    this.notice.textContent = text;
+  }
+
+  fail(error, messages) {
+    const detail = error instanceof ApiError ? error.detail : String(error);
+    this.end(messages[detail] || `Playback could not start (${detail}).`);
+  }
+
+  // The session is over for this page: stop everything, say why, offer what can be done.
+  end(message, next = null) {
+    this.teardown();
+    this.say(message, "error");
+    this.notice.append(
+      h("div", { className: "actions" },
+        next && h("button", { className: "primary", id: "player-next", onclick: next.action }, next.label),
+        h("button", { id: "player-back", onclick: () => this.onClose() }, "Back to the videos"),
+      ),
+    );
+  }
+
+  teardown() {
+    this.closed = true;
+    this.timers.forEach((t) => clearInterval(t)); // clears timeouts as well
+    this.timers = [];
+    if (this.el) {
+      // Before hls.js lets go of the element, which resets its clock.
+      this.wasPlaying = !this.el.paused;
+      this.stoppedAt = this.el.currentTime;
+      this.el.pause();
+    }
+    if (this.hls) this.hls.destroy();
+    this.hls = null;
+    if (this.controls) this.controls.hidden = true;
+    if (this.watermark) this.watermark.hidden = true;
+  }
+
+  // The student stops, or leaves the page: send what is queued and end the session.
+  async stop({ leaving = false } = {}) {
+    if (this.closed || !this.session) return;
+    const token = this.session.token;
+    if (leaving) {
+      // Nothing runs after the page is gone but requests already made (keepalive): both go now,
+      // the events first.
+      const events = this.queue.splice(0, BATCH_MAX);
+      if (events.length) api("POST", "/playback/events/", { token, events }, { keepalive: true }).catch(() => {});
+      this.teardown();
+      api("POST", "/playback/end/", { token }, { keepalive: true }).catch(() => {});
+      return;
+    }
+    await this.flush();
+    this.teardown();
+    try {
+      await api("POST", "/playback/end/", { token });
+    } catch {
+      // Ended or expired already: nothing to undo.
+    }
+  }
+
+  render() {
+    this.el = h("video", { id: "video", playsinline: true, preload: "auto" });
+    this.watermark = h("div", { id: "watermark", className: "watermark", hidden: true });
+    this.stage = h("div", { id: "stage", className: "stage" }, this.el, this.watermark);
+    this.seek = h("input", { id: "seek", type: "range", min: 0, step: 0.1, value: 0, "aria-label": "Position" });
+    this.time = h("span", { id: "time", className: "time" }, "0:00");
+    this.rate = h("select", { id: "rate", "aria-label": "Speed" });
+    const play = h("button", { id: "play-pause", className: "primary" }, "Play");
+    const full = h("button", { id: "fullscreen" }, "Full screen");
+    const stop = h("button", { id: "stop" }, "Stop");
+    this.controls = h("div", { className: "controls" }, play, this.seek, this.time, this.rate, full, stop);
+    this.notice = h("div", { id: "notice", className: "notice", role: "alert" });
+    this.rules = h("p", { id: "rules", className: "muted" });
+    // Picture and controls go full screen together: the controls (and a way out) stay usable.
+    this.frame = h("div", { id: "frame", className: "frame" }, this.stage, this.controls);
+    this.root.replaceChildren(h("h2", {}, this.video.title), this.frame, this.rules, this.notice);
+
+    const el = this.el;
+    play.addEventListener("click", () => (el.paused ? el.play() : el.pause()));
+    el.addEventListener("play", () => (play.textContent = "Pause"));
+    el.addEventListener("pause", () => (play.textContent = "Play"));
+    el.addEventListener("loadedmetadata", () => (this.seek.max = String(el.duration)));
+    el.addEventListener("timeupdate", () => this.onTimeUpdate());
+    el.addEventListener("seeking", () => this.onSeeking());
+    el.addEventListener("seeked", () => {
+      this.reverting = false;
+    });
+    el.addEventListener("ratechange", () => this.onRateChange());
+    el.addEventListener("error", () =>
+      this.report("PLAYER_ERROR", { details: "media_element", code: el.error && el.error.code }),
+    );
+    // The bar asks for a seek only when released; the seeking guard decides.
+    this.seek.addEventListener("input", () => (this.dragging = true));
+    this.seek.addEventListener("change", () => {
+      this.dragging = false;
+      el.currentTime = Number(this.seek.value);
+    });
+    this.rate.addEventListener("change", () => (el.playbackRate = Number(this.rate.value)));
+    full.addEventListener("click", () =>
+      document.fullscreenElement ? document.exitFullscreen() : this.frame.requestFullscreen(),
+    );
+    stop.addEventListener("click", async () => {
+      await this.stop();
+      this.onClose();
+    });
+  }
+}
+
+// --- the page ----------------------------------------------------------------------------------
+
+const app = document.getElementById("app");
+let current = null;
+
+function track() {
+  // Page-level signals go to whichever session is playing.
+  const send = (type, payload) => current && !current.closed && current.report(type, payload);
+  document.addEventListener("visibilitychange", () =>
+    send(document.hidden ? "VISIBILITY_HIDDEN" : "VISIBILITY_VISIBLE"),
+  );
+  window.addEventListener("blur", () => send("FOCUS_LOST"));
+  window.addEventListener("focus", () => send("FOCUS_GAINED"));
+  document.addEventListener("fullscreenchange", () =>
+    send(document.fullscreenElement ? "FULLSCREEN_ENTER" : "FULLSCREEN_EXIT"),
+  );
+  window.addEventListener("pagehide", () => current && current.stop({ leaving: true }));
+}
+
+async function showVideos(who, sessionId) {
+  const list = h("div", { id: "videos", className: "videos" }, h("p", { className: "muted" }, "Loading…"));
+  app.querySelector("#videos")?.replaceWith(list);
+  let videos;
+  try {
+    videos = await api("GET", `/videos/student/?session=${sessionId}`);
+  } catch (error) {
+    list.replaceChildren(h("p", { className: "notice error" }, `Could not list videos (${error.detail || error}).`));
+    return;
+  }
+  if (!videos.length) {
+    list.replaceChildren(h("p", { className: "muted" }, "No videos are ready in this session yet."));
+    return;
+  }
+  list.replaceChildren(
+    ...videos.map((video) =>
+      h(
+        "div",
+        { className: "video-card", dataset: { videoId: video.id } },
+        video.thumbnail_url ? h("img", { src: sameServer(video.thumbnail_url), alt: "" }) : h("div", { className: "thumb" }),
+        h("div", {},
+          h("strong", {}, video.title),
+          h("div", { className: "muted" }, clock(video.duration)),
+          video.can_play
+            ? h("button", { className: "primary play", dataset: { videoId: video.id }, onclick: () => play(who, video, sessionId) }, "Play")
+            : h("div", { className: "error" }, START_DENIALS[video.reason] || video.reason),
+        ),
+      ),
+    ),
+  );
+}
+
+async function showPicker(who) {
+  current = null;
+  const params = new URLSearchParams(location.search);
+  let sessions = [];
+  try {
+    sessions = await api("GET", "/directory/sessions/");
+  } catch (error) {
+    app.replaceChildren(h("p", { className: "notice error" }, `Could not list your sessions (${error.detail || error}).`));
+    return;
+  }
+  if (!sessions.length) {
+    app.replaceChildren(h("p", { className: "muted" }, "You have no sessions to watch."));
+    return;
+  }
+  const picked = Number(params.get("session")) || sessions[0].id;
+  const select = h(
+    "select",
+    { id: "session", "aria-label": "Session", onchange: () => showVideos(who, Number(select.value)) },
+    ...sessions.map((s) => h("option", { value: s.id, selected: s.id === picked }, `${s.lecture_title} · ${s.title}`)),
+  );
+  app.replaceChildren(h("label", {}, "Session ", select), h("div", { id: "videos" }));
+  await showVideos(who, Number(select.value));
+}
+
+function play(who, video, sessionId) {
+  const stage = h("section", { id: "player" });
+  app.replaceChildren(stage);
+  current = new Playback(stage, who, video, () => showPicker(who));
+  history.replaceState(null, "", `?session=${sessionId}&video=${video.id}`);
+  current.start();
+}
+
+requireLogin(app, ["student"], (who) => {
+  document.getElementById("who").replaceChildren(
+    `user ${who.user} · ${who.tenant} `,
+    signOutButton(),
+  );
+  track();
+  showPicker(who);
+});
+
+// For the console's checks and for tests: the rule the page applies.
+window.academyVideoPlayer = { seekAllowed, claims };

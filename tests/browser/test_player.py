@@ -1,0 +1,176 @@
+"""The reference player's rules, one at a time, in Chromium: the speed cap, a policy change in the
+middle of playback, seeking bounded to what was watched, and the moving watermark."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.media import make_video
+
+from .conftest import PLAYING, Site, Tab, serving
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("media") / "lecture.mp4"
+    return make_video(path, seconds=20, size=(320, 240), gop_seconds=1)
+
+
+def _start(site: Site, tabs: Any, user: int, title: str) -> Tab:
+    tab = tabs()
+    page = tab.sign_in(f"{site.url}/player", site.token("student", user))
+    page.locator(".video-card", has_text=title).locator("button.play").click()
+    page.click("#play-pause")
+    tab.wait_until(PLAYING)
+    return tab
+
+
+def _events(site: Site, video: int, enrollment: int, kind: str) -> list[dict[str, Any]]:
+    path = f"/video-playback-events/?video={video}&enrollment={enrollment}&event_type={kind}"
+    rows: list[dict[str, Any]] = site.api("GET", path).json()
+    return rows
+
+
+def _set_rate(page: Page, rate: float) -> None:
+    with page.expect_response(re.compile(r"/api/v1/playback/events")) as sent:
+        page.evaluate(f"document.getElementById('video').playbackRate = {rate}")
+    assert sent.value.status in (201, 403)
+
+
+def test_speed_is_capped_and_a_policy_change_asks_to_continue_under_the_new_rules(
+    site: Site, tabs: Any, source: Path
+) -> None:
+    video = site.ready_video(source, "Speed", max_speed=1.5)
+    tab = _start(site, tabs, 1002, "Speed")
+    page = tab.page
+    options = page.eval_on_selector_all("#rate option", "os => os.map(o => Number(o.value))")
+    assert max(options) == 1.5
+    page.select_option("#rate", "1.5")
+    assert page.evaluate("document.getElementById('video').playbackRate") == 1.5
+
+    _set_rate(page, 2)  # past the cap by any other means: put back and reported
+    assert page.evaluate("document.getElementById('video').playbackRate") == 1.5
+    expect(page.locator("#notice")).to_contain_text("capped at 1.5×")
+    attempts = _events(site, video, 102, "SPEED_CHANGE_ATTEMPT")
+    assert [(a["event_payload"]["requested"], a["violated"]) for a in attempts] == [(2, False)]
+
+    # The instructor takes the speed control away while the student watches.
+    granted = site.api(
+        "POST",
+        "/video-permissions/",
+        json={"video": video, "enrollment": 102, "rule": "free", "block_speed_control": True},
+    )
+    assert granted.status_code == 201, granted.text
+    _set_rate(page, 2)  # the next call (here the attempt's report) learns of it
+    expect(page.locator("#notice")).to_contain_text("changed the rules")
+    page.click("#player-next")
+    tab.wait_until(PLAYING)
+    expect(page.locator("#rules")).to_contain_text("speed fixed at 1×")
+    expect(page.locator("#rate")).to_be_disabled()
+
+
+def test_once_rule_lets_the_student_rewatch_but_not_skip_ahead(
+    site: Site, tabs: Any, source: Path
+) -> None:
+    video = site.ready_video(source, "Bounded", allow_skip=True)
+    granted = site.api(
+        "POST", "/video-permissions/", json={"video": video, "enrollment": 103, "rule": "once"}
+    )
+    assert granted.status_code == 201, granted.text
+    tab = _start(site, tabs, 1003, "Bounded")
+    page = tab.page
+    expect(page.locator("#rules")).to_contain_text("only up to what you have already watched")
+    tab.wait_until("() => document.getElementById('video').currentTime > 2")
+
+    back = "(v) => { v.currentTime = 0.2; }"
+    page.eval_on_selector("#video", back)  # rewatching is allowed: no report, no revert
+    tab.wait_until("() => document.getElementById('video').currentTime < 1.5")
+    expect(page.locator("#notice")).to_be_empty()
+
+    tab.watch_normally()
+    with page.expect_response(re.compile(r"/api/v1/playback/events")):
+        page.eval_on_selector("#video", "(v) => { v.currentTime = 18; }")
+    expect(page.locator("#notice")).to_contain_text("only up to")
+    assert page.evaluate("document.getElementById('video').currentTime") < 6
+    (attempt,) = _events(site, video, 103, "SEEK_ATTEMPT")
+    assert attempt["violated"] is True
+    assert attempt["violation_reason"] == "seek_bounded_forward"
+
+
+def test_watermark_shows_the_user_and_moves(site: Site, tabs: Any, source: Path) -> None:
+    site.ready_video(source, "Marked", show_watermark=True)
+    tab = _start(site, tabs, 1001, "Marked")
+    mark = tab.page.locator("#watermark")
+    expect(mark).to_be_visible()
+    expect(mark).to_have_text("user 1001")
+    first = mark.evaluate("m => m.style.left + m.style.top")
+    tab.wait_until(
+        "first => { const m = document.getElementById('watermark');"
+        " return m.style.left + m.style.top !== first; }",
+        first,
+    )
+    # Taken out of the page by hand, it comes back.
+    tab.page.evaluate("document.getElementById('watermark').remove()")
+    tab.wait_until("() => document.getElementById('watermark') !== null")
+    tab.screenshot("player-watermark.png")
+
+
+def test_a_device_limit_is_explained_to_the_student(
+    tabs: Any, source: Path, tmp_path: Path
+) -> None:
+    with serving(tmp_path, ACADEMY_VIDEO_MAX_DEVICES="1") as site:
+        site.ready_video(source, "Limited")
+        _start(site, tabs, 1001, "Limited")  # on one device (its own browser storage) …
+        second = tabs()  # … and then on another
+        page = second.sign_in(f"{site.url}/player", site.token("student", 1001))
+        with page.expect_response(re.compile(r"/api/v1/playback/start")) as start:
+            page.locator(".video-card", has_text="Limited").locator("button.play").click()
+        assert start.value.status == 409
+        expect(page.locator("#notice")).to_contain_text("maximum number of devices")
+        expect(page.locator("#player-back")).to_be_visible()
+
+
+def test_leaving_the_page_sends_what_is_queued_and_ends_the_session(
+    site: Site, tabs: Any, source: Path
+) -> None:
+    video = site.ready_video(source, "Leaving")
+    tab = tabs()
+    page = tab.sign_in(f"{site.url}/player", site.token("student", 1002))
+    with page.expect_response(re.compile(r"/api/v1/playback/start")) as started:
+        page.locator(".video-card", has_text="Leaving").locator("button.play").click()
+    session = started.value.json()["session_id"]
+    page.click("#play-pause")
+    tab.wait_until(PLAYING)
+    page.evaluate("window.dispatchEvent(new Event('blur'))")  # queued, not yet sent
+
+    page.goto("about:blank")  # pagehide: both sent as keepalive requests, which outlive it
+    deadline = time.monotonic() + 10
+    while _kinds(site, session)[-1] != "Ended":  # the requests finish after the page is gone
+        assert time.monotonic() < deadline, _kinds(site, session)
+        time.sleep(0.05)
+    assert [e["event_type"] for e in _events(site, video, 102, "FOCUS_LOST")] == ["FOCUS_LOST"]
+
+
+def _kinds(site: Site, session: str) -> list[str]:
+    history = site.api("GET", f"/audit/playback-sessions/{session}/events").json()
+    return [e["type"].rsplit(".", 1)[-1] for e in history]
+
+
+def test_a_page_opened_as_localhost_plays_the_media_signed_for_127_0_0_1(
+    site: Site, tabs: Any, source: Path
+) -> None:
+    """The service signs its own URLs with the host it serves on; a page reached under another
+    loopback name must still upload and play (the CSP allows only its own origin)."""
+    site.ready_video(source, "Elsewhere")
+    tab = tabs()
+    url = site.url.replace("127.0.0.1", "localhost")
+    tab.sign_in(f"{url}/player", site.token("student", 1003))
+    tab.page.locator(".video-card", has_text="Elsewhere").locator("button.play").click()
+    tab.page.click("#play-pause")
+    tab.wait_until(PLAYING)

@@ -1,0 +1,44 @@
+"""The console and player pages as the service serves them: their headers, their assets and the
+vendored hls.js (what the browser tests in tests/browser then drive)."""
+
+from academy_video.adapters.http.routes.web import content_security_policy
+from academy_video.app.config import Settings
+
+from .conftest import Api
+
+
+def test_pages_are_served_with_a_policy_that_allows_only_our_own_scripts(api: Api) -> None:
+    for path in ("/console", "/console/", "/player"):
+        page = api.client.get(path)
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        csp = page.headers["content-security-policy"]
+        assert "script-src 'self';" in csp
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert page.headers["referrer-policy"] == "no-referrer"  # signed media URLs stay private
+        assert page.headers["x-content-type-options"] == "nosniff"
+    assert api.client.get("/", follow_redirects=False).headers["location"] == "/console"
+
+
+def test_assets_and_the_vendored_hls_js_are_served(api: Api) -> None:
+    for name in ("api.js", "console.js", "player.js", "style.css", "console.css", "player.css"):
+        asset = api.client.get(f"/static/{name}")
+        assert asset.status_code == 200, name
+        assert "no-cache" in asset.headers["cache-control"]
+    hls = api.client.get("/static/vendor/hls.min.js")
+    assert hls.status_code == 200, "make install vendors hls.js (web/package-lock.json)"
+    assert b"Hls" in hls.content[:200_000]
+    # The pages are not reachable as assets (where they would lose their headers).
+    assert api.client.get("/static/console.html").status_code == 404
+    assert api.client.get("/static/../console.html").status_code == 404
+
+
+def test_the_policy_lets_the_pages_reach_s3_and_the_cdn_and_nothing_else() -> None:
+    csp = content_security_policy(
+        Settings(s3_endpoint_url="http://127.0.0.1:9000/", cdn_base_url="https://cdn.example/v")
+    )
+    assert "connect-src 'self' http://127.0.0.1:9000 https://cdn.example;" in csp
+    assert "media-src 'self' blob: http://127.0.0.1:9000 https://cdn.example;" in csp
+    aws = content_security_policy(Settings(s3_bucket="b"))
+    assert "connect-src 'self' https://*.amazonaws.com;" in aws
+    assert "connect-src 'self';" in content_security_policy(Settings())

@@ -126,6 +126,7 @@ class Tab:
     def __init__(self, context: BrowserContext) -> None:
         self.context = context
         self.page: Page = context.new_page()
+        self.session = ""  # the playback session the page started, when a test notes it
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         # The pages run under their real Content-Security-Policy: a violation fails the test.

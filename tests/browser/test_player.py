@@ -25,7 +25,9 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _start(site: Site, tabs: Any, user: int, title: str) -> Tab:
     tab = tabs()
     page = tab.sign_in(f"{site.url}/player", site.token("student", user))
-    page.locator(".video-card", has_text=title).locator("button.play").click()
+    with page.expect_response("**/playback/start/") as started:
+        page.locator(".video-card", has_text=title).locator("button.play").click()
+    tab.session = started.value.json()["session_id"]
     page.click("#play-pause")
     tab.wait_until(PLAYING)
     return tab
@@ -69,7 +71,10 @@ def test_speed_is_capped_and_a_policy_change_asks_to_continue_under_the_new_rule
     assert granted.status_code == 201, granted.text
     _set_rate(page, 2)  # the next call (here the attempt's report) learns of it
     expect(page.locator("#notice")).to_contain_text("changed the rules")
-    page.click("#player-next")
+    with page.expect_response("**/playback/start/") as restarted:
+        page.click("#player-next")
+    assert restarted.value.json()["session_id"] != tab.session
+    assert _kinds(site, tab.session)[-1] == "Ended"  # its slot freed
     tab.wait_until(PLAYING)
     expect(page.locator("#rules")).to_contain_text("speed fixed at 1×")
     expect(page.locator("#rate")).to_be_disabled()

@@ -180,7 +180,10 @@ class Playback {
     // Anything else (503, the network) is passing: the next call tries again.
   }
 
-  restart() {
+  // A new session under the new rules, where this one stopped; this one is ended first (the
+  // server ends a session whatever its policy), so it does not hold a slot of the limits.
+  async restart() {
+    await api("POST", "/playback/end/", { token: this.session.token }).catch(() => {});
     const next = new Playback(this.root, this.who, this.video, this.onClose);
     next.maxWatched = this.maxWatched;
     next.start(this.stoppedAt, this.wasPlaying);

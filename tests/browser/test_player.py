@@ -179,3 +179,20 @@ def test_a_page_opened_as_localhost_plays_the_media_signed_for_127_0_0_1(
     tab.page.locator(".video-card", has_text="Elsewhere").locator("button.play").click()
     tab.page.click("#play-pause")
     tab.wait_until(PLAYING)
+
+
+def test_heartbeats_carry_the_position_and_feed_progress(
+    site: Site, tabs: Any, source: Path
+) -> None:
+    video = site.ready_video(source, "Beating", allow_skip=True)
+    tab = _start(site, tabs, 1002, "Beating")
+    with tab.page.expect_request("**/playback/heartbeat/", timeout=20_000) as beat:
+        pass  # the player beats every 10 s while the session lives
+    body = beat.value.post_data_json
+    assert body["token"] and body["playback_rate"] == 1
+    assert body["position"] > 1
+    deadline = time.monotonic() + 15  # the service writes heartbeats together (every 5 s)
+    while not (rows := site.api("GET", f"/video-progress/?video={video}&enrollment=102").json()):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert rows[0]["last_position"] > 1

@@ -1,7 +1,7 @@
 // The reference student player: hls.js on the signed play_url, the policy applied exactly as the
 // server judges it, heartbeats with the position, batched player events, and a clear message
 // whenever the server ends or changes the session.
-import { api, ApiError, claims, h, requireLogin, sameServer, signOutButton } from "./api.js";
+import { api, ApiError, h, requireLogin, sameServer, signOutButton } from "./api.js";
 
 const HEARTBEAT_MS = 10_000;
 const FLUSH_MS = 5_000;
@@ -45,7 +45,7 @@ function clock(seconds) {
 // target up to the furthest point watched plus the grace; `blocked`, or a video without seeking
 // (allow_seek false) and no bounded mode, allows none. Mirrors domain/policy.py's judge_event:
 // the player blocks, and reports, exactly the seeks the server counts as violations.
-export function seekAllowed(policy, from, target, maxWatched) {
+function seekAllowed(policy, from, target, maxWatched) {
   if (Math.abs(target - from) <= SEEK_TOLERANCE) return true;
   const mode = (policy.seek && policy.seek.mode) || "free";
   if (mode === "blocked") return false;
@@ -547,6 +547,3 @@ requireLogin(app, ["student"], (who) => {
   track();
   showPicker(who);
 });
-
-// For the console's checks and for tests: the rule the page applies.
-window.academyVideoPlayer = { seekAllowed, claims };

@@ -4,6 +4,7 @@ transcode itself (the interpreter's start and placing the source in storage are 
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,12 +18,19 @@ def main() -> None:
     storage = LocalDiskStorage(
         workdir / "objects", base_url="http://x", secret="s", max_bytes=2**40
     )
-    storage.put_file("videos/bench/1/source.mp4", source, "video/mp4")
+    # The source is placed in storage as a hard link: the job reads the very file the CLI reads,
+    # in the same state of the page cache. A fresh copy read back cost up to 0.15 s of CPU more in
+    # some runs (and then the write-back of the copy competes with the job's writes).
+    key = "videos/bench/1/source.mp4"
+    placed = storage.path(key)
+    if not placed.exists():  # a repeat in the same work directory
+        placed.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, placed)
     transcoder = PyAvTranscoder(
         storage, preset="veryfast", remux=mode == "remux", scratch_root=workdir
     )
     wall, cpu = time.perf_counter(), time.process_time()
-    transcoder.transcode(video_id=1, tenant="bench", source_key="videos/bench/1/source.mp4")
+    transcoder.transcode(video_id=1, tenant="bench", source_key=key)
     print(time.perf_counter() - wall, time.process_time() - cpu)
 
 

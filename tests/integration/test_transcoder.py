@@ -11,6 +11,7 @@ import av
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from academy_video.adapters.media import transcoder as transcoder_module
 from academy_video.adapters.media.transcoder import Cancelled, PyAvTranscoder, key_object
 from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.app.ports import TranscodeFailed, TranscodeOutput
@@ -165,6 +166,45 @@ def test_a_copy_only_job_reports_progress_and_can_be_cancelled(
             video_id=2, tenant="demo", source_key=SOURCE, cancelled=lambda: len(seen) > 60
         )
     assert list(scratch.iterdir()) == []
+
+
+class RecordingLibc:
+    """Stands in for glibc: records the allocator settings made."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[int, ...]]] = []
+
+    def mallopt(self, parameter: int, value: int) -> int:
+        self.calls.append(("mallopt", (parameter, value)))
+        return 1
+
+    def malloc_trim(self, pad: int) -> int:
+        self.calls.append(("malloc_trim", (pad,)))
+        return 1
+
+
+@pytest.mark.parametrize("cancel", [False, True])
+def test_the_allocator_is_tuned_for_a_copy_only_pass_and_put_back_after(
+    storage: LocalDiskStorage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cancel: bool
+) -> None:
+    libc = RecordingLibc()
+    monkeypatch.setattr(transcoder_module, "_libc", lambda: libc)
+    source = make_video(tmp_path / "src.mp4", seconds=4, size=(320, 240), gop_seconds=2)
+    storage.put_file(SOURCE, source, "video/mp4")
+    transcoder = PyAvTranscoder(storage, scratch_root=tmp_path)
+    try:
+        transcoder.transcode(video_id=1, tenant="demo", source_key=SOURCE, cancelled=lambda: cancel)
+    except Cancelled:
+        assert cancel
+    tuned = [("mallopt", setting) for setting in transcoder_module.MALLOC_FOR_COPYING]
+    restored = [("mallopt", setting) for setting in transcoder_module.MALLOC_DEFAULTS]
+    assert libc.calls == [*tuned, *restored, ("malloc_trim", (0,))]
+    # An encoding job leaves the allocator alone.
+    libc.calls.clear()
+    PyAvTranscoder(storage, scratch_root=tmp_path, remux=False).transcode(
+        video_id=2, tenant="demo", source_key=SOURCE
+    )
+    assert libc.calls == []
 
 
 def _decrypt(data: bytes, key: bytes, iv: bytes) -> bytes:

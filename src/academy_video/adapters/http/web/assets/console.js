@@ -18,6 +18,8 @@ import {
 
 const ROLES = ["admin", "staff"];
 const POLL_MS = 2000;
+const IDLE_POLL_MS = 15000;
+const BUSY = new Set(["UPLOADED", "PROCESSING"]); // PENDING may wait for days: not polled fast
 const SINGLE_PUT_MAX = 64 * 1024 * 1024; // above this, a multipart upload
 const PART_CONCURRENCY = 2;
 const EVENTS_PAGE = 50;
@@ -374,10 +376,12 @@ function stopPolling() {
   live.timer = 0;
 }
 
+// Every 2 s while something is on its way to READY; every 15 s otherwise (a colleague's upload).
 function schedulePoll() {
   stopPolling();
   if (state.session && document.visibilityState === "visible") {
-    live.timer = setTimeout(refreshVideos, POLL_MS);
+    const busy = (state.videos || []).some((v) => BUSY.has(v.status));
+    live.timer = setTimeout(refreshVideos, busy ? POLL_MS : IDLE_POLL_MS);
   }
 }
 

@@ -50,6 +50,11 @@ def test_a_large_file_goes_up_in_parts_and_ends_ready(
     page.set_input_files("#upload-file", str(large))
     parts: list[str] = []
     page.on("request", lambda r: parts.append(r.url) if "/media/multipart/" in r.url else None)
+    page.evaluate(
+        "() => { const status = document.getElementById('upload-status'); window.seen = [];"
+        " new MutationObserver(() => window.seen.push(status.textContent))"
+        ".observe(status, {childList: true, characterData: true, subtree: true}); }"
+    )
     with page.expect_response("**/upload/multipart/complete/") as joined:
         page.click("#upload-submit")
     assert joined.value.json()["size"] == LARGE
@@ -58,6 +63,9 @@ def test_a_large_file_goes_up_in_parts_and_ends_ready(
     expect(row.locator("td.status")).to_have_text("READY", timeout=READY_TIMEOUT)
     expect(page.locator("#upload-progress")).to_have_attribute("value", "100")
     expect(page.locator("#upload-status")).to_contain_text("Uploaded")
+    # The bar moved with the bytes sent, not only to 100 at the end.
+    steps = {int(t.split("… ")[1].rstrip("%")) for t in page.evaluate("window.seen") if "%" in t}
+    assert any(0 < step < 100 for step in steps), steps
 
 
 def test_a_file_that_is_not_a_video_is_refused_readably(

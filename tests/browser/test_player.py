@@ -39,10 +39,10 @@ def _events(site: Site, video: int, enrollment: int, kind: str) -> list[dict[str
     return rows
 
 
-def _set_rate(page: Page, rate: float) -> None:
+def _set_rate(page: Page, rate: float, answer: int = 201) -> None:
     with page.expect_response(re.compile(r"/api/v1/playback/events")) as sent:
         page.evaluate(f"document.getElementById('video').playbackRate = {rate}")
-    assert sent.value.status in (201, 403)
+    assert sent.value.status == answer
 
 
 def test_speed_is_capped_and_a_policy_change_asks_to_continue_under_the_new_rules(
@@ -69,15 +69,19 @@ def test_speed_is_capped_and_a_policy_change_asks_to_continue_under_the_new_rule
         json={"video": video, "enrollment": 102, "rule": "free", "block_speed_control": True},
     )
     assert granted.status_code == 201, granted.text
-    _set_rate(page, 2)  # the next call (here the attempt's report) learns of it
+    _set_rate(page, 2, answer=403)  # the next call (here the attempt's report) learns of it
     expect(page.locator("#notice")).to_contain_text("changed the rules")
     with page.expect_response("**/playback/start/") as restarted:
         page.click("#player-next")
-    assert restarted.value.json()["session_id"] != tab.session
+    renewed = restarted.value.json()["session_id"]
+    assert renewed != tab.session
     assert _kinds(site, tab.session)[-1] == "Ended"  # its slot freed
     tab.wait_until(PLAYING)
     expect(page.locator("#rules")).to_contain_text("speed fixed at 1×")
     expect(page.locator("#rate")).to_be_disabled()
+    # Leaving now ends the new session (the page's hooks follow the session that replaced one).
+    page.goto("about:blank")
+    _until_ended(site, renewed)
 
 
 def test_once_rule_lets_the_student_rewatch_but_not_skip_ahead(
@@ -106,6 +110,19 @@ def test_once_rule_lets_the_student_rewatch_but_not_skip_ahead(
     (attempt,) = _events(site, video, 103, "SEEK_ATTEMPT")
     assert attempt["violated"] is True
     assert attempt["violation_reason"] == "seek_bounded_forward"
+
+    # Within the grace a skip ahead passes, but what plays after it does not count as watched:
+    # hops of the grace's length cannot walk through the video.
+    # Played on past anything watched before (2.x s), the furthest point is where it plays.
+    tab.wait_until("() => document.getElementById('video').currentTime > 3.5")
+    watched = page.evaluate("document.getElementById('video').currentTime")
+    hop = "(v, to) => { v.currentTime = to; }"
+    page.eval_on_selector("#video", hop, watched + 2.5)
+    tab.wait_until(f"() => document.getElementById('video').currentTime > {watched + 3}")
+    ahead = page.evaluate("document.getElementById('video').currentTime") + 2.5
+    with page.expect_response(re.compile(r"/api/v1/playback/events")):
+        page.eval_on_selector("#video", hop, ahead)
+    assert len(_events(site, video, 103, "SEEK_ATTEMPT")) == 2  # the second hop, not the first
 
 
 def test_watermark_shows_the_user_and_moves(site: Site, tabs: Any, source: Path) -> None:
@@ -155,11 +172,16 @@ def test_leaving_the_page_sends_what_is_queued_and_ends_the_session(
     page.evaluate("window.dispatchEvent(new Event('blur'))")  # queued, not yet sent
 
     page.goto("about:blank")  # pagehide: both sent as keepalive requests, which outlive it
+    _until_ended(site, session)
+    assert [e["event_type"] for e in _events(site, video, 102, "FOCUS_LOST")] == ["FOCUS_LOST"]
+
+
+def _until_ended(site: Site, session: str) -> None:
+    """The end request is a keepalive one: it finishes after the page is gone, unseen by it."""
     deadline = time.monotonic() + 10
-    while _kinds(site, session)[-1] != "Ended":  # the requests finish after the page is gone
+    while _kinds(site, session)[-1] != "Ended":
         assert time.monotonic() < deadline, _kinds(site, session)
         time.sleep(0.05)
-    assert [e["event_type"] for e in _events(site, video, 102, "FOCUS_LOST")] == ["FOCUS_LOST"]
 
 
 def _kinds(site: Site, session: str) -> list[str]:

@@ -25,12 +25,15 @@ def test_assets_and_the_vendored_hls_js_are_served(api: Api) -> None:
         asset = api.client.get(f"/static/{name}")
         assert asset.status_code == 200, name
         assert "no-cache" in asset.headers["cache-control"]
+        assert asset.headers["x-content-type-options"] == "nosniff"
     hls = api.client.get("/static/vendor/hls.min.js")
     assert hls.status_code == 200, "make install vendors hls.js (web/package-lock.json)"
     assert b"Hls" in hls.content[:200_000]
-    # The pages are not reachable as assets (where they would lose their headers).
+    # The pages are not reachable as assets (where they would lose their headers), nor anything
+    # above the assets' folder (the dots encoded, so no client tidies them away first).
     assert api.client.get("/static/console.html").status_code == 404
-    assert api.client.get("/static/../console.html").status_code == 404
+    for escape in ("%2e%2e/console.html", "%2e%2e/%2e%2e/routes/web.py", "..%2fconsole.html"):
+        assert api.client.get(f"/static/{escape}").status_code == 404, escape
 
 
 def test_the_policy_lets_the_pages_reach_s3_and_the_cdn_and_nothing_else() -> None:

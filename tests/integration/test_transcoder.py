@@ -4,6 +4,7 @@ with a readable reason, and the scratch directory always goes away."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -189,6 +190,8 @@ def test_the_allocator_is_tuned_for_a_copy_only_pass_and_put_back_after(
 ) -> None:
     libc = RecordingLibc()
     monkeypatch.setattr(transcoder_module, "_libc", lambda: libc)
+    for name in [n for n in os.environ if n == "GLIBC_TUNABLES" or n.startswith("MALLOC_")]:
+        monkeypatch.delenv(name)
     source = make_video(tmp_path / "src.mp4", seconds=4, size=(320, 240), gop_seconds=2)
     storage.put_file(SOURCE, source, "video/mp4")
     transcoder = PyAvTranscoder(storage, scratch_root=tmp_path)
@@ -204,6 +207,11 @@ def test_the_allocator_is_tuned_for_a_copy_only_pass_and_put_back_after(
     PyAvTranscoder(storage, scratch_root=tmp_path, remux=False).transcode(
         video_id=2, tenant="demo", source_key=SOURCE
     )
+    assert libc.calls == []
+    # An operator's own tuning (glibc tunables, MALLOC_*_ variables) is left as it is.
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
+    run_copy = PyAvTranscoder(storage, scratch_root=tmp_path)
+    run_copy.transcode(video_id=3, tenant="demo", source_key=SOURCE)
     assert libc.calls == []
 
 

@@ -491,10 +491,15 @@ def _libc() -> Any | None:
     return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
 
 
+def _tuned_by_operator() -> bool:
+    """glibc tunables or ``MALLOC_*_`` variables in the environment: the operator's, kept."""
+    return any(name == "GLIBC_TUNABLES" or name.startswith("MALLOC_") for name in os.environ)
+
+
 @contextmanager
 def _allocator_for_copying() -> Iterator[None]:
     libc = _libc()
-    if libc is None:
+    if libc is None or _tuned_by_operator():
         yield
         return
     for parameter, value in MALLOC_FOR_COPYING:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from litestar import Response, Router, get
 from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect
+from litestar.response.base import ASGIResponse
 from litestar.static_files import create_static_files_router
 
 from academy_video.app.config import Settings
@@ -49,8 +50,14 @@ def router(settings: Settings) -> Router:
         "Cache-Control": "no-cache",
     }
 
+    pages = {name: (WEB_DIR / name).read_bytes() for name in ("console.html", "player.html")}
+
     def page(name: str) -> Response[bytes]:
-        return Response((WEB_DIR / name).read_bytes(), media_type="text/html", headers=headers)
+        return Response(pages[name], media_type="text/html", headers=headers)
+
+    def nosniff(response: ASGIResponse) -> ASGIResponse:
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @get("/", include_in_schema=False, sync_to_thread=False)
     def home() -> Redirect:
@@ -70,5 +77,6 @@ def router(settings: Settings) -> Router:
         # Revalidated each load (ETag): a deploy is seen at once, an unchanged file costs a 304.
         cache_control=CacheControlHeader(no_cache=True),
         include_in_schema=False,
+        after_request=nosniff,  # type: ignore[arg-type]  # the hook gets the file response
     )
     return Router("/", route_handlers=[home, console, player, assets])

@@ -172,6 +172,16 @@ export function signOutButton() {
   );
 }
 
+// Seconds as m:ss, or h:mm:ss; "—" when unknown.
+export function clock(seconds) {
+  if (seconds === null || seconds === undefined || Number.isNaN(Number(seconds))) return "—";
+  const total = Math.max(0, Math.floor(Number(seconds)));
+  const hh = Math.floor(total / 3600);
+  const mm = Math.floor((total % 3600) / 60);
+  const ss = String(total % 60).padStart(2, "0");
+  return hh ? `${hh}:${String(mm).padStart(2, "0")}:${ss}` : `${mm}:${ss}`;
+}
+
 export function formatTime(iso) {
   if (!iso) return "";
   const d = typeof iso === "number" ? new Date(iso * 1000) : new Date(iso);

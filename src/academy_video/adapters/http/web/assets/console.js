@@ -6,7 +6,7 @@ import {
   ApiError,
   api,
   apiResponse,
-  claims,
+  clock,
   download,
   formatTime,
   h,
@@ -116,15 +116,6 @@ function clearError() {
 }
 
 // Formatting -----------------------------------------------------------------------------------
-
-function duration(seconds) {
-  if (seconds === null || seconds === undefined || Number.isNaN(Number(seconds))) return "—";
-  const total = Math.round(Number(seconds));
-  const hh = Math.floor(total / 3600);
-  const mm = Math.floor((total % 3600) / 60);
-  const ss = String(total % 60).padStart(2, "0");
-  return hh ? `${hh}:${String(mm).padStart(2, "0")}:${ss}` : `${mm}:${ss}`;
-}
 
 function longDuration(seconds) {
   const total = Math.round(Number(seconds) || 0);
@@ -439,7 +430,7 @@ function renderVideos(videos) {
     state.pendingVideo = null;
     if (wanted) openVideo(wanted);
   }
-  const anyActive = videos.some((v) => ["PENDING", "UPLOADED", "PROCESSING"].includes(v.status));
+  const anyActive = videos.some((v) => BUSY.has(v.status));
   const indicator = $("#videos-live");
   if (indicator) indicator.classList.toggle("busy", anyActive);
   if (state.video) {
@@ -495,7 +486,7 @@ function videoRow(v) {
     ),
     h("td", { className: "status" }, statusBadge(v.status)),
     h("td", { className: "progress-cell" }, processing),
-    h("td", { className: "num duration" }, duration(v.duration)),
+    h("td", { className: "num duration" }, clock(v.duration)),
     h(
       "td",
       { className: "actions" },
@@ -593,41 +584,45 @@ function uploadCard() {
   );
 }
 
-function setUploadStatus(text, kind = "") {
-  const el = $("#upload-status");
+// The card the upload was started from: after a switch of session it is no longer the page's.
+function setUploadStatus(text, kind = "", card = document) {
+  const el = $("#upload-status", card);
   if (!el) return;
   el.textContent = text;
   el.className = `upload-status ${kind === "error" ? "error" : kind === "ok" ? "ok" : "muted"}`;
 }
 
-function setUploadBar(value) {
-  const bar = $("#upload-progress");
+function setUploadBar(value, card = document) {
+  const bar = $("#upload-progress", card);
   if (bar) bar.value = value;
 }
 
 async function submitUpload(event) {
   event.preventDefault();
+  const card = event.currentTarget.closest("section") || document;
+  const say = (text, kind) => setUploadStatus(text, kind, card);
+  const fill = (value) => setUploadBar(value, card);
   const session = state.session;
-  const file = $("#upload-file").files[0];
-  const title = $("#upload-title").value.trim();
+  const file = $("#upload-file", card).files[0];
+  const title = $("#upload-title", card).value.trim();
   if (!session) return;
-  if (!file) return setUploadStatus("Choose a video file first.", "error");
-  if (!title) return setUploadStatus("Give the video a title.", "error");
-  const maxSpeedText = $("#upload-max-speed").value.trim();
+  if (!file) return say("Choose a video file first.", "error");
+  if (!title) return say("Give the video a title.", "error");
+  const maxSpeedText = $("#upload-max-speed", card).value.trim();
   const maxSpeed = maxSpeedText === "" ? undefined : Number(maxSpeedText);
   if (maxSpeed !== undefined && !(maxSpeed > 0 && maxSpeed <= 16)) {
-    return setUploadStatus("Max speed must be between 0.25 and 16.", "error");
+    return say("Max speed must be between 0.25 and 16.", "error");
   }
-  const controls = $$("#upload-form input, #upload-form button");
+  const controls = $$("#upload-form input, #upload-form button", card);
   controls.forEach((c) => (c.disabled = true));
   clearError();
   let reserved = null; // the PENDING video, until its bytes are stored
-  setUploadBar(0);
-  setUploadStatus("Uploading… 0%");
+  fill(0);
+  say("Uploading… 0%");
   const onProgress = (loaded) => {
     const pct = file.size ? Math.min(100, Math.floor((loaded * 100) / file.size)) : 100;
-    setUploadBar(pct);
-    setUploadStatus(`Uploading… ${pct}%`);
+    fill(pct);
+    say(`Uploading… ${pct}%`);
   };
   try {
     const init = await api("POST", "/videos/upload/init/", {
@@ -635,9 +630,9 @@ async function submitUpload(event) {
       title,
       filename: file.name,
       content_type: file.type || undefined,
-      allow_skip: $("#upload-allow-skip").checked,
+      allow_skip: $("#upload-allow-skip", card).checked,
       max_speed: maxSpeed,
-      show_watermark: $("#upload-show-watermark").checked,
+      show_watermark: $("#upload-show-watermark", card).checked,
     });
     if (state.session === session) refreshVideos();
     const video = init.video;
@@ -648,12 +643,12 @@ async function submitUpload(event) {
       await uploadMultipart(video, file, init.content_type, onProgress);
     }
     reserved = null; // from here on a refusal is recorded on the video (error_reason)
-    setUploadBar(100);
-    setUploadStatus("Checking the file…");
+    fill(100);
+    say("Checking the file…");
     await api("POST", `/videos/${video.id}/upload/complete/`);
-    setUploadStatus("Uploaded: transcoding", "ok");
-    $("#upload-title").value = "";
-    $("#upload-file").value = "";
+    say("Uploaded: transcoding", "ok");
+    $("#upload-title", card).value = "";
+    $("#upload-file", card).value = "";
   } catch (err) {
     let note = "";
     if (reserved && !isUnauthenticated(err)) {
@@ -661,7 +656,7 @@ async function submitUpload(event) {
       const removed = await api("DELETE", `/videos/${reserved.id}/`).then(() => true, () => false);
       if (removed) note = " (the reserved video was removed: try again)";
     }
-    setUploadStatus(`Upload failed: ${describe(err)}${note}`, "error");
+    say(`Upload failed: ${describe(err)}${note}`, "error");
     if (err instanceof ApiError) showError(err);
   } finally {
     controls.forEach((c) => (c.disabled = false));
@@ -825,7 +820,7 @@ function updateDetailHead(v) {
   } else processing.replaceChildren();
   $("#video-meta").textContent = [
     `ID ${v.id}`,
-    `duration ${duration(v.duration)}`,
+    `duration ${clock(v.duration)}`,
     `created ${formatTime(v.created_at)}`,
   ].join(" · ");
   const error = $("#video-error");
@@ -858,6 +853,9 @@ function updateDetailHead(v) {
 }
 
 function editForm(v) {
+  // What the form was filled with: a save sends only what the instructor changed since, never
+  // an old value over a colleague's newer one (the list's polling updates state.video).
+  state.edited = { ...v };
   return h(
     "form",
     { id: "video-edit", className: "edit-grid", onsubmit: (e) => saveVideo(e) },
@@ -908,8 +906,8 @@ function editForm(v) {
 
 async function saveVideo(event) {
   event.preventDefault();
-  const v = state.video;
-  if (!v) return;
+  const v = state.edited;
+  if (!v || !state.video || state.video.id !== v.id) return;
   const changes = {};
   const title = $("#edit-title").value.trim();
   const order = Number($("#edit-order").value);
@@ -927,6 +925,7 @@ async function saveVideo(event) {
   if (!Object.keys(changes).length) return setEditStatus("Nothing changed.");
   try {
     const saved = await api("PATCH", `/videos/${v.id}/`, changes);
+    state.edited = { ...saved };
     updateDetailHead(saved);
     setEditStatus("Saved.");
     clearError();
@@ -1397,6 +1396,7 @@ function loadRisk(video, gen, panel) {
               eventsTable(rowsOf, false),
             );
           } catch (err) {
+            if (!fresh(gen) || !li.classList.contains("active")) return; // a newer pick won
             events.replaceChildren(h("p", { className: "error" }, describe(err)));
             showError(err);
           }
@@ -1599,7 +1599,7 @@ async function fetchEvents(video, gen, results) {
       eventsTable(rows, true),
     );
   } catch (err) {
-    if (!fresh(gen)) return;
+    if (!fresh(gen) || results.dataset.query !== key) return; // a newer query won
     results.replaceChildren(h("p", { className: "error" }, `Could not load: ${describe(err)}`));
     showError(err);
   }
@@ -1684,6 +1684,7 @@ function loadAudit(video, gen, panel) {
               h("dl", { id: "audit-state" }, rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, auditValue(v))])),
             );
           } catch (err) {
+            if (!fresh(gen) || !li.classList.contains("active")) return; // a newer pick won
             stateBox.replaceChildren(h("p", { className: "error" }, describe(err)));
             showError(err);
           }

@@ -1,7 +1,7 @@
 // The reference student player: hls.js on the signed play_url, the policy applied exactly as the
 // server judges it, heartbeats with the position, batched player events, and a clear message
 // whenever the server ends or changes the session.
-import { api, ApiError, h, requireLogin, sameServer, signOutButton } from "./api.js";
+import { api, ApiError, apiResponse, clock, h, requireLogin, sameServer, signOutButton } from "./api.js";
 
 const HEARTBEAT_MS = 10_000;
 const FLUSH_MS = 5_000;
@@ -35,18 +35,13 @@ function deviceId() {
   return id;
 }
 
-function clock(seconds) {
-  const s = Math.max(0, Math.floor(seconds || 0));
-  const m = Math.floor(s / 60);
-  return `${m}:${String(s % 60).padStart(2, "0")}`;
-}
-
 // What may the student seek to, from `from`, under `policy`? A `bounded_forward` mode allows any
 // target up to the furthest point watched plus the grace; `blocked`, or a video without seeking
 // (allow_seek false) and no bounded mode, allows none. Mirrors domain/policy.py's judge_event:
-// the player blocks, and reports, exactly the seeks the server counts as violations.
-function seekAllowed(policy, from, target, maxWatched) {
-  if (Math.abs(target - from) <= SEEK_TOLERANCE) return true;
+// the player blocks, and reports, exactly the seeks the server counts as violations. A move
+// within `tolerance` is not a seek (the student's own moves have none; hls.js's nudges do).
+function seekAllowed(policy, from, target, maxWatched, tolerance) {
+  if (Math.abs(target - from) <= tolerance) return true;
   const mode = (policy.seek && policy.seek.mode) || "free";
   if (mode === "blocked") return false;
   if (mode === "bounded_forward") {
@@ -55,22 +50,31 @@ function seekAllowed(policy, from, target, maxWatched) {
   return policy.allow_seek !== false;
 }
 
-function rateLimit(policy) {
+// The speed rule, as judge_event has it: with the control given and a cap above 1×, any rate up
+// to the cap is the student's (a higher one is put back, reported, not a violation); otherwise
+// the rate is fixed (at the cap when it is below 1×) and any change is a violation.
+function speedRule(policy) {
   const rate = policy.playback_rate || {};
-  return { max: Number(rate.max || 1), ui: rate.ui_control !== false };
+  const max = Number(rate.max || 1);
+  const free = rate.ui_control !== false && max > 1;
+  return { max, free, fixed: Math.min(1, max) };
 }
 
 class Playback {
-  constructor(root, who, video, onClose) {
+  // ``onClose``: back to the list; ``onReplace(next)``: a new Playback took over this one's place.
+  constructor(root, who, video, onClose, onReplace) {
     this.root = root;
     this.who = who;
     this.video = video;
     this.onClose = onClose;
+    this.onReplace = onReplace;
     this.queue = [];
     this.flushing = Promise.resolve();
     this.timers = [];
     this.position = 0;
+    this.runFrom = 0; // where the current run of playback began
     this.maxWatched = 0;
+    this.asked = false; // the next seek is the position bar's
     this.violations = 0;
     this.closed = false;
     this.reverting = false;
@@ -82,24 +86,40 @@ class Playback {
   async start(resumeAt = null, autoplay = false) {
     this.render();
     try {
-      this.session = await api("POST", "/playback/start/", {
+      const started = await apiResponse("POST", "/playback/start/", {
         video_id: this.video.id,
         enrollment_id: this.video.enrollment_id,
         device_id: deviceId(),
       });
+      this.session = started.data;
+      this.noteLifetime(started);
     } catch (error) {
       this.fail(error, START_DENIALS);
       return;
     }
-    this.policy = this.session.policy;
     const watched = await this.watched();
+    if (this.closed) {
+      // Stopped (or the page left) while starting: the session must not hold a slot.
+      api("POST", "/playback/end/", { token: this.session.token }, { keepalive: true }).catch(() => {});
+      return;
+    }
+    this.policy = this.session.policy;
     this.maxWatched = Math.max(this.maxWatched, watched.max);
-    this.position = resumeAt ?? watched.resume;
+    this.position = this.runFrom = resumeAt ?? watched.resume;
     this.applyPolicy();
     this.attach(this.session.play_url, this.position, autoplay);
     this.every(HEARTBEAT_MS, () => this.heartbeat());
     this.every(FLUSH_MS, () => this.flush());
-    this.scheduleRefresh();
+  }
+
+  // The session's lifetime by the server's clock (its Date header), so a client clock that is
+  // off does not refresh too early or too late; the refresh is due a minute before the end.
+  noteLifetime({ data, headers }) {
+    const serverNow = Date.parse(headers.get("Date") || "") || Date.now();
+    const lifetime = data.expires_at * 1000 - serverNow;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => this.refresh(), Math.max(5_000, lifetime - 60_000));
+    this.timers.push(this.refreshTimer);
   }
 
   // The furthest point watched before (bounded seeking allows up to it) and where to resume.
@@ -133,22 +153,14 @@ class Playback {
     }
   }
 
-  scheduleRefresh() {
-    const due = this.session.expires_at * 1000 - Date.now() - 60_000;
-    const timer = setTimeout(() => this.refresh(), Math.max(5_000, due));
-    this.timers.push(timer);
-  }
-
   async refresh() {
     if (this.closed) return false;
     try {
-      const fresh = await api("POST", "/playback/refresh/", { token: this.session.token });
-      Object.assign(this.session, {
-        token: fresh.token,
-        expires_at: fresh.expires_at,
-        play_url: fresh.play_url,
-      });
-      this.scheduleRefresh();
+      const fresh = await apiResponse("POST", "/playback/refresh/", { token: this.session.token });
+      if (this.closed) return false;
+      const { token, expires_at, play_url } = fresh.data;
+      Object.assign(this.session, { token, expires_at, play_url });
+      this.noteLifetime(fresh);
       return true;
     } catch (error) {
       await this.serverSaid(error);
@@ -184,8 +196,9 @@ class Playback {
   // server ends a session whatever its policy), so it does not hold a slot of the limits.
   async restart() {
     await api("POST", "/playback/end/", { token: this.session.token }).catch(() => {});
-    const next = new Playback(this.root, this.who, this.video, this.onClose);
+    const next = new Playback(this.root, this.who, this.video, this.onClose, this.onReplace);
     next.maxWatched = this.maxWatched;
+    this.onReplace(next); // page-level events and leaving now concern the new session
     next.start(this.stoppedAt, this.wasPlaying);
   }
 
@@ -216,7 +229,7 @@ class Playback {
     if (!data.fatal) return;
     if (code === 403 || code === 401) {
       // Signed URLs expire with the session's token: take fresh ones and carry on where we were.
-      this.refresh().then((ok) => ok && this.attach(this.session.play_url, this.el.currentTime));
+      this.refresh().then((ok) => ok && !this.closed && this.attach(this.session.play_url, this.el.currentTime));
     } else if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) {
       this.hls.recoverMediaError();
     } else if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
@@ -229,13 +242,14 @@ class Playback {
   // --- policy --------------------------------------------------------------------------------
 
   applyPolicy() {
-    const { max, ui } = rateLimit(this.policy);
+    const speed = speedRule(this.policy);
+    const rates = speed.free ? RATES.filter((r) => r <= speed.max + 1e-9) : [speed.fixed];
     this.rate.replaceChildren(
-      ...RATES.filter((r) => r <= max + 1e-9).map((r) =>
-        h("option", { value: r, selected: r === 1 }, `${r}×`),
-      ),
+      ...rates.map((r) => h("option", { value: r, selected: r === speed.fixed }, `${r}×`)),
     );
-    this.rate.disabled = !ui || max <= 1;
+    this.rate.disabled = !speed.free;
+    this.lastRate = speed.fixed;
+    this.el.defaultPlaybackRate = this.el.playbackRate = speed.fixed;
     const mode = (this.policy.seek && this.policy.seek.mode) || "free";
     const rules = [];
     if (mode === "blocked" || (mode === "free" && this.policy.allow_seek === false)) {
@@ -243,7 +257,7 @@ class Playback {
     } else if (mode === "bounded_forward") {
       rules.push("you can skip ahead only up to what you have already watched");
     }
-    rules.push(ui ? `speed up to ${max}×` : "speed fixed at 1×");
+    rules.push(speed.free ? `speed up to ${speed.max}×` : `speed fixed at ${speed.fixed}×`);
     if (this.policy.watermark && this.policy.watermark.enabled) rules.push("watermarked");
     this.rules.textContent = `Rules for this video: ${rules.join(" · ")}.`;
     this.watermark.hidden = !(this.policy.watermark && this.policy.watermark.enabled);
@@ -260,21 +274,31 @@ class Playback {
     if (!this.stage.contains(this.watermark)) this.stage.append(this.watermark); // removed by hand
   }
 
+  // The furthest point watched grows only with playback that runs on from what was watched
+  // already: a run that starts after an allowed skip ahead (within the grace) does not move it,
+  // or hops of the grace's length would skip the whole video.
   onTimeUpdate() {
     const now = this.el.currentTime;
     if (!this.el.seeking && !this.reverting && Math.abs(now - this.position) <= 2 * SEEK_TOLERANCE) {
       this.position = now;
-      this.maxWatched = Math.max(this.maxWatched, now);
+      if (this.runFrom <= this.maxWatched + SEEK_TOLERANCE) {
+        this.maxWatched = Math.max(this.maxWatched, now);
+      }
     }
     if (!this.dragging) this.seek.value = String(now);
     this.time.textContent = `${clock(now)} / ${clock(this.el.duration || this.video.duration)}`;
   }
 
   onSeeking() {
-    if (this.reverting) return;
     const target = this.el.currentTime;
-    if (seekAllowed(this.policy, this.position, target, this.maxWatched)) {
+    const asked = this.asked; // by the position bar: a student's seek, judged without tolerance
+    this.asked = false;
+    if (this.reverting && Math.abs(target - this.position) <= 0.05) return; // our own put-back
+    const tolerance = asked ? 0 : SEEK_TOLERANCE;
+    if (seekAllowed(this.policy, this.position, target, this.maxWatched, tolerance)) {
+      this.reverting = false;
       this.position = target;
+      this.runFrom = target;
       return;
     }
     this.reverting = true;
@@ -296,16 +320,22 @@ class Playback {
 
   onRateChange() {
     const rate = this.el.playbackRate;
-    const { max, ui } = rateLimit(this.policy);
-    if (rate <= max + 1e-9 && (ui || rate === 1)) {
+    const speed = speedRule(this.policy);
+    if (speed.free ? rate <= speed.max + 1e-9 : Math.abs(rate - speed.fixed) < 1e-9) {
       this.lastRate = rate;
       return;
     }
     this.el.playbackRate = this.lastRate;
     this.rate.value = String(this.lastRate);
-    this.violations += 1;
-    this.report("SPEED_CHANGE_ATTEMPT", { requested: rate, max });
-    this.say(`The speed is capped at ${max}× for this video. The attempt was recorded.`, "warn");
+    // Over the cap with the control given is reported but not a violation (judge_event).
+    if (!speed.free) this.violations += 1;
+    this.report("SPEED_CHANGE_ATTEMPT", { requested: rate, max: speed.max });
+    this.say(
+      speed.free
+        ? `The speed is capped at ${speed.max}× for this video. The attempt was recorded.`
+        : `The speed is fixed at ${speed.fixed}× for this video. The attempt was recorded.`,
+      "warn",
+    );
   }
 
   // --- events --------------------------------------------------------------------------------
@@ -324,22 +354,24 @@ class Playback {
       while (this.queue.length && !this.closed) {
         const batch = this.queue.splice(0, BATCH_MAX);
         try {
-          await api(
-            "POST",
-            "/playback/events/",
-            { token: this.session.token, events: batch },
-          );
+          await api("POST", "/playback/events/", { token: this.session.token, events: batch });
         } catch (error) {
-          if (!(error instanceof ApiError) || error.status >= 500 || error.status === 429) {
-            this.queue.unshift(...batch);
-            return;
-          }
-          await this.serverSaid(error);
+          const passing = !(error instanceof ApiError) || error.status >= 500 || error.status === 429;
+          if (passing || error.detail === "token_expired") this.queue.unshift(...batch);
+          await this.serverSaid(error); // a refresh for an expired token; the next flush resends
           return;
         }
       }
     });
     return this.flushing;
+  }
+
+  // The page may be going: what is queued leaves now, in a request that outlives the page.
+  sendNow() {
+    const events = this.queue.splice(0, BATCH_MAX);
+    if (!events.length || !this.session) return;
+    api("POST", "/playback/events/", { token: this.session.token, events }, { keepalive: true })
+      .catch(() => this.queue.unshift(...events));
   }
 
   // --- lifecycle -----------------------------------------------------------------------------
@@ -364,7 +396,15 @@ class Playback {
     this.say(message, "error");
     this.notice.append(
       h("div", { className: "actions" },
-        next && h("button", { className: "primary", id: "player-next", onclick: next.action }, next.label),
+        next &&
+          h("button", {
+            className: "primary",
+            id: "player-next",
+            onclick: (event) => {
+              event.target.disabled = true; // one new session, however many clicks
+              next.action();
+            },
+          }, next.label),
         h("button", { id: "player-back", onclick: () => this.onClose() }, "Back to the videos"),
       ),
     );
@@ -386,15 +426,18 @@ class Playback {
     if (this.watermark) this.watermark.hidden = true;
   }
 
-  // The student stops, or leaves the page: send what is queued and end the session.
+  // The student stops, or leaves the page: end the session. Leaving, what is still queued goes
+  // first, in its own keepalive request (most went already when the page was hidden); the two
+  // requests may cross, and events that arrive after the end are refused.
   async stop({ leaving = false } = {}) {
-    if (this.closed || !this.session) return;
+    if (this.closed) return;
+    if (!this.session) {
+      this.teardown(); // start() sees it and ends the session it gets
+      return;
+    }
     const token = this.session.token;
     if (leaving) {
-      // Nothing runs after the page is gone but requests already made (keepalive): both go now,
-      // the events first.
-      const events = this.queue.splice(0, BATCH_MAX);
-      if (events.length) api("POST", "/playback/events/", { token, events }, { keepalive: true }).catch(() => {});
+      this.sendNow();
       this.teardown();
       api("POST", "/playback/end/", { token }, { keepalive: true }).catch(() => {});
       return;
@@ -434,6 +477,7 @@ class Playback {
     el.addEventListener("seeking", () => this.onSeeking());
     el.addEventListener("seeked", () => {
       this.reverting = false;
+      this.asked = false;
     });
     el.addEventListener("ratechange", () => this.onRateChange());
     el.addEventListener("error", () =>
@@ -443,6 +487,7 @@ class Playback {
     this.seek.addEventListener("input", () => (this.dragging = true));
     this.seek.addEventListener("change", () => {
       this.dragging = false;
+      this.asked = true;
       el.currentTime = Number(this.seek.value);
     });
     this.rate.addEventListener("change", () => (el.playbackRate = Number(this.rate.value)));
@@ -464,9 +509,11 @@ let current = null;
 function track() {
   // Page-level signals go to whichever session is playing.
   const send = (type, payload) => current && !current.closed && current.report(type, payload);
-  document.addEventListener("visibilitychange", () =>
-    send(document.hidden ? "VISIBILITY_HIDDEN" : "VISIBILITY_VISIBLE"),
-  );
+  document.addEventListener("visibilitychange", () => {
+    send(document.hidden ? "VISIBILITY_HIDDEN" : "VISIBILITY_VISIBLE");
+    // Hidden may be for good (the tab closes, the page goes): send the queue while we can.
+    if (document.hidden && current && !current.closed) current.sendNow();
+  });
   window.addEventListener("blur", () => send("FOCUS_LOST"));
   window.addEventListener("focus", () => send("FOCUS_GAINED"));
   document.addEventListener("fullscreenchange", () =>
@@ -534,7 +581,7 @@ async function showPicker(who) {
 function play(who, video, sessionId) {
   const stage = h("section", { id: "player" });
   app.replaceChildren(stage);
-  current = new Playback(stage, who, video, () => showPicker(who));
+  current = new Playback(stage, who, video, () => showPicker(who), (next) => (current = next));
   history.replaceState(null, "", `?session=${sessionId}&video=${video.id}`);
   current.start();
 }

@@ -5,6 +5,7 @@ the embedded default with AES-128 packaging on, so every video a test plays is e
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -126,7 +127,8 @@ class Tab:
     def __init__(self, context: BrowserContext) -> None:
         self.context = context
         self.page: Page = context.new_page()
-        self.session = ""  # the playback session the page started, when a test notes it
+        self.session = ""  # the playback session the page started (play)
+        self.key_status = 0  # what the AES-128 key request answered (play)
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         # The pages run under their real Content-Security-Policy: a violation fails the test.
@@ -178,3 +180,18 @@ def tabs(browser: Browser) -> Iterator[Any]:
         tab.context.close()
     for tab in opened:
         assert not tab.errors, tab.errors
+
+
+def play(site: Site, tabs: Any, user: int, title: str, *, url: str = "") -> Tab:
+    """A student signs in to the player (at ``url``, default the site's), plays ``title`` and
+    the clock runs: decrypted and decoded. Notes the session and the key request's answer."""
+    tab: Tab = tabs()
+    page = tab.sign_in(f"{url or site.url}/player", site.token("student", user))
+    with page.expect_response(re.compile(r"/api/v1/playback/key/\d+")) as key:
+        with page.expect_response("**/playback/start/") as started:
+            page.locator(".video-card", has_text=title).locator("button.play").click()
+        page.click("#play-pause")
+    tab.session = started.value.json()["session_id"]
+    tab.key_status = key.value.status
+    tab.wait_until(PLAYING)
+    return tab

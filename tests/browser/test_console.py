@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.http.test_analytics import CONTRACT_CSV_HEADER
 from tests.media import make_video
 
 from .conftest import SESSION, Site, Tab
@@ -132,18 +133,7 @@ def test_permissions_audit_and_export(site: Site, tabs: Any, source: Path) -> No
     assert download.value.suggested_filename == f"video-{video}-events.csv"
     text = Path(download.value.path()).read_text()
     header = next(csv.reader(io.StringIO(text)))
-    assert header == [
-        "occurred_at",
-        "student_name",
-        "enrollment_id",
-        "event_type",
-        "violated",
-        "violation_reason",
-        "session_id",
-        "user_id",
-        "score",
-        "payload",
-    ]
+    assert header == CONTRACT_CSV_HEADER
 
 
 def test_staff_do_not_see_the_audit_and_students_do_not_get_in(

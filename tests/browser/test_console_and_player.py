@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.media import make_video
 
-from .conftest import PLAYING, SESSION, Site, Tab
+from .conftest import SESSION, Site, Tab, play
 
 READY_TIMEOUT = 120_000  # ms: the embedded worker transcodes the upload meanwhile
 
@@ -28,18 +28,6 @@ def _upload_through_console(site: Site, tabs: Any, source: Path, title: str) -> 
     expect(row.locator("td.status")).to_have_text("READY", timeout=READY_TIMEOUT)
     expect(page.locator("#upload-progress")).to_have_attribute("value", "100")
     return admin, int(row.get_attribute("data-video-id") or 0)
-
-
-def _play(site: Site, tabs: Any, user: int, title: str) -> Tab:
-    tab = tabs()
-    page = tab.sign_in(f"{site.url}/player", site.token("student", user))
-    with page.expect_response(re.compile(r"/api/v1/playback/key/\d+")) as key:
-        page.locator(".video-card", has_text=title).locator("button.play").click()
-        page.click("#play-pause")
-    assert key.value.status == 200  # the AES-128 key, through its signed URL
-    # Decrypted and decoded: the clock runs.
-    tab.wait_until(PLAYING)
-    return tab
 
 
 def _seek_with_the_bar(page: Page, to: float) -> None:
@@ -60,13 +48,16 @@ def test_upload_play_revoke_and_risk(site: Site, tabs: Any, tmp_path: Path) -> N
     admin.screenshot("console-videos.png")
 
     # A classmate who looks away twice: some risk, less than seeking against the rules.
-    other = _play(site, tabs, 1002, "Limits, part 1").page
+    classmate = play(site, tabs, 1002, "Limits, part 1")
+    assert classmate.key_status == 200  # the AES-128 key, through its signed URL
+    other = classmate.page
     for _ in range(2):
         other.evaluate("window.dispatchEvent(new Event('blur'))")
     with other.expect_response(re.compile(r"/api/v1/playback/end")):
         other.click("#stop")
 
-    student = _play(site, tabs, 1001, "Limits, part 1")
+    student = play(site, tabs, 1001, "Limits, part 1")
+    assert student.key_status == 200
     page = student.page
     expect(page.locator("#rules")).to_contain_text("seeking is off")
     expect(page.locator("#watermark")).to_have_text("user 1001")  # the default: watermarked

@@ -13,24 +13,13 @@ from playwright.sync_api import Page, expect
 
 from tests.media import make_video
 
-from .conftest import PLAYING, Site, Tab, serving
+from .conftest import PLAYING, Site, play, serving
 
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("media") / "lecture.mp4"
     return make_video(path, seconds=20, size=(320, 240), gop_seconds=1)
-
-
-def _start(site: Site, tabs: Any, user: int, title: str) -> Tab:
-    tab = tabs()
-    page = tab.sign_in(f"{site.url}/player", site.token("student", user))
-    with page.expect_response("**/playback/start/") as started:
-        page.locator(".video-card", has_text=title).locator("button.play").click()
-    tab.session = started.value.json()["session_id"]
-    page.click("#play-pause")
-    tab.wait_until(PLAYING)
-    return tab
 
 
 def _events(site: Site, video: int, enrollment: int, kind: str) -> list[dict[str, Any]]:
@@ -49,7 +38,7 @@ def test_speed_is_capped_and_a_policy_change_asks_to_continue_under_the_new_rule
     site: Site, tabs: Any, source: Path
 ) -> None:
     video = site.ready_video(source, "Speed", max_speed=1.5)
-    tab = _start(site, tabs, 1002, "Speed")
+    tab = play(site, tabs, 1002, "Speed")
     page = tab.page
     options = page.eval_on_selector_all("#rate option", "os => os.map(o => Number(o.value))")
     assert max(options) == 1.5
@@ -92,7 +81,7 @@ def test_once_rule_lets_the_student_rewatch_but_not_skip_ahead(
         "POST", "/video-permissions/", json={"video": video, "enrollment": 103, "rule": "once"}
     )
     assert granted.status_code == 201, granted.text
-    tab = _start(site, tabs, 1003, "Bounded")
+    tab = play(site, tabs, 1003, "Bounded")
     page = tab.page
     expect(page.locator("#rules")).to_contain_text("only up to what you have already watched")
     tab.wait_until("() => document.getElementById('video').currentTime > 2")
@@ -127,7 +116,7 @@ def test_once_rule_lets_the_student_rewatch_but_not_skip_ahead(
 
 def test_watermark_shows_the_user_and_moves(site: Site, tabs: Any, source: Path) -> None:
     site.ready_video(source, "Marked", show_watermark=True)
-    tab = _start(site, tabs, 1001, "Marked")
+    tab = play(site, tabs, 1001, "Marked")
     mark = tab.page.locator("#watermark")
     expect(mark).to_be_visible()
     expect(mark).to_have_text("user 1001")
@@ -148,7 +137,7 @@ def test_a_device_limit_is_explained_to_the_student(
 ) -> None:
     with serving(tmp_path, ACADEMY_VIDEO_MAX_DEVICES="1") as site:
         site.ready_video(source, "Limited")
-        _start(site, tabs, 1001, "Limited")  # on one device (its own browser storage) …
+        play(site, tabs, 1001, "Limited")  # on one device (its own browser storage) …
         second = tabs()  # … and then on another
         page = second.sign_in(f"{site.url}/player", site.token("student", 1001))
         with page.expect_response(re.compile(r"/api/v1/playback/start")) as start:
@@ -162,13 +151,8 @@ def test_leaving_the_page_sends_what_is_queued_and_ends_the_session(
     site: Site, tabs: Any, source: Path
 ) -> None:
     video = site.ready_video(source, "Leaving")
-    tab = tabs()
-    page = tab.sign_in(f"{site.url}/player", site.token("student", 1002))
-    with page.expect_response(re.compile(r"/api/v1/playback/start")) as started:
-        page.locator(".video-card", has_text="Leaving").locator("button.play").click()
-    session = started.value.json()["session_id"]
-    page.click("#play-pause")
-    tab.wait_until(PLAYING)
+    tab = play(site, tabs, 1002, "Leaving")
+    page, session = tab.page, tab.session
     page.evaluate("window.dispatchEvent(new Event('blur'))")  # queued, not yet sent
 
     page.goto("about:blank")  # pagehide: both sent as keepalive requests, which outlive it
@@ -195,19 +179,14 @@ def test_a_page_opened_as_localhost_plays_the_media_signed_for_127_0_0_1(
     """The service signs its own URLs with the host it serves on; a page reached under another
     loopback name must still upload and play (the CSP allows only its own origin)."""
     site.ready_video(source, "Elsewhere")
-    tab = tabs()
-    url = site.url.replace("127.0.0.1", "localhost")
-    tab.sign_in(f"{url}/player", site.token("student", 1003))
-    tab.page.locator(".video-card", has_text="Elsewhere").locator("button.play").click()
-    tab.page.click("#play-pause")
-    tab.wait_until(PLAYING)
+    play(site, tabs, 1003, "Elsewhere", url=site.url.replace("127.0.0.1", "localhost"))
 
 
 def test_heartbeats_carry_the_position_and_feed_progress(
     site: Site, tabs: Any, source: Path
 ) -> None:
     video = site.ready_video(source, "Beating", allow_skip=True)
-    tab = _start(site, tabs, 1002, "Beating")
+    tab = play(site, tabs, 1002, "Beating")
     with tab.page.expect_request("**/playback/heartbeat/", timeout=20_000) as beat:
         pass  # the player beats every 10 s while the session lives
     body = beat.value.post_data_json

@@ -195,6 +195,26 @@ def test_events_are_stored_and_enough_violations_revoke(api: Api) -> None:
     assert (revoked.status_code, revoked.json()) == (409, {"detail": "session_inactive"})
 
 
+def test_a_player_clock_can_neither_hide_events_nor_stop_the_analytics(api: Api) -> None:
+    """Times outside the session's life are kept within it: a backdated violation still shows in
+    the last 24 hours and the risk list, and a time no date can hold stops no read model."""
+    video = api.ready_video()
+    api.call(
+        "POST",
+        "/api/v1/video-permissions/",
+        json={"video": video, "enrollment": ALICE, "block_seek": True},
+    )
+    token = start(api, video).json()["token"]
+    for when in (0, -1e12, 1e300):
+        batch = [{"type": "SEEK_ATTEMPT", "occurred_at": when}] + [{"type": "FOCUS_GAINED"}] * 2
+        assert play(api, "events", token, events=batch).status_code == 201
+    params = {"video": video, "range": "24h"}
+    listed = api.call("GET", "/api/v1/video-playback-events/", params=params).json()
+    assert sorted(e["event_type"] for e in listed) == ["FOCUS_GAINED"] * 6 + ["SEEK_ATTEMPT"] * 3
+    risk = api.call("GET", "/api/v1/video-playback-events/risk/", params=params).json()
+    assert [(r["enrollment_id"], r["danger"]) for r in risk] == [(ALICE, 3)]
+
+
 def test_starts_are_rate_limited_per_user(api: Api) -> None:
     """A user opening sessions in a loop is refused (429) before any work; others are not."""
     video = api.ready_video()

@@ -6,6 +6,7 @@ verdict. Violation counters are cumulative over the session, so splitting a batc
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -90,15 +91,14 @@ class PlaybackSession(Aggregate):
     ) -> ReportOutcome:
         """Judge a batch against the session's policy; revoke when the counters say so."""
         self.check_active()
-        now_ts = now.timestamp()
+        now_ts, started_ts = now.timestamp(), self.started_at.timestamp()
         judged: list[dict[str, Any]] = []
         for item in items:
             violated, reason = judge_event(item.type, self.policy)
-            occurred = now_ts if item.occurred_at is None else min(float(item.occurred_at), now_ts)
             judged.append(
                 {
                     "type": item.type,
-                    "occurred_at": occurred,
+                    "occurred_at": _within(item.occurred_at, started_ts, now_ts),
                     "payload": item.payload,
                     "violated": violated,
                     "reason": reason,
@@ -163,6 +163,15 @@ class PlaybackSession(Aggregate):
     def check_active(self) -> None:
         if self.status != SessionStatus.ACTIVE:
             raise SessionInactive("session_inactive")
+
+
+def _within(occurred_at: float | None, started: float, now: float) -> float:
+    """A player's time for an event, kept within its session's life: an event cannot happen
+    before the session started (a backdated violation would fall out of every analytics range)
+    or after the server's now. No time, or no number, is now."""
+    if occurred_at is None or not math.isfinite(occurred_at):
+        return now
+    return min(max(float(occurred_at), started), now)
 
 
 class SessionInactive(DomainError):

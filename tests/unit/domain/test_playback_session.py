@@ -54,15 +54,26 @@ def test_a_batch_is_one_event_with_every_item_judged() -> None:
         "violated": True,
         "reason": "seek_bounded_forward",
     }
-    assert event.items[2]["occurred_at"] == 1.0  # type: ignore[attr-defined]
+    assert event.items[2]["occurred_at"] == T0.timestamp()  # type: ignore[attr-defined]
 
 
-def test_a_client_clock_in_the_future_is_clamped_to_now() -> None:
+@pytest.mark.parametrize(
+    ("client", "stored"),
+    [
+        (T0.timestamp() + 30, T0.timestamp() + 30),  # within the session: the player's time
+        (T0.timestamp() + 9999, T0.timestamp() + 60),  # ahead of the server: now
+        (T0.timestamp() - 3600, T0.timestamp()),  # before the session started: its start
+        (-1e12, T0.timestamp()),  # no real time at all (would not even make a datetime)
+        (float("nan"), T0.timestamp() + 60),
+        (float("inf"), T0.timestamp() + 60),
+        (None, T0.timestamp() + 60),
+    ],
+)
+def test_a_client_time_is_kept_within_the_session_life(client: float | None, stored: float) -> None:
     session = new_session()
-    session.report_events(
-        [ClientEvent("FOCUS_LOST", T0.timestamp() + 9999), QUIET], now=T0, rule=RULE
-    )
-    assert session.collect_events()[-1].items[0]["occurred_at"] == T0.timestamp()  # type: ignore[attr-defined]
+    now = T0 + timedelta(seconds=60)
+    session.report_events([ClientEvent("FOCUS_LOST", client)], now=now, rule=RULE)
+    assert session.collect_events()[-1].items[0]["occurred_at"] == stored  # type: ignore[attr-defined]
 
 
 def test_violations_accumulate_across_batches_up_to_the_threshold() -> None:

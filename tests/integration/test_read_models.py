@@ -21,6 +21,7 @@ from academy_video.adapters.sql import tables as t
 from academy_video.adapters.sql.verify import verify
 from academy_video.app.bootstrap import Container
 from academy_video.domain.policy import GrantRules, Rule
+from academy_video.domain.video import MAX_REASON_LENGTH
 from tests.unit.app.conftest import ALICE, BOB, TENANT, USERS, World
 
 from .conftest import Deployment
@@ -123,6 +124,25 @@ def test_every_use_case_shows_in_the_read_models_when_it_returns(deployment: Dep
 
     world.app.videos.delete(video_id)
     assert rows(engine, t.videos, video_id=video_id) == []
+
+
+def test_a_failure_reason_as_long_as_the_domain_allows_fits_the_read_model(
+    deployment: Deployment,
+) -> None:
+    """A worker's reason is kept up to MAX_REASON_LENGTH; the column once held 255 characters, and
+    on PostgreSQL a longer reason stopped the videos projection."""
+    world = deployment.world()
+    engine = engine_of(world.app)
+    ticket = world.app.uploads.init(tenant=TENANT, session_id=10, title="Long", filename="a.mp4")
+    video_id = ticket.video.video_id
+    world.storage.put(ticket.file_key, b"video:120")
+    world.app.uploads.complete(tenant=TENANT, video_id=video_id)
+    assert world.app.jobs.claim_next("w1") is not None
+    reason = "decode_failed at 3.0 s: " + "x" * 3000
+    world.app.jobs.fail(video_id, "w1", reason)
+    [video] = rows(engine, t.videos, video_id=video_id)
+    assert video["error_reason"] == reason[:MAX_REASON_LENGTH]
+    assert world.app.projector is not None and set(world.app.projector.lag().values()) == {0}
 
 
 def test_a_rebuild_equals_the_live_read_models(deployment: Deployment) -> None:
@@ -292,7 +312,7 @@ def test_the_migrations_create_exactly_the_tables_the_code_declares(
         monkeypatch.setenv(name, value)
     assert cli(["db", "upgrade"]) == 0
     assert cli(["db", "upgrade"]) == 0  # idempotent
-    assert "revision 0003 (head 0003)" in capsys.readouterr().out
+    assert "revision 0004 (head 0004)" in capsys.readouterr().out
     container = deployment.start()
     with engine_of(container).connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": migrate.ours})

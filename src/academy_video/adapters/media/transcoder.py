@@ -151,7 +151,7 @@ class PyAvTranscoder:
         try:
             container = av.open(source, options=_options(source), timeout=30.0)
         except (av.error.FFmpegError, OSError) as error:
-            raise TranscodeFailed(f"source_unreadable: {error}") from None
+            raise TranscodeFailed(f"source_unreadable: {_said(error)}") from None
         with container:
             if not container.streams.video:
                 raise TranscodeFailed("no_video_stream")
@@ -190,13 +190,15 @@ class PyAvTranscoder:
             except _KeyframesTooFarApart:
                 irregular = True
             except av.error.FFmpegError as error:
-                failure = f"decode_failed at {state.end:.1f} s: {error}"
+                failure = f"decode_failed at {state.end:.1f} s: {_said(error)}"
             finally:
                 for output in state.outputs:
                     try:
                         output.container.close()
                     except av.error.FFmpegError as error:
-                        failure = failure or f"packaging_failed for {output.rung.name}: {error}"
+                        failure = (
+                            failure or f"packaging_failed for {output.rung.name}: {_said(error)}"
+                        )
         if irregular:  # segments would run long: encode after all, from the start
             for rung in rungs:
                 shutil.rmtree(scratch / rung.name)
@@ -216,7 +218,7 @@ class PyAvTranscoder:
                 at = start + min(THUMBNAIL_AT, expected / 2)
                 state.thumbnail = _grab_thumbnail(source, at)
             except av.error.FFmpegError as error:
-                raise TranscodeFailed(f"decode_failed (thumbnail): {error}") from None
+                raise TranscodeFailed(f"decode_failed (thumbnail): {_said(error)}") from None
             if state.thumbnail is None:
                 raise TranscodeFailed("no_picture_for_thumbnail")
         return state, state.end - start, fps
@@ -454,6 +456,12 @@ def key_object(tenant: str, video_id: int) -> str:
 
 
 # Helpers -------------------------------------------------------------------------------------
+
+
+def _said(error: Exception) -> str:
+    """What went wrong, for the instructor: FFmpeg's message without the file name, which for a
+    stored source is a presigned URL (a credential, and most of the text)."""
+    return str(getattr(error, "strerror", None) or error.__class__.__name__)
 
 
 def _start(stream: Any) -> float:

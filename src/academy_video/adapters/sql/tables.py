@@ -25,6 +25,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     Uuid,
 )
 
@@ -120,7 +121,7 @@ videos = Table(
     Column("duration", Float),
     Column("hls_path", String(KEY), nullable=False),
     Column("thumbnail_key", String(KEY), nullable=False),
-    Column("error_reason", String(NAME), nullable=False),
+    Column("error_reason", Text, nullable=False),  # up to MAX_REASON_LENGTH (domain/video.py)
     Column("processing_progress", Integer, nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -120,6 +120,7 @@ def test_a_video_as_it_was_at_a_version_and_at_a_time(api: Api) -> None:
         ({"version": "-1"}, "version"),
         ({"at": "yesterday"}, "at"),
         ({"at": "x" * 100}, "at"),
+        ({"at": "0001-01-01T00:00:00+14:00"}, "at"),  # before the first UTC time there is
         ({"version": "1", "at": "2024-01-01T00:00:00Z"}, "version"),
     ],
 )

@@ -29,6 +29,11 @@ from .conftest import SECRET, Api
         "Bearer " + jwt.encode({"sub": "1", "role": "admin", "exp": 2**31}, SECRET),
         "Bearer " + jwt.encode({"sub": "me", "role": "admin", "tenant": "d", "exp": 2**31}, SECRET),
         "Bearer " + jwt.encode({"sub": "1", "role": "admin", "tenant": "demo"}, SECRET),
+        # Claims no column can hold: a user id past 2^53, a tenant code past 64 characters.
+        "Bearer "
+        + jwt.encode({"sub": str(2**70), "role": "admin", "tenant": "d", "exp": 2**31}, SECRET),
+        "Bearer "
+        + jwt.encode({"sub": "1", "role": "admin", "tenant": "t" * 65, "exp": 2**31}, SECRET),
         # Another algorithm than HS256 is not accepted, even with the right secret.
         "Bearer "
         + jwt.encode(

@@ -127,8 +127,12 @@ def audit_event(event: Any) -> AuditEvent:
 
 
 def parse_time(text: str) -> datetime:
-    """ISO-8601; a time without an offset is taken as UTC. ValueError when it does not parse."""
-    return _utc(datetime.fromisoformat(text))
+    """ISO-8601; a time without an offset is taken as UTC. ValueError when it does not parse, or
+    names a time UTC cannot hold (``0001-01-01T00:00+14:00``)."""
+    try:
+        return _utc(datetime.fromisoformat(text))
+    except OverflowError:
+        raise ValueError(f"out of range: {text}") from None
 
 
 def iso(value: datetime) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+TENANT_MAX_LENGTH = 64  # tenant codes (the academy's), as every read model stores them
+
 
 def video_id(video: int) -> UUID:
     return uuid5(NAMESPACE_URL, f"/videos/{video}")

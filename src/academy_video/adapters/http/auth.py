@@ -9,6 +9,10 @@ from typing import Any, Literal
 
 import jwt
 
+from academy_video.domain.ids import TENANT_MAX_LENGTH
+
+from .schemas import MAX_ID
+
 Role = Literal["admin", "staff", "student"]
 ROLES: tuple[Role, ...] = ("admin", "staff", "student")
 STAFF: tuple[Role, ...] = ("admin", "staff")
@@ -70,7 +74,13 @@ def _verified(token: str, secret: str) -> tuple[Caller, float]:
     except (jwt.PyJWTError, ValueError, TypeError):
         raise NotAuthenticated() from None
     role, tenant = claims["role"], claims["tenant"]
-    if role not in ROLES or not isinstance(tenant, str) or not tenant or user_id <= 0:
+    # Claims the service could not store are no identity: refused here, not by a database later.
+    if (
+        role not in ROLES
+        or not isinstance(tenant, str)
+        or not 0 < len(tenant) <= TENANT_MAX_LENGTH
+        or not 0 < user_id <= MAX_ID
+    ):
         raise NotAuthenticated()
     return Caller(user_id=user_id, role=role, tenant=tenant), expires
 

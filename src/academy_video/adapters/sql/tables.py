@@ -29,9 +29,11 @@ from sqlalchemy import (
     Uuid,
 )
 
+from academy_video.domain.ids import TENANT_MAX_LENGTH
+
 metadata = MetaData()
 
-TENANT = 64
+TENANT = TENANT_MAX_LENGTH
 SHORT = 32
 NAME = 255
 KEY = 1024

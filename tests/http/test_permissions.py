@@ -47,13 +47,14 @@ def test_create_read_update_replace_delete(api: Api) -> None:
         1.25,
         True,
     )
+    # A PUT changes what it names and keeps the rest, as the seed's serializer did.
     replaced = api.call(
         "PUT", f"/api/v1/video-permissions/{pid}", json={"rule": "blocked", "video": video}
     ).json()
     assert (replaced["rule"], replaced["max_speed_override"], replaced["block_seek"]) == (
         "blocked",
-        None,
-        False,
+        1.25,
+        True,
     )
 
     assert api.call("DELETE", f"/api/v1/video-permissions/{pid}/").status_code == 204
@@ -76,7 +77,8 @@ def test_a_second_permission_for_the_same_student_and_video_is_409(api: Api) -> 
         "POST", "/api/v1/video-permissions/", json={**body, "rule": "blocked"}, role="staff"
     )
     assert (again.status_code, again.json()) == (409, {"detail": "already_exists"})
-    assert [p["rule"] for p in api.call("GET", "/api/v1/video-permissions/").json()] == ["free"]
+    # The first create named no rule: the seed's default, once.
+    assert [p["rule"] for p in api.call("GET", "/api/v1/video-permissions/").json()] == ["once"]
 
 
 def test_bulk_set_makes_overrides_for_each_student(api: Api) -> None:

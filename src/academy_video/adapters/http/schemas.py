@@ -181,7 +181,7 @@ class PermissionFields(Input):
 class PermissionIn(Input, kw_only=True):
     video: Id
     enrollment: Id
-    rule: RuleName = "free"
+    rule: RuleName = "once"  # the seed's model default (and bulk_set's)
     allow_skip_override: bool | None = None
     max_speed_override: Speed | None = None
     show_watermark_override: bool | None = None

@@ -69,7 +69,7 @@ def change_permission(
     data: JSONBody[PermissionFields],
 ) -> PermissionOut:
     """Only the fields given change."""
-    return _update(caller, app, reads, permission_id, data, partial=True)
+    return _update(caller, app, reads, permission_id, data)
 
 
 @put("/video-permissions/{permission_id:int}", sync_to_thread=True, responses=ERRORS)
@@ -80,8 +80,9 @@ def replace_permission(
     permission_id: PathId,
     data: JSONBody[PermissionFields],
 ) -> PermissionOut:
-    """Fields not given return to their defaults (rule ``free``, no overrides, nothing blocked)."""
-    return _update(caller, app, reads, permission_id, data, partial=False)
+    """As PATCH: fields not given keep their values, as the seed's serializer did on a PUT (its
+    clients send only what they change)."""
+    return _update(caller, app, reads, permission_id, data)
 
 
 @delete("/video-permissions/{permission_id:int}", sync_to_thread=True, responses=ERRORS)
@@ -116,8 +117,6 @@ def _update(
     reads: ReadModels,
     permission_id: int,
     data: PermissionFields,
-    *,
-    partial: bool,
 ) -> PermissionOut:
     caller.require(*STAFF)
     row = _row(caller, reads, permission_id)
@@ -125,7 +124,7 @@ def _update(
     if data.video not in (UNSET, video_id) or data.enrollment not in (UNSET, enrollment_id):
         raise Invalid("immutable_fields", "video and enrollment cannot change")
     current = app.grants.get(video_id, enrollment_id)
-    base = current.rules if partial and current is not None else GrantRules()
+    base = current.rules if current is not None else GrantRules()
     app.permissions.update(
         tenant=caller.tenant,
         video_id=video_id,

@@ -64,6 +64,19 @@ def test_bad_credentials_are_401_not_authenticated(api: Api, authorization: str 
             {"video_id": 1, "enrollments": []},
         ),
         ("PATCH", "/api/v1/video-progress/1/", "student", {"completed": True}),
+        # Student-only (the seed refused instructors: they preview through their own pages).
+        ("GET", "/api/v1/videos/student/?session=10", "staff", None),
+        ("GET", "/api/v1/videos/student/?session=10", "admin", None),
+        (
+            "POST",
+            "/api/v1/playback/start/",
+            "staff",
+            {"video_id": 1, "enrollment_id": 101, "device_id": "d"},
+        ),
+        ("POST", "/api/v1/playback/refresh/", "admin", {"token": "t"}),
+        ("POST", "/api/v1/playback/heartbeat/", "staff", {"token": "t"}),
+        ("POST", "/api/v1/playback/events/", "staff", {"token": "t", "events": []}),
+        ("POST", "/api/v1/playback/end/", "admin", {"token": "t"}),
     ],
 )
 def test_a_role_that_may_not_is_403_forbidden(

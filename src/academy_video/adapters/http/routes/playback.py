@@ -1,6 +1,7 @@
-"""Playback for students: start a session (limits checked atomically in the session store), then
-refresh, heartbeat (with the position, which feeds progress), end, and report player events.
-Every call after start presents the token, which is bound to its user."""
+"""Playback for students (another role is 403 ``forbidden``): start a session (limits checked
+atomically in the session store), then refresh, heartbeat (with the position, which feeds
+progress), end, and report player events. Every call after start presents the token, which is
+bound to its user."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from ..schemas import (
 @post("/playback/start", sync_to_thread=True, responses=ERRORS)
 def start(caller: CallerDep, app: AppDep, data: JSONBody[PlaybackStartIn]) -> PlaybackStartOut:
     """201 with the token, the policy the player must apply and the signed master URL."""
+    caller.require("student")
     if data.video_id is None:
         raise Invalid("video_id_required")
     if data.enrollment_id is None:
@@ -50,7 +52,7 @@ def start(caller: CallerDep, app: AppDep, data: JSONBody[PlaybackStartIn]) -> Pl
 @post("/playback/refresh", sync_to_thread=True, status_code=200, responses=ERRORS)
 def refresh(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> RefreshOut:
     """Extend the session; a fresh token and media URL with a new expiry."""
-    refreshed = app.playback.refresh(user_id=caller.user_id, token=data.token)
+    refreshed = app.playback.refresh(user_id=caller.require("student").user_id, token=data.token)
     return RefreshOut(True, refreshed.token, refreshed.expires_at, refreshed.play_url)
 
 
@@ -61,7 +63,7 @@ async def heartbeat(request: Request[Any, Any, Any], data: JSONBody[HeartbeatPla
     The hot path: on the event loop, waiting on Redis only (docs/architecture.md), and with no
     injected dependency (Litestar resolves two or more in an anyio task group: ~15 % of the
     request's CPU)."""
-    caller = caller_of(request)
+    caller = caller_of(request).require("student")
     playback = request.app.state.container.playback
     await playback.heartbeat(user_id=caller.user_id, token=data.token, position=data.position)
     return Ok()
@@ -69,7 +71,7 @@ async def heartbeat(request: Request[Any, Any, Any], data: JSONBody[HeartbeatPla
 
 @post("/playback/end", sync_to_thread=True, status_code=200, responses=ERRORS)
 def end(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> Ok:
-    app.playback.end(user_id=caller.user_id, token=data.token)
+    app.playback.end(user_id=caller.require("student").user_id, token=data.token)
     return Ok()
 
 
@@ -78,7 +80,7 @@ async def events(request: Request[Any, Any, Any], data: JSONBody[EventsIn]) -> S
     """Judge and store a batch of player events; enough violations revoke the session.
 
     A hot path like the heartbeat (no injected dependency); batches are written by group commit."""
-    caller = caller_of(request)
+    caller = caller_of(request).require("student")
     stored = await request.app.state.container.playback.report_events(
         user_id=caller.user_id,
         token=data.token,

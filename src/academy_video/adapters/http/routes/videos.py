@@ -38,6 +38,7 @@ def student_videos(
     caller: CallerDep, app: AppDep, reads: ReadsDep, session: QueryId = None
 ) -> list[StudentVideoOut]:
     """The session's READY videos for the calling student, each with ``can_play`` and ``reason``."""
+    caller.require("student")
     if session is None:
         raise Invalid("session_required", "session is required")
     lecture_session = app.directory.session(session)

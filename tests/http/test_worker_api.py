@@ -36,6 +36,13 @@ def test_the_worker_token_is_required_and_checked(api: Api, tmp_path: Path) -> N
     assert worker(api, "GET", f"{BASE}/next/", token="wrong").json() == {"detail": "unauthorized"}
     assert worker(api, "GET", f"{BASE}/next/", token="").status_code == 401
     assert api.client.get(f"{BASE}/next/").status_code == 401
+    # The token is checked before the body: no hint about what a body should hold.
+    for path in ("1/complete/", "1/fail/", "1/heartbeat/"):
+        for body in ({}, {"hls_path": ""}, {"reason": 5}):
+            response = api.client.post(f"{BASE}/{path}", json=body)
+            assert (response.status_code, response.json()) == (401, {"detail": "unauthorized"})
+    legacy = api.client.post("/api/v1/internal/videos/1/processing-complete/", json={})
+    assert (legacy.status_code, legacy.json()) == (401, {"detail": "unauthorized"})
     container = build(
         Settings(data_dir=tmp_path / "other", jwt_secret=SECRET), storage=InMemoryObjectStorage()
     )
@@ -100,6 +107,10 @@ def test_fail_records_the_reason(api: Api) -> None:
     video = uploaded(api)
     worker(api, "GET", f"{BASE}/next/")
     reason = "source_truncated: only 3.0 s of 6.0 s could be decoded"
+    stolen = worker(api, "POST", f"{BASE}/{video}/fail/", name="w2", json={"reason": "no"})
+    assert (stolen.status_code, stolen.json()) == (409, {"detail": "lease_owner_mismatch"})
+    unknown = worker(api, "POST", f"{BASE}/999999/fail/", json={"reason": reason})
+    assert (unknown.status_code, unknown.json()) == (404, {"detail": "not_found"})
     assert worker(api, "POST", f"{BASE}/{video}/fail/", json={"reason": reason}).json() == {
         "ok": True,
         "reason": "ok",

@@ -10,6 +10,8 @@ import hmac
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 from litestar.params import JSONBody
 
 from academy_video.app.errors import Invalid, Unavailable
@@ -19,14 +21,19 @@ from ..deps import ERRORS, AppDep, PathId
 from ..schemas import ClaimOut, CompleteIn, FailIn, HeartbeatIn, JobOut, WorkerAck
 
 
-def worker_id(request: Request[Any, Any, Any]) -> str:
-    """The calling worker's id, once its token checks out."""
-    expected: str = request.app.state.container.settings.worker_token
+def worker_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """The router's guard: it runs before a body is read, so a caller without the token learns
+    nothing about what a body should hold."""
+    expected: str = connection.app.state.container.settings.worker_token
     if not expected:
         raise Unavailable("worker_token_not_configured")
-    given = request.headers.get("x-worker-token", "")
+    given = connection.headers.get("x-worker-token", "")
     if not given.isascii() or not hmac.compare_digest(given.encode(), expected.encode()):
         raise Unauthorized()
+
+
+def worker_id(request: Request[Any, Any, Any]) -> str:
+    """The calling worker's name (its token was checked by the guard)."""
     return (request.headers.get("x-worker-id") or "worker-unknown")[:255]
 
 
@@ -95,10 +102,9 @@ def fail(
     responses=ERRORS,
 )
 def legacy_processing_complete(
-    request: Request[Any, Any, Any], app: AppDep, video_id: PathId, data: JSONBody[CompleteIn]
+    app: AppDep, video_id: PathId, data: JSONBody[CompleteIn]
 ) -> WorkerAck:
     """The seed's legacy completion (no lease check), now behind the worker token."""
-    worker_id(request)
     if not data.hls_path:
         raise Invalid("hls_path_required", "hls_path required")
     return WorkerAck(
@@ -111,4 +117,5 @@ router = Router(
     route_handlers=[claim_next, heartbeat, complete, fail, legacy_processing_complete],
     tags=["worker"],
     security=[{"WorkerToken": []}],
+    guards=[worker_token],
 )

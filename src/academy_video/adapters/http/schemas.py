@@ -379,7 +379,9 @@ class ClientEventIn(Struct):
 
 
 class EventsIn(TokenIn):
-    events: Annotated[list[ClientEventIn], Meta(max_length=10_000)] = []
+    # No length here: a batch over ACADEMY_VIDEO_EVENT_BATCH_MAX is the contract's 413
+    # batch_too_large (app/playback.py), not a validation 400; the body limit bounds the parse.
+    events: list[ClientEventIn] = []
 
 
 class RefreshOut(Struct):

@@ -6,12 +6,14 @@ around ``send``, two metric updates and the access line; nothing else.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
 import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from litestar.enums import ScopeType
 
@@ -76,10 +78,11 @@ class RequestObserver:
 
         token = REQUEST_ID.set(request_id)
         try:
-            if b"%00" in scope.get("query_string", b""):
+            query = scope.get("query_string", b"")
+            if b"%00" in query:
                 # NUL is no character of any valid query (PostgreSQL refuses it in text): a 400
-                # here, before it reaches a database driver.
-                await _refuse_nul(send_with_id)
+                # naming the parameter here, before it reaches a database driver.
+                await _refuse_nul(send_with_id, query)
             else:
                 await self.app(scope, receive, send_with_id)
         finally:
@@ -103,8 +106,16 @@ class RequestObserver:
             REQUEST_ID.reset(token)
 
 
-async def _refuse_nul(send: Send) -> None:
-    body = b'{"detail":"query"}'
+def _nul_parameter(query: bytes) -> str:
+    """The first query parameter with a NUL in its name or value ("query" if it has no name)."""
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "")[:64] or "query"
+    return "query"
+
+
+async def _refuse_nul(send: Send, query: bytes) -> None:
+    body = json.dumps({"detail": f"{_nul_parameter(query)}: NUL is not allowed"}).encode()
     start: Any = {
         "type": "http.response.start",
         "status": 400,

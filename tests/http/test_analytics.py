@@ -222,6 +222,24 @@ def test_the_events_list_filters_pages_and_scores(api: Api, video: int) -> None:
     assert [e["id"] for page in pages for e in page] == [e["id"] for e in events]
 
 
+def test_the_events_list_without_a_limit_is_every_match(api: Api, video: int) -> None:
+    """As the seed's list (no pagination): more than a page, streamed, the same JSON as pages."""
+    token = start(api, video, BOB, device="d2").json()["token"]
+    for _ in range(3):
+        batch = [{"type": "FOCUS_GAINED", "payload": {"n": n}} for n in range(200)]
+        assert play(api, "events", token, BOB, events=batch).status_code == 201
+    path = "/api/v1/video-playback-events/"
+    every = api.call("GET", path, params={"video": video})
+    assert every.headers["content-type"].startswith("application/json")
+    assert every.headers["x-total-count"] == "605"
+    assert len(every.json()) == 605
+    assert every.json() == get(api, path, video=video, limit=5000)
+    assert get(api, path, video=video, event_type="SEEK_ATTEMPT") == [
+        e for e in every.json() if e["event_type"] == "SEEK_ATTEMPT"
+    ]
+    assert api.call("GET", path, params={"video": video, "search": "nobody"}).json() == []
+
+
 def test_the_csv_export(api: Api, video: int) -> None:
     response = api.call("GET", "/api/v1/video-playback-events/export/", params={"video": video})
     assert response.status_code == 200

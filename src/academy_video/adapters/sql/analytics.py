@@ -238,10 +238,12 @@ class Analytics:
         since: datetime | None,
         event_types: Sequence[str],
         search: str | None,
-        limit: int,
+        limit: int | None,
         offset: int,
-    ) -> tuple[list[Row], int]:
-        """A page of events, newest first in a stable order, and how many match in all."""
+    ) -> tuple[Iterator[Row], int]:
+        """The events that match, newest first in a stable order, and how many match in all.
+        With a ``limit``, that page; without, every match, streamed from a server-side cursor (a
+        caller that reads them all keeps memory flat)."""
         conditions: list[ColumnElement[bool]] = [e.c.tenant == tenant]
         if video_id is not None:
             conditions.append(e.c.video_id == video_id)
@@ -264,7 +266,7 @@ class Analytics:
                 )
             )
         where = and_(*conditions)
-        page = (
+        query = (
             select(
                 e,
                 func.coalesce(_student_name(e.c.enrollment_id), "").label("student_name"),
@@ -277,9 +279,10 @@ class Analytics:
             .offset(offset)
         )
         with self.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(page).mappings()]
             total = conn.execute(select(func.count()).select_from(e).where(where)).scalar_one()
-        return rows, int(total)
+        if limit is None:
+            return self._stream(query), int(total)
+        return iter(self._all(query)), int(total)
 
     def export(self, tenant: str, video_id: int, *, since: datetime | None) -> Iterator[Row]:
         """Every event of the video, newest first, streamed from a server-side cursor: memory
@@ -300,6 +303,10 @@ class Analytics:
             .where(self._events_of(tenant, video_id, since))
             .order_by(*_NEWEST_FIRST)
         )
+        return self._stream(query)
+
+    def _stream(self, query: Select[Any]) -> Iterator[Row]:
+        """The rows of ``query`` through a server-side cursor, a few hundred at a time."""
         with self.engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=STREAM_ROWS).execute(
                 query

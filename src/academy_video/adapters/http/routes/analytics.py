@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Response, Router, get
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
 from msgspec import Struct
@@ -29,7 +31,7 @@ from ..schemas import VideoOut
 from ..views import check_nested, utc, video_or_404
 
 COMPLETED_AT, WARNING_AT = 0.95, 0.5  # achievement status thresholds (the seed's)
-PAGE_DEFAULT, PAGE_MAX = 500, 5_000
+PAGE_MAX = 5_000
 MAX_OFFSET = 2**31 - 1  # deeper pages are refused (400), never passed to the database
 
 Range = Annotated[str | None, QueryParameter(name="range", max_length=8)]
@@ -227,7 +229,11 @@ def policy_impact(
 # Playback events ------------------------------------------------------------------------------
 
 
-@get("/video-playback-events", sync_to_thread=True, responses=ERRORS)
+# Streamed or paged, the answer is the same list: say so in the OpenAPI document.
+EVENTS_LISTED = ResponseSpec(list[PlaybackEventOut], description="Events, newest first")
+
+
+@get("/video-playback-events", sync_to_thread=True, responses={**ERRORS, 200: EVENTS_LISTED})
 def playback_events(
     caller: CallerDep,
     reads: ReadsDep,
@@ -237,10 +243,11 @@ def playback_events(
     range_key: Range = None,
     event_type: Annotated[str | None, QueryParameter(max_length=500)] = None,
     search: Annotated[str | None, QueryParameter(max_length=200)] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT,
+    limit: Annotated[int | None, QueryParameter(ge=1, le=PAGE_MAX)] = None,
     offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
-) -> Response[list[PlaybackEventOut]]:
-    """Newest first (ties in a fixed order, so pages are stable); ``limit``/``offset`` page it,
+) -> Response[list[PlaybackEventOut]] | Stream:
+    """Newest first (ties in a fixed order, so pages are stable). Every match, as the seed's list
+    gave them (streamed: memory stays flat); ``limit``/``offset`` page it (the console does);
     ``X-Total-Count`` says how many match in all."""
     caller.require(*STAFF)
     types = [x for x in (event_type or "").split(",") if x]
@@ -258,7 +265,10 @@ def playback_events(
         limit=limit,
         offset=offset,
     )
-    return Response([_event(r) for r in rows], headers={"X-Total-Count": str(total)})
+    headers = {"X-Total-Count": str(total)}
+    if limit is None:
+        return Stream(_json_array(rows), media_type="application/json", headers=headers)
+    return Response([_event(r) for r in rows], headers=headers)
 
 
 @get("/video-playback-events/risk", sync_to_thread=True, responses=ERRORS)
@@ -398,6 +408,19 @@ def _event_id(r: Row) -> int:
     hash of its key (session, batch, position), the same after any rebuild."""
     key = f"{r['session_aggregate_id']}:{r['batch_version']}:{r['item']}".encode()
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") >> 2
+
+
+def _json_array(rows: Iterator[Row]) -> Iterator[bytes]:
+    """A JSON array of events, a few hundred per chunk."""
+    encode = msgspec.json.Encoder().encode
+    chunk = [b"["]
+    for n, r in enumerate(rows):
+        chunk.append(b"," + encode(_event(r)) if n else encode(_event(r)))
+        if len(chunk) >= 500:
+            yield b"".join(chunk)
+            chunk = []
+    chunk.append(b"]")
+    yield b"".join(chunk)
 
 
 def _csv(rows: Iterator[Row]) -> Iterator[bytes]:

@@ -139,13 +139,25 @@ def test_reconcile_records_expired_for_sessions_whose_liveness_lapsed(
         "ACADEMY_VIDEO_PLAYBACK_TOKEN_SECRET": "p",
     }.items():
         monkeypatch.setenv(name, value)
+    # Revoked in the log, while the store's call after the save failed: still live in Redis.
+    revoked = api.app.playback.start(
+        tenant="demo", user_id=STUDENTS[103], video_id=video, enrollment_id=103, device_id="c"
+    )
+    api.app.sessions.revoke(revoked.session_id, reason="violations", now=api.app.clock.now())
+    assert api.app.store.is_active(
+        user_id=STUDENTS[103], session_id=revoked.session_id, now=api.app.clock.now()
+    )
     assert cli(["reconcile"]) == 0
-    assert "expired 1 playback sessions" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "expired 1 playback sessions; closed 1 still live in the store" in out
     assert cli(["reconcile"]) == 0  # idempotent
-    assert "expired 0 playback sessions" in capsys.readouterr().out
+    assert "expired 0 playback sessions; closed 0 still live" in capsys.readouterr().out
     api.app.projector.catch_up_all()  # the CLI process wrote the event
     assert api.app.sessions.get(lapsed.session_id).status == SessionStatus.EXPIRED
     assert api.app.sessions.get(alive.session_id).status == SessionStatus.ACTIVE
+    assert not api.app.store.is_active(
+        user_id=STUDENTS[103], session_id=revoked.session_id, now=api.app.clock.now()
+    )
 
 
 def test_reconcile_refuses_without_redis(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

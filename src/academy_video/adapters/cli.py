@@ -129,7 +129,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     assert container.projector is not None
     container.projector.follow()  # events other processes store
     app = create_app(container)
-    app.on_shutdown.append(_every(RECONCILE_SECONDS, container.playback.expire_lapsed, "reconcile"))
+    app.on_shutdown.append(_every(RECONCILE_SECONDS, container.playback.reconcile, "reconcile"))
     if settings.embedded_worker:
         app.on_shutdown.append(_embedded_worker(container))
     if settings.progress_flush_seconds > 0:
@@ -175,10 +175,10 @@ def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     container = build(settings.with_local_secrets())
     try:
-        expired = container.playback.expire_lapsed()
+        expired, closed = container.playback.reconcile()
     finally:
         container.close()
-    print(f"expired {expired} playback sessions")
+    print(f"expired {expired} playback sessions; closed {closed} still live in the store")
     return 0
 
 

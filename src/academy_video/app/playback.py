@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -363,6 +363,31 @@ class PlaybackService:
             if not self.store.is_active(user_id=user_id, session_id=session_id, now=now):
                 expired += self.sessions.expire(session_id, now=now)
         return expired
+
+    def close_in_store(self) -> int:
+        """Tell the session store again about sessions recorded ENDED or REVOKED lately that it
+        still holds live: its call after the save failed (a Redis blip, a crash), and the
+        heartbeats of a revoked student, which only the store checks, would keep the session
+        going. "Lately" is two TTLs: a store outage shorter than the TTL is covered by the first
+        reconcile after it, and in a longer one the entry lapses by itself. Idempotent."""
+        now = self.clock.now()
+        since = now - timedelta(seconds=2 * self.settings.playback_ttl_seconds)
+        repaired = 0
+        for session_id, user_id, revoked in self.active.closed_since(since):
+            if self.store.is_active(user_id=user_id, session_id=session_id, now=now):
+                if revoked:
+                    self.store.revoke(user_id=user_id, session_id=session_id, now=now)
+                else:
+                    self.store.end(user_id=user_id, session_id=session_id)
+                repaired += 1
+        if repaired:
+            log.warning("playback: %d closed sessions were still live in the store", repaired)
+        return repaired
+
+    def reconcile(self) -> tuple[int, int]:
+        """The periodic repair (``serve`` every minute, or ``academy-video reconcile``): the
+        sessions recorded expired, and the closed ones the store was told about again."""
+        return self.expire_lapsed(), self.close_in_store()
 
 
 class AggregateVersions:

@@ -362,3 +362,8 @@ class ActiveSessions(Protocol):
     def active(self) -> list[tuple[str, int]]:
         """(session_id, user_id) of every playback session recorded as ACTIVE."""
         ...
+
+    def closed_since(self, since: datetime) -> list[tuple[str, int, bool]]:
+        """(session_id, user_id, revoked) of the sessions recorded ENDED or REVOKED at or after
+        ``since``."""
+        ...

@@ -195,6 +195,43 @@ def test_a_session_without_heartbeats_lapses_and_reconcile_records_it_once(world
     assert world.app.sessions.get(started.session_id).status == SessionStatus.EXPIRED
 
 
+@pytest.mark.parametrize("closing", ["revoke", "end"])
+def test_a_session_closed_while_the_store_failed_is_closed_there_by_reconcile(
+    world: World, closing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The save records the close; the store's call after it fails (a Redis blip). A heartbeat
+    asks only the store, so the session would play on until reconcile tells the store again."""
+    video = world.ready_video()
+    world.app.permissions.create(
+        tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(block_seek=True)
+    )
+    started = start(world, video)
+    token, user, store = started.token, USERS[ALICE], world.app.playback.store
+
+    def unreachable(**_: object) -> None:
+        raise ConnectionError("session store unreachable")
+
+    def close() -> None:
+        if closing == "revoke":
+            world.report_events(user_id=user, token=token, events=events(*["SEEK_ATTEMPT"] * 3))
+        else:
+            world.app.playback.end(user_id=user, token=token)
+
+    monkeypatch.setattr(store, closing, unreachable)
+    with pytest.raises(ConnectionError):
+        close()
+    monkeypatch.undo()
+    recorded = world.app.sessions.get(started.session_id).status
+    assert recorded == (SessionStatus.REVOKED if closing == "revoke" else SessionStatus.ENDED)
+    world.clock.advance(30)
+    world.heartbeat(user_id=user, token=token)  # the store still holds it live
+    assert world.app.playback.reconcile() == (0, 1)
+    for call in (world.app.playback.refresh, world.heartbeat):
+        with pytest.raises(Conflict, match="session_inactive"):
+            call(user_id=user, token=token)
+    assert world.app.playback.reconcile() == (0, 0)
+
+
 def test_seek_attempts_under_once_revoke_the_session_on_the_third_violation(world: World) -> None:
     video = world.ready_video()
     world.app.permissions.create(

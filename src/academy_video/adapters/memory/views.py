@@ -85,9 +85,13 @@ class InMemorySessionOrders:
 class InMemoryActiveSessions:
     def __init__(self) -> None:
         self._active: dict[UUID, tuple[str, int]] = {}
+        self._closed: dict[UUID, tuple[str, int, bool, datetime]] = {}
 
     def active(self) -> list[tuple[str, int]]:
         return list(self._active.values())
+
+    def closed_since(self, since: datetime) -> list[tuple[str, int, bool]]:
+        return [(s, u, revoked) for s, u, revoked, at in self._closed.values() if at >= since]
 
     def __call__(self, app_name: str, recordings: list[Recording[UUID]]) -> None:
         for recording in recordings:
@@ -96,7 +100,10 @@ class InMemoryActiveSessions:
             if name == "Started":
                 self._active[event.originator_id] = (event.session_id, event.user_id)  # type: ignore[attr-defined]
             elif name in ("Ended", "Revoked", "Expired"):
-                self._active.pop(event.originator_id, None)
+                opened = self._active.pop(event.originator_id, None)
+                if opened is not None and name != "Expired":
+                    at: datetime = event.at  # type: ignore[attr-defined]
+                    self._closed[event.originator_id] = (*opened, name == "Revoked", at)
 
 
 class InMemoryPendingUploads:

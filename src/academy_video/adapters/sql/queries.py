@@ -34,6 +34,15 @@ class SqlActiveSessions:
             )
             return [(str(session_id), int(user_id)) for session_id, user_id in rows]
 
+    def closed_since(self, since: datetime) -> list[tuple[str, int, bool]]:
+        ps = playback_sessions
+        query = select(ps.c.session_id, ps.c.user_id, ps.c.status).where(
+            ps.c.ended_at >= since, ps.c.status.in_(("ENDED", "REVOKED"))
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query)
+            return [(str(sid), int(uid), status == "REVOKED") for sid, uid, status in rows]
+
     def count(self) -> int:
         """How many sessions are ACTIVE (for metrics), without reading them."""
         with self.engine.connect() as conn:

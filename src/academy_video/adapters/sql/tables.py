@@ -199,7 +199,8 @@ playback_sessions = Table(
     Column("grant_version", Integer, nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("ended_at", DateTime(timezone=True)),
+    # Indexed for reconcile's "closed lately" (SqlActiveSessions.closed_since).
+    Column("ended_at", DateTime(timezone=True), index=True),
     Column("revoke_reason", String(NAME), nullable=False),
     Column("events_total", Integer, nullable=False),
     Column("violations_total", Integer, nullable=False),

@@ -136,6 +136,12 @@ def test_summary_over_active_enrollments(api: Api, video: int) -> None:
         ],
     }
     assert get(api, f"/api/v1/videos/{video}/summary/")["range"] == "7d"
+    # Truncated, not rounded: Bob corrected to 0.4567 watched ⌊45.67⌋ = 45 (PostgreSQL rounds).
+    [bob] = get(api, "/api/v1/video-progress/", video=video, enrollment=BOB)
+    patched = api.call("PATCH", f"/api/v1/video-progress/{bob['id']}/", json={"progress": 0.4567})
+    assert patched.status_code == 200, patched.text
+    summary = get(api, f"/api/v1/videos/{video}/summary/", range="all")
+    assert summary["watched_seconds_est"] == 145  # ⌊45.67⌋ + ⌊1.0 × 100⌋
 
 
 def test_stats_and_policy_impact(api: Api, video: int) -> None:
@@ -185,6 +191,24 @@ def test_achievement_of_online_students(api: Api, video: int) -> None:
         (ALICE, 0.0, "danger"),
         (CAROL, 100.0, "completed"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("progress", "status"),
+    [(0.4999, "danger"), (0.5, "warning"), (0.9499, "warning"), (0.95, "completed")],
+)
+def test_achievement_status_bands(api: Api, video: int, progress: float, status: str) -> None:
+    """The seed's bands: completed from 0.95, warning from 0.5, else danger."""
+    api.call(
+        "PUT",
+        "/api/v1/directory/attendance",
+        json={"session_id": SESSION, "enrollment_id": BOB, "status": "ONLINE"},
+    )
+    [bob] = get(api, "/api/v1/video-progress/", video=video, enrollment=BOB)
+    patched = api.call("PATCH", f"/api/v1/video-progress/{bob['id']}/", json={"progress": progress})
+    assert patched.status_code == 200, patched.text
+    students = get(api, f"/api/v1/videos/{video}/achievement/")["students"]
+    assert {s["enrollment"]: s["status"] for s in students}[BOB] == status
 
 
 def test_the_events_list_filters_pages_and_scores(api: Api, video: int) -> None:

@@ -166,6 +166,49 @@ def test_token_checks(api: Api) -> None:
     assert play(api, "heartbeat", bob_token, BOB).json() == {"detail": "policy_changed"}
 
 
+@pytest.mark.parametrize("change", ["PATCH", "PUT", "DELETE", "bulk_set"])
+def test_every_permission_change_stales_only_that_students_tokens(api: Api, change: str) -> None:
+    video = api.ready_video()
+    path = "/api/v1/video-permissions/"
+    pid = api.call("POST", path, json={"video": video, "enrollment": ALICE, "rule": "free"}).json()[
+        "id"
+    ]
+    alice, bob = start(api, video).json()["token"], start(api, video, BOB).json()["token"]
+    if change == "bulk_set":
+        body = {"video_id": video, "enrollments": [ALICE], "rule": "once"}
+        changed = api.call("POST", f"{path}bulk_set/", json=body)
+    else:
+        changed = api.call(
+            change, f"{path}{pid}/", json=None if change == "DELETE" else {"rule": "once"}
+        )
+    assert changed.status_code in (200, 204), changed.text
+    for call, body in (
+        ("refresh", {}),
+        ("heartbeat", {}),
+        ("events", {"events": [{"type": "FOCUS_LOST"}]}),
+    ):
+        stale = play(api, call, alice, **body)
+        assert (stale.status_code, stale.json()) == (403, {"detail": "policy_changed"}), call
+        assert play(api, call, bob, BOB, **body).status_code in (200, 201), call
+
+
+def test_too_many_violations_among_few_events_revoke_by_ratio(api: Api) -> None:
+    """violated / total ≥ 0.5 revokes, before the count reaches 3."""
+    video = api.ready_video()
+    api.call(
+        "POST",
+        "/api/v1/video-permissions/",
+        json={"video": video, "enrollment": ALICE, "block_seek": True},
+    )
+    token = start(api, video).json()["token"]
+    quiet = [{"type": "FOCUS_GAINED"}] * 2
+    assert play(api, "events", token, events=[{"type": "SEEK_ATTEMPT"}, *quiet]).status_code == 201
+    assert play(api, "heartbeat", token).json() == {"ok": True}  # 1 of 3
+    assert play(api, "events", token, events=[{"type": "SEEK_ATTEMPT"}]).status_code == 201
+    revoked = play(api, "heartbeat", token)  # 2 of 4
+    assert (revoked.status_code, revoked.json()) == (409, {"detail": "session_inactive"})
+
+
 def test_events_are_stored_and_enough_violations_revoke(api: Api) -> None:
     video = api.ready_video()
     api.call(

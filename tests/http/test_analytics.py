@@ -16,8 +16,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from litestar.exceptions import LitestarException
 from sqlalchemy import select
 
+from academy_video.adapters.http.routes import analytics as analytics_routes
+from academy_video.adapters.sql import analytics as sql_analytics
 from academy_video.adapters.sql import tables
 from academy_video.adapters.sql.analytics import Analytics
 from academy_video.domain.playback_session import ClientEvent, RevokeRule
@@ -246,8 +249,13 @@ def test_the_events_list_filters_pages_and_scores(api: Api, video: int) -> None:
     assert [e["id"] for page in pages for e in page] == [e["id"] for e in events]
 
 
-def test_the_events_list_without_a_limit_is_every_match(api: Api, video: int) -> None:
-    """As the seed's list (no pagination): more than a page, streamed, the same JSON as pages."""
+def test_the_events_list_without_a_limit_is_every_match(
+    api: Api, video: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the seed's list (no pagination): every match, read from the database in keyset pages
+    (made small here, so pages end inside batches whose events share a time) and streamed; the
+    same JSON as one big page."""
+    monkeypatch.setattr(sql_analytics, "STREAM_ROWS", 100)
     token = start(api, video, BOB, device="d2").json()["token"]
     for _ in range(3):
         batch = [{"type": "FOCUS_GAINED", "payload": {"n": n}} for n in range(200)]
@@ -262,6 +270,24 @@ def test_the_events_list_without_a_limit_is_every_match(api: Api, video: int) ->
         e for e in every.json() if e["event_type"] == "SEEK_ATTEMPT"
     ]
     assert api.call("GET", path, params={"video": video, "search": "nobody"}).json() == []
+
+
+def test_a_stream_that_fails_part_way_is_no_complete_answer(
+    api: Api, video: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Litestar ends a sync stream quietly on a ValueError: a failure part-way must not pass for
+    a whole (shorter) list."""
+    real = analytics_routes._event
+
+    def failing(row: Any) -> Any:
+        if row["event_type"] == "FOCUS_LOST":
+            raise ValueError("a row that cannot be encoded")
+        return real(row)
+
+    monkeypatch.setattr(analytics_routes, "_event", failing)
+    with pytest.raises(LitestarException, match="after response started") as aborted:
+        api.call("GET", "/api/v1/video-playback-events/", params={"video": video})
+    assert "part-way" in repr(aborted.value.__cause__)  # the response was aborted, not ended
 
 
 def test_the_csv_export(api: Api, video: int) -> None:

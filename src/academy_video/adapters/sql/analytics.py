@@ -27,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
     union_all,
 )
 
@@ -39,7 +40,7 @@ from .read import _like
 Row = dict[str, Any]
 
 RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "all": None}
-STREAM_ROWS = 2_000  # rows fetched per round trip when streaming an export
+STREAM_ROWS = 2_000  # rows per page when the events list or the export is read in full
 
 e = t.playback_events
 
@@ -275,18 +276,21 @@ class Analytics:
             )
             .where(where)
             .order_by(*_NEWEST_FIRST)
-            .limit(limit)
-            .offset(offset)
         )
-        with self.engine.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(e).where(where)).scalar_one()
+        counted = select(func.count()).select_from(e).where(where)
         if limit is None:
-            return self._stream(query), int(total)
-        return iter(self._all(query)), int(total)
+            with self.engine.connect() as conn:
+                total = conn.execute(counted).scalar_one()
+            return self._newest_first(query, offset), int(total)
+        with self.engine.connect() as conn:
+            page = conn.execute(query.limit(limit).offset(offset)).mappings()
+            rows = [dict(r) for r in page]
+            total = conn.execute(counted).scalar_one()
+        return iter(rows), int(total)
 
     def export(self, tenant: str, video_id: int, *, since: datetime | None) -> Iterator[Row]:
-        """Every event of the video, newest first, streamed from a server-side cursor: memory
-        stays flat however many rows there are."""
+        """Every event of the video, newest first, read a page at a time: memory stays flat
+        however many rows there are."""
         query = (
             select(
                 e.c.occurred_at,
@@ -299,20 +303,27 @@ class Analytics:
                 e.c.user_id,
                 score(ANALYTICS_WEIGHTS).label("score"),
                 e.c.payload,
+                *_KEY,
             )
             .where(self._events_of(tenant, video_id, since))
             .order_by(*_NEWEST_FIRST)
         )
-        return self._stream(query)
+        return self._newest_first(query, 0)
 
-    def _stream(self, query: Select[Any]) -> Iterator[Row]:
-        """The rows of ``query`` through a server-side cursor, a few hundred at a time."""
-        with self.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=STREAM_ROWS).execute(
-                query
-            )
-            for row in result.mappings():
-                yield dict(row)
+    def _newest_first(self, query: Select[Any], offset: int) -> Iterator[Row]:
+        """The rows of ``query`` (ordered ``_NEWEST_FIRST``, with the ``_KEY`` columns), a page of
+        STREAM_ROWS per query, each page after the last row of the one before (keyset). A
+        connection is held only while a page is read, never while a slow client reads the
+        response, so streams cannot starve the pool."""
+        page = query.limit(STREAM_ROWS).offset(offset)
+        while True:
+            with self.engine.connect() as conn:
+                rows = [dict(r) for r in conn.execute(page).mappings()]
+            yield from rows
+            if len(rows) < STREAM_ROWS:
+                return
+            last = tuple(rows[-1][column.name] for column in _KEY)
+            page = query.where(tuple_(*_KEY) < tuple_(*last)).limit(STREAM_ROWS)
 
     # Helpers ----------------------------------------------------------------------------------
 
@@ -329,12 +340,8 @@ class Analytics:
 
 
 # Newest first; ties broken by the row's key, so pages neither repeat nor skip rows.
-_NEWEST_FIRST = (
-    e.c.occurred_at.desc(),
-    e.c.session_aggregate_id.desc(),
-    e.c.batch_version.desc(),
-    e.c.item.desc(),
-)
+_KEY = (e.c.occurred_at, e.c.session_aggregate_id, e.c.batch_version, e.c.item)
+_NEWEST_FIRST = tuple(column.desc() for column in _KEY)
 
 
 def _next_hour(moment: datetime) -> datetime:

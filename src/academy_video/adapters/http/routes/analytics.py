@@ -267,7 +267,7 @@ def playback_events(
     )
     headers = {"X-Total-Count": str(total)}
     if limit is None:
-        return Stream(_json_array(rows), media_type="application/json", headers=headers)
+        return Stream(_aborting(_json_array(rows)), media_type="application/json", headers=headers)
     return Response([_event(r) for r in rows], headers=headers)
 
 
@@ -323,7 +323,7 @@ def export(
     key = range_key or "24h"
     rows = Analytics(reads.engine).export(caller.tenant, video_id, since=_since(key))
     return Stream(
-        _csv(rows),
+        _aborting(_csv(rows)),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="video_{video_id}_events_{key}.csv"'
@@ -408,6 +408,16 @@ def _event_id(r: Row) -> int:
     hash of its key (session, batch, position), the same after any rebuild."""
     key = f"{r['session_aggregate_id']}:{r['batch_version']}:{r['item']}".encode()
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") >> 2
+
+
+def _aborting(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """A streamed body whose failure part-way aborts the response. Litestar reads a sync
+    iterator in a thread and takes a ValueError from it for the end of the iteration: a
+    database or encoding error would otherwise end a 200 quietly with a body cut short."""
+    try:
+        yield from chunks
+    except ValueError as error:
+        raise RuntimeError("streamed response failed part-way") from error
 
 
 def _json_array(rows: Iterator[Row]) -> Iterator[bytes]:

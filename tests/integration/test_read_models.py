@@ -145,6 +145,32 @@ def test_a_failure_reason_as_long_as_the_domain_allows_fits_the_read_model(
     assert world.app.projector is not None and set(world.app.projector.lag().values()) == {0}
 
 
+def test_events_stored_before_the_time_rule_still_project(deployment: Deployment) -> None:
+    """Stored before player times were kept within the session's life, an event may hold any
+    number; the projection keeps it within the session too (a time no datetime can hold once
+    stopped the playback-event read models)."""
+    world = deployment.world()
+    engine = engine_of(world.app)
+    video = world.ready_video()
+    play_a_little(world, video)
+    [row] = rows(engine, t.playback_sessions, enrollment_id=ALICE)
+    now = world.clock.now()
+    items = [
+        {"type": "FOCUS_LOST", "occurred_at": when, "payload": {}, "violated": False, "reason": ""}
+        for when in (-1e12, 1e300)
+    ]
+    world.app.sessions._do(  # as the domain stored it before the rule
+        row["session_id"], lambda s: s._events_reported(items=items, received_at=now)
+    )
+    assert world.app.projector is not None and set(world.app.projector.lag().values()) == {0}
+    stored = rows(engine, t.playback_events, session_id=row["session_id"])
+    latest = max(e["batch_version"] for e in stored)
+    times = sorted(
+        e["occurred_at"].replace(tzinfo=None) for e in stored if e["batch_version"] == latest
+    )
+    assert times == [row["started_at"].replace(tzinfo=None), now.replace(tzinfo=None)]
+
+
 def test_a_rebuild_equals_the_live_read_models(deployment: Deployment) -> None:
     world = deployment.world()
     engine = engine_of(world.app)

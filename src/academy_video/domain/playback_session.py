@@ -98,7 +98,7 @@ class PlaybackSession(Aggregate):
             judged.append(
                 {
                     "type": item.type,
-                    "occurred_at": _within(item.occurred_at, started_ts, now_ts),
+                    "occurred_at": within_session(item.occurred_at, started_ts, now_ts),
                     "payload": item.payload,
                     "violated": violated,
                     "reason": reason,
@@ -165,10 +165,11 @@ class PlaybackSession(Aggregate):
             raise SessionInactive("session_inactive")
 
 
-def _within(occurred_at: float | None, started: float, now: float) -> float:
+def within_session(occurred_at: float | None, started: float, now: float) -> float:
     """A player's time for an event, kept within its session's life: an event cannot happen
     before the session started (a backdated violation would fall out of every analytics range)
-    or after the server's now. No time, or no number, is now."""
+    or after the server's now. No time, or no number, is now. (The projection applies it again
+    to events stored before this rule, which may hold any number.)"""
     if occurred_at is None or not math.isfinite(occurred_at):
         return now
     return min(max(float(occurred_at), started), now)

@@ -243,7 +243,7 @@ class Analytics:
         offset: int,
     ) -> tuple[Iterator[Row], int]:
         """The events that match, newest first in a stable order, and how many match in all.
-        With a ``limit``, that page; without, every match, streamed from a server-side cursor (a
+        With a ``limit``, that page; without, every match, read in keyset pages (a
         caller that reads them all keeps memory flat)."""
         conditions: list[ColumnElement[bool]] = [e.c.tenant == tenant]
         if video_id is not None:

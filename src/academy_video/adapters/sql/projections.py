@@ -15,7 +15,7 @@ from typing import Any
 
 from academy_video.app.applications import event_name
 from academy_video.domain.grant import PermissionGrant
-from academy_video.domain.playback_session import PlaybackSession
+from academy_video.domain.playback_session import PlaybackSession, within_session
 from academy_video.domain.policy import ANALYTICS_WEIGHTS, event_score, severity
 from academy_video.domain.progress import WatchProgress
 from academy_video.domain.video import Video, VideoStatus
@@ -144,8 +144,11 @@ def project_session(batch: Batch, session: PlaybackSession, event: Any, position
     )
     if event_name(event) != "EventsReported":
         return
+    started, received = session.started_at.timestamp(), event.received_at.timestamp()
     for number, item in enumerate(event.items):
-        occurred = datetime.fromtimestamp(float(item["occurred_at"]), UTC)
+        occurred = datetime.fromtimestamp(
+            within_session(item["occurred_at"], started, received), UTC
+        )
         violated, kind, reason = bool(item["violated"]), item["type"], item["reason"] or ""
         level = severity(kind, violated)
         batch.increment(

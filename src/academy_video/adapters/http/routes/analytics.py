@@ -317,7 +317,7 @@ CSV_HEADER = [
 def export(
     caller: CallerDep, reads: ReadsDep, video: QueryId = None, range_key: Range = None
 ) -> Stream:
-    """``text/csv``, streamed from a server-side cursor: a million rows never sit in memory."""
+    """``text/csv``, streamed, read in keyset pages: a million rows never sit in memory."""
     caller.require(*STAFF)
     video_id = _required_video(caller, reads, video)
     key = range_key or "24h"

@@ -193,7 +193,7 @@ def cli_remux(source: Path, repeats: int = 2) -> Run:
 
 # What the sources look like: a clean test pattern (a lecture's slides and speaker are closer to
 # it than to noise) and the same pattern under heavy temporal grain (every frame's residue
-# differs: x264's worst case, and 6× the bytes for a copy to move).
+# differs: x264's worst case, and 5.5× the bytes for a copy to move).
 CONTENT = (("test pattern", 0), ("heavy grain", 12))
 
 

@@ -34,6 +34,8 @@ from .conftest import SECRET, Api
         + jwt.encode({"sub": str(2**70), "role": "admin", "tenant": "d", "exp": 2**31}, SECRET),
         "Bearer "
         + jwt.encode({"sub": "1", "role": "admin", "tenant": "t" * 65, "exp": 2**31}, SECRET),
+        "Bearer "
+        + jwt.encode({"sub": "1", "role": "admin", "tenant": "de\x00mo", "exp": 2**31}, SECRET),
         # Another algorithm than HS256 is not accepted, even with the right secret.
         "Bearer "
         + jwt.encode(

@@ -91,7 +91,7 @@ def test_nul_characters_are_refused_before_any_database(api: Api) -> None:
         query = api.call("GET", "/api/v1/videos/", params=params)
         assert (query.status_code, query.json()) == (
             400,
-            {"detail": f"{named}: NUL is not allowed"},
+            {"detail": f"{named}: NUL characters are not allowed"},
         )
     body = api.call(
         "POST",

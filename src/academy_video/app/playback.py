@@ -339,10 +339,10 @@ class PlaybackService:
 
         Checked like a heartbeat (without extending), then written by group commit: the batches
         of every request that arrives while one write runs go into the next, as one save."""
+        if len(events) > self.settings.event_batch_max:  # before any work on it
+            raise TooLarge("batch_too_large")
         claims = self.tokens.decode(token, user_id=user_id, now=self.clock.now().timestamp())
         await self._live(claims, extend=False)
-        if len(events) > self.settings.event_batch_max:
-            raise TooLarge("batch_too_large")
         items = [_client_event(e) for e in events]
         now = self.clock.now()
         with _inactive_as_conflict():

@@ -79,6 +79,7 @@ def _verified(token: str, secret: str) -> tuple[Caller, float]:
         role not in ROLES
         or not isinstance(tenant, str)
         or not 0 < len(tenant) <= TENANT_MAX_LENGTH
+        or not tenant.isprintable()  # NUL, which PostgreSQL refuses in text, among others
         or not 0 < user_id <= MAX_ID
     ):
         raise NotAuthenticated()

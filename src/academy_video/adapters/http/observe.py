@@ -115,7 +115,8 @@ def _nul_parameter(query: bytes) -> str:
 
 
 async def _refuse_nul(send: Send, query: bytes) -> None:
-    body = json.dumps({"detail": f"{_nul_parameter(query)}: NUL is not allowed"}).encode()
+    detail = f"{_nul_parameter(query)}: NUL characters are not allowed"  # as in a body
+    body = json.dumps({"detail": detail}).encode()
     start: Any = {
         "type": "http.response.start",
         "status": 400,

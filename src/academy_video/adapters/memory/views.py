@@ -91,7 +91,9 @@ class InMemoryActiveSessions:
         return list(self._active.values())
 
     def closed_since(self, since: datetime) -> list[tuple[str, int, bool]]:
-        return [(s, u, revoked) for s, u, revoked, at in self._closed.values() if at >= since]
+        # Asked with a moving "since": what it passed will not be asked for again.
+        self._closed = {k: v for k, v in self._closed.items() if v[3] >= since}
+        return [(s, u, revoked) for s, u, revoked, _ in self._closed.values()]
 
     def __call__(self, app_name: str, recordings: list[Recording[UUID]]) -> None:
         for recording in recordings:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from litestar import Router, delete, get, patch, post, put
+from litestar import HttpMethod, Router, delete, get, post, route
 from litestar.params import JSONBody
 from msgspec import UNSET, structs
 
@@ -60,7 +60,12 @@ def permission_detail(caller: CallerDep, reads: ReadsDep, permission_id: PathId)
     return _permission(caller, reads, permission_id)
 
 
-@patch("/video-permissions/{permission_id:int}", sync_to_thread=True, responses=ERRORS)
+@route(
+    "/video-permissions/{permission_id:int}",
+    http_method=[HttpMethod.PATCH, HttpMethod.PUT],
+    sync_to_thread=True,
+    responses=ERRORS,
+)
 def change_permission(
     caller: CallerDep,
     app: AppDep,
@@ -68,20 +73,8 @@ def change_permission(
     permission_id: PathId,
     data: JSONBody[PermissionFields],
 ) -> PermissionOut:
-    """Only the fields given change."""
-    return _update(caller, app, reads, permission_id, data)
-
-
-@put("/video-permissions/{permission_id:int}", sync_to_thread=True, responses=ERRORS)
-def replace_permission(
-    caller: CallerDep,
-    app: AppDep,
-    reads: ReadsDep,
-    permission_id: PathId,
-    data: JSONBody[PermissionFields],
-) -> PermissionOut:
-    """As PATCH: fields not given keep their values, as the seed's serializer did on a PUT (its
-    clients send only what they change)."""
+    """Only the fields given change, on a PUT too: the seed's serializer kept what a PUT left
+    out, and its clients send only what they change."""
     return _update(caller, app, reads, permission_id, data)
 
 
@@ -163,7 +156,6 @@ router = Router(
         create_permission,
         permission_detail,
         change_permission,
-        replace_permission,
         delete_permission,
         bulk_set,
     ],

@@ -53,6 +53,10 @@ def test_verify_accepts_the_signature_until_it_expires_and_nothing_tampered() ->
     assert not signer.verify("/p", **{**good, "kid": "v2"}, now=99)
     assert not signer.verify("/p", **{**good, "uid": "x"}, now=99)
     assert not signer.verify("/p", **{**good, "exp": "soon"}, now=99)
+    # Digits to str.isdigit but not to int(), and more digits than int() parses: refused, no 500.
+    for odd in ("²", "١٢", "9" * 5000):
+        assert not signer.verify("/p", **{**good, "exp": odd}, now=99)
+        assert not signer.verify("/p", **{**good, "uid": odd}, now=99)
 
 
 def test_a_non_ascii_signature_is_refused_not_an_error() -> None:

@@ -51,12 +51,18 @@ class HmacUrlSigner:
 
     def verify(self, path: str, *, exp: str, sig: str, kid: str, uid: str, now: int) -> bool:
         """What the edge does: right key id, not expired, signature matches (constant time)."""
-        if kid != self.key_id or not exp.isdigit() or int(exp) <= now:
+        if kid != self.key_id or not _number(exp) or int(exp) <= now:
             return False
-        user_id = int(uid) if uid.isdigit() else None
+        user_id = int(uid) if _number(uid) else None
         if uid and user_id is None:
             return False
         if not sig.isascii():  # compare_digest refuses non-ASCII text
             return False
         expected = signature(self.secret, path, int(exp), self.key_id, user_id)
         return hmac.compare_digest(expected, sig)
+
+
+def _number(text: str) -> bool:
+    """ASCII digits, as a signer writes them: ``str.isdigit`` also takes "²", which ``int``
+    refuses, and a few thousand digits are more than ``int`` will parse."""
+    return text.isascii() and text.isdigit() and len(text) <= 20

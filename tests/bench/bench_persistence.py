@@ -160,7 +160,9 @@ def populate(apps: dict[str, EventSourcedApp], sessions: int) -> int:
         )
         video.confirm_upload(size=10_000_000, probe={"duration": 600.0})
         video.start_processing(worker_id="w", now=now, lease_seconds=60, max_attempts=3)
-        video.complete_processing(worker_id="w", now=now, hls_path=f"hls/{video_id}/master.m3u8")
+        video.complete_processing(
+            worker_id="w", now=now, hls_path=f"hls/demo/videos/{video_id}/master.m3u8"
+        )
         videos.save(video)
         stored += video.version
     policy = effective_policy(

@@ -61,7 +61,9 @@ class Api:
         self.app.uploads.complete(tenant=tenant, video_id=video_id)
         job = self.app.jobs.claim_next("w1")
         assert job is not None
-        self.app.jobs.complete(video_id, "w1", hls_path=f"hls/{tenant}/{video_id}/master.m3u8")
+        self.app.jobs.complete(
+            video_id, "w1", hls_path=f"hls/{tenant}/videos/{video_id}/master.m3u8"
+        )
         return video_id
 
 

@@ -45,7 +45,7 @@ def test_start_gives_a_token_the_policy_and_the_play_url(api: Api) -> None:
         body["policy"]["seek"]["mode"] == "free" and body["policy"]["playback_rate"]["max"] == 1.0
     )
     assert body["policy"]["concurrency"] == {"max_sessions": 2, "max_devices": 2}
-    assert body["play_url"].endswith(f"hls/demo/{video}/master.m3u8")
+    assert body["play_url"].endswith(f"hls/demo/videos/{video}/master.m3u8")
 
 
 @pytest.mark.parametrize(

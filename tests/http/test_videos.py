@@ -53,7 +53,7 @@ def test_a_video_as_json(api: Api) -> None:
     )
     assert (body["allow_skip"], body["max_speed"], body["show_watermark"]) == (False, 1.0, True)
     assert (body["policy_version"], body["source_type"], body["error_reason"]) == (1, "s3", "")
-    assert body["hls_path"] == f"hls/demo/{video}/master.m3u8"
+    assert body["hls_path"] == f"hls/demo/videos/{video}/master.m3u8"
     assert body["hls_url"] is None and body["thumbnail_url"] is None  # no CDN configured
     assert body["created_at"].endswith(("Z", "+00:00"))
     assert set(body) >= {
@@ -143,14 +143,16 @@ def test_a_bad_edit_is_400_naming_the_field_and_changes_nothing(
 def test_deleting_removes_the_video_and_its_stored_media(api: Api) -> None:
     video = api.ready_video()
     source = api.call("GET", f"/api/v1/videos/{video}").json()["file_key"]
-    api.storage.put(f"hls/demo/{video}/360p/seg0.ts", b"ts")
+    stored = [f"hls/demo/videos/{video}/360p/seg0.ts", f"keys/demo/videos/{video}/aes.key"]
+    for key in stored:
+        api.storage.put(key, b"x")
     assert api.storage.head(source) is not None
     response = api.call("DELETE", f"/api/v1/videos/{video}/")
     assert response.status_code == 204
     assert api.call("GET", f"/api/v1/videos/{video}").status_code == 404
     assert api.call("DELETE", f"/api/v1/videos/{video}").status_code == 404
     assert api.storage.head(source) is None
-    assert api.storage.head(f"hls/demo/{video}/360p/seg0.ts") is None
+    assert [api.storage.head(key) for key in stored] == [None, None]  # the AES key too
     assert api.call("GET", "/api/v1/videos/").json() == []
 
 
@@ -245,9 +247,9 @@ def test_the_thumbnail_url_is_signed_for_the_edge_and_stable_for_a_day(tmp_path:
         api.storage.put(ticket.file_key, b"video:100")
         api.app.uploads.complete(tenant="demo", video_id=video)
         assert api.app.jobs.claim_next("w1") is not None
-        thumb = f"hls/demo/{video}/thumbnail.jpg"
+        thumb = f"hls/demo/videos/{video}/thumbnail.jpg"
         api.app.jobs.complete(
-            video, "w1", hls_path=f"hls/demo/{video}/master.m3u8", thumbnail_key=thumb
+            video, "w1", hls_path=f"hls/demo/videos/{video}/master.m3u8", thumbnail_key=thumb
         )
         first = api.call("GET", f"/api/v1/videos/{video}").json()["thumbnail_url"]
         again = api.call("GET", f"/api/v1/videos/{video}", role="student").json()["thumbnail_url"]

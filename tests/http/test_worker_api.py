@@ -80,10 +80,15 @@ def test_claim_heartbeat_complete(api: Api) -> None:
         api, "POST", f"{BASE}/{video}/complete/", name="w2", json={"hls_path": "x/master.m3u8"}
     )
     assert (stolen.status_code, stolen.json()) == (409, {"detail": "lease_owner_mismatch"})
+    elsewhere = worker(
+        api, "POST", f"{BASE}/{video}/complete/", json={"hls_path": "hls/other/videos/1/m.m3u8"}
+    )
+    detail = f"hls_path must be under hls/demo/videos/{video}/"
+    assert (elsewhere.status_code, elsewhere.json()) == (400, {"detail": detail})
     body = {
         "hls_path": f"hls/demo/videos/{video}/master.m3u8",
         "duration": 29.96,
-        "thumbnail_key": "t.jpg",
+        "thumbnail_key": f"hls/demo/videos/{video}/thumbnail.jpg",
     }
     assert worker(api, "POST", f"{BASE}/{video}/complete/", json=body).json() == {
         "ok": True,
@@ -129,10 +134,9 @@ def test_fail_records_the_reason(api: Api) -> None:
 def test_the_legacy_completion_needs_the_worker_token(api: Api) -> None:
     video = uploaded(api)
     path = f"/api/v1/internal/videos/{video}/processing-complete/"
-    assert (
-        api.client.post(path, json={"hls_path": "h/master.m3u8"}).status_code == 401
-    )  # seed: AllowAny
-    assert worker(api, "POST", path, json={"hls_path": "h/master.m3u8", "duration": 12}).json() == {
+    master = f"hls/demo/videos/{video}/master.m3u8"
+    assert api.client.post(path, json={"hls_path": master}).status_code == 401  # seed: AllowAny
+    assert worker(api, "POST", path, json={"hls_path": master, "duration": 12}).json() == {
         "ok": True,
         "reason": "ok",
     }

@@ -89,11 +89,12 @@ def test_every_use_case_shows_in_the_read_models_when_it_returns(deployment: Dep
 
     world.app.jobs.heartbeat(video_id, "w1", progress=40)
     assert rows(engine, t.videos, video_id=video_id)[0]["processing_progress"] == 40
-    world.app.jobs.complete(video_id, "w1", hls_path="hls/x/master.m3u8", duration=119.5)
+    master = f"hls/{TENANT}/videos/{video_id}/master.m3u8"
+    world.app.jobs.complete(video_id, "w1", hls_path=master, duration=119.5)
     [video] = rows(engine, t.videos, video_id=video_id)
     assert (video["status"], video["hls_path"], video["duration"]) == (
         "READY",
-        "hls/x/master.m3u8",
+        master,
         119.5,
     )
     assert rows(engine, t.job_queue) == []

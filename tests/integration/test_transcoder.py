@@ -13,9 +13,10 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from academy_video.adapters.media import transcoder as transcoder_module
-from academy_video.adapters.media.transcoder import Cancelled, PyAvTranscoder, key_object
+from academy_video.adapters.media.transcoder import Cancelled, PyAvTranscoder
 from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.app.ports import TranscodeFailed, TranscodeOutput
+from academy_video.domain.video import key_object
 from tests.media import make_video
 
 SOURCE = "videos/demo/1/source.mp4"

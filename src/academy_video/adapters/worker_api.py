@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from academy_video.app.ports import TranscodeOutput
-from academy_video.app.worker import LeaseLost, WorkerJob
+from academy_video.app.worker import JobGone, LeaseLost, WorkerJob
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,8 @@ class HttpJobs:
             else:
                 if response.status_code == 409:
                     raise LeaseLost(response.text)
+                if response.status_code == 404 and "/video-worker/" in path:
+                    raise JobGone(response.text)  # the video was deleted meanwhile
                 if response.status_code < 500:
                     if response.status_code >= 400:
                         raise ApiError(f"{method} {path}: {response.status_code} {response.text}")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import posixpath
 
-from academy_video.domain.video import Video
+from academy_video.domain.video import Video, key_object, outputs_prefix
 
 from .ports import ObjectStorage
 from .videos import Videos
@@ -51,8 +50,10 @@ class VideoCatalog:
         try:
             for key in media_keys(video):
                 self.storage.delete(key)
-            if video.hls_path:
-                self.storage.delete_prefix(posixpath.dirname(video.hls_path) + "/")
+            # Every output by where outputs go (a worker may have published after a delete's
+            # earlier attempt, or never reported): the ladder, the thumbnail and the AES key.
+            self.storage.delete_prefix(outputs_prefix(video.tenant, video.video_id))
+            self.storage.delete(key_object(video.tenant, video.video_id))
         except Exception:
             log.exception("video %s deleted, but removing its stored media failed", video_id)
 

@@ -154,6 +154,10 @@ class Transcoder(Protocol):
         """
         ...
 
+    def discard(self, *, video_id: int, tenant: str) -> None:
+        """Remove what ``transcode`` stored for the video (it was deleted meanwhile)."""
+        ...
+
 
 class SessionStore(Protocol):
     """Hot liveness of playback sessions (who plays now); a cache, not the record.

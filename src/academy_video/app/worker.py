@@ -24,9 +24,10 @@ from typing import Protocol
 
 from academy_video.domain.errors import DomainError
 from academy_video.domain.video import LeaseLost as LeaseExpired
-from academy_video.domain.video import LeaseOwnerMismatch
+from academy_video.domain.video import LeaseOwnerMismatch, VideoDeleted
 
 from . import metrics
+from .errors import NotFound
 from .jobs import JobService
 from .ports import TranscodeFailed, TranscodeOutput, Transcoder
 
@@ -42,6 +43,11 @@ class WorkerJob:
 
 class LeaseLost(Exception):
     """The job is no longer this worker's (the API answered 409)."""
+
+
+class JobGone(LeaseLost):
+    """The video was deleted meanwhile (the API answered 404): drop the job, and what was
+    published for it goes too (the deletion may have come before the publishing)."""
 
 
 class JobSource(Protocol):
@@ -81,7 +87,10 @@ class Worker:
             if job is None:
                 stop.wait(self.poll_seconds)
                 continue
-            self.process(job, stop)
+            try:
+                self.process(job, stop)
+            except Exception:  # one job's surprise must not end the worker
+                log.exception("worker: video %s could not be processed", job.video_id)
 
     def process(self, job: WorkerJob, stop: threading.Event) -> str:
         """Transcode one claimed job; returns what became of it (for logs and tests)."""
@@ -135,7 +144,15 @@ class Worker:
         if lost.is_set():
             return "dropped"  # cancelled or not ours: no duration worth recording
         metrics.TRANSCODE.observe(time.perf_counter() - started, "done")
-        self._report(lambda: self.jobs.complete(job, output))
+        try:
+            self.jobs.complete(job, output)
+        except JobGone:
+            log.warning("worker: video %s was deleted; removing its outputs", job.video_id)
+            self.transcoder.discard(video_id=job.video_id, tenant=job.tenant)
+            return "dropped"
+        except LeaseLost:
+            log.warning("worker: video %s was taken over before it was reported", job.video_id)
+            return "dropped"
         return "completed"
 
     @staticmethod
@@ -143,7 +160,7 @@ class Worker:
         try:
             send()
         except LeaseLost:
-            log.warning("worker: the job was taken over before it could be reported; dropped")
+            log.warning("worker: the job was taken over (or deleted) before it was reported")
 
 
 class ServiceJobs:
@@ -184,6 +201,8 @@ def _lease_errors() -> Iterator[None]:
         yield
     except (LeaseExpired, LeaseOwnerMismatch) as error:
         raise LeaseLost(str(error)) from None
+    except (VideoDeleted, NotFound) as error:
+        raise JobGone(str(error)) from None
     except DomainError as error:
         if error.code == "invalid_status":
             raise LeaseLost(str(error)) from None

@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from . import ids
-from .errors import DomainError
+from .errors import DomainError, InvalidValue
 from .policy import VideoDefaults, check_max_speed
 
 MAX_REASON_LENGTH = 2000
@@ -219,6 +219,13 @@ class Video(Aggregate):
     ) -> None:
         if not hls_path:
             raise DomainError("hls_path_required", "hls_path required")
+        # A worker reports where it published; only this video's own prefix is accepted, as
+        # deleting the video removes what these name (and a thumbnail is signed for everyone).
+        for name, key in (("hls_path", hls_path), ("thumbnail_key", thumbnail_key)):
+            if key and not _under(key, outputs_prefix(self.tenant, self.video_id)):
+                raise InvalidValue(
+                    name, f"{name} must be under {outputs_prefix(self.tenant, self.video_id)}"
+                )
         if duration is not None and duration < 0:
             duration = None
         self._processing_completed(
@@ -397,3 +404,17 @@ class VideoDeleted(DomainError):
 
 class NotReady(DomainError):
     pass
+
+
+def outputs_prefix(tenant: str, video_id: int) -> str:
+    """Where a video's HLS ladder and thumbnail are published (public through the edge)."""
+    return f"hls/{tenant}/videos/{video_id}/"
+
+
+def key_object(tenant: str, video_id: int) -> str:
+    """Where a video's AES-128 key is kept: outside the public ``hls/`` prefix."""
+    return f"keys/{tenant}/videos/{video_id}/aes.key"
+
+
+def _under(key: str, prefix: str) -> bool:
+    return key.startswith(prefix) and ".." not in key.split("/") and "\\" not in key

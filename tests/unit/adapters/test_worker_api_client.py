@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from academy_video.adapters.worker_api import ApiError, HttpJobs
-from academy_video.app.worker import LeaseLost, WorkerJob
+from academy_video.app.ports import TranscodeOutput
+from academy_video.app.worker import JobGone, LeaseLost, WorkerJob
 
 JOB = WorkerJob(5, "videos/demo/10/a.mp4", "demo")
 
@@ -59,6 +60,12 @@ def test_a_409_drops_the_job_at_once() -> None:
     with pytest.raises(LeaseLost):
         jobs(handler).heartbeat(JOB, 40)
     assert calls == ["/api/v1/internal/video-worker/5/heartbeat/"]  # no retries
+
+
+def test_a_404_means_the_video_was_deleted_and_the_job_goes() -> None:
+    gone = httpx.Response(404, json={"detail": "not_found"})
+    with pytest.raises(JobGone):
+        jobs(lambda request: gone).complete(JOB, TranscodeOutput("hls/x", 1.0, "", []))
 
 
 def test_a_refusal_that_retrying_cannot_fix_is_raised_and_a_stop_ends_retrying() -> None:

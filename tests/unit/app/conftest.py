@@ -51,7 +51,9 @@ class World:
         self.app.uploads.complete(tenant=TENANT, video_id=video_id)
         job = self.app.jobs.claim_next("w1")
         assert job is not None and job.video_id == video_id
-        self.app.jobs.complete(video_id, "w1", hls_path=f"hls/{TENANT}/{video_id}/master.m3u8")
+        self.app.jobs.complete(
+            video_id, "w1", hls_path=f"hls/{TENANT}/videos/{video_id}/master.m3u8"
+        )
         return video_id
 
 

@@ -36,7 +36,7 @@ def test_a_student_starts_playback_and_gets_a_token_policy_and_url(world: World)
     assert started.policy["allow_seek"] is True
     assert started.policy["seek"]["mode"] == "free"
     assert started.policy["concurrency"] == {"max_sessions": 2, "max_devices": 2}
-    assert started.play_url == f"/hls/{TENANT}/{video}/master.m3u8"
+    assert started.play_url == f"/hls/{TENANT}/videos/{video}/master.m3u8"
     session = world.app.sessions.get(started.session_id)
     assert session.status == SessionStatus.ACTIVE
     assert session.policy == started.policy
@@ -55,7 +55,7 @@ def test_play_url_is_signed_for_the_edge_when_a_secret_is_set() -> None:
     url = urlparse(started.play_url)
     query = parse_qs(url.query)
     assert url.netloc == "cdn.example"
-    assert url.path == f"/hls/{TENANT}/{video}/master.m3u8"
+    assert url.path == f"/hls/{TENANT}/videos/{video}/master.m3u8"
     # The seed's four, plus the session id (unsigned) for the AES key endpoint.
     assert set(query) == {"exp", "sig", "kid", "uid", "sid"}
     assert query["uid"] == [str(USERS[ALICE])]

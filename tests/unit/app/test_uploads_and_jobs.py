@@ -134,8 +134,9 @@ def test_an_expired_lease_is_reclaimed_and_the_old_worker_is_locked_out(world: W
         world.app.jobs.heartbeat(video_id, "w1")
     with pytest.raises(LeaseOwnerMismatch):
         world.app.jobs.complete(video_id, "w1", hls_path="x")
-    assert world.app.jobs.complete(video_id, "w2", hls_path="hls/x/master.m3u8") == "ok"
-    assert world.app.jobs.complete(video_id, "w2", hls_path="hls/x/master.m3u8") == "idempotent"
+    master = f"hls/{TENANT}/videos/{video_id}/master.m3u8"
+    assert world.app.jobs.complete(video_id, "w2", hls_path=master) == "ok"
+    assert world.app.jobs.complete(video_id, "w2", hls_path=master) == "idempotent"
     assert world.app.videos.get(video_id).status == VideoStatus.READY
 
 
@@ -169,7 +170,12 @@ def test_failure_is_idempotent_and_retry_requeues(world: World) -> None:
 
 def test_legacy_acknowledgement_completes_without_a_lease(world: World) -> None:
     (video_id,) = uploaded(world)
-    assert world.app.jobs.acknowledge_legacy(video_id, hls_path="legacy.m3u8", duration=9) == "ok"
+    assert (
+        world.app.jobs.acknowledge_legacy(
+            video_id, hls_path=f"hls/{TENANT}/videos/{video_id}/master.m3u8", duration=9
+        )
+        == "ok"
+    )
     assert world.app.jobs.claim_next("w1") is None
 
 

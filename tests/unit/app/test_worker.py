@@ -54,6 +54,9 @@ class Transcoder:
                 raise RuntimeError("cancelled")
         return self.outcome()
 
+    def discard(self, *, video_id: int, tenant: str) -> None:
+        self.discarded = (video_id, tenant)
+
 
 def test_a_finished_job_is_completed_after_heartbeats_with_progress() -> None:
     jobs, transcoder = Jobs(), Transcoder()
@@ -133,12 +136,70 @@ def test_the_services_refusals_reach_the_worker_as_a_lost_lease() -> None:
     mine, theirs = ServiceJobs(world.app.jobs, "w1"), ServiceJobs(world.app.jobs, "w2")
     job = mine.claim()
     assert job is not None and theirs.claim() is None
+    output = TranscodeOutput(f"hls/demo/videos/{job.video_id}/master.m3u8", 12.0, "", [])
     with pytest.raises(LeaseLost):
         theirs.heartbeat(job, 10)  # another worker's live lease
     with pytest.raises(LeaseLost):
-        theirs.complete(job, OUTPUT)
+        theirs.complete(job, output)
     mine.heartbeat(job, 50)
-    mine.complete(job, OUTPUT)
+    mine.complete(job, output)
     world.clock.advance(3600)
     with pytest.raises(LeaseLost):
         mine.heartbeat(job, 60)  # READY now: nothing to heartbeat
+
+
+def test_a_video_deleted_while_it_transcodes_is_dropped_with_what_was_published() -> None:
+    """The deletion removed what existed then; the worker publishes after it, learns of the
+    deletion when it reports (404), removes its outputs and goes on to the next job."""
+    from academy_video.adapters.media.transcoder import PyAvTranscoder
+    from academy_video.app.worker import ServiceJobs
+
+    from .conftest import make_world
+
+    world = make_world()
+    ticket = world.app.uploads.init(tenant="demo", session_id=10, title="T", filename="a.mp4")
+    video = ticket.video.video_id
+    world.storage.put(ticket.file_key, b"video:30")
+    world.app.uploads.complete(tenant="demo", video_id=video)
+    published = [f"hls/demo/videos/{video}/master.m3u8", f"keys/demo/videos/{video}/aes.key"]
+
+    class Publishing(PyAvTranscoder):  # the real discard; the publishing faked
+        def transcode(self, **kwargs: object) -> TranscodeOutput:
+            world.app.catalog.delete(tenant="demo", video_id=video)  # meanwhile, an instructor
+            for key in published:
+                world.storage.put(key, b"x")
+            return TranscodeOutput(published[0], 30.0, "", [])
+
+    worker = Worker(ServiceJobs(world.app.jobs, "w1"), Publishing(world.storage))
+    job = worker.jobs.claim()
+    assert job is not None
+    assert worker.process(job, threading.Event()) == "dropped"
+    assert [world.storage.head(key) for key in published] == [None, None]
+
+
+def test_the_worker_goes_on_after_a_job_it_could_not_process() -> None:
+    stop = threading.Event()
+
+    class Once(Jobs):
+        def __init__(self) -> None:
+            super().__init__()
+            self.claims = 0
+
+        def claim(self) -> WorkerJob | None:
+            self.claims += 1
+            if self.claims == 2:
+                stop.set()  # the second claim shows the loop survived the first job
+            return JOB
+
+    class Exploding(Transcoder):
+        def transcode(self, **kwargs: object) -> TranscodeOutput:
+            return OUTPUT
+
+    jobs = Once()
+
+    def explode(job: WorkerJob, output: TranscodeOutput) -> None:
+        raise KeyError("surprise")
+
+    jobs.complete = explode  # type: ignore[method-assign]
+    Worker(jobs, Exploding(), heartbeat_seconds=60).run(stop)
+    assert jobs.claims == 2

@@ -50,7 +50,7 @@ def processing(worker: str = "w1", now: datetime = T0) -> Video:
 
 def ready() -> Video:
     video = processing()
-    video.complete_processing(worker_id="w1", now=at(10), hls_path="hls/demo/7/master.m3u8")
+    video.complete_processing(worker_id="w1", now=at(10), hls_path="hls/demo/videos/7/master.m3u8")
     return video
 
 
@@ -162,14 +162,18 @@ def test_completion_by_the_lease_holder_makes_the_video_ready() -> None:
     outcome = video.complete_processing(
         worker_id="w1",
         now=at(20),
-        hls_path="hls/demo/7/master.m3u8",
+        hls_path="hls/demo/videos/7/master.m3u8",
         duration=62.0,
-        thumbnail_key="hls/demo/7/thumb.jpg",
+        thumbnail_key="hls/demo/videos/7/thumb.jpg",
         renditions=[{"name": "360p", "width": 640, "height": 360, "bandwidth": 800000}],
     )
     assert outcome == "ok"
     assert video.status == VideoStatus.READY
-    assert (video.hls_path, video.duration, video.leased_by) == ("hls/demo/7/master.m3u8", 62.0, "")
+    assert (video.hls_path, video.duration, video.leased_by) == (
+        "hls/demo/videos/7/master.m3u8",
+        62.0,
+        "",
+    )
     assert video.processing_progress == 100
 
 
@@ -178,7 +182,7 @@ def test_completion_twice_is_idempotent_even_from_another_worker() -> None:
     version = video.version
     assert video.complete_processing(worker_id="w9", now=at(30), hls_path="other") == "idempotent"
     assert video.version == version
-    assert video.hls_path == "hls/demo/7/master.m3u8"
+    assert video.hls_path == "hls/demo/videos/7/master.m3u8"
 
 
 def test_completion_or_failure_from_another_worker_under_a_live_lease_is_refused() -> None:
@@ -191,7 +195,8 @@ def test_completion_or_failure_from_another_worker_under_a_live_lease_is_refused
 
 def test_a_late_worker_may_still_complete_once_its_lapsed_lease_was_not_taken() -> None:
     video = processing("w1", now=at(0))
-    assert video.complete_processing(worker_id="w2", now=at(61), hls_path="x") == "ok"
+    master = "hls/demo/videos/7/master.m3u8"
+    assert video.complete_processing(worker_id="w2", now=at(61), hls_path=master) == "ok"
 
 
 def test_the_worker_that_lost_its_lease_to_a_reclaim_cannot_complete() -> None:
@@ -208,6 +213,29 @@ def test_completion_and_failure_need_a_processing_video(make) -> None:  # type: 
         video.complete_processing(worker_id="w1", now=at(1), hls_path="x")
     with pytest.raises(IllegalTransition):
         video.fail_processing(worker_id="w1", now=at(1), reason="x")
+
+
+@pytest.mark.parametrize(
+    ("field", "key"),
+    [
+        ("hls_path", "hls/demo/videos/8/master.m3u8"),  # another video's
+        ("hls_path", "hls/other/videos/7/master.m3u8"),  # another tenant's
+        ("hls_path", "hls/demo/videos/7/../8/master.m3u8"),
+        ("hls_path", "videos/demo/10/source.mp4"),
+        ("thumbnail_key", "hls/demo/videos/8/master.m3u8"),
+        ("thumbnail_key", "keys/demo/videos/7/aes.key"),
+    ],
+)
+def test_completion_names_only_the_videos_own_outputs(field: str, key: str) -> None:
+    """Deleting a video removes what these name, and a thumbnail is signed for every user."""
+    paths = {"hls_path": "hls/demo/videos/7/master.m3u8", "thumbnail_key": "", field: key}
+    video = processing("w1")
+    with pytest.raises(InvalidValue, match=f"{field} must be under hls/demo/videos/7/"):
+        video.complete_processing(worker_id="w1", now=at(1), **paths)
+    assert video.status == VideoStatus.PROCESSING
+    if field == "hls_path":  # the legacy acknowledgement too
+        with pytest.raises(InvalidValue):
+            processing("w1").acknowledge_completion(hls_path=key)
 
 
 def test_completion_needs_an_hls_path() -> None:
@@ -233,7 +261,10 @@ def test_a_ready_video_cannot_fail() -> None:
 def test_legacy_acknowledgement_completes_without_a_lease_but_not_before_upload() -> None:
     for make in (uploaded, processing, failed):
         video = make()
-        assert video.acknowledge_completion(hls_path="legacy/master.m3u8", duration=3) == "ok"
+        assert (
+            video.acknowledge_completion(hls_path="hls/demo/videos/7/index.m3u8", duration=3)
+            == "ok"
+        )
         assert video.status == VideoStatus.READY
         assert video.acknowledge_completion(hls_path="again") == "idempotent"
     with pytest.raises(IllegalTransition):

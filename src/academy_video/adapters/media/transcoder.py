@@ -41,6 +41,7 @@ import av
 import av.filter
 
 from academy_video.app.ports import ObjectStorage, TranscodeFailed, TranscodeOutput
+from academy_video.domain.video import key_object, outputs_prefix
 
 from .ladder import Rung, plan
 from .probe import _options
@@ -135,6 +136,10 @@ class PyAvTranscoder:
             return self._publish(scratch, tenant, video_id, key, result)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+    def discard(self, *, video_id: int, tenant: str) -> None:
+        self.storage.delete_prefix(outputs_prefix(tenant, video_id))
+        self.storage.delete(key_object(tenant, video_id))
 
     # The pass over the source --------------------------------------------------------------
 
@@ -387,7 +392,7 @@ class PyAvTranscoder:
         result: tuple[_State, float, float],
     ) -> TranscodeOutput:
         state, duration, fps = result
-        prefix = f"hls/{tenant}/videos/{video_id}/"
+        prefix = outputs_prefix(tenant, video_id)
         renditions = []
         lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
         for output in state.outputs:
@@ -448,11 +453,6 @@ class PyAvTranscoder:
             thumbnail_key=f"{prefix}thumbnail.jpg",
             renditions=renditions,
         )
-
-
-def key_object(tenant: str, video_id: int) -> str:
-    """Where a video's AES-128 key is kept: outside the public ``hls/`` prefix."""
-    return f"keys/{tenant}/videos/{video_id}/aes.key"
 
 
 # Helpers -------------------------------------------------------------------------------------

@@ -15,11 +15,11 @@ from litestar.response import File
 
 from academy_video.adapters.cdn.playlists import rewrite
 from academy_video.adapters.cdn.signing import HmacUrlSigner
-from academy_video.adapters.media.transcoder import key_object
 from academy_video.adapters.storage.local import BadKey, LocalDiskStorage
 from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Denied, NotFound, RateLimited
 from academy_video.domain.playback_session import SessionStatus
+from academy_video.domain.video import key_object
 
 KEY_REQUESTS_PER_MINUTE = 30
 CONTENT_TYPES = {

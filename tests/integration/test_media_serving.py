@@ -143,6 +143,32 @@ def test_the_key_is_only_for_an_active_session_of_that_video(api: Api, tmp_path:
     assert get(api, key_url(video, session["session_id"])).json() == {"detail": "session_inactive"}
 
 
+@pytest.mark.parametrize("change", ["blocked", "video policy"])
+def test_the_key_is_refused_once_the_rules_changed(api: Api, tmp_path: Path, change: str) -> None:
+    """As the heartbeat answers policy_changed at once, so does the key: a student blocked
+    mid-session does not keep fetching it until the session lapses."""
+    video = ready(api.app, tmp_path)
+    session = start(api, video)
+    query = parse_qs(urlsplit(session["play_url"]).query)
+    url = api.app.playback.signer.sign(
+        f"/api/v1/playback/key/{video}",
+        expires_at=int(query["exp"][0]),
+        user_id=STUDENTS[101],
+        session_id=session["session_id"],
+    )
+    assert get(api, url).status_code == 200
+    if change == "blocked":
+        body = {"video_id": video, "enrollments": [101], "rule": "blocked"}
+        assert api.call("POST", "/api/v1/video-permissions/bulk_set/", json=body).status_code == 200
+    else:
+        assert (
+            api.call("PATCH", f"/api/v1/videos/{video}/", json={"max_speed": 1.25}).status_code
+            == 200
+        )
+    refused = get(api, url)
+    assert (refused.status_code, refused.json()) == (403, {"detail": "policy_changed"})
+
+
 def test_key_requests_are_rate_limited_per_session(api: Api, tmp_path: Path) -> None:
     video = ready(api.app, tmp_path)
     session = start(api, video)

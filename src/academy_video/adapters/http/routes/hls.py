@@ -93,6 +93,11 @@ def key(request: Request[Any, Any, Any], video_id: FromPath[int]) -> Response[by
         or not live
     ):
         raise Denied("session_inactive")
+    # Any change of the student's permission or the video's policy since the start: the player
+    # must start again under the new rules, as its heartbeat already tells it.
+    current = app.playback.versions.current(video_id, session.enrollment_id)
+    if current != (session.policy_version, session.grant_version):
+        raise Denied("policy_changed")
     limited = app.playback.limiter.allow(
         f"key:{sid}", limit=KEY_REQUESTS_PER_MINUTE, window_seconds=60, now=app.clock.now()
     )

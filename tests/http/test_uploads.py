@@ -33,6 +33,7 @@ def test_init_reserves_a_pending_video_and_an_upload_url(api: Api) -> None:
     assert first["content_type"] == "video/quicktime"
     assert first["upload_url"]
     assert init(api)["video"]["order"] == 2  # max order in the session + 1
+    assert init(api, content_type="binary/octet-stream")["content_type"] == "binary/octet-stream"
 
 
 @pytest.mark.parametrize(
@@ -57,6 +58,11 @@ def test_init_reserves_a_pending_video_and_an_upload_url(api: Api) -> None:
             "unknown_session",
         ),  # another tenant's
         ({"session": 999, "title": "T", "filename": "a.mp4"}, 400, "unknown_session"),
+        (
+            {"session": SESSION, "title": "T", "filename": "a.mp4", "content_type": "text/html"},
+            400,
+            "content_type: must be a video type",
+        ),
     ],
 )
 def test_init_refusals(api: Api, body: dict, status: int, detail: str) -> None:
@@ -182,3 +188,33 @@ def test_multipart_sizes_and_abort(api: Api) -> None:
     )
     assert aborted.status_code == 204
     assert small["upload_id"] not in api.storage.uploads
+
+
+def test_an_upload_over_the_limit_is_refused_when_it_is_stored(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither a signed PUT nor the parts of a multipart upload can be held to the size
+    announced: what was stored is checked, removed if over the limit, and the video stays
+    PENDING for another upload."""
+    monkeypatch.setattr(api.app.uploads, "max_upload_bytes", 8 * 1024 * 1024)
+    ticket = init(api)
+    video_id = ticket["video"]["id"]
+    path = f"/api/v1/videos/{video_id}/upload/multipart"
+    body = api.call("POST", path, json={"size": 8 * 1024 * 1024}).json()
+    part = b"video:60" + b"\0" * (body["part_size"] - 8)  # two whole parts: 10 MiB
+    parts = [
+        {"part_number": p["part_number"], "etag": f'"{api.storage.put_url(p["url"], part)}"'}
+        for p in body["parts"]
+    ]
+    joined = api.call(
+        "POST", f"{path}/complete", json={"upload_id": body["upload_id"], "parts": parts}
+    )
+    assert (joined.status_code, joined.json()) == (413, {"detail": "upload_too_large"})
+    assert ticket["file_key"] not in api.storage.objects
+    shown = api.call("GET", f"/api/v1/videos/{video_id}").json()
+    assert (shown["status"], shown["error_reason"]) == ("PENDING", "upload_too_large")
+    # The single signed PUT, the same.
+    api.storage.put_url(ticket["upload_url"], b"video:60" + b"\0" * (9 * 1024 * 1024))
+    completed = api.call("POST", f"/api/v1/videos/{video_id}/upload/complete/")
+    assert (completed.status_code, completed.json()) == (413, {"detail": "upload_too_large"})
+    assert ticket["file_key"] not in api.storage.objects

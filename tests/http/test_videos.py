@@ -143,6 +143,7 @@ def test_a_bad_edit_is_400_naming_the_field_and_changes_nothing(
 def test_deleting_removes_the_video_and_its_stored_media(api: Api) -> None:
     video = api.ready_video()
     source = api.call("GET", f"/api/v1/videos/{video}").json()["file_key"]
+    unfinished = api.storage.start_multipart(source, "video/mp4")  # an upload never finished
     stored = [f"hls/demo/videos/{video}/360p/seg0.ts", f"keys/demo/videos/{video}/aes.key"]
     for key in stored:
         api.storage.put(key, b"x")
@@ -153,6 +154,7 @@ def test_deleting_removes_the_video_and_its_stored_media(api: Api) -> None:
     assert api.call("DELETE", f"/api/v1/videos/{video}").status_code == 404
     assert api.storage.head(source) is None
     assert [api.storage.head(key) for key in stored] == [None, None]  # the AES key too
+    assert unfinished not in api.storage.uploads
     assert api.call("GET", "/api/v1/videos/").json() == []
 
 

@@ -48,6 +48,7 @@ class VideoCatalog:
         self.videos.get(video_id, tenant=tenant)
         video = self.videos.delete(video_id)
         try:
+            self.storage.abort_multipart(video.file_key)  # unfinished uploads of its source
             for key in media_keys(video):
                 self.storage.delete(key)
             # Every output by where outputs go (a worker may have published after a delete's

@@ -109,7 +109,7 @@ class UploadService:
         if session is None or session.tenant != tenant:
             raise Invalid("unknown_session")
         key = source_key(tenant, session_id, filename)
-        content_type = (content_type or "video/mp4").split(";")[0].strip() or "video/mp4"
+        content_type = _source_type(content_type)
         video = self.videos.register(
             video_id=self.ids.next_id("videos"),
             tenant=tenant,
@@ -129,6 +129,7 @@ class UploadService:
         if stored is None or stored.size == 0:
             self.videos.reject_upload(video_id, reason="source_not_found_or_empty")
             raise Conflict("source_not_found", "S3 object not found")
+        self._check_size(video, stored)
         result = self.probe.probe(self.storage.source_url(video.file_key, SOURCE_URL_SECONDS))
         if not result.ok:
             self.videos.reject_upload(video_id, reason=f"invalid_media:{result.reason}")
@@ -149,7 +150,7 @@ class UploadService:
         if size > self.max_upload_bytes:
             raise TooLarge("upload_too_large")
         part_size = part_size_for(size)
-        upload_id = self.storage.start_multipart(video.file_key, content_type or "video/mp4")
+        upload_id = self.storage.start_multipart(video.file_key, _source_type(content_type))
         urls = [
             self.storage.part_url(video.file_key, upload_id, number, PART_URL_SECONDS)
             for number in range(1, math.ceil(size / part_size) + 1)
@@ -170,7 +171,17 @@ class UploadService:
         stored = self.storage.head(video.file_key)
         if stored is None:
             raise Conflict("source_not_found", "S3 object not found")
+        self._check_size(video, stored)
         return stored
+
+    def _check_size(self, video: Video, stored: StoredObject) -> None:
+        """The limit, on what was stored: a signed PUT (or each part of a multipart upload)
+        cannot be held to the size announced, so an upload over the limit is refused here and
+        removed; the video stays PENDING for another upload."""
+        if stored.size > self.max_upload_bytes:
+            self.storage.delete(video.file_key)
+            self.videos.reject_upload(video.video_id, reason="upload_too_large")
+            raise TooLarge("upload_too_large")
 
     def abort_multipart(self, *, tenant: str, video_id: int, upload_id: str) -> None:
         video = self._pending(tenant, video_id)
@@ -198,3 +209,16 @@ class UploadService:
         if video.status != VideoStatus.PENDING:
             raise Conflict("invalid_status", f"Invalid status: {video.status}")
         return video
+
+
+def _source_type(content_type: str | None) -> str:
+    """The media type a source is stored with: a video type, or a generic binary one (what
+    some clients send for any file); anything else (``text/html``) is refused, as the bucket
+    would hand it back with that type."""
+    kind = (content_type or "").split(";")[0].strip().lower() or "video/mp4"
+    if not (kind.startswith("video/") or kind in GENERIC_TYPES):
+        raise Invalid("content_type", "content_type: must be a video type")
+    return kind
+
+
+GENERIC_TYPES = frozenset({"application/octet-stream", "binary/octet-stream"})

@@ -235,18 +235,21 @@ def test_deleting_a_video_removes_its_source_and_outputs_from_s3(
     storage.put_file(ticket.file_key, media["good"], "video/mp4")
     app.uploads.complete(tenant="demo", video_id=video_id)
     assert app.jobs.claim_next("w1") is not None
-    outputs = [f"hls/demo/{video_id}/master.m3u8", f"hls/demo/{video_id}/360p/seg0.ts"]
+    prefix = f"hls/demo/videos/{video_id}/"
+    outputs = [
+        f"{prefix}master.m3u8",
+        f"{prefix}360p/seg0.ts",
+        f"{prefix}thumbnail.jpg",
+        f"keys/demo/videos/{video_id}/aes.key",
+    ]
     for key in outputs:
         storage.put_file(key, media["text"], "application/octet-stream")
-    app.jobs.complete(
-        video_id, "w1", hls_path=outputs[0], thumbnail_key=f"thumbs/demo/{video_id}.jpg"
-    )
-    storage.put_file(f"thumbs/demo/{video_id}.jpg", media["text"], "image/jpeg")
-    neighbour = f"hls/demo/{video_id}0/master.m3u8"  # another video's, sharing a prefix
+    app.jobs.complete(video_id, "w1", hls_path=outputs[0], thumbnail_key=outputs[2])
+    neighbour = f"hls/demo/videos/{video_id}0/master.m3u8"  # another video's, sharing a prefix
     storage.put_file(neighbour, media["text"], "application/octet-stream")
 
     assert s3_api.client.delete(f"/api/v1/videos/{video_id}/", headers=headers()).status_code == 204
-    for key in [ticket.file_key, *outputs, f"thumbs/demo/{video_id}.jpg"]:
+    for key in [ticket.file_key, *outputs]:
         assert storage.head(key) is None, key
     assert storage.head(neighbour) is not None
 

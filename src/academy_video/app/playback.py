@@ -435,6 +435,26 @@ def _client_event(raw: dict[str, Any]) -> ClientEvent:
         isinstance(occurred_at, bool) or not isinstance(occurred_at, int | float)
     ):
         raise Invalid("events.occurred_at")
-    if not isinstance(payload, dict):
+    if not isinstance(payload, dict) or not _storable(payload):
         raise Invalid("events.payload")
     return ClientEvent(type=str(event_type), occurred_at=occurred_at, payload=payload)
+
+
+def _storable(value: Any, depth: int = 0) -> bool:
+    """What an event store can hold: integers of at most 64 bits (JSON allows any), nested at
+    most PAYLOAD_DEPTH deep. Refused here, one batch fails alone; in a group commit's save it
+    would fail every batch saved with it."""
+    if isinstance(value, bool) or value is None or isinstance(value, float | str):
+        return True
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**64
+    if depth >= PAYLOAD_DEPTH:
+        return False
+    if isinstance(value, dict):
+        return all(_storable(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return all(_storable(v, depth + 1) for v in value)
+    return False
+
+
+PAYLOAD_DEPTH = 16

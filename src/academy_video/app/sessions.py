@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from eventsourcing.persistence import IntegrityError
-
 from academy_video.domain.playback_session import (
     ClientEvent,
     PlaybackSession,
@@ -62,14 +60,18 @@ class PlaybackSessions(EventSourcedApp):
                 answers.append(refusal)
         try:
             self.save(*sessions.values())
-        except IntegrityError:
+        except Exception:
+            if len(reports) == 1:
+                raise
+            # Another process wrote one of these sessions (IntegrityError), or one batch cannot
+            # be stored: each batch on its own, so one failure is that batch's alone.
             return [self._alone(report, rule) for report in reports]
         return answers
 
     def _alone(self, report: Report, rule: RevokeRule) -> ReportOutcome | Exception:
         try:
             return self.report(report.session_id, report.items, now=report.now, rule=rule)
-        except (SessionInactive, NotFound) as refusal:
+        except Exception as refusal:  # its own caller's answer; the others' stand
             return refusal
 
     def end(self, session_id: str, *, now: datetime) -> None:

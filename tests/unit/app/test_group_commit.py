@@ -13,7 +13,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from academy_video.app import group_commit
-from academy_video.app.errors import NotFound
+from academy_video.app.errors import Invalid, NotFound
 from academy_video.app.group_commit import GroupCommit
 from academy_video.app.sessions import Report
 from academy_video.domain.playback_session import (
@@ -24,7 +24,7 @@ from academy_video.domain.playback_session import (
 )
 from academy_video.domain.policy import GrantRules, Rule
 
-from .conftest import ALICE, BOB, World
+from .conftest import ALICE, BOB, USERS, World
 from .test_playback import start
 
 
@@ -141,3 +141,34 @@ def test_a_save_refused_by_another_writer_falls_back_to_one_by_one(world: World)
     answers = sessions.report_many([Report(alice, batch, NOW), Report(bob, batch, NOW)], rule=RULE)
     assert refused and answers == [ReportOutcome(1, 0, False)] * 2
     assert sessions.get(alice).events_total == 1 and sessions.get(bob).events_total == 1
+
+
+def test_a_batch_the_store_cannot_take_fails_alone(world: World) -> None:
+    """Bob's batch saved with Alice's: her payload cannot be stored (past 64 bits), so his
+    must not fail with it; each is then saved on its own and only hers is refused."""
+    video = world.ready_video()
+    alice, bob = start(world, video).session_id, start(world, video, BOB).session_id
+    sessions = world.app.sessions
+    honest = [ClientEvent("FOCUS_LOST", None, {})]
+    unstorable = [ClientEvent("FOCUS_LOST", None, {"n": 2**70})]  # got past the door somehow
+    answers = sessions.report_many(
+        [Report(alice, unstorable, NOW), Report(bob, honest, NOW)], rule=RULE
+    )
+    assert isinstance(answers[0], Exception) and answers[1] == ReportOutcome(1, 0, False)
+    assert sessions.get(alice).events_total == 0 and sessions.get(bob).events_total == 1
+
+
+def test_a_payload_the_store_cannot_take_is_refused_at_the_door(world: World) -> None:
+    video = world.ready_video()
+    token = start(world, video).token
+    for payload in ({"n": 2**70}, {"n": -(2**64)}, {"deep": [[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]}):
+        with pytest.raises(Invalid, match=r"events\.payload"):
+            world.report_events(
+                user_id=USERS[ALICE],
+                token=token,
+                events=[{"type": "FOCUS_LOST", "payload": payload}],
+            )
+    stored = world.report_events(
+        user_id=USERS[ALICE], token=token, events=[{"type": "FOCUS_LOST", "payload": {"n": 2**63}}]
+    )
+    assert stored == 1

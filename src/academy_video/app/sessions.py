@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from eventsourcing.persistence import IntegrityError
+
 from academy_video.domain.playback_session import (
     ClientEvent,
     PlaybackSession,
@@ -60,11 +62,12 @@ class PlaybackSessions(EventSourcedApp):
                 answers.append(refusal)
         try:
             self.save(*sessions.values())
+        except IntegrityError:  # another process wrote one of these sessions: retried alone
+            return [self._alone(report, rule) for report in reports]
         except Exception:
             if len(reports) == 1:
                 raise
-            # Another process wrote one of these sessions (IntegrityError), or one batch cannot
-            # be stored: each batch on its own, so one failure is that batch's alone.
+            # One batch cannot be stored: each on its own, so the failure is that batch's alone.
             return [self._alone(report, rule) for report in reports]
         return answers
 

@@ -5,6 +5,9 @@ playback session the position may move at most elapsed × max_rate + grace secon
 (a seek, or a forged position) moves the anchor but credits nothing. The grace absorbs network
 jitter once; it does not add up over rapid heartbeats (see ``record``). Coverage is the union of the
 credited ranges, so watching the same minute twice counts once.
+
+Each playback session has its own anchor (the last few sessions are remembered), so a second
+device left open, paused, does not stop the one being watched from counting.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from .ranges import Range, covered, merge_all
 
 DEFAULT_COMPLETION_THRESHOLD = 0.95
 DEFAULT_GRACE_SECONDS = 2.0
+ANCHORS_KEPT = 8  # sessions whose last heartbeat is remembered
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ class WatchProgress(Aggregate):
         self.last_position = 0.0
         self.max_position = 0.0
         self.completed = False
-        self.anchor: Sample | None = None
+        self.anchors: dict[str, Sample] = {}  # per playback session, the most recent last
         self.rejected_jumps = 0
 
     def record(
@@ -71,40 +75,48 @@ class WatchProgress(Aggregate):
         """
         if not samples:
             return False
-        anchor = self.anchor
-        credited: list[Range] = []
-        rejected = 0
+        anchors = dict(self.anchors)
+        credited: dict[str, list[Range]] = {}
+        rejected: dict[str, int] = {}
         for sample in samples:
             position = max(0.0, min(float(sample.position), duration)) if duration > 0 else 0.0
-            at = sample.at
-            if anchor is not None and anchor.session_id == sample.session_id:
+            session = sample.session_id
+            anchor, at = anchors.get(session), sample.at
+            credited.setdefault(session, [])
+            rejected.setdefault(session, 0)
+            if anchor is not None:
                 # The anchor's time may run ahead of the clock: it is when a real player could
                 # have reached the anchor's position. So the grace is one allowance, not one per
                 # heartbeat: beats 10 ms apart, each 2 s further, are not 200× speed credited.
+                # It may also lag the clock by up to the grace: a beat that arrived late does
+                # not cost the next interval (a paused player gains no more than the grace).
                 elapsed = (sample.at - anchor.at).total_seconds()
                 advance = position - anchor.position
                 allowed = elapsed * plausibility.max_rate + plausibility.grace_seconds
                 at = max(sample.at, anchor.at)
                 if 0 < advance <= allowed:
-                    credited.append((anchor.position, position))
+                    credited[session].append((anchor.position, position))
                     if plausibility.max_rate > 0:
-                        at = max(at, anchor.at + timedelta(seconds=advance / plausibility.max_rate))
+                        reached = anchor.at + timedelta(seconds=advance / plausibility.max_rate)
+                        slack = sample.at - timedelta(seconds=plausibility.grace_seconds)
+                        at = max(reached, min(at, max(slack, anchor.at)))
                 elif advance > allowed:
-                    rejected += 1
-            anchor = Sample(sample.session_id, position, at)
-        assert anchor is not None
-        ranges = merge_all(self.ranges, credited)
+                    rejected[session] += 1
+            anchors.pop(session, None)  # re-inserted last: the most recent session last
+            anchors[session] = Sample(session, position, at)
+        watched = merge_all(self.ranges, [r for ranges in credited.values() for r in ranges])
         progress = self.progress
         if duration > 0:
-            progress = max(progress, min(1.0, covered(ranges) / duration))
-        self._positions_recorded(
-            session_id=anchor.session_id,
-            watched=[list(r) for r in credited],
-            last_position=anchor.position,
-            at=anchor.at,
-            progress=progress,
-            rejected_jumps=rejected,
-        )
+            progress = max(progress, min(1.0, covered(watched) / duration))
+        for session in (s for s in anchors if s in credited):  # in the order last heard
+            self._positions_recorded(
+                session_id=session,
+                watched=[list(r) for r in credited[session]],
+                last_position=anchors[session].position,
+                at=anchors[session].at,
+                progress=progress,
+                rejected_jumps=rejected[session],
+            )
         if not self.completed and progress >= completion_threshold:
             self._completed(progress=progress)
             return True
@@ -123,7 +135,10 @@ class WatchProgress(Aggregate):
         self.ranges = merge_all(self.ranges, [(a, b) for a, b in watched])
         self.last_position = last_position
         self.max_position = max(self.max_position, last_position)
-        self.anchor = Sample(session_id, last_position, at)
+        self.anchors.pop(session_id, None)
+        self.anchors[session_id] = Sample(session_id, last_position, at)
+        while len(self.anchors) > ANCHORS_KEPT:
+            del self.anchors[next(iter(self.anchors))]  # the session heard from longest ago
         self.progress = progress
         self.rejected_jumps += rejected_jumps
 
@@ -152,6 +167,10 @@ class WatchProgress(Aggregate):
 
     @event("Corrected")
     def _corrected(self, progress: float, completed: bool, last_position: float) -> None:
+        if progress < self.progress:
+            # Corrected down: what was credited no longer stands (or the next heartbeat would
+            # put the coverage back); from here the student's progress is what they watch anew.
+            self.ranges = []
         self.progress = progress
         self.completed = completed
         self.last_position = last_position

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from academy_video.domain.errors import InvalidValue
-from academy_video.domain.progress import Plausibility, Sample, WatchProgress
+from academy_video.domain.progress import ANCHORS_KEPT, Plausibility, Sample, WatchProgress
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 NORMAL = Plausibility(max_rate=1.0, grace_seconds=2.0)
@@ -122,3 +122,52 @@ def test_an_empty_batch_records_nothing() -> None:
     version = progress.version
     assert not record(progress)
     assert progress.version == version
+
+
+def test_a_second_device_left_open_does_not_stop_the_first_from_counting() -> None:
+    """A laptop plays while a phone sits paused at 50, both heart-beating: each session has its
+    own anchor."""
+    progress = new_progress()
+    laptop = [beat(10 * n, 10 * n, "laptop") for n in range(4)]
+    phone = [beat(50, 10 * n + 5, "phone") for n in range(3)]
+    record(progress, *sorted(laptop + phone, key=lambda s: s.at))
+    assert progress.ranges == [(0, 30)]
+    record(progress, beat(50, 35, "phone"), beat(40, 40, "laptop"), beat(50, 45, "phone"))
+    assert progress.ranges == [(0, 40)] and progress.last_position == 50
+
+
+def test_the_sessions_remembered_are_the_most_recent_few() -> None:
+    progress = new_progress()
+    for n in range(ANCHORS_KEPT + 2):
+        record(progress, beat(0, n, f"s{n}"))
+    assert list(progress.anchors) == [f"s{n}" for n in range(2, ANCHORS_KEPT + 2)]
+    record(progress, beat(5, ANCHORS_KEPT + 5, "s0"))  # forgotten: anchors again, no credit
+    assert progress.ranges == []
+
+
+def test_a_beat_that_arrived_late_does_not_cost_the_next_interval() -> None:
+    progress = new_progress()
+    record(progress, beat(0, 0), beat(10, 10), beat(20, 23), beat(30, 30), beat(40, 40))
+    assert progress.ranges == [(0, 40)] and progress.rejected_jumps == 0
+
+
+def test_a_pause_buys_no_more_than_the_grace() -> None:
+    """Paused ten minutes, then a jump as long as the pause: a seek, not watching."""
+    progress = new_progress()
+    paused = [beat(10, 10 * n) for n in range(1, 61)]
+    record(progress, beat(0, 0), *paused, beat(600, 605), duration=3600)
+    assert progress.ranges == [(0, 10)] and progress.rejected_jumps == 1
+
+
+def test_a_staff_correction_down_sticks() -> None:
+    """What was credited before a correction down no longer counts; watching anew does."""
+    progress = new_progress()
+    record(progress, *(beat(s, s) for s in range(0, 100, 10)))
+    assert progress.progress == pytest.approx(0.9)
+    progress.correct(progress=0.1, completed=False)
+    record(progress, beat(0, 200, "s2"), beat(10, 210, "s2"))
+    assert progress.progress == pytest.approx(0.1) and not progress.completed
+    record(progress, *(beat(s, 200 + s, "s2") for s in range(20, 60, 10)))
+    assert progress.progress == pytest.approx(0.5)
+    progress.correct(progress=0.8)  # a correction up keeps what was watched
+    assert progress.ranges == [(0, 50)]

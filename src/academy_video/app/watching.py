@@ -12,6 +12,7 @@ each heartbeat through at once.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from academy_video.domain.progress import Plausibility, Sample, WatchProgress
@@ -22,11 +23,14 @@ from .ports import IdAllocator
 from .progress import ProgressBatch, Progresses
 from .videos import Videos
 
+log = logging.getLogger(__name__)
+
 MAX_BUFFERED_STUDENTS = 20_000  # flush early past this many students, to bound memory
 # A player beats every 30 s; beats of one session closer than this add nothing to progress (the
 # liveness they renew is Redis's) and are not buffered, so a client beating in a loop costs the
 # flush no more than a well-behaved one.
 MIN_SPACING_SECONDS = 1.0
+REQUEUED_SAMPLES = 360  # per student after a failed flush: an hour of 10 s heartbeats
 
 
 class ProgressService:
@@ -93,10 +97,26 @@ class ProgressService:
                 self._early.start()
 
     def flush(self) -> int:
-        """Write every buffered heartbeat in one save; returns how many students it covered."""
+        """Write every buffered heartbeat in one save; returns how many students it covered.
+        If the save fails, the heartbeats go back in the buffer for the next flush."""
         with self._lock:
             batches, self._buffer = list(self._buffer.values()), {}
-        return len(self._write(batches))
+        try:
+            results = self.progresses.record_many(batches) if batches else []
+        except Exception:
+            self._requeue(batches)
+            raise
+        return len(self._promote(results))
+
+    def _requeue(self, batches: list[ProgressBatch]) -> None:
+        """A failed save's heartbeats, in front of those that arrived meanwhile (the most recent
+        REQUEUED_SAMPLES per student, so an outage cannot grow the buffer without bound)."""
+        with self._lock:
+            for old in batches:
+                key = (old.video_id, old.enrollment_id)
+                new = self._buffer.get(key)
+                old.samples = (old.samples + (new.samples if new else []))[-REQUEUED_SAMPLES:]
+                self._buffer[key] = old
 
     def record(
         self,
@@ -137,10 +157,21 @@ class ProgressService:
         """One save for all the batches, then the once→free promotion of those just completed."""
         if not batches:
             return []
-        results = self.progresses.record_many(batches)
+        return self._promote(self.progresses.record_many(batches))
+
+    def _promote(self, results: list[tuple[WatchProgress, bool]]) -> list[WatchProgress]:
+        """The once→free promotion of those just completed, each on its own: one refused does
+        not keep the others from it (the read side already treats once + completed as free)."""
         for progress, completed_now in results:
             if completed_now:
-                self.grants.promote_to_free(progress.video_id, progress.enrollment_id)
+                try:
+                    self.grants.promote_to_free(progress.video_id, progress.enrollment_id)
+                except Exception:
+                    log.exception(
+                        "progress: promoting video %s, enrollment %s to free failed",
+                        progress.video_id,
+                        progress.enrollment_id,
+                    )
         return [progress for progress, _ in results]
 
     def correct(

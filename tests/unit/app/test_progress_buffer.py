@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from academy_video.app.config import Settings
 from academy_video.domain.policy import GrantRules, Rule
 from academy_video.domain.progress import Sample
@@ -115,3 +117,37 @@ def test_beats_of_one_session_under_a_second_apart_are_not_buffered() -> None:
     world.app.progress.flush()
     progress = world.app.progresses.get(video, ALICE)
     assert progress is not None and progress.ranges == [(0.0, 4.0)]
+
+
+def test_a_flush_that_fails_keeps_its_heartbeats_for_the_next() -> None:
+    """The database refuses one flush: nothing heard is lost, and beats that arrive meanwhile
+    follow the kept ones."""
+    world = buffered_world()
+    video = world.ready_video(duration=100)
+    start = world.clock.now()
+
+    def beat(second: int) -> None:
+        world.app.progress.submit(
+            video_id=video,
+            enrollment_id=ALICE,
+            tenant=TENANT,
+            duration=100.0,
+            max_rate=1.0,
+            samples=[Sample("s", float(second), start + timedelta(seconds=second))],
+        )
+
+    beat(0)
+    beat(10)
+    record_many = world.app.progresses.record_many
+
+    def refused(batches: Any) -> Any:
+        raise ConnectionError("database unavailable")
+
+    world.app.progresses.record_many = refused  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        world.app.progress.flush()
+    beat(20)
+    world.app.progresses.record_many = record_many  # type: ignore[method-assign]
+    assert world.app.progress.flush() == 1
+    progress = world.app.progresses.get(video, ALICE)
+    assert progress is not None and progress.ranges == [(0, 20)]

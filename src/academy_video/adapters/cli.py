@@ -150,7 +150,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _every(seconds: float, task: Callable[[], object], name: str) -> Callable[[], None]:
-    """Run ``task`` every ``seconds`` in a daemon thread (errors are logged); returns the stop."""
+    """Run ``task`` every ``seconds`` in a daemon thread (errors are logged); returns the stop,
+    which waits for a run in progress: what shuts down after it (the final flush, closing the
+    container) must not race it."""
     stop = threading.Event()
 
     def run() -> None:
@@ -160,8 +162,14 @@ def _every(seconds: float, task: Callable[[], object], name: str) -> Callable[[]
             except Exception:
                 logging.getLogger(__name__).exception("%s failed; will try again", name)
 
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return stop.set
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+
+    def stopped() -> None:
+        stop.set()
+        thread.join(timeout=30)  # a run stuck on a dead database must not hold shutdown forever
+
+    return stopped
 
 
 def _reconcile(args: argparse.Namespace, settings: Settings) -> int:

@@ -64,3 +64,24 @@ def test_serve_refuses_an_unknown_log_format(
     assert main(["serve"]) == 2  # before building anything or listening
     assert "ACADEMY_VIDEO_LOG_FORMAT: 'xml' is not one of json, text" in capsys.readouterr().err
     assert not (tmp_path / "read.sqlite3").exists()
+
+
+def test_stopping_a_periodic_task_waits_for_the_run_in_progress() -> None:
+    """Serve's shutdown stops the flush thread, then flushes once more and closes the
+    container: neither may race a run still writing."""
+    import threading
+
+    from academy_video.adapters.cli import _every
+
+    running, release, finished = threading.Event(), threading.Event(), []
+
+    def task() -> None:
+        running.set()
+        release.wait(10)
+        finished.append(True)
+
+    stop = _every(0.001, task, "test")
+    assert running.wait(10)
+    threading.Timer(0.05, release.set).start()
+    stop()
+    assert finished  # the run in progress ended before stop returned

@@ -59,6 +59,7 @@ class WatchProgress(Aggregate):
         self.max_position = 0.0
         self.completed = False
         self.anchors: dict[str, Sample] = {}  # per playback session, the most recent last
+        self.paced_at: datetime | None = None  # by when all that was credited could be watched
         self.rejected_jumps = 0
 
     def record(
@@ -75,7 +76,7 @@ class WatchProgress(Aggregate):
         """
         if not samples:
             return False
-        anchors = dict(self.anchors)
+        anchors, paced = dict(self.anchors), self.paced_at
         credited: dict[str, list[Range]] = {}
         rejected: dict[str, int] = {}
         for sample in samples:
@@ -85,21 +86,26 @@ class WatchProgress(Aggregate):
             credited.setdefault(session, [])
             rejected.setdefault(session, 0)
             if anchor is not None:
-                # The anchor's time may run ahead of the clock: it is when a real player could
-                # have reached the anchor's position. So the grace is one allowance, not one per
-                # heartbeat: beats 10 ms apart, each 2 s further, are not 200× speed credited.
-                # It may also lag the clock by up to the grace: a beat that arrived late does
-                # not cost the next interval (a paused player gains no more than the grace).
-                elapsed = (sample.at - anchor.at).total_seconds()
+                # Time is measured from the anchor, or from when everything credited so far (in
+                # any session) could have been watched, if later: sessions played side by side
+                # share one clock, so N of them do not earn N× the rate.
+                since = anchor.at if paced is None else max(anchor.at, paced)
+                elapsed = (sample.at - since).total_seconds()
                 advance = position - anchor.position
                 allowed = elapsed * plausibility.max_rate + plausibility.grace_seconds
                 at = max(sample.at, anchor.at)
                 if 0 < advance <= allowed:
                     credited[session].append((anchor.position, position))
                     if plausibility.max_rate > 0:
-                        reached = anchor.at + timedelta(seconds=advance / plausibility.max_rate)
+                        # When a real player could have reached the position: it may run ahead
+                        # of the clock, so the grace is one allowance, not one per heartbeat
+                        # (beats 10 ms apart, each 2 s further, are not 200× speed credited);
+                        # it may lag the clock by up to the grace, so a beat that arrived late
+                        # does not cost the next interval.
+                        reached = since + timedelta(seconds=advance / plausibility.max_rate)
                         slack = sample.at - timedelta(seconds=plausibility.grace_seconds)
-                        at = max(reached, min(at, max(slack, anchor.at)))
+                        at = max(reached, slack)
+                        paced = at if paced is None else max(paced, at)
                 elif advance > allowed:
                     rejected[session] += 1
             anchors.pop(session, None)  # re-inserted last: the most recent session last
@@ -137,6 +143,8 @@ class WatchProgress(Aggregate):
         self.max_position = max(self.max_position, last_position)
         self.anchors.pop(session_id, None)
         self.anchors[session_id] = Sample(session_id, last_position, at)
+        if watched:  # (an anchor moved on by a later beat errs late: never more credit)
+            self.paced_at = at if self.paced_at is None else max(self.paced_at, at)
         while len(self.anchors) > ANCHORS_KEPT:
             del self.anchors[next(iter(self.anchors))]  # the session heard from longest ago
         self.progress = progress

@@ -171,3 +171,16 @@ def test_a_staff_correction_down_sticks() -> None:
     assert progress.progress == pytest.approx(0.5)
     progress.correct(progress=0.8)  # a correction up keeps what was watched
     assert progress.ranges == [(0, 50)]
+
+
+@pytest.mark.parametrize("sessions", [2, 8, 60])
+def test_sessions_played_side_by_side_share_one_clock(sessions: int) -> None:
+    """Several sessions each playing its own stretch, beating every 10 s for 300 s: together
+    they earn what one viewer could watch in that time, not one viewer's worth each."""
+    progress = new_progress()
+    duration = 36_000.0
+    for second in range(0, 301, 10):
+        beats = [beat(600 * n + second, second + n / 100, f"s{n}") for n in range(sessions)]
+        record(progress, *beats, duration=duration)
+    watched = sum(end - start for start, end in progress.ranges)
+    assert watched <= 300 + 2 * 31  # the time, and at most one grace per beat

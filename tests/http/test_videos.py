@@ -264,3 +264,17 @@ def test_the_thumbnail_url_is_signed_for_the_edge_and_stable_for_a_day(tmp_path:
     assert 86_400 <= int(q["exp"]) - now <= 2 * 86_400
     assert "uid" not in q and "v" in q  # for anyone; the seed's cache-buster kept
     assert again == first  # the same URL for every caller, all day: cacheable
+
+
+def test_one_refused_cleanup_step_does_not_keep_the_others_from_running(api: Api) -> None:
+    video = api.ready_video()
+    source = api.call("GET", f"/api/v1/videos/{video}").json()["file_key"]
+    key = f"keys/demo/videos/{video}/aes.key"
+    api.storage.put(key, b"k")
+
+    def refused(*args: object, **kwargs: object) -> int:
+        raise PermissionError("not allowed to list multipart uploads")
+
+    api.storage.abort_multipart = refused  # type: ignore[method-assign]
+    assert api.call("DELETE", f"/api/v1/videos/{video}/").status_code == 204
+    assert api.storage.head(source) is None and api.storage.head(key) is None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 
 from academy_video.domain.video import Video, key_object, outputs_prefix
 
@@ -47,16 +49,20 @@ class VideoCatalog:
         """
         self.videos.get(video_id, tenant=tenant)
         video = self.videos.delete(video_id)
-        try:
-            self.storage.abort_multipart(video.file_key)  # unfinished uploads of its source
-            for key in media_keys(video):
-                self.storage.delete(key)
-            # Every output by where outputs go (a worker may have published after a delete's
-            # earlier attempt, or never reported): the ladder, the thumbnail and the AES key.
-            self.storage.delete_prefix(outputs_prefix(video.tenant, video.video_id))
-            self.storage.delete(key_object(video.tenant, video.video_id))
-        except Exception:
-            log.exception("video %s deleted, but removing its stored media failed", video_id)
+        # Each step on its own, so one refused (say, listing multipart uploads is not allowed)
+        # does not keep the others from running. Outputs go by where outputs go (a worker may
+        # have published without reporting): the ladder, the thumbnail and the AES key.
+        steps: list[Callable[[], object]] = [
+            lambda: self.storage.abort_multipart(video.file_key),  # unfinished uploads
+            *(functools.partial(self.storage.delete, key) for key in media_keys(video)),
+            lambda: self.storage.delete_prefix(outputs_prefix(video.tenant, video.video_id)),
+            lambda: self.storage.delete(key_object(video.tenant, video.video_id)),
+        ]
+        for step in steps:
+            try:
+                step()
+            except Exception:
+                log.exception("video %s deleted, but removing some of its media failed", video_id)
 
 
 def media_keys(video: Video) -> list[str]:

@@ -94,6 +94,15 @@ class Worker:
 
     def process(self, job: WorkerJob, stop: threading.Event) -> str:
         """Transcode one claimed job; returns what became of it (for logs and tests)."""
+        gone = threading.Event()
+        outcome = self._process(job, stop, gone)
+        if gone.is_set():  # learnt from a heartbeat or from the completion: outputs go too
+            log.warning("worker: video %s was deleted; removing its outputs", job.video_id)
+            self.transcoder.discard(video_id=job.video_id, tenant=job.tenant)
+            return "dropped"
+        return outcome
+
+    def _process(self, job: WorkerJob, stop: threading.Event, gone: threading.Event) -> str:
         lost = threading.Event()
         done = threading.Event()
         progress: list[int] = [0]
@@ -102,6 +111,10 @@ class Worker:
             while not done.wait(self.heartbeat_seconds):
                 try:
                     self.jobs.heartbeat(job, progress[0])
+                except JobGone:
+                    gone.set()
+                    lost.set()
+                    return
                 except LeaseLost:
                     log.warning("worker: lease of video %s lost; dropping it", job.video_id)
                     lost.set()
@@ -147,8 +160,7 @@ class Worker:
         try:
             self.jobs.complete(job, output)
         except JobGone:
-            log.warning("worker: video %s was deleted; removing its outputs", job.video_id)
-            self.transcoder.discard(video_id=job.video_id, tenant=job.tenant)
+            gone.set()
             return "dropped"
         except LeaseLost:
             log.warning("worker: video %s was taken over before it was reported", job.video_id)

@@ -203,3 +203,18 @@ def test_the_worker_goes_on_after_a_job_it_could_not_process() -> None:
     jobs.complete = explode  # type: ignore[method-assign]
     Worker(jobs, Exploding(), heartbeat_seconds=60).run(stop)
     assert jobs.claims == 2
+
+
+def test_a_deletion_learnt_from_a_heartbeat_removes_the_outputs_too() -> None:
+    """The heartbeat hears first (404): the transcode is cancelled, the job dropped, and what
+    it may already have published for the deleted video removed."""
+    from academy_video.app.worker import JobGone
+
+    class Gone(Jobs):
+        def heartbeat(self, job: WorkerJob, progress: int | None) -> None:
+            raise JobGone("not_found")
+
+    transcoder = Transcoder()
+    outcome = Worker(Gone(), transcoder, heartbeat_seconds=0.001).process(JOB, threading.Event())
+    assert outcome == "dropped"
+    assert transcoder.discarded == (JOB.video_id, JOB.tenant)

@@ -16,6 +16,17 @@ from .errors import ConcurrencyConflict
 CONFLICT_RETRIES = 5
 
 
+class PartlyRecorded(Exception):
+    """Some batches were saved (``recorded``), others not (``unrecorded``, to try again)."""
+
+    def __init__(
+        self, recorded: list[tuple[WatchProgress, bool]], unrecorded: list[ProgressBatch]
+    ) -> None:
+        super().__init__(f"{len(unrecorded)} of {len(recorded) + len(unrecorded)} not recorded")
+        self.recorded = recorded
+        self.unrecorded = unrecorded
+
+
 @dataclass
 class ProgressBatch:
     """One student's buffered heartbeats for one video."""
@@ -63,7 +74,16 @@ class Progresses(EventSourcedApp):
         try:
             self.save(*(progress for progress, _ in results))
         except IntegrityError:
-            return [self.record(batch) for batch in batches]
+            recorded, unrecorded, cause = [], [], None
+            for batch in batches:
+                try:
+                    recorded.append(self.record(batch))
+                except Exception as error:  # the others' saves stand
+                    unrecorded.append(batch)
+                    cause = error
+            if unrecorded:
+                raise PartlyRecorded(recorded, unrecorded) from cause
+            return recorded
         return results
 
     def _credit(self, batch: ProgressBatch) -> tuple[WatchProgress, bool]:

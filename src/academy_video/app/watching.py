@@ -20,7 +20,7 @@ from academy_video.domain.progress import Plausibility, Sample, WatchProgress
 from .config import Settings
 from .grants import Grants
 from .ports import IdAllocator
-from .progress import ProgressBatch, Progresses
+from .progress import PartlyRecorded, ProgressBatch, Progresses
 from .videos import Videos
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class ProgressService:
         self._buffer: dict[tuple[int, int], ProgressBatch] = {}
         self._lock = threading.Lock()
         self._early: threading.Thread | None = None
+        self._failing = False  # the last flush failed: no early flushes until one succeeds
 
     @property
     def buffered(self) -> bool:
@@ -91,7 +92,10 @@ class ProgressService:
                 ):
                     batch.samples.append(sample)
             full = len(self._buffer) >= MAX_BUFFERED_STUDENTS
-            if full and (self._early is None or not self._early.is_alive()):
+            # While flushes fail (the database is away), the periodic flush alone tries again:
+            # a full buffer would otherwise start a write with every heartbeat.
+            idle = self._early is None or not self._early.is_alive()
+            if full and idle and not self._failing:
                 # Written in the background: the caller may be the event loop.
                 self._early = threading.Thread(target=self.flush, name="progress-flush")
                 self._early.start()
@@ -103,9 +107,16 @@ class ProgressService:
             batches, self._buffer = list(self._buffer.values()), {}
         try:
             results = self.progresses.record_many(batches) if batches else []
+        except PartlyRecorded as partly:  # only what was not saved is tried again
+            self._failing = True
+            self._promote(partly.recorded)
+            self._requeue(partly.unrecorded)
+            raise
         except Exception:
+            self._failing = True
             self._requeue(batches)
             raise
+        self._failing = False
         return len(self._promote(results))
 
     def _requeue(self, batches: list[ProgressBatch]) -> None:

@@ -151,3 +151,65 @@ def test_a_flush_that_fails_keeps_its_heartbeats_for_the_next() -> None:
     assert world.app.progress.flush() == 1
     progress = world.app.progresses.get(video, ALICE)
     assert progress is not None and progress.ranges == [(0, 20)]
+
+
+def test_a_flush_saved_in_part_tries_again_only_what_was_not_saved() -> None:
+    """The joint save meets a concurrent writer, then one student's own save fails too: the
+    other's is kept and not written twice; only the failed one goes back in the buffer; and
+    while flushes fail, a full buffer starts no write with every heartbeat."""
+    from eventsourcing.persistence import IntegrityError
+
+    from academy_video.app import watching
+
+    world = buffered_world()
+    video = world.ready_video(duration=100)
+    progresses, start = world.app.progresses, world.clock.now()
+
+    def beat(enrollment: int, second: int) -> None:
+        world.app.progress.submit(
+            video_id=video,
+            enrollment_id=enrollment,
+            tenant=TENANT,
+            duration=100.0,
+            max_rate=1.0,
+            samples=[Sample(f"s{enrollment}", float(second), start + timedelta(seconds=second))],
+        )
+
+    for second in (0, 10):
+        beat(1, second)
+        beat(2, second)
+    save, record = progresses.save, progresses.record
+
+    def joint_refused(*aggregates: Any, **kwargs: Any) -> Any:
+        if len(aggregates) > 1:
+            raise IntegrityError("another process wrote one of them")
+        return save(*aggregates, **kwargs)
+
+    def second_refused(batch: Any) -> Any:
+        if batch.enrollment_id == 2:
+            raise ConnectionError("database unavailable")
+        return record(batch)
+
+    progresses.save = joint_refused  # type: ignore[method-assign]
+    progresses.record = second_refused  # type: ignore[method-assign]
+    with pytest.raises(watching.PartlyRecorded):
+        world.app.progress.flush()
+    first = progresses.get(video, 1)
+    assert first is not None and first.ranges == [(0, 10)]
+    version = first.version
+    writes: list[int] = []
+    progresses.record_many = lambda batches: writes.append(len(batches)) or []  # type: ignore[method-assign]
+    watching_module_max = watching.MAX_BUFFERED_STUDENTS
+    watching.MAX_BUFFERED_STUDENTS = 1
+    try:
+        for _ in range(5):
+            beat(3, 0)  # a full buffer, while flushes fail
+    finally:
+        watching.MAX_BUFFERED_STUDENTS = watching_module_max
+    assert writes == []
+    del progresses.record_many, progresses.save, progresses.record  # the real ones again
+    world.app.progress.flush()
+    again = progresses.get(video, 1)
+    assert again is not None and again.version == version  # not written twice
+    second = progresses.get(video, 2)
+    assert second is not None and second.ranges == [(0, 10)]

@@ -94,8 +94,10 @@ def _roster(site: Site) -> None:
 @contextmanager
 def serving(tmp_path: Path, **env: str) -> Iterator[Site]:
     """``serve`` on the embedded default (and ``env``), AES-128 on, the roster synced."""
-    server = Server(
-        tmp_path, env={"ACADEMY_VIDEO_HLS_ENCRYPT": "1", "ACADEMY_VIDEO_LOG_FORMAT": "text", **env}
+    server = Server(  # output to a file: a pipe read only at the end could fill and block it
+        tmp_path,
+        env={"ACADEMY_VIDEO_HLS_ENCRYPT": "1", "ACADEMY_VIDEO_LOG_FORMAT": "text", **env},
+        log=tmp_path / "serve.log",
     )
     try:
         site = Site(server, server.token("--role", "admin", "--tenant", "demo", "--user", "1"))

@@ -43,6 +43,7 @@ class Server:
         """``log``: write the output to this file (a pipe nobody reads fills up under load and
         blocks the server's logging); else a pipe, read by ``stop``."""
         self.data_dir = data_dir
+        self.log = log
         self.env = env_for(data_dir, env)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -90,6 +91,8 @@ class Server:
         Returns what the process wrote."""
         self.process.send_signal(signal.SIGTERM)
         output, _ = self.process.communicate(timeout=30)
+        if self.log is not None:
+            output = self.log.read_text()
         assert self.process.returncode in (0, -signal.SIGTERM), output
         assert "Application shutdown complete" in output, output
         assert "Traceback" not in output, output

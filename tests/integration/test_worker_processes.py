@@ -33,7 +33,10 @@ class Stack:
             "ACADEMY_VIDEO_WORKER_LEASE_SECONDS": str(LEASE),
             "ACADEMY_VIDEO_TRANSCODE_PRESET": "medium",
         }
-        self.server = Server(data_dir, self.env)
+        # serve's output to a file: a pipe nobody reads fills with access lines as the workers
+        # poll, and then blocks serve (a GET timed out after 30 s that way, under load).
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.server = Server(data_dir, self.env, log=data_dir / "serve.log")
         self.workers: list[subprocess.Popen[str]] = []
         admin = self.server.token("--role", "admin", "--tenant", "demo", "--user", "1")
         self.http = httpx.Client(

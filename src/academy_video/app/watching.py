@@ -52,6 +52,7 @@ class ProgressService:
         self._lock = threading.Lock()
         self._early: threading.Thread | None = None
         self._failing = False  # the last flush failed: no early flushes until one succeeds
+        self._unpromoted: set[tuple[int, int]] = set()  # completions whose promotion failed
 
     @property
     def buffered(self) -> bool:
@@ -172,17 +173,22 @@ class ProgressService:
 
     def _promote(self, results: list[tuple[WatchProgress, bool]]) -> list[WatchProgress]:
         """The once→free promotion of those just completed, each on its own: one refused does
-        not keep the others from it (the read side already treats once + completed as free)."""
-        for progress, completed_now in results:
-            if completed_now:
-                try:
-                    self.grants.promote_to_free(progress.video_id, progress.enrollment_id)
-                except Exception:
-                    log.exception(
-                        "progress: promoting video %s, enrollment %s to free failed",
-                        progress.video_id,
-                        progress.enrollment_id,
-                    )
+        not keep the others from it, and is tried again with every later write (in this
+        process; the read side already treats once + completed as free meanwhile)."""
+        with self._lock:
+            due, self._unpromoted = self._unpromoted, set()
+        due |= {(p.video_id, p.enrollment_id) for p, completed_now in results if completed_now}
+        for video_id, enrollment_id in sorted(due):
+            try:
+                self.grants.promote_to_free(video_id, enrollment_id)
+            except Exception:
+                log.exception(
+                    "progress: promoting video %s, enrollment %s to free failed; will try again",
+                    video_id,
+                    enrollment_id,
+                )
+                with self._lock:
+                    self._unpromoted.add((video_id, enrollment_id))
         return [progress for progress, _ in results]
 
     def correct(

@@ -213,3 +213,32 @@ def test_a_flush_saved_in_part_tries_again_only_what_was_not_saved() -> None:
     assert again is not None and again.version == version  # not written twice
     second = progresses.get(video, 2)
     assert second is not None and second.ranges == [(0, 10)]
+
+
+def test_a_promotion_refused_after_its_save_is_tried_again_by_the_next_flush() -> None:
+    world = buffered_world()
+    video = world.ready_video(duration=20)
+    world.app.permissions.create(
+        tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.ONCE)
+    )
+    start = world.clock.now()
+    for second in range(0, 21, 5):
+        world.app.progress.submit(
+            video_id=video,
+            enrollment_id=ALICE,
+            tenant=TENANT,
+            duration=20.0,
+            max_rate=1.0,
+            samples=[Sample("s", float(second), start + timedelta(seconds=second))],
+        )
+    grants = world.app.grants
+
+    def refused(video_id: int, enrollment_id: int) -> bool:
+        raise ConnectionError("database unavailable")
+
+    grants.promote_to_free = refused  # type: ignore[method-assign]
+    assert world.app.progress.flush() == 1  # the progress is saved, completed
+    del grants.promote_to_free  # the real one again
+    assert grants.get(video, ALICE).rules.rule == Rule.ONCE  # type: ignore[union-attr]
+    world.app.progress.flush()  # nothing heard since: the promotion alone
+    assert grants.get(video, ALICE).rules.rule == Rule.FREE  # type: ignore[union-attr]

@@ -35,6 +35,14 @@ def play(api: Api, path: str, token: str, enrollment: int = ALICE, **body: Any) 
     )
 
 
+def seeking_blocked(api: Api) -> int:
+    """A ready video on which Alice may not seek: every SEEK_ATTEMPT of hers is a violation."""
+    video = api.ready_video()
+    body = {"video": video, "enrollment": ALICE, "block_seek": True}
+    assert api.call("POST", "/api/v1/video-permissions/", json=body).status_code == 201
+    return video
+
+
 def test_start_gives_a_token_the_policy_and_the_play_url(api: Api) -> None:
     video = api.ready_video()
     response = start(api, video)
@@ -175,18 +183,19 @@ def test_every_permission_change_stales_only_that_students_tokens(api: Api, chan
     ]
     alice, bob = start(api, video).json()["token"], start(api, video, BOB).json()["token"]
     if change == "bulk_set":
-        body = {"video_id": video, "enrollments": [ALICE], "rule": "once"}
-        changed = api.call("POST", f"{path}bulk_set/", json=body)
+        bulk = {"video_id": video, "enrollments": [ALICE], "rule": "once"}
+        changed = api.call("POST", f"{path}bulk_set/", json=bulk)
     else:
         changed = api.call(
             change, f"{path}{pid}/", json=None if change == "DELETE" else {"rule": "once"}
         )
     assert changed.status_code in (200, 204), changed.text
-    for call, body in (
+    calls: list[tuple[str, dict[str, Any]]] = [
         ("refresh", {}),
         ("heartbeat", {}),
         ("events", {"events": [{"type": "FOCUS_LOST"}]}),
-    ):
+    ]
+    for call, body in calls:
         stale = play(api, call, alice, **body)
         assert (stale.status_code, stale.json()) == (403, {"detail": "policy_changed"}), call
         assert play(api, call, bob, BOB, **body).status_code in (200, 201), call
@@ -194,12 +203,7 @@ def test_every_permission_change_stales_only_that_students_tokens(api: Api, chan
 
 def test_too_many_violations_among_few_events_revoke_by_ratio(api: Api) -> None:
     """violated / total ≥ 0.5 revokes, before the count reaches 3."""
-    video = api.ready_video()
-    api.call(
-        "POST",
-        "/api/v1/video-permissions/",
-        json={"video": video, "enrollment": ALICE, "block_seek": True},
-    )
+    video = seeking_blocked(api)
     token = start(api, video).json()["token"]
     quiet = [{"type": "FOCUS_GAINED"}] * 2
     assert play(api, "events", token, events=[{"type": "SEEK_ATTEMPT"}, *quiet]).status_code == 201
@@ -210,12 +214,7 @@ def test_too_many_violations_among_few_events_revoke_by_ratio(api: Api) -> None:
 
 
 def test_events_are_stored_and_enough_violations_revoke(api: Api) -> None:
-    video = api.ready_video()
-    api.call(
-        "POST",
-        "/api/v1/video-permissions/",
-        json={"video": video, "enrollment": ALICE, "block_seek": True},
-    )
+    video = seeking_blocked(api)
     token = start(api, video).json()["token"]
     stored = play(
         api,
@@ -242,12 +241,7 @@ def test_events_are_stored_and_enough_violations_revoke(api: Api) -> None:
 def test_a_player_clock_can_neither_hide_events_nor_stop_the_analytics(api: Api) -> None:
     """Times outside the session's life are kept within it: a backdated violation still shows in
     the last 24 hours and the risk list, and a time no date can hold stops no read model."""
-    video = api.ready_video()
-    api.call(
-        "POST",
-        "/api/v1/video-permissions/",
-        json={"video": video, "enrollment": ALICE, "block_seek": True},
-    )
+    video = seeking_blocked(api)
     token = start(api, video).json()["token"]
     for when in (0, -1e12, 1e300):
         batch = [{"type": "SEEK_ATTEMPT", "occurred_at": when}] + [{"type": "FOCUS_GAINED"}] * 2

@@ -121,26 +121,26 @@ def test_wrong_signatures_are_403(api: Api, tmp_path: Path) -> None:
     assert get(api, url.split("?")[0]).status_code == 403  # unsigned
 
 
+def key_url(api: Api, session: dict[str, Any], video: int, sid: str | None = None) -> str:
+    """The key URI a playlist of ``session`` names (signed to the play URL's expiry), for
+    ``video`` and ``sid`` (the session's own unless given)."""
+    query = parse_qs(urlsplit(session["play_url"]).query)
+    return api.app.playback.signer.sign(
+        f"/api/v1/playback/key/{video}",
+        expires_at=int(query["exp"][0]),
+        user_id=STUDENTS[101],
+        session_id=sid or session["session_id"],
+    )
+
+
 def test_the_key_is_only_for_an_active_session_of_that_video(api: Api, tmp_path: Path) -> None:
     video = ready(api.app, tmp_path)
     session = start(api, video)
-    signer = api.app.playback.signer
-    query = parse_qs(urlsplit(session["play_url"]).query)
-    exp = int(query["exp"][0])
-
-    def key_url(video_id: int, sid: str) -> str:
-        return signer.sign(
-            f"/api/v1/playback/key/{video_id}",
-            expires_at=exp,
-            user_id=STUDENTS[101],
-            session_id=sid,
-        )
-
-    assert get(api, key_url(video, session["session_id"])).status_code == 200
-    assert get(api, key_url(video, "no-such-session")).status_code == 403
-    assert get(api, key_url(video + 1, session["session_id"])).status_code == 403
+    assert get(api, key_url(api, session, video)).status_code == 200
+    assert get(api, key_url(api, session, video, "no-such-session")).status_code == 403
+    assert get(api, key_url(api, session, video + 1)).status_code == 403
     api.app.playback.end(user_id=STUDENTS[101], token=session["token"])
-    assert get(api, key_url(video, session["session_id"])).json() == {"detail": "session_inactive"}
+    assert get(api, key_url(api, session, video)).json() == {"detail": "session_inactive"}
 
 
 @pytest.mark.parametrize("change", ["blocked", "video policy"])
@@ -149,13 +149,7 @@ def test_the_key_is_refused_once_the_rules_changed(api: Api, tmp_path: Path, cha
     mid-session does not keep fetching it until the session lapses."""
     video = ready(api.app, tmp_path)
     session = start(api, video)
-    query = parse_qs(urlsplit(session["play_url"]).query)
-    url = api.app.playback.signer.sign(
-        f"/api/v1/playback/key/{video}",
-        expires_at=int(query["exp"][0]),
-        user_id=STUDENTS[101],
-        session_id=session["session_id"],
-    )
+    url = key_url(api, session, video)
     assert get(api, url).status_code == 200
     if change == "blocked":
         body = {"video_id": video, "enrollments": [101], "rule": "blocked"}
@@ -172,12 +166,6 @@ def test_the_key_is_refused_once_the_rules_changed(api: Api, tmp_path: Path, cha
 def test_key_requests_are_rate_limited_per_session(api: Api, tmp_path: Path) -> None:
     video = ready(api.app, tmp_path)
     session = start(api, video)
-    query = parse_qs(urlsplit(session["play_url"]).query)
-    url = api.app.playback.signer.sign(
-        f"/api/v1/playback/key/{video}",
-        expires_at=int(query["exp"][0]),
-        user_id=STUDENTS[101],
-        session_id=session["session_id"],
-    )
+    url = key_url(api, session, video)
     codes = [get(api, url).status_code for _ in range(31)]
     assert codes[:30] == [200] * 30 and codes[30] == 429

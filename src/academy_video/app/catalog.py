@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 
@@ -52,17 +51,17 @@ class VideoCatalog:
         # Each step on its own, so one refused (say, listing multipart uploads is not allowed)
         # does not keep the others from running. Outputs go by where outputs go (a worker may
         # have published without reporting): the ladder, the thumbnail and the AES key.
-        steps: list[Callable[[], object]] = [
-            lambda: self.storage.abort_multipart(video.file_key),  # unfinished uploads
-            *(functools.partial(self.storage.delete, key) for key in media_keys(video)),
-            lambda: self.storage.delete_prefix(outputs_prefix(video.tenant, video.video_id)),
-            lambda: self.storage.delete(key_object(video.tenant, video.video_id)),
+        steps: list[tuple[Callable[[str], object], str]] = [
+            (self.storage.abort_multipart, video.file_key),  # its unfinished uploads
+            *((self.storage.delete, key) for key in media_keys(video)),
+            (self.storage.delete_prefix, outputs_prefix(video.tenant, video.video_id)),
+            (self.storage.delete, key_object(video.tenant, video.video_id)),
         ]
-        for step in steps:
+        for remove, key in steps:
             try:
-                step()
+                remove(key)
             except Exception:
-                log.exception("video %s deleted, but removing some of its media failed", video_id)
+                log.exception("video %s deleted, but removing %s failed", video_id, key)
 
 
 def media_keys(video: Video) -> list[str]:

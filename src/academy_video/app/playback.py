@@ -22,6 +22,7 @@ from academy_video.domain.playback_session import (
     ReportOutcome,
     RevokeRule,
     SessionInactive,
+    SessionStatus,
 )
 from academy_video.domain.policy import (
     ClientEventType,
@@ -57,6 +58,7 @@ from .videos import Videos
 from .watching import ProgressService
 
 _EVENT_TYPES = frozenset(t.value for t in ClientEventType)
+KEY_REQUESTS_PER_MINUTE = 30  # per session: hls.js asks once per key rotation and retry
 log = logging.getLogger(__name__)
 
 
@@ -238,7 +240,7 @@ class PlaybackService:
         session store, the recorded status by the ``PlaybackSession`` a command loads anyway."""
         claims = self.tokens.decode(token, user_id=user_id, now=self.clock.now().timestamp())
         current = self.versions.current(claims.video_id, claims.enrollment_id)
-        _check_versions(claims, current, policy=check_policy)
+        _check_versions(claims.versions, current, policy=check_policy)
         return claims
 
     async def _live(self, claims: PlaybackClaims, *, extend: bool) -> None:
@@ -264,7 +266,7 @@ class PlaybackService:
                 log.warning("playback: versions of video %s not kept", claims.video_id)
                 seen = Seen(current, seen.alive)
         assert seen.versions != UNKNOWN
-        _check_versions(claims, seen.versions, policy=True)  # type: ignore[arg-type]
+        _check_versions(claims.versions, seen.versions, policy=True)  # type: ignore[arg-type]
         if not seen.alive:
             raise Conflict("session_inactive")
 
@@ -353,6 +355,31 @@ class PlaybackService:
             )
         return outcome.stored
 
+    def allow_key(self, *, session_id: str, user_id: int, video_id: int) -> None:
+        """Whether the AES key of ``video_id`` may go to this session (the key endpoint's rule):
+        an ACTIVE, live session of that user and video, started under the rules still in force
+        (a permission or policy change since: ``policy_changed``, as its heartbeat hears), at
+        most KEY_REQUESTS_PER_MINUTE times a minute."""
+        now = self.clock.now()
+        try:
+            session = self.sessions.get(session_id)
+        except NotFound:
+            raise Denied("invalid_session") from None
+        if (
+            session.video_id != video_id
+            or session.user_id != user_id
+            or session.status != SessionStatus.ACTIVE
+            or not self.store.is_active(user_id=user_id, session_id=session_id, now=now)
+        ):
+            raise Denied("session_inactive")
+        held = (session.policy_version, session.grant_version)
+        _check_versions(held, self.versions.current(video_id, session.enrollment_id), policy=True)
+        allowed = self.limiter.allow(
+            f"key:{session_id}", limit=KEY_REQUESTS_PER_MINUTE, window_seconds=60, now=now
+        )
+        if not allowed:
+            raise RateLimited()
+
     # Reconciliation -----------------------------------------------------------------------
 
     def expire_lapsed(self) -> int:
@@ -406,13 +433,14 @@ class AggregateVersions:
 
 
 def _check_versions(
-    claims: PlaybackClaims, current: tuple[int, int] | None, *, policy: bool
+    held: tuple[int, int], current: tuple[int, int] | None, *, policy: bool
 ) -> None:
-    """The token's versions against the current ones: the video gone is ``invalid_token``; a
-    changed policy or grant (when ``policy``) is ``policy_changed``."""
+    """The (policy, grant) versions a token or session was issued under, against the current
+    ones: the video gone is ``invalid_token``; a changed policy or grant (when ``policy``) is
+    ``policy_changed``."""
     if current is None:
         raise Denied("invalid_token")
-    if policy and current != (claims.policy_version, claims.grant_version):
+    if policy and current != held:
         raise Denied("policy_changed")
 
 

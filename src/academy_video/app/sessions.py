@@ -62,12 +62,11 @@ class PlaybackSessions(EventSourcedApp):
                 answers.append(refusal)
         try:
             self.save(*sessions.values())
-        except IntegrityError:  # another process wrote one of these sessions: retried alone
-            return [self._alone(report, rule) for report in reports]
-        except Exception:
-            if len(reports) == 1:
+        except Exception as error:
+            # Another process wrote one of these sessions (retried alone), or one batch cannot
+            # be stored: each batch on its own, so a failure is that batch's alone.
+            if len(reports) == 1 and not isinstance(error, IntegrityError):
                 raise
-            # One batch cannot be stored: each on its own, so the failure is that batch's alone.
             return [self._alone(report, rule) for report in reports]
         return answers
 

@@ -29,6 +29,11 @@ class PlaybackClaims:
     duration: float = 0.0
     max_rate: float = 1.0
 
+    @property
+    def versions(self) -> tuple[int, int]:
+        """The (policy, grant) versions the token was issued under."""
+        return self.policy_version, self.grant_version
+
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from academy_video.app.config import Settings
+from academy_video.app.progress import PartlyRecorded
 from academy_video.domain.policy import GrantRules, Rule
 from academy_video.domain.progress import Sample
 
@@ -36,6 +37,39 @@ def count_saves(world: World) -> list[int]:
     return calls
 
 
+def heard(
+    world: World,
+    video: int,
+    position: float,
+    at: datetime,
+    *,
+    enrollment: int = ALICE,
+    session: str = "s",
+    duration: float = 100.0,
+) -> None:
+    """One heartbeat handed to the progress service (buffered unless flushing is off)."""
+    world.app.progress.submit(
+        video_id=video,
+        enrollment_id=enrollment,
+        tenant=TENANT,
+        duration=duration,
+        max_rate=1.0,
+        samples=[Sample(session, float(position), at)],
+    )
+
+
+def completing(world: World) -> int:
+    """A 20 s video under a once grant for Alice, and her heartbeats through it, buffered."""
+    video = world.ready_video(duration=20)
+    world.app.permissions.create(
+        tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.ONCE)
+    )
+    start = world.clock.now()
+    for second in range(0, 21, 5):
+        heard(world, video, second, start + timedelta(seconds=second), duration=20.0)
+    return video
+
+
 def test_a_thousand_students_three_heartbeats_each_are_one_transaction() -> None:
     world = buffered_world()
     video = world.ready_video(duration=100)
@@ -44,14 +78,7 @@ def test_a_thousand_students_three_heartbeats_each_are_one_transaction() -> None
     for beat in range(3):
         at = start + timedelta(seconds=10 * beat)
         for enrollment in range(1, STUDENTS + 1):
-            world.app.progress.submit(
-                video_id=video,
-                enrollment_id=enrollment,
-                tenant=TENANT,
-                duration=100.0,
-                max_rate=1.0,
-                samples=[Sample(f"s{enrollment}", 10.0 * beat, at)],
-            )
+            heard(world, video, 10 * beat, at, enrollment=enrollment, session=f"s{enrollment}")
     assert saves == []  # nothing written yet
     assert world.app.progress.flush() == STUDENTS
     # One transaction; per student, one Created and one PositionsRecorded carrying 3 heartbeats.
@@ -63,20 +90,7 @@ def test_a_thousand_students_three_heartbeats_each_are_one_transaction() -> None
 
 def test_a_flush_that_completes_promotes_once_to_free() -> None:
     world = buffered_world()
-    video = world.ready_video(duration=20)
-    world.app.permissions.create(
-        tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.ONCE)
-    )
-    start = world.clock.now()
-    for second in range(0, 21, 5):
-        world.app.progress.submit(
-            video_id=video,
-            enrollment_id=ALICE,
-            tenant=TENANT,
-            duration=20.0,
-            max_rate=1.0,
-            samples=[Sample("s", float(second), start + timedelta(seconds=second))],
-        )
+    video = completing(world)
     grant = world.app.grants.get(video, ALICE)
     assert grant is not None and grant.rules.rule == Rule.ONCE
     world.app.progress.flush()
@@ -87,14 +101,7 @@ def test_a_flush_that_completes_promotes_once_to_free() -> None:
 def test_with_flushing_off_each_heartbeat_is_written_at_once() -> None:
     world = make_world(replace(Settings(playback_token_secret="k"), progress_flush_seconds=0))
     video = world.ready_video(duration=100)
-    world.app.progress.submit(
-        video_id=video,
-        enrollment_id=ALICE,
-        tenant=TENANT,
-        duration=100.0,
-        max_rate=1.0,
-        samples=[Sample("s", 0.0, world.clock.now())],
-    )
+    heard(world, video, 0, world.clock.now())
     assert world.app.progresses.get(video, ALICE) is not None
 
 
@@ -104,14 +111,7 @@ def test_beats_of_one_session_under_a_second_apart_are_not_buffered() -> None:
     video = world.ready_video(duration=100)
     start = world.clock.now()
     for n in range(500):  # every 10 ms for 5 s
-        world.app.progress.submit(
-            video_id=video,
-            enrollment_id=ALICE,
-            tenant=TENANT,
-            duration=100.0,
-            max_rate=1.0,
-            samples=[Sample("s1", n / 100, start + timedelta(seconds=n / 100))],
-        )
+        heard(world, video, n / 100, start + timedelta(seconds=n / 100), session="s1")
     [batch] = world.app.progress._buffer.values()
     assert [s.position for s in batch.samples] == [0.0, 1.0, 2.0, 3.0, 4.0]
     world.app.progress.flush()
@@ -127,14 +127,7 @@ def test_a_flush_that_fails_keeps_its_heartbeats_for_the_next() -> None:
     start = world.clock.now()
 
     def beat(second: int) -> None:
-        world.app.progress.submit(
-            video_id=video,
-            enrollment_id=ALICE,
-            tenant=TENANT,
-            duration=100.0,
-            max_rate=1.0,
-            samples=[Sample("s", float(second), start + timedelta(seconds=second))],
-        )
+        heard(world, video, second, start + timedelta(seconds=second))
 
     beat(0)
     beat(10)
@@ -166,14 +159,8 @@ def test_a_flush_saved_in_part_tries_again_only_what_was_not_saved() -> None:
     progresses, start = world.app.progresses, world.clock.now()
 
     def beat(enrollment: int, second: int) -> None:
-        world.app.progress.submit(
-            video_id=video,
-            enrollment_id=enrollment,
-            tenant=TENANT,
-            duration=100.0,
-            max_rate=1.0,
-            samples=[Sample(f"s{enrollment}", float(second), start + timedelta(seconds=second))],
-        )
+        at = start + timedelta(seconds=second)
+        heard(world, video, second, at, enrollment=enrollment, session=f"s{enrollment}")
 
     for second in (0, 10):
         beat(1, second)
@@ -192,13 +179,18 @@ def test_a_flush_saved_in_part_tries_again_only_what_was_not_saved() -> None:
 
     progresses.save = joint_refused  # type: ignore[method-assign]
     progresses.record = second_refused  # type: ignore[method-assign]
-    with pytest.raises(watching.PartlyRecorded):
+    with pytest.raises(PartlyRecorded):
         world.app.progress.flush()
     first = progresses.get(video, 1)
     assert first is not None and first.ranges == [(0, 10)]
     version = first.version
     writes: list[int] = []
-    progresses.record_many = lambda batches: writes.append(len(batches)) or []  # type: ignore[method-assign]
+
+    def counted(batches: list[Any]) -> list[Any]:
+        writes.append(len(batches))
+        return []
+
+    progresses.record_many = counted  # type: ignore[method-assign]
     watching_module_max = watching.MAX_BUFFERED_STUDENTS
     watching.MAX_BUFFERED_STUDENTS = 1
     try:
@@ -211,26 +203,13 @@ def test_a_flush_saved_in_part_tries_again_only_what_was_not_saved() -> None:
     world.app.progress.flush()
     again = progresses.get(video, 1)
     assert again is not None and again.version == version  # not written twice
-    second = progresses.get(video, 2)
-    assert second is not None and second.ranges == [(0, 10)]
+    other = progresses.get(video, 2)
+    assert other is not None and other.ranges == [(0, 10)]
 
 
 def test_a_promotion_refused_after_its_save_is_tried_again_by_the_next_flush() -> None:
     world = buffered_world()
-    video = world.ready_video(duration=20)
-    world.app.permissions.create(
-        tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.ONCE)
-    )
-    start = world.clock.now()
-    for second in range(0, 21, 5):
-        world.app.progress.submit(
-            video_id=video,
-            enrollment_id=ALICE,
-            tenant=TENANT,
-            duration=20.0,
-            max_rate=1.0,
-            samples=[Sample("s", float(second), start + timedelta(seconds=second))],
-        )
+    video = completing(world)
     grants = world.app.grants
 
     def refused(video_id: int, enrollment_id: int) -> bool:

@@ -1,8 +1,9 @@
 """Media on the embedded default, checked as the CDN edge would check it: ``/hls/…`` answers only
 to a URL signed with the seed's scheme (``{path}|{exp}|{kid}|{uid}``) and not expired (403
 otherwise). Playlists are rewritten so each variant, segment and key URI they name is signed for
-the same user and expiry. The AES-128 key endpoint answers only for an active, unrevoked session
-of that video, and at most ``KEY_REQUESTS_PER_MINUTE`` times a minute per session."""
+the same user and expiry. The AES-128 key endpoint answers as ``PlaybackService.allow_key``
+rules: an active, live session of that user and video under the rules still in force,
+rate-limited."""
 
 from __future__ import annotations
 
@@ -17,11 +18,9 @@ from academy_video.adapters.cdn.playlists import rewrite
 from academy_video.adapters.cdn.signing import HmacUrlSigner
 from academy_video.adapters.storage.local import BadKey, LocalDiskStorage
 from academy_video.app.bootstrap import Container
-from academy_video.app.errors import Denied, NotFound, RateLimited
-from academy_video.domain.playback_session import SessionStatus
+from academy_video.app.errors import Denied, NotFound
 from academy_video.domain.video import key_object
 
-KEY_REQUESTS_PER_MINUTE = 30
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".ts": "video/mp2t",
@@ -80,29 +79,9 @@ def media(request: Request[Any, Any, Any], rest: FromPath[str]) -> Response[byte
 def key(request: Request[Any, Any, Any], video_id: FromPath[int]) -> Response[bytes]:
     _, params = _signed(request, f"/api/v1/playback/key/{video_id}")
     app: Container = request.app.state.container
-    sid, uid = params["sid"], int(params["uid"] or 0)
-    try:
-        session = app.sessions.get(sid)
-    except NotFound:
-        raise Denied("invalid_session") from None
-    live = app.store.is_active(user_id=uid, session_id=sid, now=app.clock.now())
-    if (
-        session.video_id != video_id
-        or session.user_id != uid
-        or session.status != SessionStatus.ACTIVE
-        or not live
-    ):
-        raise Denied("session_inactive")
-    # Any change of the student's permission or the video's policy since the start: the player
-    # must start again under the new rules, as its heartbeat already tells it.
-    current = app.playback.versions.current(video_id, session.enrollment_id)
-    if current != (session.policy_version, session.grant_version):
-        raise Denied("policy_changed")
-    limited = app.playback.limiter.allow(
-        f"key:{sid}", limit=KEY_REQUESTS_PER_MINUTE, window_seconds=60, now=app.clock.now()
+    app.playback.allow_key(
+        session_id=params["sid"], user_id=int(params["uid"] or 0), video_id=video_id
     )
-    if not limited:
-        raise RateLimited()
     video = app.videos.get(video_id)
     with app.storage.open(key_object(video.tenant, video_id)) as stream:
         secret = stream.read()

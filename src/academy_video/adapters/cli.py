@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from academy_video import __version__
+from academy_video.adapters.media import sandbox
 from academy_video.adapters.sql import migrate
 from academy_video.adapters.sql.audit_chain import SqlSeals
 from academy_video.adapters.sql.projector import Projector, count_rows
@@ -139,6 +140,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # Closed in the lifespan's shutdown: uvicorn re-raises SIGTERM after a graceful shutdown,
     # so code after run() would not run.
     app.on_shutdown.append(container.close)
+    sandbox.prepare()  # media is decoded in children forked from this server
     # What start-up built lives as long as the process: keep it out of the collector's full
     # passes, which otherwise stop the event loop for 70-90 ms several times a minute under
     # load (the heartbeat's p99: 85 ms before, 20 ms after; docs/benchmarks.md).
@@ -232,6 +234,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         poll_seconds=args.poll,
         heartbeat_seconds=settings.worker_lease_seconds / 3,
     )
+    sandbox.prepare()
     logging.getLogger(__name__).info("worker %s: polling %s", args.id, args.api)
     try:
         worker.run(stop)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 
 from academy_video.adapters.aws.ec2 import Ec2WorkerWaker
 from academy_video.adapters.cdn.signing import HmacUrlSigner
-from academy_video.adapters.media.probe import PyAvProbe
-from academy_video.adapters.media.transcoder import PyAvTranscoder
+from academy_video.adapters.media.probe import PROBE_LIMITS, PyAvProbe
+from academy_video.adapters.media.transcoder import PyAvTranscoder, TranscodeLimits
 from academy_video.adapters.memory.basics import InMemoryIdAllocator, NoopWorkerWaker, SystemClock
 from academy_video.adapters.memory.directory import InMemoryDirectory
 from academy_video.adapters.memory.heartbeats import DirectHeartbeats
@@ -208,7 +208,7 @@ class _Apps:
 def _assemble(settings: Settings, apps: _Apps, **overrides: Any) -> Container:
     clock: Clock = overrides.get("clock") or SystemClock()
     storage: ObjectStorage = overrides.get("storage") or InMemoryObjectStorage()
-    probe: MediaProbe = overrides.get("probe") or _probe_for(storage)
+    probe: MediaProbe = overrides.get("probe") or _probe_for(storage, settings)
     directory: Directory = overrides["directory"]
     ids: IdAllocator = overrides["ids"]
     queue: JobQueue = overrides["queue"]
@@ -312,6 +312,11 @@ def transcoder_for(settings: Settings, storage: ObjectStorage) -> Transcoder:
         preset=settings.transcode_preset,
         segment_seconds=settings.hls_segment_seconds,
         encrypt=settings.hls_encrypt,
+        max_seconds=settings.max_source_seconds,
+        limits=TranscodeLimits(
+            memory_bytes=settings.transcode_memory_mb * 1024 * 1024,
+            time_factor=settings.transcode_time_factor,
+        ),
     )
 
 
@@ -331,11 +336,12 @@ def reader_engine(engine: Engine) -> Engine:
     return sqlite_engine(Path(engine.url.database), writer=False)
 
 
-def _probe_for(storage: ObjectStorage) -> MediaProbe:
+def _probe_for(storage: ObjectStorage, settings: Settings) -> MediaProbe:
     """The fake probe reads the in-memory store's fake media; every real store gets PyAV."""
     if isinstance(storage, InMemoryObjectStorage):
         return FakeMediaProbe(storage)
-    return PyAvProbe()
+    limits = replace(PROBE_LIMITS, wall_seconds=settings.probe_seconds)
+    return PyAvProbe(max_seconds=settings.max_source_seconds, limits=limits)
 
 
 def _listening(app: EventSourcedApp, view: Any) -> Any:

@@ -54,6 +54,12 @@ class Settings:
     hls_encrypt: bool = False  # AES-128 packaging with a fresh key per video
     transcode_preset: str = "veryfast"  # x264 preset
     hls_segment_seconds: int = 4
+    # Media is decoded in a sandboxed child (docs/security.md): the longest source accepted, a
+    # probe's wall time, and a transcode's memory and wall time per second of video.
+    max_source_seconds: int = 8 * 3600
+    probe_seconds: float = 60.0
+    transcode_memory_mb: int = 4096
+    transcode_time_factor: float = 3.0
 
     def with_local_secrets(self) -> Settings:
         """Fill an unset JWT, playback-token or (when the service serves its own media) media

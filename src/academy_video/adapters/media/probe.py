@@ -1,10 +1,12 @@
-"""Probe a stored source with PyAV, reading only what the container's header needs.
+"""Probe a stored source with PyAV, in a sandboxed child, reading only what the header needs.
 
-Local paths are opened directly; http(s) URLs (presigned GETs) are read with range requests, with
-timeouts so a hanging server cannot hang a probe, and the system CA bundle for HTTPS (the wheel's
-gnutls looks for one where Debian has none). Reasons a source is refused: ``unreadable`` (not a
-media file, empty, truncated before its index), ``no_video_stream`` (audio only), and
-``duration_missing`` (no usable duration).
+The child opens the source as ``opening.py`` allows (plain containers, the source alone, within
+limits) and answers what it found; the parent (the API's request thread at ``upload/complete``)
+only waits. Reasons a source is refused: ``unreadable`` (not a media file, empty, truncated
+before its index), ``unsupported_format`` (a playlist, a concat script, anything but a plain
+container), ``no_video_stream`` (audio only), ``duration_missing``, ``too_long``,
+``too_many_streams``, ``frame_too_large``, and the sandbox's ``timeout``, ``memory_limit``,
+``cpu_limit``, ``crashed``.
 
 A file cut short after a complete header (a "faststart" MP4 whose upload stopped halfway) opens
 with its full duration. To catch it without reading the whole file, the probe seeks to the last
@@ -15,67 +17,82 @@ well before the stated end, the source is ``unreadable``.
 from __future__ import annotations
 
 import logging
-import ssl
+import threading
 from typing import Any
 
 import av
 
 from academy_video.app.ports import ProbeResult
 
+from . import sandbox
+from .opening import check_container, open_source
+from .sandbox import Limits, Refusal, Report
+
 log = logging.getLogger(__name__)
 
-TIMEOUT_MICROSECONDS = str(15_000_000)
 TAIL_BYTES = 64 * 1024 * 1024  # at most this much of the end is read (one GOP, normally)
 TRUNCATION_TOLERANCE = 0.5  # seconds the last video packet may end before the stated duration
-
-
-def _options(url: str) -> dict[str, str]:
-    if not url.startswith(("http://", "https://")):
-        return {}
-    options = {"timeout": TIMEOUT_MICROSECONDS, "rw_timeout": TIMEOUT_MICROSECONDS}
-    ca_file = ssl.get_default_verify_paths().cafile
-    if url.startswith("https://") and ca_file:
-        options["ca_file"] = ca_file
-    return options
+MiB = 1024 * 1024
+PROBE_LIMITS = Limits(wall_seconds=60, cpu_seconds=30, memory_bytes=1536 * MiB, file_bytes=MiB)
+PROBES_AT_ONCE = 4  # per process: a burst of uploads queues here, not in memory
 
 
 class PyAvProbe:
+    def __init__(self, *, max_seconds: float = 8 * 3600, limits: Limits = PROBE_LIMITS) -> None:
+        self.max_seconds = max_seconds
+        self.limits = limits
+        self._slots = threading.BoundedSemaphore(PROBES_AT_ONCE)
+
     def probe(self, url: str) -> ProbeResult:
-        return self.probe_source(url, options=_options(url))
-
-    def probe_source(self, source: Any, options: dict[str, str] | None = None) -> ProbeResult:
-        """``source``: a path, a URL, or a readable, seekable binary file object."""
-        try:
-            container = av.open(source, options=options or {}, timeout=15.0)
-        except (av.error.FFmpegError, OSError, UnicodeDecodeError) as error:
-            log.info("probe: unreadable source (%s)", error)
-            return ProbeResult(ok=False, reason="unreadable")
-        with container:
+        with self._slots:
             try:
-                return self._inspect(container)
-            except av.error.FFmpegError as error:
-                log.info("probe: unreadable source (%s)", error)
-                return ProbeResult(ok=False, reason="unreadable")
-
-    def _inspect(self, container: Any) -> ProbeResult:
-        video = next(iter(container.streams.video), None)
-        if video is None:
-            return ProbeResult(ok=False, reason="no_video_stream")
-        duration = _seconds(container.duration, 1 / av.time_base)
-        if duration is None and video.duration is not None and video.time_base is not None:
-            duration = _seconds(video.duration, float(video.time_base))
-        if duration is None or duration <= 0:
-            return ProbeResult(ok=False, reason="duration_missing")
-        if _ends_early(container, video, duration):
-            return ProbeResult(ok=False, reason="unreadable")
-        context = video.codec_context
+                found = sandbox.run(probe_in_child, (url, self.max_seconds), self.limits)
+            except (sandbox.SandboxFailed, sandbox.SandboxRefused) as refused:
+                # The reason only: FFmpeg's own text names the source (a presigned URL).
+                log.info("probe: source refused (%s)", refused.reason)
+                return ProbeResult(ok=False, reason=refused.reason)
         return ProbeResult(
             ok=True,
-            duration=round(duration, 3),
-            codec=context.name or "",
-            width=int(context.width or 0),
-            height=int(context.height or 0),
+            duration=float(found["duration"]),
+            codec=str(found["codec"])[:32],
+            width=int(found["width"]),
+            height=int(found["height"]),
         )
+
+
+# In the child -----------------------------------------------------------------------------
+
+
+def probe_in_child(url: str, max_seconds: float, report: Report) -> dict[str, Any]:
+    with open_source(url, timeout=15.0) as container:
+        return inspect(container, max_seconds)
+
+
+def inspect(container: Any, max_seconds: float) -> dict[str, Any]:
+    """What a usable source is (its duration, codec and size), or ``Refusal``."""
+    check_container(container)
+    video = next(iter(container.streams.video), None)
+    if video is None:
+        raise Refusal("no_video_stream")
+    duration = _seconds(container.duration, 1 / av.time_base)
+    if duration is None and video.duration is not None and video.time_base is not None:
+        duration = _seconds(video.duration, float(video.time_base))
+    if duration is None or duration <= 0:
+        raise Refusal("duration_missing")
+    if duration > max_seconds:
+        raise Refusal("too_long")
+    try:
+        if _ends_early(container, video, duration):
+            raise Refusal("unreadable")
+    except av.error.FFmpegError:
+        raise Refusal("unreadable") from None
+    context = video.codec_context
+    return {
+        "duration": round(duration, 3),
+        "codec": context.name or "",
+        "width": int(context.width or 0),
+        "height": int(context.height or 0),
+    }
 
 
 def _ends_early(container: Any, video: Any, duration: float) -> bool:

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -231,7 +232,12 @@ def _child(
     try:
         result = function(*args, send)
     except Refusal as refusal:
-        send("refused", refusal.reason)
+        # A decoder short of memory often just stops producing pictures, and the pass then
+        # looks like a truncated source: a failure at the memory ceiling is the ceiling's.
+        if _at_ceiling(limits.memory_bytes):
+            send("limit", "memory_limit")
+        else:
+            send("refused", refusal.reason)
     except MemoryError:
         try:
             send("limit", "memory_limit")
@@ -247,6 +253,18 @@ def _child(
         send("result", result)
     finally:
         connection.close()
+
+
+def _at_ceiling(memory_bytes: int) -> bool:
+    """Whether this process's address space came within 5 % of ``memory_bytes``."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return False
+    for line in status.splitlines():
+        if line.startswith("VmPeak:"):
+            return int(line.split()[1]) * 1024 >= memory_bytes * 0.95
+    return False
 
 
 def _confine(limits: Limits) -> None:

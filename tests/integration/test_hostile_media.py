@@ -1,0 +1,288 @@
+"""The hostile corpus (tests/hostile_media.py) against the real probe, transcoder and upload flow,
+on the local disk and on S3: playlists, concat scripts and SDP that name another tenant's
+published segments or a listener on 127.0.0.1, a picture of absurd size, sources that outlast
+the wall time, and a mutational fuzz of a valid MP4. Every answer is a refusal with a reason (409
+over HTTP, ``TranscodeFailed`` from the worker), no connection reaches the listener, and nothing
+of the other tenant's media ends up in a video."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import av
+import boto3
+import pytest
+from litestar.testing import TestClient
+
+from academy_video.adapters.http.app import create_app
+from academy_video.adapters.http.auth import mint
+from academy_video.adapters.media.probe import PROBE_LIMITS, PyAvProbe
+from academy_video.adapters.media.transcoder import PyAvTranscoder, TranscodeLimits
+from academy_video.adapters.storage.local import LocalDiskStorage
+from academy_video.adapters.storage.s3 import S3ObjectStorage
+from academy_video.app.bootstrap import build
+from academy_video.app.config import Settings
+from academy_video.app.ports import ObjectStorage, TranscodeFailed
+from academy_video.domain.video import outputs_prefix
+from tests.hostile_media import Hostile, corpus, huge_frames, listening, mutations
+from tests.http.conftest import SECRET, SESSION, Api, sync_roster
+from tests.media import make_video
+
+from .test_storage import need_s3
+
+FULL = os.environ.get("ACADEMY_VIDEO_RELIABILITY") == "full"
+FUZZ_MUTANTS, FUZZ_TRANSCODES = (3000, 200) if FULL else (300, 20)
+VICTIM_SEGMENT = "hls/victim/videos/7/360p/seg_00000.ts"
+# Every reason a source may be refused for, by the probe or the transcoder.
+REASONS = {
+    "unreadable",
+    "unsupported_format",
+    "no_video_stream",
+    "duration_missing",
+    "too_long",
+    "too_many_streams",
+    "frame_too_large",
+    "timeout",
+    "memory_limit",
+    "cpu_limit",
+    "file_limit",
+    "crashed",
+}
+FAILURES = (
+    "source_unreadable",
+    "source_truncated",
+    "decode_failed",
+    "packaging_failed",
+    "no_segments",
+    "no_picture_for_thumbnail",
+    *REASONS,
+)
+
+
+@pytest.fixture(scope="module")
+def segment(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A published MPEG-TS segment of the victim tenant's lecture."""
+    directory = tmp_path_factory.mktemp("victim")
+    source = make_video(directory / "lecture.mp4", seconds=4, size=(320, 240))
+    target = directory / "seg.ts"
+    with av.open(str(source)) as given, av.open(str(target), "w", format="mpegts") as out:
+        stream = out.add_stream_from_template(given.streams.video[0])
+        for packet in given.demux(given.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    return target.read_bytes()
+
+
+@pytest.fixture
+def local(tmp_path: Path, segment: bytes) -> LocalDiskStorage:
+    storage = LocalDiskStorage(
+        tmp_path / "objects", base_url="http://x", secret="s", max_bytes=10**9
+    )
+    storage.path(VICTIM_SEGMENT).parent.mkdir(parents=True)
+    storage.path(VICTIM_SEGMENT).write_bytes(segment)
+    return storage
+
+
+@pytest.fixture
+def s3(tmp_path: Path, segment: bytes) -> S3ObjectStorage:
+    name = f"t-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=need_s3()).create_bucket(Bucket=name)
+    storage = S3ObjectStorage(name, endpoint_url=need_s3())
+    victim = tmp_path / "victim.ts"
+    victim.write_bytes(segment)
+    storage.put_file(VICTIM_SEGMENT, victim, "video/mp2t")
+    return storage
+
+
+def stored(storage: ObjectStorage, case: Hostile, tmp_path: Path) -> str:
+    """The case uploaded as the attacker's source; returns its key."""
+    extension = case.filename.rsplit(".", 1)[-1]
+    key = f"videos/attacker/10/{uuid.uuid4()}.{extension}"
+    file = tmp_path / f"{case.name}.{extension}"
+    file.write_bytes(case.content)
+    storage.put_file(key, file, "application/octet-stream")
+    return key
+
+
+def root_of(storage: ObjectStorage) -> Path:
+    return storage.root if isinstance(storage, LocalDiskStorage) else Path("/nonexistent")
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_no_playlist_script_or_sdp_is_probed_and_nothing_they_name_is_opened(
+    where: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    storage: ObjectStorage = request.getfixturevalue(where)
+    probe = PyAvProbe()
+    with listening() as listener:
+        for case in corpus(root_of(storage), VICTIM_SEGMENT, listener):
+            key = stored(storage, case, tmp_path)
+            result = probe.probe(storage.source_url(key, 600))
+            assert not result.ok and result.reason in case.reasons, (case.name, result)
+    assert listener.connections == []
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_the_worker_fails_each_of_them_with_a_reason_and_publishes_nothing(
+    where: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    storage: ObjectStorage = request.getfixturevalue(where)
+    transcoder = PyAvTranscoder(storage, scratch_root=tmp_path)
+    with listening() as listener:
+        for number, case in enumerate(corpus(root_of(storage), VICTIM_SEGMENT, listener), 1):
+            key = stored(storage, case, tmp_path)
+            with pytest.raises(TranscodeFailed) as failed:
+                transcoder.transcode(video_id=number, tenant="attacker", source_key=key)
+            assert str(failed.value).startswith(FAILURES), (case.name, failed.value)
+            assert storage.head(f"{outputs_prefix('attacker', number)}master.m3u8") is None
+    assert listener.connections == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("academy-video")] == []
+
+
+def test_a_picture_of_absurd_size_is_refused_before_it_is_decoded(
+    local: LocalDiskStorage, tmp_path: Path
+) -> None:
+    huge = huge_frames(tmp_path / "huge.mkv", frames=3)
+    local.put_file("videos/attacker/10/huge.mkv", huge, "video/x-matroska")
+    assert PyAvProbe().probe(str(local.path("videos/attacker/10/huge.mkv"))).reason == (
+        "frame_too_large"
+    )
+    with pytest.raises(TranscodeFailed, match=r"^frame_too_large$"):
+        PyAvTranscoder(local, scratch_root=tmp_path).transcode(
+            video_id=1, tenant="attacker", source_key="videos/attacker/10/huge.mkv"
+        )
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """An HTTP address on 127.0.0.1 that accepts connections and never answers."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def hold() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/lecture.mp4"
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    server.close()
+
+
+def test_a_probe_that_outlasts_its_wall_time_is_timeout(silent_server: str) -> None:
+    probe = PyAvProbe(limits=replace(PROBE_LIMITS, wall_seconds=1.0))
+    assert probe.probe(silent_server).reason == "timeout"
+
+
+def test_a_transcode_that_outlasts_its_wall_time_is_timeout_and_publishes_nothing(
+    local: LocalDiskStorage, tmp_path: Path
+) -> None:
+    source = make_video(tmp_path / "long.mp4", seconds=20, size=(640, 360))
+    local.put_file("videos/demo/10/long.mp4", source, "video/mp4")
+    hurried = TranscodeLimits(open_seconds=0.5, base_seconds=0.0, time_factor=0.01)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    transcoder = PyAvTranscoder(local, scratch_root=scratch, remux=False, limits=hurried)
+    with pytest.raises(TranscodeFailed, match=r"^timeout$"):
+        transcoder.transcode(video_id=1, tenant="demo", source_key="videos/demo/10/long.mp4")
+    assert local.head(f"{outputs_prefix('demo', 1)}master.m3u8") is None
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_transcode_past_its_memory_is_memory_limit(
+    local: LocalDiskStorage, tmp_path: Path
+) -> None:
+    source = make_video(tmp_path / "big.mp4", seconds=2, size=(1920, 1080))
+    local.put_file("videos/demo/10/big.mp4", source, "video/mp4")
+    tight = TranscodeLimits(memory_bytes=256 * 1024 * 1024)
+    transcoder = PyAvTranscoder(local, scratch_root=tmp_path, limits=tight)
+    with pytest.raises(TranscodeFailed, match=r"^memory_limit$"):
+        transcoder.transcode(video_id=1, tenant="demo", source_key="videos/demo/10/big.mp4")
+
+
+def test_a_mutational_fuzz_of_a_valid_mp4_gets_an_answer_for_every_mutant(
+    local: LocalDiskStorage, tmp_path: Path
+) -> None:
+    valid = make_video(tmp_path / "valid.mp4", seconds=2, size=(160, 120)).read_bytes()
+    probe = PyAvProbe()
+    accepted: list[str] = []
+    for name, data in mutations(valid, FUZZ_MUTANTS):
+        key = f"videos/demo/10/{name}.mp4"
+        local.path(key).parent.mkdir(parents=True, exist_ok=True)
+        local.path(key).write_bytes(data)
+        result = probe.probe(str(local.path(key)))
+        assert result.ok or result.reason in REASONS, (name, result)
+        if result.ok:
+            accepted.append(key)
+    assert accepted, "no mutant kept a readable header: the fuzz reached no decoder"
+    transcoder = PyAvTranscoder(local, scratch_root=tmp_path)
+    for number, key in enumerate(accepted[:FUZZ_TRANSCODES], 1):
+        outcome = transcoded(transcoder, number, key)
+        assert outcome.startswith(FAILURES) or local.head(outcome) is not None, (key, outcome)
+
+
+def transcoded(transcoder: PyAvTranscoder, number: int, key: str) -> str:
+    """The published master's key, or the reason the transcode failed."""
+    try:
+        return transcoder.transcode(video_id=number, tenant="demo", source_key=key).hls_path
+    except TranscodeFailed as failure:
+        return str(failure)
+
+
+# Over HTTP, on the embedded default ---------------------------------------------------------
+
+
+@pytest.fixture
+def attacked(tmp_path: Path, segment: bytes) -> Iterator[Api]:
+    container = build(Settings(data_dir=tmp_path / "data", jwt_secret=SECRET))
+    storage = container.storage
+    assert isinstance(storage, LocalDiskStorage)
+    storage.path(VICTIM_SEGMENT).parent.mkdir(parents=True)
+    storage.path(VICTIM_SEGMENT).write_bytes(segment)
+    with TestClient(create_app(container)) as client:
+        api = Api(client, container, None)  # type: ignore[arg-type]
+        sync_roster(api)
+        yield api
+    container.close()
+
+
+def test_over_http_every_hostile_upload_is_a_409_with_its_reason(attacked: Api) -> None:
+    client, storage = attacked.client, attacked.app.storage
+    assert isinstance(storage, LocalDiskStorage)
+    bearer = {"Authorization": f"Bearer {mint(SECRET, role='staff', tenant='demo', user_id=2)}"}
+    with listening() as listener:
+        for case in corpus(storage.root, VICTIM_SEGMENT, listener):
+            ticket = client.post(
+                "/api/v1/videos/upload/init",
+                headers=bearer,
+                json={"session": SESSION, "title": case.name, "filename": case.filename},
+            ).json()
+            url = urlsplit(ticket["upload_url"])
+            assert client.put(f"{url.path}?{url.query}", content=case.content).status_code == 200
+            done = client.post(
+                f"/api/v1/videos/{ticket['video']['id']}/upload/complete/", headers=bearer
+            )
+            assert done.status_code == 409, (case.name, done.text)
+            reason = done.json()["detail"].removeprefix("invalid_media:")
+            assert reason in case.reasons, (case.name, done.text)
+            assert client.get("/health").status_code == 200
+    assert listener.connections == []
+    listed = client.get("/api/v1/videos/", headers=bearer).json()
+    assert listed and all(video["status"] == "PENDING" for video in listed)

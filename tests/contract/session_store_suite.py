@@ -4,10 +4,21 @@ Each ``check_*`` takes a fresh, empty store; the test modules of each adapter ru
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict
 
 from academy_video.app.ports import SessionStore
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class Student(TypedDict):
+    tenant: str
+    user_id: int
+
+
+ME: Student = {"tenant": "demo", "user_id": 1}  # the student most checks are about
+# User ids are each tenant's own: user 1 of "other" is another student.
+TWIN: Student = {"tenant": "other", "user_id": 1}
 
 
 def open_session(
@@ -16,8 +27,10 @@ def open_session(
     device: str = "d",
     now: datetime = T0,
     max_sessions: int = 2,
+    tenant: str = "demo",
 ) -> str | None:
     return store.start(
+        tenant=tenant,
         user_id=1,
         session_id=sid,
         device_id=device,
@@ -56,33 +69,32 @@ def check_device_limit_counts_distinct_devices_only(store: SessionStore) -> None
     assert on("b", "phone") is None  # the same device again does not count twice
     assert on("c", "laptop") is None
     assert on("d", "tablet") == "device_limit_exceeded"
-    store.end(user_id=1, session_id="c")
+    store.end(**ME, session_id="c")
     assert on("e", "tablet") is None
 
 
 def check_heartbeat_extends_only_a_live_owned_unrevoked_session(store: SessionStore) -> None:
     open_session(store, "a")
-    assert store.heartbeat(
-        user_id=1, session_id="a", now=T0 + timedelta(seconds=59), ttl_seconds=60
-    )
-    assert store.is_active(user_id=1, session_id="a", now=T0 + timedelta(seconds=118))
-    assert not store.heartbeat(user_id=2, session_id="a", now=T0, ttl_seconds=60)
+    assert store.heartbeat(**ME, session_id="a", now=T0 + timedelta(seconds=59), ttl_seconds=60)
+    assert store.is_active(**ME, session_id="a", now=T0 + timedelta(seconds=118))
+    assert not store.heartbeat(tenant="demo", user_id=2, session_id="a", now=T0, ttl_seconds=60)
+    assert not store.heartbeat(**TWIN, session_id="a", now=T0, ttl_seconds=60)
     assert not store.heartbeat(
-        user_id=1, session_id="a", now=T0 + timedelta(seconds=120), ttl_seconds=60
+        **ME, session_id="a", now=T0 + timedelta(seconds=120), ttl_seconds=60
     )
-    assert not store.is_active(user_id=1, session_id="a", now=T0 + timedelta(seconds=120))
+    assert not store.is_active(**ME, session_id="a", now=T0 + timedelta(seconds=120))
 
 
 def check_a_revoked_session_stays_dead_and_frees_its_slot(store: SessionStore) -> None:
     open_session(store, "a")
     open_session(store, "b")
-    store.revoke(user_id=1, session_id="a", now=T0)
-    assert not store.is_active(user_id=1, session_id="a", now=T0)
-    assert not store.heartbeat(user_id=1, session_id="a", now=T0, ttl_seconds=60)
+    store.revoke(**ME, session_id="a", now=T0)
+    assert not store.is_active(**ME, session_id="a", now=T0)
+    assert not store.heartbeat(**ME, session_id="a", now=T0, ttl_seconds=60)
     assert open_session(store, "c") is None
     # The revocation is remembered for an hour, then forgotten (so nothing leaks).
-    assert not store.is_active(user_id=1, session_id="a", now=T0 + timedelta(minutes=59))
-    store.is_active(user_id=1, session_id="a", now=T0 + timedelta(hours=2))
+    assert not store.is_active(**ME, session_id="a", now=T0 + timedelta(minutes=59))
+    store.is_active(**ME, session_id="a", now=T0 + timedelta(hours=2))
 
 
 def check_lapsed_sessions_free_their_slots_and_devices(store: SessionStore) -> None:
@@ -94,10 +106,36 @@ def check_lapsed_sessions_free_their_slots_and_devices(store: SessionStore) -> N
     assert open_session(store, "d", "watch", now=later) is None
 
 
+def check_the_same_user_id_in_two_tenants_is_two_students(store: SessionStore) -> None:
+    # Each tenant's user 1 fills its own limits (2 sessions, 2 devices) ...
+    for tenant in ("demo", "other"):
+        assert open_session(store, f"{tenant}-a", "phone", tenant=tenant) is None
+        assert open_session(store, f"{tenant}-b", "laptop", tenant=tenant) is None
+        assert open_session(store, f"{tenant}-c", "phone", tenant=tenant) == (
+            "concurrency_limit_exceeded"
+        )
+    # ... sees only its own sessions ...
+    assert not store.is_active(**TWIN, session_id="demo-a", now=T0)
+    assert not store.heartbeat(**TWIN, session_id="demo-a", now=T0, ttl_seconds=60)
+    # ... and ending or revoking one's session does not touch the other's.
+    store.end(**TWIN, session_id="demo-a")
+    store.revoke(**TWIN, session_id="demo-b", now=T0)
+    assert store.is_active(**ME, session_id="demo-a", now=T0)
+    assert store.heartbeat(**ME, session_id="demo-b", now=T0, ttl_seconds=60)
+    store.end(**ME, session_id="demo-a")
+    store.revoke(**ME, session_id="demo-b", now=T0)
+    assert not store.is_active(**ME, session_id="demo-a", now=T0)
+    assert not store.is_active(**ME, session_id="demo-b", now=T0)
+    assert store.is_active(**TWIN, session_id="other-a", now=T0)
+    assert store.is_active(**TWIN, session_id="other-b", now=T0)
+    assert open_session(store, "other-c", "phone", tenant="other") == ("concurrency_limit_exceeded")
+
+
 CHECKS = [
     check_twenty_concurrent_starts_with_a_limit_of_two_yield_exactly_two,
     check_device_limit_counts_distinct_devices_only,
     check_heartbeat_extends_only_a_live_owned_unrevoked_session,
     check_a_revoked_session_stays_dead_and_frees_its_slot,
     check_lapsed_sessions_free_their_slots_and_devices,
+    check_the_same_user_id_in_two_tenants_is_two_students,
 ]

@@ -51,6 +51,43 @@ def test_bad_credentials_are_401_not_authenticated(api: Api, authorization: str 
 
 
 @pytest.mark.parametrize(
+    "tenant",
+    [
+        "a/b",  # would shape storage keys: hls/a/b/videos/…
+        "../demo",
+        "..",
+        "Demo",  # a second spelling of demo
+        "dém",  # not ASCII
+        "demo\u200b",  # an invisible character
+        "-demo",
+        "_demo",
+        "d" * 64,  # the slug is at most 63
+        "",
+        "de\x00mo",
+        "demo\n",
+        "a:b",  # would shape session-store keys: {t:a:b:u:1}
+        "{demo}",
+        " demo",
+        3,
+        None,
+    ],
+)
+def test_a_tenant_that_is_not_a_slug_is_401(api: Api, tenant: object) -> None:
+    claims = {"sub": "1", "role": "admin", "tenant": tenant, "exp": 2**31}
+    headers = {"Authorization": "Bearer " + jwt.encode(claims, SECRET)}
+    response = api.client.get("/api/v1/videos/", headers=headers)
+    assert (response.status_code, response.json()) == (401, {"detail": "not_authenticated"})
+
+
+@pytest.mark.parametrize("tenant", ["d", "d" * 63, "0", "demo-2_b", "9lives"])
+def test_a_slug_tenant_is_accepted(api: Api, tenant: str) -> None:
+    claims = {"sub": "1", "role": "admin", "tenant": tenant, "exp": 2**31}
+    headers = {"Authorization": "Bearer " + jwt.encode(claims, SECRET)}
+    response = api.client.get("/api/v1/videos/", headers=headers)
+    assert (response.status_code, response.json()) == (200, [])
+
+
+@pytest.mark.parametrize(
     ("method", "path", "role", "body"),
     [
         ("PUT", "/api/v1/directory/lectures/5", "staff", {"title": "x"}),

@@ -1,6 +1,6 @@
-"""Every HTTP playback test (tests/http/test_playback.py) again, with Redis as the session store:
-the asynchronous hot path, its versions mirror and its coalesced calls behave as the in-process
-store does, denials included."""
+"""Every HTTP playback test (tests/http/test_playback.py, test_playback_tenants.py) again, with
+Redis as the session store: the asynchronous hot path, its versions mirror and its coalesced
+calls behave as the in-process store does, denials and the tenants' separate students included."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import redis
 from academy_video.adapters.redis.heartbeats import RedisHeartbeats
 from tests.http.conftest import Api, serving
 from tests.http.test_playback import *  # noqa: F403 (the tests themselves)
+from tests.http.test_playback_tenants import *  # noqa: F403
 
 from .test_redis_store import REDIS_URL
 

@@ -131,7 +131,7 @@ def test_reconcile_records_expired_for_sessions_whose_liveness_lapsed(
         tenant="demo", user_id=STUDENTS[102], video_id=video, enrollment_id=102, device_id="b"
     )
     # Its player went away: the liveness key is gone, as it would be after the TTL.
-    api.app.store.end(user_id=STUDENTS[101], session_id=lapsed.session_id)
+    api.app.store.end(tenant="demo", user_id=STUDENTS[101], session_id=lapsed.session_id)
     settings = api.app.settings
     for name, value in {
         "ACADEMY_VIDEO_DATA_DIR": str(settings.data_dir),
@@ -145,7 +145,7 @@ def test_reconcile_records_expired_for_sessions_whose_liveness_lapsed(
     )
     api.app.sessions.revoke(revoked.session_id, reason="violations", now=api.app.clock.now())
     assert api.app.store.is_active(
-        user_id=STUDENTS[103], session_id=revoked.session_id, now=api.app.clock.now()
+        tenant="demo", user_id=STUDENTS[103], session_id=revoked.session_id, now=api.app.clock.now()
     )
     assert cli(["reconcile"]) == 0
     out = capsys.readouterr().out
@@ -156,7 +156,7 @@ def test_reconcile_records_expired_for_sessions_whose_liveness_lapsed(
     assert api.app.sessions.get(lapsed.session_id).status == SessionStatus.EXPIRED
     assert api.app.sessions.get(alive.session_id).status == SessionStatus.ACTIVE
     assert not api.app.store.is_active(
-        user_id=STUDENTS[103], session_id=revoked.session_id, now=api.app.clock.now()
+        tenant="demo", user_id=STUDENTS[103], session_id=revoked.session_id, now=api.app.clock.now()
     )
 
 

@@ -247,7 +247,7 @@ CHILD = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)
     app.projector.before_tracking = die
     asyncio.run(app.playback.report_events(
-        user_id=int(sys.argv[1]), token=started.token,
+        tenant="demo", user_id=int(sys.argv[1]), token=started.token,
         events=[{"type": "FOCUS_LOST"}, {"type": "PLAYER_ERROR"}],
     ))
     print("not killed")
@@ -306,6 +306,7 @@ def test_two_processes_projecting_at_once_neither_lose_nor_repeat_events(
         for _ in range(25):
             asyncio.run(
                 app.playback.report_events(
+                    tenant=TENANT,
                     user_id=USERS[enrollment],
                     token=tokens[enrollment],
                     events=[{"type": "VISIBILITY_HIDDEN"}, {"type": "VISIBILITY_VISIBLE"}],

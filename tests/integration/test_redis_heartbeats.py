@@ -37,8 +37,10 @@ class FixedVersions:
         return self.versions
 
 
-def beat(sid: str = "a", versions: tuple[int, int] = CURRENT, user: int = 1) -> Beat:
-    return Beat(user, sid, VIDEO, ENROLLMENT, *versions)
+def beat(
+    sid: str = "a", versions: tuple[int, int] = CURRENT, user: int = 1, tenant: str = "demo"
+) -> Beat:
+    return Beat(tenant, user, sid, VIDEO, ENROLLMENT, *versions)
 
 
 def client() -> redis.Redis:
@@ -85,10 +87,13 @@ def test_only_a_live_session_with_current_versions_is_extended(
         )
         assert not lapsed.alive
         assert not (await heartbeats.beat(beat("nope"), now=T0, ttl_seconds=60, extend=True)).alive
+        # The same user id in another tenant is another student: not its session.
+        twin = await heartbeats.beat(beat(tenant="other"), now=T0, ttl_seconds=60, extend=True)
+        assert not twin.alive
 
     asyncio.run(scenario())
     assert open_session(store, "b", now=T0) is None
-    store.revoke(user_id=1, session_id="b", now=T0)
+    store.revoke(tenant="demo", user_id=1, session_id="b", now=T0)
     revoked = asyncio.run(heartbeats.beat(beat("b"), now=T0, ttl_seconds=60, extend=True))
     assert not revoked.alive
 
@@ -117,6 +122,7 @@ def test_concurrent_beats_go_to_redis_as_one_script_call() -> None:
     store, heartbeats = RedisSessionStore(r), RedisHeartbeats(REDIS_URL)
     for user in range(1, 101):
         store.start(
+            tenant="demo",
             user_id=user,
             session_id=f"s{user}",
             device_id="d",
@@ -138,11 +144,13 @@ def test_concurrent_beats_go_to_redis_as_one_script_call() -> None:
                 for u in range(1, 101)
             ),
             heartbeats.beat(beat("s1", user=2), now=T0, ttl_seconds=60, extend=True),  # not his
+            # User 1 of another tenant: another student, and not his either.
+            heartbeats.beat(beat("s1", tenant="other"), now=T0, ttl_seconds=60, extend=True),
         )
         assert evalsha_calls() - before == 1
         return [s.alive for s in seen]
 
-    assert asyncio.run(scenario()) == [True] * 100 + [False]
+    assert asyncio.run(scenario()) == [True] * 100 + [False, False]
 
 
 def test_the_projector_keeps_the_mirror_current(tmp_path: Path) -> None:

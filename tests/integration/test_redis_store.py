@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 import redis
+from redis.crc import key_slot
 
 from academy_video.adapters.redis.session_store import RedisSessionStore
 from academy_video.app.errors import Unavailable
 from academy_video.app.ports import SessionStore
-from tests.contract.session_store_suite import CHECKS, T0, open_session
+from tests.contract.session_store_suite import CHECKS, ME, T0, open_session
 
 REDIS_URL = os.environ.get("ACADEMY_VIDEO_TEST_REDIS_URL", "")
 
@@ -41,11 +42,33 @@ def test_the_redis_store_keeps_the_contract(
 
 def test_every_key_expires_so_nothing_leaks(store: RedisSessionStore) -> None:
     open_session(store, "a")
-    store.revoke(user_id=1, session_id="a", now=T0)
+    store.revoke(tenant="demo", user_id=1, session_id="a", now=T0)
     open_session(store, "b")
     keys = store.client.keys("av:*")
-    assert sorted(keys) == ["av:{u:1}:devices", "av:{u:1}:live", "av:{u:1}:revoked"]
+    assert sorted(keys) == [
+        "av:{t:demo:u:1}:devices",
+        "av:{t:demo:u:1}:live",
+        "av:{t:demo:u:1}:revoked",
+    ]
     assert all(0 < store.client.ttl(key) <= 60 + 3600 for key in keys)
+
+
+def test_a_students_keys_share_one_hash_slot_and_the_tenant(store: RedisSessionStore) -> None:
+    """One student's keys in one cluster slot (the hash tag holds tenant and user), and the
+    same user id of another tenant in keys of its own."""
+    open_session(store, "a")
+    open_session(store, "b", tenant="other")
+    keys = store.client.keys("av:*")
+    demo = [k for k in keys if k.startswith("av:{t:demo:u:1}:")]
+    other = [k for k in keys if k.startswith("av:{t:other:u:1}:")]
+    assert len(demo) == len(other) == 2 and len(keys) == 4  # live and devices of each
+    assert len({key_slot(k.encode()) for k in demo}) == 1
+    assert len({key_slot(k.encode()) for k in other}) == 1
+
+
+def test_a_tenant_that_is_not_a_code_names_no_key(store: RedisSessionStore) -> None:
+    with pytest.raises(ValueError, match="tenant code"):
+        store.is_active(tenant="a}:u:1", user_id=2, session_id="a", now=T0)
 
 
 def free_port() -> int:
@@ -91,13 +114,13 @@ def test_an_outage_is_unavailable_and_recovery_needs_no_restart(
     processes[0].wait()
     for operation in (
         lambda: open_session(store, "b", now=now),
-        lambda: store.heartbeat(user_id=1, session_id="a", now=now, ttl_seconds=60),
-        lambda: store.is_active(user_id=1, session_id="a", now=now),
-        lambda: store.revoke(user_id=1, session_id="a", now=now),
+        lambda: store.heartbeat(**ME, session_id="a", now=now, ttl_seconds=60),
+        lambda: store.is_active(**ME, session_id="a", now=now),
+        lambda: store.revoke(**ME, session_id="a", now=now),
     ):
         with pytest.raises(Unavailable, match="session_store_unavailable"):
             operation()
     assert not store.ping()
     processes.append(start_redis(port, tmp_path))  # back, empty (no persistence)
     assert open_session(store, "c", now=now) is None  # scripts reloaded by themselves
-    assert store.is_active(user_id=1, session_id="c", now=now)
+    assert store.is_active(**ME, session_id="c", now=now)

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from academy_video.adapters.sql.directory import SqlDirectory
 from academy_video.adapters.sql.queue import SqlJobQueue
-from tests.contract.directory_suite import check_directory_contract
+from academy_video.app.ports import Directory
+from tests.contract.directory_suite import CHECKS
 from tests.unit.app.conftest import TENANT
 
 from .conftest import Deployment
 from .test_read_models import engine_of
 
 
-def test_the_sql_directory_keeps_the_contract(deployment: Deployment) -> None:
-    check_directory_contract(SqlDirectory(engine_of(deployment.start())))
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_the_sql_directory_keeps_the_contract(
+    deployment: Deployment, check: Callable[[Directory], None]
+) -> None:
+    check(SqlDirectory(engine_of(deployment.start())))
 
 
 def queued(deployment: Deployment, how_many: int) -> tuple[SqlJobQueue, list[int]]:

@@ -144,7 +144,7 @@ def test_expired_forged_and_replayed_tokens_are_refused(live: Live) -> None:
     _, user = live.students[2]
     token = live.start(2).json()["token"]
     codec = TokenCodec(live.stack.env["ACADEMY_VIDEO_PLAYBACK_TOKEN_SECRET"])
-    claims = codec.decode(token, user_id=user, now=0)
+    claims = codec.decode(token, tenant="demo", user_id=user, now=0)
     stale = codec.encode(replace(claims, expires_at=1))
     tampered = token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB")
     for bad, detail in ((stale, "token_expired"), (tampered, "invalid_token")):

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
     token = commands.add_parser("token", help="mint a user's bearer token (for local use)")
     token.add_argument("--role", choices=["admin", "staff", "student"], required=True)
-    token.add_argument("--tenant", required=True)
+    token.add_argument("--tenant", required=True, help="a tenant code: [a-z0-9][a-z0-9_-]{0,62}")
     token.add_argument("--user", type=int, required=True)
     token.add_argument("--ttl", type=int, default=86_400, help="seconds (default: a day)")
 
@@ -261,9 +261,13 @@ def _cleanup_uploads(args: argparse.Namespace, settings: Settings) -> int:
 
 def _token(args: argparse.Namespace, settings: Settings) -> int:
     from academy_video.adapters.http.auth import mint
+    from academy_video.domain.ids import TENANT_CODE, is_tenant_code
 
-    if args.user <= 0 or not args.tenant:
-        print("academy-video: --user must be positive and --tenant non-empty", file=sys.stderr)
+    if args.user <= 0:
+        print("academy-video: --user must be positive", file=sys.stderr)
+        return 2
+    if not is_tenant_code(args.tenant):
+        print(f"academy-video: --tenant must be a tenant code ({TENANT_CODE})", file=sys.stderr)
         return 2
     secret = settings.with_local_secrets().jwt_secret
     print(mint(secret, role=args.role, tenant=args.tenant, user_id=args.user, ttl_seconds=args.ttl))

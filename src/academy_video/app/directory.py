@@ -2,7 +2,10 @@
 and attendance; every call is an idempotent upsert within the caller's tenant.
 
 The rules live here, once: an id another tenant already uses is not found (it is never
-overwritten, nor revealed), and a reference to something unknown is ``unknown_<kind>``.
+overwritten, nor revealed), and a reference to something unknown is ``unknown_<kind>``. The
+owner is checked by the write itself (the ``Directory`` port's upserts refuse another tenant's
+row atomically): a check before the write would let two tenants creating one id at once both
+pass it, and the second take the row.
 """
 
 from __future__ import annotations
@@ -32,23 +35,20 @@ class DirectorySync:
         self.directory = directory
 
     def put_lecture(self, *, tenant: str, lecture_id: int, title: str) -> Lecture:
-        _own(self.directory.lecture(lecture_id), tenant)
         lecture = Lecture(lecture_id, tenant, title)
-        self.directory.put_lecture(lecture)
+        _owned(self.directory.put_lecture(lecture))
         return lecture
 
     def put_session(
         self, *, tenant: str, session_id: int, lecture_id: int, title: str
     ) -> LectureSession:
-        _own(self.directory.session(session_id), tenant)
         self._lecture(tenant, lecture_id)
         session = LectureSession(session_id, lecture_id, tenant, title)
-        self.directory.put_session(session)
+        _owned(self.directory.put_session(session))
         return session
 
     def put_student(self, student: Student) -> Student:
-        _own(self.directory.student(student.student_id), student.tenant)
-        self.directory.put_student(student)
+        _owned(self.directory.put_student(student))
         return student
 
     def put_enrollment(
@@ -56,17 +56,16 @@ class DirectorySync:
     ) -> Enrollment:
         if status not in ENROLLMENT_STATUSES:
             raise Invalid("status", "status must be ACTIVE or INACTIVE")
-        existing = self.directory.enrollment(enrollment_id)
-        _own(existing, tenant)
         student = _referenced(self.directory.student(student_id), tenant, "student")
         self._lecture(tenant, lecture_id)
-        self.directory.put_enrollment(
+        written = self.directory.put_enrollment(
             enrollment_id=enrollment_id,
             tenant=tenant,
             student_id=student_id,
             lecture_id=lecture_id,
             active=status == "ACTIVE",
         )
+        _owned(written)
         return Enrollment(
             enrollment_id,
             student_id,
@@ -81,9 +80,10 @@ class DirectorySync:
         self, *, tenant: str, session_id: int, enrollment_id: int, granted: bool
     ) -> Link:
         self._link(tenant, session_id, enrollment_id)
-        self.directory.set_access(
+        written = self.directory.set_access(
             tenant=tenant, session_id=session_id, enrollment_id=enrollment_id, granted=granted
         )
+        _owned(written)
         return Link(session_id, enrollment_id, granted=granted)
 
     def set_attendance(
@@ -92,9 +92,10 @@ class DirectorySync:
         if not status or len(status) > MAX_STATUS:
             raise Invalid("status", f"status must be 1 to {MAX_STATUS} characters")
         self._link(tenant, session_id, enrollment_id)
-        self.directory.set_attendance(
+        written = self.directory.set_attendance(
             tenant=tenant, session_id=session_id, enrollment_id=enrollment_id, status=status
         )
+        _owned(written)
         return Link(session_id, enrollment_id, status=status)
 
     def _lecture(self, tenant: str, lecture_id: int) -> Lecture:
@@ -105,9 +106,9 @@ class DirectorySync:
         _referenced(self.directory.enrollment(enrollment_id), tenant, "enrollment")
 
 
-def _own(existing: Lecture | LectureSession | Student | Enrollment | None, tenant: str) -> None:
-    """An id already taken by another tenant is not ours to overwrite (nor to reveal)."""
-    if existing is not None and existing.tenant != tenant:
+def _owned(written: bool) -> None:
+    """Nothing written: the id is another tenant's, not ours to overwrite (nor to reveal)."""
+    if not written:
         raise NotFound()
 
 

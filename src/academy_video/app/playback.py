@@ -2,6 +2,8 @@
 
 Each call after start presents the token; the checks run in the seed's order: token (signature,
 owner, expiry) → policy and grant versions → the recorded session status → live session store.
+The owner is a student: a user of a tenant (user ids are each tenant's own), so the caller's
+tenant goes with its user id to the token check and to every session-store call.
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ class PlaybackService:
         ttl = self.settings.playback_ttl_seconds
         session_id = uuid.uuid4().hex
         refusal = self.store.start(
+            tenant=tenant,
             user_id=user_id,
             session_id=session_id,
             device_id=device_id,
@@ -188,10 +191,12 @@ class PlaybackService:
                 )
             )
         except Exception:
-            self.store.end(user_id=user_id, session_id=session_id)  # Free the slot we took.
+            # Free the slot we took.
+            self.store.end(tenant=tenant, user_id=user_id, session_id=session_id)
             raise
         token = self.tokens.encode(
             PlaybackClaims(
+                tenant=tenant,
                 user_id=user_id,
                 video_id=video_id,
                 enrollment_id=enrollment_id,
@@ -199,7 +204,6 @@ class PlaybackService:
                 policy_version=video.policy_version,
                 grant_version=grant_version,
                 expires_at=expires_at,
-                tenant=tenant,
                 duration=float(video.duration or 0),
                 max_rate=max_playback_rate(policy),
             )
@@ -231,22 +235,30 @@ class PlaybackService:
 
     # Calls that present a token -----------------------------------------------------------
 
-    def _claims(self, *, user_id: int, token: str, check_policy: bool = True) -> PlaybackClaims:
+    def _claims(
+        self, *, tenant: str, user_id: int, token: str, check_policy: bool = True
+    ) -> PlaybackClaims:
         """The one check of a presented token, in the seed's order: token (signature, owner,
         expiry) → the video still exists → its policy and the student's grant unchanged.
 
         No aggregate is loaded: the versions come from one ``PlaybackVersions`` lookup. The
         session's own state is then checked where it is used: liveness and revocation by the
         session store, the recorded status by the ``PlaybackSession`` a command loads anyway."""
-        claims = self.tokens.decode(token, user_id=user_id, now=self.clock.now().timestamp())
+        claims = self._decode(tenant, user_id, token)
         current = self.versions.current(claims.video_id, claims.enrollment_id)
         _check_versions(claims.versions, current, policy=check_policy)
         return claims
+
+    def _decode(self, tenant: str, user_id: int, token: str) -> PlaybackClaims:
+        """The token's claims, if it is the calling student's (tenant and user) and unexpired."""
+        now = self.clock.now().timestamp()
+        return self.tokens.decode(token, tenant=tenant, user_id=user_id, now=now)
 
     async def _live(self, claims: PlaybackClaims, *, extend: bool) -> None:
         """The hot path's ``_claims`` + ``_alive``: the versions and the session's liveness in
         one call to the live side (no database query unless it lacks the versions)."""
         beat = Beat(
+            claims.tenant,
             claims.user_id,
             claims.session_id,
             claims.video_id,
@@ -272,22 +284,24 @@ class PlaybackService:
 
     def _alive(self, claims: PlaybackClaims, *, extend: bool) -> None:
         """The session store's word: live and unrevoked (and, with ``extend``, renewed)."""
-        now, user, sid = self.clock.now(), claims.user_id, claims.session_id
-        ttl = self.settings.playback_ttl_seconds
+        now, ttl = self.clock.now(), self.settings.playback_ttl_seconds
+        tenant, user, sid = claims.tenant, claims.user_id, claims.session_id
         alive = (
-            self.store.heartbeat(user_id=user, session_id=sid, now=now, ttl_seconds=ttl)
+            self.store.heartbeat(
+                tenant=tenant, user_id=user, session_id=sid, now=now, ttl_seconds=ttl
+            )
             if extend
-            else self.store.is_active(user_id=user, session_id=sid, now=now)
+            else self.store.is_active(tenant=tenant, user_id=user, session_id=sid, now=now)
         )
         if not alive:
             raise Conflict("session_inactive")
 
-    def refresh(self, *, user_id: int, token: str) -> Refreshed:
+    def refresh(self, *, tenant: str, user_id: int, token: str) -> Refreshed:
         """Extend a live session and cut a fresh token and media URL with a new expiry.
 
         The seed only answered ``ok``, so players of videos longer than the TTL had to start over.
         """
-        claims = self._claims(user_id=user_id, token=token)
+        claims = self._claims(tenant=tenant, user_id=user_id, token=token)
         self._alive(claims, extend=True)
         expires_at = int(self.clock.now().timestamp()) + self.settings.playback_ttl_seconds
         return Refreshed(
@@ -301,6 +315,7 @@ class PlaybackService:
     async def heartbeat(
         self,
         *,
+        tenant: str,
         user_id: int,
         token: str,
         position: float | None = None,
@@ -310,7 +325,7 @@ class PlaybackService:
         The hot path, asynchronous: one (shared) call to the live side and no aggregate; the
         token carries what progress needs. An ended, revoked or expired session has no
         liveness left."""
-        claims = self.tokens.decode(token, user_id=user_id, now=self.clock.now().timestamp())
+        claims = self._decode(tenant, user_id, token)
         await self._live(claims, extend=True)
         if position is not None:
             sample = Sample(claims.session_id, position, self.clock.now())
@@ -329,21 +344,23 @@ class PlaybackService:
                 await asyncio.to_thread(credit)  # written through: off the event loop
         return claims
 
-    def end(self, *, user_id: int, token: str) -> None:
+    def end(self, *, tenant: str, user_id: int, token: str) -> None:
         # As in the seed, ending needs no policy check: a stale policy must not keep a slot busy.
-        claims = self._claims(user_id=user_id, token=token, check_policy=False)
+        claims = self._claims(tenant=tenant, user_id=user_id, token=token, check_policy=False)
         with _inactive_as_conflict():
             self.sessions.end(claims.session_id, now=self.clock.now())
-        self.store.end(user_id=user_id, session_id=claims.session_id)
+        self.store.end(tenant=tenant, user_id=user_id, session_id=claims.session_id)
 
-    async def report_events(self, *, user_id: int, token: str, events: list[dict[str, Any]]) -> int:
+    async def report_events(
+        self, *, tenant: str, user_id: int, token: str, events: list[dict[str, Any]]
+    ) -> int:
         """Judge and store a batch of player events; revoke the session when the rules say so.
 
         Checked like a heartbeat (without extending), then written by group commit: the batches
         of every request that arrives while one write runs go into the next, as one save."""
         if len(events) > self.settings.event_batch_max:  # before any work on it
             raise TooLarge("batch_too_large")
-        claims = self.tokens.decode(token, user_id=user_id, now=self.clock.now().timestamp())
+        claims = self._decode(tenant, user_id, token)
         await self._live(claims, extend=False)
         items = [_client_event(e) for e in events]
         now = self.clock.now()
@@ -351,7 +368,11 @@ class PlaybackService:
             outcome = await self._reports.submit(Report(claims.session_id, items, now))
         if outcome.revoked:
             await asyncio.to_thread(
-                self.store.revoke, user_id=user_id, session_id=claims.session_id, now=now
+                self.store.revoke,
+                tenant=tenant,
+                user_id=user_id,
+                session_id=claims.session_id,
+                now=now,
             )
         return outcome.stored
 
@@ -359,7 +380,8 @@ class PlaybackService:
         """Whether the AES key of ``video_id`` may go to this session (the key endpoint's rule):
         an ACTIVE, live session of that user and video, started under the rules still in force
         (a permission or policy change since: ``policy_changed``, as its heartbeat hears), at
-        most KEY_REQUESTS_PER_MINUTE times a minute."""
+        most KEY_REQUESTS_PER_MINUTE times a minute. The signed URL names a user but no tenant:
+        the session's tenant is the student's, and the video must be that tenant's (NotFound)."""
         now = self.clock.now()
         try:
             session = self.sessions.get(session_id)
@@ -369,11 +391,14 @@ class PlaybackService:
             session.video_id != video_id
             or session.user_id != user_id
             or session.status != SessionStatus.ACTIVE
-            or not self.store.is_active(user_id=user_id, session_id=session_id, now=now)
+            or not self.store.is_active(
+                tenant=session.tenant, user_id=user_id, session_id=session_id, now=now
+            )
         ):
             raise Denied("session_inactive")
         held = (session.policy_version, session.grant_version)
         _check_versions(held, self.versions.current(video_id, session.enrollment_id), policy=True)
+        self.videos.get(video_id, tenant=session.tenant)
         allowed = self.limiter.allow(
             f"key:{session_id}", limit=KEY_REQUESTS_PER_MINUTE, window_seconds=60, now=now
         )
@@ -386,9 +411,9 @@ class PlaybackService:
         """Record ``expired`` for ACTIVE sessions whose liveness lapsed (idempotent)."""
         now = self.clock.now()
         expired = 0
-        for session_id, user_id in self.active.active():
-            if not self.store.is_active(user_id=user_id, session_id=session_id, now=now):
-                expired += self.sessions.expire(session_id, now=now)
+        for sid, tenant, user in self.active.active():
+            if not self.store.is_active(tenant=tenant, user_id=user, session_id=sid, now=now):
+                expired += self.sessions.expire(sid, now=now)
         return expired
 
     def close_in_store(self) -> int:
@@ -400,12 +425,12 @@ class PlaybackService:
         now = self.clock.now()
         since = now - timedelta(seconds=2 * self.settings.playback_ttl_seconds)
         repaired = 0
-        for session_id, user_id, revoked in self.active.closed_since(since):
-            if self.store.is_active(user_id=user_id, session_id=session_id, now=now):
+        for sid, tenant, user, revoked in self.active.closed_since(since):
+            if self.store.is_active(tenant=tenant, user_id=user, session_id=sid, now=now):
                 if revoked:
-                    self.store.revoke(user_id=user_id, session_id=session_id, now=now)
+                    self.store.revoke(tenant=tenant, user_id=user, session_id=sid, now=now)
                 else:
-                    self.store.end(user_id=user_id, session_id=session_id)
+                    self.store.end(tenant=tenant, user_id=user, session_id=sid)
                 repaired += 1
         if repaired:
             log.warning("playback: %d closed sessions were still live in the store", repaired)

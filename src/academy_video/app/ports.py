@@ -162,12 +162,15 @@ class Transcoder(Protocol):
 class SessionStore(Protocol):
     """Hot liveness of playback sessions (who plays now); a cache, not the record.
 
-    Each operation is atomic: start checks limits and inserts in one step.
+    A student is a user of a tenant: every operation names both, and user 7 of one tenant
+    shares no limit, session or revocation with user 7 of another. Each operation is atomic:
+    start checks limits and inserts in one step.
     """
 
     def start(
         self,
         *,
+        tenant: str,
         user_id: int,
         session_id: str,
         device_id: str,
@@ -179,15 +182,17 @@ class SessionStore(Protocol):
         """Open a session; returns None, or the refusal (device/concurrency limit exceeded)."""
         ...
 
-    def heartbeat(self, *, user_id: int, session_id: str, now: datetime, ttl_seconds: int) -> bool:
-        """Extend a live, unrevoked session owned by ``user_id``; False if it is not."""
+    def heartbeat(
+        self, *, tenant: str, user_id: int, session_id: str, now: datetime, ttl_seconds: int
+    ) -> bool:
+        """Extend a live, unrevoked session owned by the student; False if it is not."""
         ...
 
-    def is_active(self, *, user_id: int, session_id: str, now: datetime) -> bool: ...
+    def is_active(self, *, tenant: str, user_id: int, session_id: str, now: datetime) -> bool: ...
 
-    def end(self, *, user_id: int, session_id: str) -> None: ...
+    def end(self, *, tenant: str, user_id: int, session_id: str) -> None: ...
 
-    def revoke(self, *, user_id: int, session_id: str, now: datetime) -> None: ...
+    def revoke(self, *, tenant: str, user_id: int, session_id: str, now: datetime) -> None: ...
 
 
 class UrlSigner(Protocol):
@@ -247,8 +252,12 @@ class Enrollment:
 
 
 class Directory(Protocol):
-    """The academy's roster, pushed by the platform (idempotent upserts) and read by the use
-    cases. Adapters store and fetch; the rules (tenant, references) are in ``DirectorySync``."""
+    """The academy roster, pushed by the platform (idempotent upserts) and read by the use
+    cases. Adapters store and fetch; the rules (tenant, references) are in ``DirectorySync``.
+
+    Each write checks the owner in the same atomic step that writes: it returns False, having
+    written nothing, when the id (or link) is another tenant's. A revoked session access
+    removes only the tenant's own link (and returns True)."""
 
     def lecture(self, lecture_id: int) -> Lecture | None: ...
 
@@ -264,23 +273,23 @@ class Directory(Protocol):
 
     def attendance(self, session_id: int, enrollment_id: int) -> str | None: ...
 
-    def put_lecture(self, lecture: Lecture) -> None: ...
+    def put_lecture(self, lecture: Lecture) -> bool: ...
 
-    def put_session(self, session: LectureSession) -> None: ...
+    def put_session(self, session: LectureSession) -> bool: ...
 
-    def put_student(self, student: Student) -> None: ...
+    def put_student(self, student: Student) -> bool: ...
 
     def put_enrollment(
         self, *, enrollment_id: int, tenant: str, student_id: int, lecture_id: int, active: bool
-    ) -> None: ...
+    ) -> bool: ...
 
     def set_access(
         self, *, tenant: str, session_id: int, enrollment_id: int, granted: bool
-    ) -> None: ...
+    ) -> bool: ...
 
     def set_attendance(
         self, *, tenant: str, session_id: int, enrollment_id: int, status: str
-    ) -> None: ...
+    ) -> bool: ...
 
 
 class JobQueue(Protocol):
@@ -308,8 +317,10 @@ class PlaybackVersions(Protocol):
 
 @dataclass(frozen=True)
 class Beat:
-    """One call's claim on a live session: whose, which, and the versions its token carries."""
+    """One call's claim on a live session: whose (tenant, user), which, and the versions its
+    token carries."""
 
+    tenant: str
     user_id: int
     session_id: str
     video_id: int
@@ -363,11 +374,11 @@ class PendingUploads(Protocol):
 
 
 class ActiveSessions(Protocol):
-    def active(self) -> list[tuple[str, int]]:
-        """(session_id, user_id) of every playback session recorded as ACTIVE."""
+    def active(self) -> list[tuple[str, str, int]]:
+        """(session_id, tenant, user_id) of every playback session recorded as ACTIVE."""
         ...
 
-    def closed_since(self, since: datetime) -> list[tuple[str, int, bool]]:
-        """(session_id, user_id, revoked) of the sessions recorded ENDED or REVOKED at or after
-        ``since``."""
+    def closed_since(self, since: datetime) -> list[tuple[str, str, int, bool]]:
+        """(session_id, tenant, user_id, revoked) of the sessions recorded ENDED or REVOKED at
+        or after ``since``."""
         ...

@@ -1,4 +1,5 @@
-"""Playback tokens: signed, expiring, bound to one user, carrying the versions they were cut for.
+"""Playback tokens: signed, expiring, bound to one user of one tenant, carrying the versions they
+were cut for.
 
 Format: ``base64url(json payload) "." base64url(HMAC-SHA256(secret, payload part))``. Opaque to
 players; only this service reads them.
@@ -17,6 +18,7 @@ from .errors import Denied
 
 @dataclass(frozen=True)
 class PlaybackClaims:
+    tenant: str
     user_id: int
     video_id: int
     enrollment_id: int
@@ -24,8 +26,7 @@ class PlaybackClaims:
     policy_version: int
     grant_version: int
     expires_at: int
-    # What a heartbeat needs without loading anything: whose progress, how long, how fast.
-    tenant: str = ""
+    # What a heartbeat needs without loading anything: how long, how fast (whose: the tenant).
     duration: float = 0.0
     max_rate: float = 1.0
 
@@ -53,8 +54,10 @@ class TokenCodec:
         body = _b64(json.dumps(asdict(claims), separators=(",", ":")).encode())
         return f"{body}.{self._mac(body)}"
 
-    def decode(self, token: str, *, user_id: int, now: float) -> PlaybackClaims:
-        """Verified claims, or Denied with the contract's reason."""
+    def decode(self, token: str, *, tenant: str, user_id: int, now: float) -> PlaybackClaims:
+        """Verified claims, or Denied with the contract's reason. ``tenant`` and ``user_id`` are
+        the caller's: user ids are the tenants' own, so the same id in another tenant is
+        another student."""
         if not token:
             raise Denied("token_required")
         body, _, mac = token.partition(".")
@@ -65,8 +68,8 @@ class TokenCodec:
             claims = PlaybackClaims(**json.loads(_unb64(body)))
         except (ValueError, TypeError):
             raise Denied("invalid_token") from None
-        # Bound to its user: someone else's token is as good as a forged one.
-        if claims.user_id != user_id:
+        # Bound to its student: someone else's token is as good as a forged one.
+        if claims.tenant != tenant or claims.user_id != user_id:
             raise Denied("invalid_token")
         if claims.expires_at <= now:
             raise Denied("token_expired")

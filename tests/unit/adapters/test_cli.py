@@ -5,6 +5,7 @@ import jwt
 import pytest
 
 from academy_video.adapters.cli import main
+from academy_video.adapters.http.auth import mint
 
 
 def test_token_mints_a_jwt_the_local_service_accepts(
@@ -33,6 +34,21 @@ def test_token_refuses_a_bad_user(
     assert main(["token", "--role", "admin", "--tenant", "t", "--user", "0"]) == 2
     with pytest.raises(SystemExit):
         main(["token", "--role", "root", "--tenant", "t", "--user", "1"])
+
+
+@pytest.mark.parametrize("tenant", ["a/b", "..", "Demo", "dém", "-x", "_x", "d" * 64, "", "a\x00"])
+def test_token_refuses_a_tenant_that_is_not_a_slug(
+    tenant: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ACADEMY_VIDEO_DATA_DIR", str(tmp_path))
+    assert main(["token", "--role", "admin", f"--tenant={tenant}", "--user", "1"]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and "--tenant must be a tenant code" in out.err
+    with pytest.raises(ValueError, match="tenant code"):
+        mint("s" * 32, role="admin", tenant=tenant, user_id=1)
 
 
 def test_a_bad_setting_stops_the_command_with_its_name(

@@ -31,15 +31,23 @@ class World:
     directory: Directory
     storage: InMemoryObjectStorage
 
-    def heartbeat(self, *, user_id: int, token: str, position: float | None = None) -> None:
+    def heartbeat(
+        self, *, user_id: int, token: str, position: float | None = None, tenant: str = TENANT
+    ) -> None:
         """The (asynchronous) heartbeat, run to completion."""
-        asyncio.run(self.app.playback.heartbeat(user_id=user_id, token=token, position=position))
-
-    def report_events(self, *, user_id: int, token: str, events: list[dict[str, Any]]) -> int:
-        """The (asynchronous) report of player events, run to completion."""
-        return asyncio.run(
-            self.app.playback.report_events(user_id=user_id, token=token, events=events)
+        beat = self.app.playback.heartbeat(
+            tenant=tenant, user_id=user_id, token=token, position=position
         )
+        asyncio.run(beat)
+
+    def report_events(
+        self, *, user_id: int, token: str, events: list[dict[str, Any]], tenant: str = TENANT
+    ) -> int:
+        """The (asynchronous) report of player events, run to completion."""
+        report = self.app.playback.report_events(
+            tenant=tenant, user_id=user_id, token=token, events=events
+        )
+        return asyncio.run(report)
 
     def ready_video(self, *, defaults: VideoDefaults | None = None, duration: int = 100) -> int:
         """Upload, confirm and transcode a video; returns its id."""

@@ -7,6 +7,7 @@ from academy_video.app.errors import Denied
 from academy_video.app.tokens import PlaybackClaims, TokenCodec
 
 CLAIMS = PlaybackClaims(
+    tenant="demo",
     user_id=1,
     video_id=2,
     enrollment_id=3,
@@ -45,25 +46,35 @@ def test_a_value_that_does_not_parse_names_its_variable(name: str, value: str) -
 
 def test_a_token_round_trips_for_its_user_before_expiry() -> None:
     codec = TokenCodec("k")
-    assert codec.decode(codec.encode(CLAIMS), user_id=1, now=1999) == CLAIMS
+    assert codec.decode(codec.encode(CLAIMS), tenant="demo", user_id=1, now=1999) == CLAIMS
 
 
 @pytest.mark.parametrize(
-    ("mangle", "user", "now", "reason"),
+    ("mangle", "tenant", "user", "now", "reason"),
     [
-        (lambda t: t, 1, 2000, "token_expired"),
-        (lambda t: t, 2, 1000, "invalid_token"),
-        (lambda t: "", 1, 1000, "token_required"),
-        (lambda t: t.split(".")[0], 1, 1000, "invalid_token"),
-        (lambda t: "e30" + t[3:], 1, 1000, "invalid_token"),
-        (lambda t: TokenCodec("other").encode(CLAIMS), 1, 1000, "invalid_token"),
+        (lambda t: t, "demo", 1, 2000, "token_expired"),
+        (lambda t: t, "demo", 2, 1000, "invalid_token"),
+        # User ids are each tenant's own: user 1 of another tenant is another student.
+        (lambda t: t, "other", 1, 1000, "invalid_token"),
+        (lambda t: "", "demo", 1, 1000, "token_required"),
+        (lambda t: t.split(".")[0], "demo", 1, 1000, "invalid_token"),
+        (lambda t: "e30" + t[3:], "demo", 1, 1000, "invalid_token"),
+        (lambda t: TokenCodec("other").encode(CLAIMS), "demo", 1, 1000, "invalid_token"),
     ],
-    ids=["expired", "other user", "empty", "unsigned", "edited payload", "other key"],
+    ids=[
+        "expired",
+        "other user",
+        "other tenant",
+        "empty",
+        "unsigned",
+        "edited payload",
+        "other key",
+    ],
 )
-def test_bad_tokens_are_denied_with_the_contracts_reason(mangle, user, now, reason) -> None:  # type: ignore[no-untyped-def]
+def test_bad_tokens_are_denied_with_the_contracts_reason(mangle, tenant, user, now, reason) -> None:  # type: ignore[no-untyped-def]
     codec = TokenCodec("k")
     with pytest.raises(Denied, match=reason):
-        codec.decode(mangle(codec.encode(CLAIMS)), user_id=user, now=now)
+        codec.decode(mangle(codec.encode(CLAIMS)), tenant=tenant, user_id=user, now=now)
 
 
 def test_a_well_signed_token_with_a_broken_payload_is_invalid() -> None:
@@ -71,7 +82,7 @@ def test_a_well_signed_token_with_a_broken_payload_is_invalid() -> None:
     body = "bm90LWpzb24"  # "not-json"
     forged = f"{body}.{codec._mac(body)}"
     with pytest.raises(Denied, match="invalid_token"):
-        codec.decode(forged, user_id=1, now=0)
+        codec.decode(forged, tenant="demo", user_id=1, now=0)
 
 
 def test_a_codec_needs_a_secret() -> None:
@@ -82,4 +93,4 @@ def test_a_codec_needs_a_secret() -> None:
 @pytest.mark.parametrize("token", ["é.é", "x.\udabf", "abc.ß"])
 def test_a_token_with_non_ascii_text_is_invalid_not_an_error(token: str) -> None:
     with pytest.raises(Denied, match="invalid_token"):
-        TokenCodec("k").decode(token, user_id=1, now=0)
+        TokenCodec("k").decode(token, tenant="demo", user_id=1, now=0)

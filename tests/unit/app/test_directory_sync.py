@@ -21,18 +21,26 @@ def sync() -> DirectorySync:
 
 
 def test_an_id_another_tenant_uses_is_not_found_and_not_overwritten(sync: DirectorySync) -> None:
+    # The other tenant has a lecture and a student of its own: only the ids refuse it.
+    sync.put_lecture(tenant="other", lecture_id=2, title="Its own")
+    sync.put_student(Student(501, "other", 1, "Eve"))
     with pytest.raises(NotFound):
         sync.put_lecture(tenant="other", lecture_id=1, title="Hijack")
     with pytest.raises(NotFound):
-        sync.put_session(tenant="other", session_id=10, lecture_id=1, title="x")
+        sync.put_session(tenant="other", session_id=10, lecture_id=2, title="x")
     with pytest.raises(NotFound):
         sync.put_student(Student(500, "other", 1, "Eve"))
     with pytest.raises(NotFound):
         sync.put_enrollment(
-            tenant="other", enrollment_id=100, student_id=500, lecture_id=1, status="ACTIVE"
+            tenant="other", enrollment_id=100, student_id=501, lecture_id=2, status="ACTIVE"
         )
-    lecture = sync.directory.lecture(1)
+    directory = sync.directory
+    lecture, session = directory.lecture(1), directory.session(10)
+    student, enrollment = directory.student(500), directory.enrollment(100)
     assert lecture is not None and (lecture.tenant, lecture.title) == ("demo", "Calculus")
+    assert session is not None and (session.tenant, session.title) == ("demo", "Week 1")
+    assert student is not None and (student.tenant, student.name) == ("demo", "Ada")
+    assert enrollment is not None and (enrollment.tenant, enrollment.student_id) == ("demo", 500)
 
 
 @pytest.mark.parametrize(

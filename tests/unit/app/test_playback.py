@@ -120,7 +120,7 @@ def test_ending_or_lapsing_frees_a_slot(world: World) -> None:
     video = world.ready_video()
     first = start(world, video)
     start(world, video)
-    world.app.playback.end(user_id=USERS[ALICE], token=first.token)
+    world.app.playback.end(tenant=TENANT, user_id=USERS[ALICE], token=first.token)
     start(world, video)
     world.clock.advance(601)  # both remaining sessions lapse without heartbeats
     start(world, video)
@@ -130,12 +130,12 @@ def test_a_token_works_only_for_its_own_user(world: World) -> None:
     video = world.ready_video()
     token = start(world, video).token
     with pytest.raises(Denied, match="invalid_token"):
-        world.app.playback.refresh(user_id=USERS[BOB], token=token)
+        world.app.playback.refresh(tenant=TENANT, user_id=USERS[BOB], token=token)
     with pytest.raises(Denied, match="invalid_token"):
-        world.app.playback.refresh(user_id=USERS[ALICE], token=token[:-2] + "xx")
+        world.app.playback.refresh(tenant=TENANT, user_id=USERS[ALICE], token=token[:-2] + "xx")
     with pytest.raises(Denied, match="token_required"):
-        world.app.playback.refresh(user_id=USERS[ALICE], token="")
-    assert world.app.playback.refresh(user_id=USERS[ALICE], token=token)
+        world.app.playback.refresh(tenant=TENANT, user_id=USERS[ALICE], token="")
+    assert world.app.playback.refresh(tenant=TENANT, user_id=USERS[ALICE], token=token)
 
 
 def test_a_token_expires(world: World) -> None:
@@ -162,8 +162,8 @@ def test_a_grant_change_invalidates_only_that_students_token(world: World) -> No
         tenant=TENANT, video_id=video, enrollment_ids=[ALICE], rule=Rule.FREE
     )
     with pytest.raises(Denied, match="policy_changed"):
-        world.app.playback.refresh(user_id=USERS[ALICE], token=alice.token)
-    assert world.app.playback.refresh(user_id=USERS[BOB], token=bob.token)
+        world.app.playback.refresh(tenant=TENANT, user_id=USERS[ALICE], token=alice.token)
+    assert world.app.playback.refresh(tenant=TENANT, user_id=USERS[BOB], token=bob.token)
 
 
 def test_heartbeats_keep_the_session_alive_and_refresh_renews_the_token(world: World) -> None:
@@ -173,7 +173,7 @@ def test_heartbeats_keep_the_session_alive_and_refresh_renews_the_token(world: W
     for _ in range(3):
         world.clock.advance(500)
         world.heartbeat(user_id=USERS[ALICE], token=token)
-        refreshed = world.app.playback.refresh(user_id=USERS[ALICE], token=token)
+        refreshed = world.app.playback.refresh(tenant=TENANT, user_id=USERS[ALICE], token=token)
         assert refreshed.expires_at == int(world.clock.now().timestamp()) + 600
         assert refreshed.token != token
         token = refreshed.token
@@ -215,7 +215,7 @@ def test_a_session_closed_while_the_store_failed_is_closed_there_by_reconcile(
         if closing == "revoke":
             world.report_events(user_id=user, token=token, events=events(*["SEEK_ATTEMPT"] * 3))
         else:
-            world.app.playback.end(user_id=user, token=token)
+            world.app.playback.end(tenant=TENANT, user_id=user, token=token)
 
     monkeypatch.setattr(store, closing, unreachable)
     with pytest.raises(ConnectionError):
@@ -228,7 +228,7 @@ def test_a_session_closed_while_the_store_failed_is_closed_there_by_reconcile(
     assert world.app.playback.reconcile() == (0, 1)
     for call in (world.app.playback.refresh, world.heartbeat):
         with pytest.raises(Conflict, match="session_inactive"):
-            call(user_id=user, token=token)
+            call(tenant=TENANT, user_id=user, token=token)
     assert world.app.playback.reconcile() == (0, 0)
 
 
@@ -263,7 +263,7 @@ def test_seek_attempts_under_once_revoke_the_session_on_the_third_violation(worl
     assert session.status == SessionStatus.REVOKED
     for call in (playback.refresh, world.heartbeat):
         with pytest.raises(Conflict, match="session_inactive"):
-            call(user_id=user, token=token)
+            call(tenant=TENANT, user_id=user, token=token)
     with pytest.raises(Conflict, match="session_inactive"):
         world.report_events(user_id=user, token=token, events=events("FOCUS_LOST"))
     # The revoked session no longer holds a slot.
@@ -332,7 +332,7 @@ def test_ending_twice_is_refused_and_end_ignores_policy_changes(world: World) ->
     video = world.ready_video()
     started = start(world, video)
     world.app.videos.change(video, allow_skip=True)
-    world.app.playback.end(user_id=USERS[ALICE], token=started.token)
+    world.app.playback.end(tenant=TENANT, user_id=USERS[ALICE], token=started.token)
     assert world.app.sessions.get(started.session_id).status == SessionStatus.ENDED
     with pytest.raises(Conflict, match="session_inactive"):
-        world.app.playback.end(user_id=USERS[ALICE], token=started.token)
+        world.app.playback.end(tenant=TENANT, user_id=USERS[ALICE], token=started.token)

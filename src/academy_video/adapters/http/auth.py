@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import jwt
 
-from academy_video.domain.ids import TENANT_MAX_LENGTH
+from academy_video.domain.ids import TENANT_CODE, is_tenant_code
 
 from .schemas import MAX_ID
 
@@ -74,20 +74,18 @@ def _verified(token: str, secret: str) -> tuple[Caller, float]:
     except (jwt.PyJWTError, ValueError, TypeError):
         raise NotAuthenticated() from None
     role, tenant = claims["role"], claims["tenant"]
-    # Claims the service could not store are no identity: refused here, not by a database later.
-    if (
-        role not in ROLES
-        or not isinstance(tenant, str)
-        or not 0 < len(tenant) <= TENANT_MAX_LENGTH
-        or not tenant.isprintable()  # NUL, which PostgreSQL refuses in text, among others
-        or not 0 < user_id <= MAX_ID
-    ):
+    # Claims the service could not store, or a tenant that is not a slug (it shapes storage and
+    # session-store keys: ``is_tenant_code``), are no identity: refused here, not by a key later.
+    if role not in ROLES or not is_tenant_code(tenant) or not 0 < user_id <= MAX_ID:
         raise NotAuthenticated()
     return Caller(user_id=user_id, role=role, tenant=tenant), expires
 
 
 def mint(secret: str, *, role: Role, tenant: str, user_id: int, ttl_seconds: int = 86_400) -> str:
-    """A token as the academy's login would issue it (``academy-video token``)."""
+    """A token as the academy's login would issue it (``academy-video token``); ValueError for
+    a tenant that is not a tenant code (the service would refuse the token)."""
+    if not is_tenant_code(tenant):
+        raise ValueError(f"a tenant code is {TENANT_CODE}: {tenant!r}")
     claims = {
         "sub": str(user_id),
         "role": role,

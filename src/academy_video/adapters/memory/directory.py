@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from academy_video.app.ports import Enrollment, Lecture, LectureSession, Student
 
@@ -15,14 +17,27 @@ class _Enrollment:
     active: bool
 
 
+@dataclass(frozen=True)
+class _Attendance:
+    tenant: str
+    status: str
+
+
+class _Owned(Protocol):
+    @property
+    def tenant(self) -> str: ...
+
+
 class InMemoryDirectory:
     def __init__(self) -> None:
         self._lectures: dict[int, Lecture] = {}
         self._sessions: dict[int, LectureSession] = {}
         self._students: dict[int, Student] = {}
         self._enrollments: dict[int, _Enrollment] = {}
-        self._access: set[tuple[int, int]] = set()
-        self._attendance: dict[tuple[int, int], str] = {}
+        self._access: dict[tuple[int, int], str] = {}  # (session, enrollment) → tenant
+        self._attendance: dict[tuple[int, int], _Attendance] = {}
+        # A write checks the owner and writes under one lock, as the SQL statement does.
+        self._lock = threading.Lock()
 
     def lecture(self, lecture_id: int) -> Lecture | None:
         return self._lectures.get(lecture_id)
@@ -52,31 +67,48 @@ class InMemoryDirectory:
         return (session_id, enrollment_id) in self._access
 
     def attendance(self, session_id: int, enrollment_id: int) -> str | None:
-        return self._attendance.get((session_id, enrollment_id))
+        found = self._attendance.get((session_id, enrollment_id))
+        return None if found is None else found.status
 
-    def put_lecture(self, lecture: Lecture) -> None:
-        self._lectures[lecture.lecture_id] = lecture
+    def put_lecture(self, lecture: Lecture) -> bool:
+        return self._put(self._lectures, lecture.lecture_id, lecture)
 
-    def put_session(self, session: LectureSession) -> None:
-        self._sessions[session.session_id] = session
+    def put_session(self, session: LectureSession) -> bool:
+        return self._put(self._sessions, session.session_id, session)
 
-    def put_student(self, student: Student) -> None:
-        self._students[student.student_id] = student
+    def put_student(self, student: Student) -> bool:
+        return self._put(self._students, student.student_id, student)
 
     def put_enrollment(
         self, *, enrollment_id: int, tenant: str, student_id: int, lecture_id: int, active: bool
-    ) -> None:
-        self._enrollments[enrollment_id] = _Enrollment(tenant, student_id, lecture_id, active)
+    ) -> bool:
+        row = _Enrollment(tenant, student_id, lecture_id, active)
+        return self._put(self._enrollments, enrollment_id, row)
 
     def set_access(
         self, *, tenant: str, session_id: int, enrollment_id: int, granted: bool
-    ) -> None:
-        if granted:
-            self._access.add((session_id, enrollment_id))
-        else:
-            self._access.discard((session_id, enrollment_id))
+    ) -> bool:
+        link = (session_id, enrollment_id)
+        with self._lock:
+            if self._access.get(link, tenant) != tenant:
+                return not granted  # a revoke removes only the tenant's own links
+            if granted:
+                self._access[link] = tenant
+            else:
+                self._access.pop(link, None)
+            return True
 
     def set_attendance(
         self, *, tenant: str, session_id: int, enrollment_id: int, status: str
-    ) -> None:
-        self._attendance[session_id, enrollment_id] = status
+    ) -> bool:
+        row = _Attendance(tenant, status)
+        return self._put(self._attendance, (session_id, enrollment_id), row)
+
+    def _put(self, rows: dict[Any, Any], key: Any, row: _Owned) -> bool:
+        """Write ``row`` unless ``key`` is another tenant's (False: nothing written)."""
+        with self._lock:
+            stored = rows.get(key)
+            if stored is not None and stored.tenant != row.tenant:
+                return False
+            rows[key] = row
+            return True

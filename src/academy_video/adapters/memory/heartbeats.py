@@ -15,13 +15,13 @@ class DirectHeartbeats:
 
     async def beat(self, beat: Beat, *, now: datetime, ttl_seconds: int, extend: bool) -> Seen:
         versions = self.versions.current(beat.video_id, beat.enrollment_id)
-        user, sid = beat.user_id, beat.session_id
+        tenant, user, sid = beat.tenant, beat.user_id, beat.session_id
         if extend and versions == (beat.policy_version, beat.grant_version):
             alive = self.store.heartbeat(
-                user_id=user, session_id=sid, now=now, ttl_seconds=ttl_seconds
+                tenant=tenant, user_id=user, session_id=sid, now=now, ttl_seconds=ttl_seconds
             )
         else:
-            alive = self.store.is_active(user_id=user, session_id=sid, now=now)
+            alive = self.store.is_active(tenant=tenant, user_id=user, session_id=sid, now=now)
         return Seen(versions, alive)
 
     async def remember(

@@ -1,4 +1,5 @@
-"""SessionStore in process: the embedded default, and the reference the Redis adapter matches."""
+"""SessionStore in process: the embedded default, and the reference the Redis adapter matches.
+Sessions are kept per student: a (tenant, user) pair, as user ids are each tenant's own."""
 
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ class _UserSessions:
 
 class InMemorySessionStore:
     def __init__(self) -> None:
-        self._users: dict[int, _UserSessions] = {}
+        self._users: dict[tuple[str, int], _UserSessions] = {}  # (tenant, user) → sessions
         self._lock = threading.Lock()  # One lock makes each operation atomic, as a Lua script.
 
     def start(
         self,
         *,
+        tenant: str,
         user_id: int,
         session_id: str,
         device_id: str,
@@ -33,7 +35,7 @@ class InMemorySessionStore:
         max_devices: int,
     ) -> str | None:
         with self._lock:
-            user = self._clean(user_id, now)
+            user = self._clean((tenant, user_id), now)
             if (
                 device_id not in user.devices.values()
                 and len(set(user.devices.values())) >= max_devices
@@ -45,36 +47,38 @@ class InMemorySessionStore:
             user.devices[session_id] = device_id
             return None
 
-    def heartbeat(self, *, user_id: int, session_id: str, now: datetime, ttl_seconds: int) -> bool:
+    def heartbeat(
+        self, *, tenant: str, user_id: int, session_id: str, now: datetime, ttl_seconds: int
+    ) -> bool:
         with self._lock:
-            user = self._clean(user_id, now)
+            user = self._clean((tenant, user_id), now)
             if session_id in user.revoked or session_id not in user.expires:
                 return False
             user.expires[session_id] = now + timedelta(seconds=ttl_seconds)
             return True
 
-    def is_active(self, *, user_id: int, session_id: str, now: datetime) -> bool:
+    def is_active(self, *, tenant: str, user_id: int, session_id: str, now: datetime) -> bool:
         with self._lock:
-            user = self._clean(user_id, now)
+            user = self._clean((tenant, user_id), now)
             return session_id in user.expires and session_id not in user.revoked
 
-    def end(self, *, user_id: int, session_id: str) -> None:
+    def end(self, *, tenant: str, user_id: int, session_id: str) -> None:
         with self._lock:
-            user = self._users.get(user_id)
+            user = self._users.get((tenant, user_id))
             if user is not None:
                 user.expires.pop(session_id, None)
                 user.devices.pop(session_id, None)
 
-    def revoke(self, *, user_id: int, session_id: str, now: datetime) -> None:
+    def revoke(self, *, tenant: str, user_id: int, session_id: str, now: datetime) -> None:
         with self._lock:
-            user = self._users.setdefault(user_id, _UserSessions())
+            user = self._users.setdefault((tenant, user_id), _UserSessions())
             user.expires.pop(session_id, None)
             user.devices.pop(session_id, None)
             user.revoked[session_id] = now + REVOKED_TTL
 
-    def _clean(self, user_id: int, now: datetime) -> _UserSessions:
+    def _clean(self, student: tuple[str, int], now: datetime) -> _UserSessions:
         """Drop lapsed sessions (and their devices) so nothing leaks, as key expiry would."""
-        user = self._users.setdefault(user_id, _UserSessions())
+        user = self._users.setdefault(student, _UserSessions())
         for sid in [s for s, deadline in user.expires.items() if deadline <= now]:
             del user.expires[sid]
             user.devices.pop(sid, None)

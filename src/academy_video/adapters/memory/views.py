@@ -84,23 +84,24 @@ class InMemorySessionOrders:
 
 class InMemoryActiveSessions:
     def __init__(self) -> None:
-        self._active: dict[UUID, tuple[str, int]] = {}
-        self._closed: dict[UUID, tuple[str, int, bool, datetime]] = {}
+        self._active: dict[UUID, tuple[str, str, int]] = {}  # (session, tenant, user)
+        self._closed: dict[UUID, tuple[str, str, int, bool, datetime]] = {}
 
-    def active(self) -> list[tuple[str, int]]:
+    def active(self) -> list[tuple[str, str, int]]:
         return list(self._active.values())
 
-    def closed_since(self, since: datetime) -> list[tuple[str, int, bool]]:
+    def closed_since(self, since: datetime) -> list[tuple[str, str, int, bool]]:
         # Asked with a moving "since": what it passed will not be asked for again.
-        self._closed = {k: v for k, v in self._closed.items() if v[3] >= since}
-        return [(s, u, revoked) for s, u, revoked, _ in self._closed.values()]
+        self._closed = {k: v for k, v in self._closed.items() if v[4] >= since}
+        return [(s, t, u, revoked) for s, t, u, revoked, _ in self._closed.values()]
 
     def __call__(self, app_name: str, recordings: list[Recording[UUID]]) -> None:
         for recording in recordings:
             event = recording.domain_event
             name = event_name(event)
             if name == "Started":
-                self._active[event.originator_id] = (event.session_id, event.user_id)  # type: ignore[attr-defined]
+                started = (event.session_id, event.tenant, event.user_id)  # type: ignore[attr-defined]
+                self._active[event.originator_id] = started
             elif name in ("Ended", "Revoked", "Expired"):
                 opened = self._active.pop(event.originator_id, None)
                 if opened is not None and name != "Expired":

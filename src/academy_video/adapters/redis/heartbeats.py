@@ -150,7 +150,7 @@ class RedisHeartbeats:
         keys: list[str] = []
         args: list[Any] = [self._now, self._ttl, KEY_SLACK_SECONDS]
         for beat, extend, _future in batch:
-            keys += _keys(beat.user_id)
+            keys += _keys(beat.tenant, beat.user_id)
             keys += [_policy_key(beat.video_id), _grant_key(beat.video_id, beat.enrollment_id)]
             args += [beat.session_id, beat.policy_version, beat.grant_version, int(extend)]
         try:

@@ -1,11 +1,15 @@
 """The playback session store on Redis: each operation is one Lua script (loaded once, called with
 EVALSHA), so a start's clean-up, device limit, concurrency limit and insert happen atomically.
 
-Keys, per user (one hash tag, so a cluster keeps a user's keys together), all with a TTL so
+Keys, per student: a user of a tenant (user ids are each tenant's own, so the tenant is part of
+every key), under one hash tag so a cluster keeps a student's keys in one slot; all with a TTL so
 nothing outlives its use:
-- ``av:{u:<user>}:live``    sorted set: session id → liveness deadline (Unix seconds)
-- ``av:{u:<user>}:devices`` hash: session id → device id, for live sessions
-- ``av:{u:<user>}:revoked`` sorted set: session id → when to forget the revocation
+- ``av:{t:<tenant>:u:<user>}:live``    sorted set: session id → liveness deadline (Unix seconds)
+- ``av:{t:<tenant>:u:<user>}:devices`` hash: session id → device id, for live sessions
+- ``av:{t:<tenant>:u:<user>}:revoked`` sorted set: session id → when to forget the revocation
+
+A tenant is a tenant code (``domain/ids.py``: no ``:``, braces or spaces), so a tag names one
+student only.
 
 Times come from the caller (the service's clock), as with the in-memory store. If Redis cannot
 be reached, every operation raises ``Unavailable("session_store_unavailable")``: playback fails
@@ -21,6 +25,7 @@ import redis
 from redis.commands.core import Script
 
 from academy_video.app.errors import Unavailable
+from academy_video.domain.ids import is_tenant_code
 
 REVOKED_SECONDS = 3600
 KEY_SLACK_SECONDS = 3600  # keys outlive the longest deadline they hold by this much
@@ -93,8 +98,11 @@ return 1
 """
 
 
-def _keys(user_id: int) -> list[str]:
-    tag = f"av:{{u:{int(user_id)}}}"
+def _keys(tenant: str, user_id: int) -> list[str]:
+    """The student's keys: live, devices, revoked."""
+    if not is_tenant_code(tenant):  # never a key another tenant's code could also spell
+        raise ValueError(f"not a tenant code: {tenant!r}")
+    tag = f"av:{{t:{tenant}:u:{int(user_id)}}}"
     return [f"{tag}:live", f"{tag}:devices", f"{tag}:revoked"]
 
 
@@ -122,6 +130,7 @@ class RedisSessionStore:
     def start(
         self,
         *,
+        tenant: str,
         user_id: int,
         session_id: str,
         device_id: str,
@@ -132,7 +141,7 @@ class RedisSessionStore:
     ) -> str | None:
         refusal = self._call(
             self._start,
-            user_id,
+            _keys(tenant, user_id),
             now.timestamp(),
             ttl_seconds,
             max_sessions,
@@ -143,11 +152,13 @@ class RedisSessionStore:
         )
         return str(refusal) or None
 
-    def heartbeat(self, *, user_id: int, session_id: str, now: datetime, ttl_seconds: int) -> bool:
+    def heartbeat(
+        self, *, tenant: str, user_id: int, session_id: str, now: datetime, ttl_seconds: int
+    ) -> bool:
         return bool(
             self._call(
                 self._heartbeat,
-                user_id,
+                _keys(tenant, user_id),
                 now.timestamp(),
                 session_id,
                 ttl_seconds,
@@ -155,14 +166,16 @@ class RedisSessionStore:
             )
         )
 
-    def is_active(self, *, user_id: int, session_id: str, now: datetime) -> bool:
-        return bool(self._call(self._is_active, user_id, now.timestamp(), session_id))
+    def is_active(self, *, tenant: str, user_id: int, session_id: str, now: datetime) -> bool:
+        keys = _keys(tenant, user_id)
+        return bool(self._call(self._is_active, keys, now.timestamp(), session_id))
 
-    def end(self, *, user_id: int, session_id: str) -> None:
-        self._call(self._end, user_id, session_id)
+    def end(self, *, tenant: str, user_id: int, session_id: str) -> None:
+        self._call(self._end, _keys(tenant, user_id), session_id)
 
-    def revoke(self, *, user_id: int, session_id: str, now: datetime) -> None:
-        self._call(self._revoke, user_id, now.timestamp(), session_id, REVOKED_SECONDS)
+    def revoke(self, *, tenant: str, user_id: int, session_id: str, now: datetime) -> None:
+        keys = _keys(tenant, user_id)
+        self._call(self._revoke, keys, now.timestamp(), session_id, REVOKED_SECONDS)
 
     def ping(self) -> bool:
         try:
@@ -170,8 +183,8 @@ class RedisSessionStore:
         except redis.RedisError:
             return False
 
-    def _call(self, script: Script, user_id: int, *args: Any) -> Any:
+    def _call(self, script: Script, keys: list[str], *args: Any) -> Any:
         try:
-            return script(keys=_keys(user_id), args=list(args))
+            return script(keys=keys, args=list(args))
         except (redis.ConnectionError, redis.TimeoutError) as error:
             raise Unavailable("session_store_unavailable") from error

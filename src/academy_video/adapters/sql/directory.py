@@ -69,21 +69,21 @@ class SqlDirectory:
         )
         return None if row is None else str(row["status"])
 
-    # Writes --------------------------------------------------------------------------------
+    # Writes: each returns False, having written nothing, when the id is another tenant's.
 
-    def put_lecture(self, lecture: Lecture) -> None:
-        self._upsert(t.lectures, vars(lecture))
+    def put_lecture(self, lecture: Lecture) -> bool:
+        return self._upsert(t.lectures, vars(lecture))
 
-    def put_session(self, session: LectureSession) -> None:
-        self._upsert(t.lecture_sessions, vars(session))
+    def put_session(self, session: LectureSession) -> bool:
+        return self._upsert(t.lecture_sessions, vars(session))
 
-    def put_student(self, student: Student) -> None:
-        self._upsert(t.students, vars(student))
+    def put_student(self, student: Student) -> bool:
+        return self._upsert(t.students, vars(student))
 
     def put_enrollment(
         self, *, enrollment_id: int, tenant: str, student_id: int, lecture_id: int, active: bool
-    ) -> None:
-        self._upsert(
+    ) -> bool:
+        return self._upsert(
             t.enrollments,
             {
                 "enrollment_id": enrollment_id,
@@ -96,24 +96,26 @@ class SqlDirectory:
 
     def set_access(
         self, *, tenant: str, session_id: int, enrollment_id: int, granted: bool
-    ) -> None:
+    ) -> bool:
         a = t.session_access
         if granted:
-            self._upsert(
+            return self._upsert(
                 a, {"session_id": session_id, "enrollment_id": enrollment_id, "tenant": tenant}
             )
-            return
         with self.engine.begin() as conn:
             conn.execute(
                 a.delete().where(
-                    and_(a.c.session_id == session_id, a.c.enrollment_id == enrollment_id)
+                    a.c.session_id == session_id,
+                    a.c.enrollment_id == enrollment_id,
+                    a.c.tenant == tenant,
                 )
             )
+        return True
 
     def set_attendance(
         self, *, tenant: str, session_id: int, enrollment_id: int, status: str
-    ) -> None:
-        self._upsert(
+    ) -> bool:
+        return self._upsert(
             t.attendance,
             {
                 "session_id": session_id,
@@ -130,6 +132,11 @@ class SqlDirectory:
             row = conn.execute(statement).mappings().first()
         return None if row is None else dict(row)
 
-    def _upsert(self, table: Table, values: dict[str, Any]) -> None:
+    def _upsert(self, table: Table, values: dict[str, Any]) -> bool:
+        """Insert the row, or update it if the same tenant owns it, in one statement: two
+        tenants pushing one id at once cannot both pass a check and the second overwrite the
+        first. A row back means it was written; none, that another tenant owns the id."""
+        statement = upsert(self.engine.dialect.name, table, values, same="tenant")
         with self.engine.begin() as conn:
-            conn.execute(upsert(self.engine.dialect.name, table, values).values(values))
+            written = conn.execute(statement.values(values).returning(table.c.tenant))
+            return written.first() is not None

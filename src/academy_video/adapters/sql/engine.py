@@ -54,12 +54,17 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def upsert(dialect: str, table: Table, columns: Iterable[str]) -> Any:
+def upsert(dialect: str, table: Table, columns: Iterable[str], *, same: str = "") -> Any:
     """``INSERT … ON CONFLICT (primary key) DO UPDATE`` of ``columns``; other columns keep
-    their values (nothing is updated when ``columns`` holds only the key)."""
+    their values (nothing is updated when ``columns`` holds only the key).
+
+    ``same`` names a column the stored row must share with the new one for the update to
+    happen (``… DO UPDATE … WHERE <table>.<same> = excluded.<same>``): checked by the statement
+    that writes, so no other writer can come between a check and the write."""
     statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     keys = [c.name for c in table.primary_key.columns]
     updates = {c: statement.excluded[c] for c in columns if c not in keys}
     if not updates:
         return statement.on_conflict_do_nothing(index_elements=keys)
-    return statement.on_conflict_do_update(index_elements=keys, set_=updates)
+    where = table.c[same] == statement.excluded[same] if same else None
+    return statement.on_conflict_do_update(index_elements=keys, set_=updates, where=where)

@@ -25,23 +25,22 @@ class SqlActiveSessions:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def active(self) -> list[tuple[str, int]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(playback_sessions.c.session_id, playback_sessions.c.user_id).where(
-                    playback_sessions.c.status == "ACTIVE"
-                )
-            )
-            return [(str(session_id), int(user_id)) for session_id, user_id in rows]
-
-    def closed_since(self, since: datetime) -> list[tuple[str, int, bool]]:
+    def active(self) -> list[tuple[str, str, int]]:
         ps = playback_sessions
-        query = select(ps.c.session_id, ps.c.user_id, ps.c.status).where(
+        query = select(ps.c.session_id, ps.c.tenant, ps.c.user_id).where(ps.c.status == "ACTIVE")
+        with self.engine.connect() as conn:
+            return [(str(sid), str(tenant), int(uid)) for sid, tenant, uid in conn.execute(query)]
+
+    def closed_since(self, since: datetime) -> list[tuple[str, str, int, bool]]:
+        ps = playback_sessions
+        query = select(ps.c.session_id, ps.c.tenant, ps.c.user_id, ps.c.status).where(
             ps.c.ended_at >= since, ps.c.status.in_(("ENDED", "REVOKED"))
         )
         with self.engine.connect() as conn:
-            rows = conn.execute(query)
-            return [(str(sid), int(uid), status == "REVOKED") for sid, uid, status in rows]
+            return [
+                (str(sid), str(tenant), int(uid), status == "REVOKED")
+                for sid, tenant, uid, status in conn.execute(query)
+            ]
 
     def count(self) -> int:
         """How many sessions are ACTIVE (for metrics), without reading them."""

@@ -1,7 +1,7 @@
 """Playback for students (another role is 403 ``forbidden``): start a session (limits checked
 atomically in the session store), then refresh, heartbeat (with the position, which feeds
 progress), end, and report player events. Every call after start presents the token, which is
-bound to its user."""
+bound to its student: the caller's tenant and user id."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def start(caller: CallerDep, app: AppDep, data: JSONBody[PlaybackStartIn]) -> Pl
 @post("/playback/refresh", sync_to_thread=True, status_code=200, responses=ERRORS)
 def refresh(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> RefreshOut:
     """Extend the session; a fresh token and media URL with a new expiry."""
-    refreshed = app.playback.refresh(user_id=caller.require("student").user_id, token=data.token)
+    caller.require("student")
+    refreshed = app.playback.refresh(tenant=caller.tenant, user_id=caller.user_id, token=data.token)
     return RefreshOut(True, refreshed.token, refreshed.expires_at, refreshed.play_url)
 
 
@@ -65,13 +66,16 @@ async def heartbeat(request: Request[Any, Any, Any], data: JSONBody[HeartbeatPla
     request's CPU)."""
     caller = caller_of(request).require("student")
     playback = request.app.state.container.playback
-    await playback.heartbeat(user_id=caller.user_id, token=data.token, position=data.position)
+    await playback.heartbeat(
+        tenant=caller.tenant, user_id=caller.user_id, token=data.token, position=data.position
+    )
     return Ok()
 
 
 @post("/playback/end", sync_to_thread=True, status_code=200, responses=ERRORS)
 def end(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> Ok:
-    app.playback.end(user_id=caller.require("student").user_id, token=data.token)
+    caller.require("student")
+    app.playback.end(tenant=caller.tenant, user_id=caller.user_id, token=data.token)
     return Ok()
 
 
@@ -82,6 +86,7 @@ async def events(request: Request[Any, Any, Any], data: JSONBody[EventsIn]) -> S
     A hot path like the heartbeat (no injected dependency); batches are written by group commit."""
     caller = caller_of(request).require("student")
     stored = await request.app.state.container.playback.report_events(
+        tenant=caller.tenant,
         user_id=caller.user_id,
         token=data.token,
         events=[

@@ -1,0 +1,56 @@
+"""The tenant in playback's bindings, in memory: the AES key endpoint's signed URL names a user
+and a session but no tenant, so the session's tenant must be the video's (over HTTP, with the
+same user id in two tenants: tests/http/test_playback_tenants.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from academy_video.app.errors import Denied, NotFound
+from academy_video.domain.playback_session import PlaybackSession
+
+from .conftest import ALICE, USERS, World
+from .test_playback import start
+
+
+def test_the_key_goes_to_a_session_of_the_videos_tenant_only(world: World) -> None:
+    video = world.ready_video()
+    ours = world.app.sessions.get(start(world, video).session_id)
+    playback, now = world.app.playback, world.clock.now()
+    playback.allow_key(session_id=ours.session_id, user_id=USERS[ALICE], video_id=video)
+
+    # A session recorded for the same user id and video, but of another tenant (which start
+    # never records: its tenant is the caller's, and the video must be that tenant's).
+    stray = PlaybackSession(
+        session_id="f" * 32,
+        tenant="other",
+        video_id=video,
+        enrollment_id=ALICE,
+        user_id=USERS[ALICE],
+        device_id="d",
+        policy=ours.policy,
+        policy_version=ours.policy_version,
+        grant_version=ours.grant_version,
+        started_at=now,
+        expires_at=now + timedelta(minutes=10),
+    )
+    world.app.sessions.record_start(stray)
+    refusal = playback.store.start(
+        tenant="other",
+        user_id=USERS[ALICE],
+        session_id=stray.session_id,
+        device_id="d",
+        now=now,
+        ttl_seconds=600,
+        max_sessions=2,
+        max_devices=2,
+    )
+    assert refusal is None
+    with pytest.raises(NotFound):
+        playback.allow_key(session_id=stray.session_id, user_id=USERS[ALICE], video_id=video)
+    # The session store is asked under the session's tenant: ended there, refused.
+    playback.store.end(tenant="demo", user_id=USERS[ALICE], session_id=ours.session_id)
+    with pytest.raises(Denied, match="session_inactive"):
+        playback.allow_key(session_id=ours.session_id, user_id=USERS[ALICE], video_id=video)

@@ -113,8 +113,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from academy_video.adapters import logs
     from academy_video.adapters.http.app import create_app
 
+    settings = settings.with_local_secrets()  # first: the log lines must not show them either
     try:
-        logs.configure(settings.log_format)
+        logs.configure(settings.log_format, secrets=settings.secret_values())
     except ValueError as error:
         print(f"academy-video: {error}", file=sys.stderr)
         return 2
@@ -122,7 +123,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         settings = replace(settings, public_url=f"http://{args.host}:{args.port}")
     if not settings.s3_bucket and not settings.cdn_base_url:
         settings = replace(settings, cdn_base_url=settings.public_url)  # media served here
-    container = build(settings.with_local_secrets())
+    container = build(settings)
     if not container.settings.audit_key:
         logging.getLogger(__name__).warning(
             "ACADEMY_VIDEO_AUDIT_KEY is not set: events are not sealed (docs/audit.md)"
@@ -216,7 +217,8 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from academy_video.adapters.worker_api import HttpJobs
 
     try:
-        logs.configure(settings.log_format)  # the same lines as serve's (without a request id)
+        # The same lines as serve's (without a request id).
+        logs.configure(settings.log_format, secrets=settings.secret_values())
     except ValueError as error:
         print(f"academy-video: {error}", file=sys.stderr)
         return 2

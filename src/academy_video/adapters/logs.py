@@ -4,6 +4,10 @@ default), or plain text. Standard library only.
 A JSON line has ``ts`` (ISO-8601, UTC), ``level``, ``logger``, ``msg``, ``request_id`` when it
 was written while serving a request, ``exc`` when there was an exception, and whatever the call
 passed as ``extra=``.
+
+Every line, in either format, goes through ``redaction.Redactor`` once formatted: message, args,
+extras and exception text alike lose presigned signatures, media signatures, bearer credentials,
+JWTs, playback tokens and the process's configured secrets (``configure(secrets=...)``).
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
+
+from .redaction import Redactor
 
 # Set by the HTTP middleware for the request being served (each request runs in its own task,
 # and sync handlers' threads get a copy of its context).
@@ -57,6 +64,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class RedactingFormatter(logging.Formatter):
+    """``inner``'s line with its secrets taken out: the whole line, so that nothing a record
+    carries (an extra, an exception's text, a traceback) can slip past."""
+
+    def __init__(self, inner: logging.Formatter, redactor: Redactor) -> None:
+        super().__init__()
+        self.inner, self.redactor = inner, redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redactor(self.inner.format(record))
+
+
 def formatter(log_format: str) -> logging.Formatter:
     if log_format == "json":
         return JsonFormatter()
@@ -65,11 +84,18 @@ def formatter(log_format: str) -> logging.Formatter:
     raise ValueError(f"ACADEMY_VIDEO_LOG_FORMAT: {log_format!r} is not one of {', '.join(FORMATS)}")
 
 
-def configure(log_format: str, *, level: int = logging.INFO, stream: TextIO | None = None) -> None:
-    """Send every record of the process to ``stream`` (stderr) in ``log_format``; replaces the
-    root logger's handlers. Raises ValueError for an unknown format."""
+def configure(
+    log_format: str,
+    *,
+    level: int = logging.INFO,
+    stream: TextIO | None = None,
+    secrets: Iterable[str] = (),
+) -> None:
+    """Send every record of the process to ``stream`` (stderr) in ``log_format``, redacted (with
+    ``secrets``, the configured ones, taken out wherever they appear); replaces the root logger's
+    handlers. Raises ValueError for an unknown format."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(formatter(log_format))
+    handler.setFormatter(RedactingFormatter(formatter(log_format), Redactor(secrets)))
     root = logging.getLogger()
     for old in root.handlers[:]:
         root.removeHandler(old)

@@ -95,6 +95,17 @@ class Settings:
             audit_key=self.audit_key or (stored["audit_key"] if seals_locally else ""),
         )
 
+    def secret_values(self) -> tuple[str, ...]:
+        """The configured secrets (empty ones included), which no log line may show."""
+        return (
+            self.jwt_secret,
+            self.worker_token,
+            self.playback_token_secret,
+            self.cdn_signing_secret,
+            self.audit_key,
+            self.cipher_key,
+        )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read ``ACADEMY_VIDEO_<FIELD>``; a value that does not parse is a startup error."""

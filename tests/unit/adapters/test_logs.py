@@ -1,4 +1,5 @@
-"""The log formats: a JSON object per line (request id, exception, extras) or the plain text."""
+"""The log formats: a JSON object per line (request id, exception, extras) or the plain text,
+both redacted."""
 
 from __future__ import annotations
 
@@ -14,6 +15,17 @@ from datetime import UTC, datetime
 import pytest
 
 from academy_video.adapters import logs
+
+from .test_redaction import (
+    AMZ_SIG,
+    JWT,
+    MEDIA,
+    MEDIA_SIG,
+    PLAYBACK,
+    PRESIGNED,
+    REDACTED,
+    SESSION_TOKEN,
+)
 
 
 def _record(**extra: object) -> logging.LogRecord:
@@ -112,3 +124,26 @@ def test_an_unknown_format_is_refused_and_changes_nothing() -> None:
     with pytest.raises(ValueError, match="ACADEMY_VIDEO_LOG_FORMAT"):
         logs.configure("xml")
     assert logging.getLogger().handlers == before
+
+
+@pytest.mark.usefixtures("root_logging")
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_configure_redacts_message_args_extras_and_exceptions(log_format: str) -> None:
+    stream = io.StringIO()
+    logs.configure(log_format, stream=stream, secrets=["the-worker-token-1"])
+    log = logging.getLogger("academy_video.test.redaction")
+    log.info("source %s", PRESIGNED)  # args
+    log.info(f"a message with {JWT}")  # the message itself
+    log.info("an extra", extra={"url": MEDIA, "headers": {"x-worker-token": "the-worker-token-1"}})
+    try:
+        raise OSError(f"cannot open {PRESIGNED} with {PLAYBACK}")
+    except OSError:
+        log.exception("the exception's text")
+    written = stream.getvalue()
+    for secret in (AMZ_SIG, SESSION_TOKEN, JWT, MEDIA_SIG, "the-worker-token-1", PLAYBACK):
+        assert secret not in written
+    assert written.count(REDACTED) >= 6
+    if log_format == "json":
+        lines = [json.loads(line) for line in written.splitlines()]  # still valid JSON
+        assert [line["msg"] for line in lines][2:] == ["an extra", "the exception's text"]
+        assert "Traceback" in lines[3]["exc"]

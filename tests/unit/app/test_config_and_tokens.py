@@ -1,3 +1,5 @@
+import re
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,22 @@ def test_a_codec_needs_a_secret() -> None:
 def test_a_token_with_non_ascii_text_is_invalid_not_an_error(token: str) -> None:
     with pytest.raises(Denied, match="invalid_token"):
         TokenCodec("k").decode(token, tenant="demo", user_id=1, now=0)
+
+
+def test_every_secret_setting_is_one_the_logs_take_out() -> None:
+    """A new secret setting (a name ending in secret, token or key) must join
+    ``secret_values``, or the log lines could show it."""
+    values = {field.name: f"value-of-{field.name}" for field in fields(Settings)}
+    settings = Settings(
+        **{n: v for n, v in values.items() if isinstance(getattr(Settings(), n), str)}
+    )
+    secret = {n for n in values if re.search(r"(secret|token|key)$", n)}
+    assert secret == {
+        "cipher_key",
+        "audit_key",
+        "jwt_secret",
+        "worker_token",
+        "playback_token_secret",
+        "cdn_signing_secret",
+    }
+    assert set(settings.secret_values()) == {values[n] for n in secret}

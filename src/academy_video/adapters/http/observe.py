@@ -31,7 +31,7 @@ access_log = logging.getLogger("academy_video.access")
 
 REQUESTS = REGISTRY.counter(
     "academy_video_http_requests_total",
-    "HTTP requests answered, by method, route template and status.",
+    "HTTP requests answered, by method (or OTHER), route template and status.",
     ("method", "route", "status"),
 )
 DURATION = REGISTRY.histogram(
@@ -40,7 +40,24 @@ DURATION = REGISTRY.histogram(
     ("method", "route"),
     HTTP_SECONDS,
 )
+# Every label takes values from a fixed set, whatever a caller sends: each new value is a series
+# kept for the life of the process (a counter and a histogram of 14 buckets), so an anonymous
+# caller inventing methods, paths or statuses would grow /metrics and memory without end.
 UNMATCHED = "unmatched"  # the route of requests no route took (404, 405): raw paths are unbounded
+OTHER = "OTHER"  # the method label of any method outside the standard ones
+METHODS = frozenset(
+    ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
+)
+STATUSES = {code: str(code) for code in range(100, 600)}  # any other code is "other"
+
+
+def method_label(method: str) -> str:
+    """The method as sent if it is a standard one (case-sensitive, as HTTP is), else ``OTHER``."""
+    return method if method in METHODS else OTHER
+
+
+def status_label(status: int) -> str:
+    return STATUSES.get(status, "other")
 
 
 def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
@@ -87,9 +104,11 @@ class RequestObserver:
                 await self.app(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - started
-            route = scope.get("path_template") or UNMATCHED  # set by the router on a match
-            REQUESTS.inc(method, route, str(status))
-            DURATION.observe(seconds, method, route)
+            # The router sets the template (one of the app's routes, a fixed set) on a match.
+            route = scope.get("path_template") or UNMATCHED
+            label = method_label(method)
+            REQUESTS.inc(label, route, status_label(status))
+            DURATION.observe(seconds, label, route)
             access_log.info(
                 "%s %s %s %.1f ms",
                 method,

@@ -25,6 +25,7 @@ from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Invalid, NotFound
 from academy_video.domain.policy import ClientEventType
 
+from .. import csv_cells
 from ..auth import STAFF, Caller
 from ..deps import ERRORS, AppDep, CallerDep, PathId, QueryId, ReadsDep
 from ..schemas import VideoOut
@@ -434,24 +435,26 @@ def _json_array(rows: Iterator[Row]) -> Iterator[bytes]:
 
 
 def _csv(rows: Iterator[Row]) -> Iterator[bytes]:
-    """CSV lines, a few hundred rows per chunk."""
+    """CSV lines, a few hundred rows per chunk; every cell through ``csv_cells`` (no formulas)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
     for n, r in enumerate(rows, 1):
         writer.writerow(
-            [
-                utc(r["occurred_at"]).isoformat(),
-                r["student_name"],
-                r["enrollment_id"],
-                r["event_type"],
-                "Y" if r["violated"] else "N",
-                r["violation_reason"],
-                r["session_id"],
-                r["user_id"],
-                r["score"],
-                json.dumps(r["payload"] or {}, separators=(",", ":"), sort_keys=True),
-            ]
+            csv_cells.row(
+                [
+                    utc(r["occurred_at"]).isoformat(),
+                    r["student_name"],
+                    r["enrollment_id"],
+                    r["event_type"],
+                    "Y" if r["violated"] else "N",
+                    r["violation_reason"],
+                    r["session_id"],
+                    r["user_id"],
+                    r["score"],
+                    json.dumps(r["payload"] or {}, separators=(",", ":"), sort_keys=True),
+                ]
+            )
         )
         if n % 500 == 0:
             yield buffer.getvalue().encode()

@@ -147,7 +147,9 @@ class Worker:
             if stop.is_set() or lost.is_set():
                 return "stopped" if stop.is_set() else "dropped"
             log.exception("worker: video %s failed unexpectedly", job.video_id)
-            unexpected = f"transcoder_error: {error}"[:500]
+            # Its class only: an exception's text may name the source, a presigned URL, and the
+            # reason is stored and shown (the log line above keeps the whole of it, redacted).
+            unexpected = f"transcoder_error: {type(error).__name__}"
             metrics.TRANSCODE.observe(time.perf_counter() - started, "failed")
             self._report(lambda: self.jobs.fail(job, unexpected))
             return "failed"

@@ -88,6 +88,18 @@ def test_a_bad_source_is_reported_failed_with_the_reason() -> None:
     assert jobs.calls == [("fail", "source_truncated: only 3.0 s of 6.0 s could be decoded")]
 
 
+def test_an_unforeseen_failure_is_reported_by_its_class_only() -> None:
+    """Its text may name the source, a presigned URL; the reason is stored and shown."""
+
+    def explode() -> TranscodeOutput:
+        raise RuntimeError("https://bucket/videos/demo/a.mp4?X-Amz-Signature=secret")
+
+    jobs, transcoder = Jobs(), Transcoder(explode)
+    transcoder.release.set()
+    assert Worker(jobs, transcoder).process(JOB, threading.Event()) == "failed"
+    assert jobs.calls == [("fail", "transcoder_error: RuntimeError")]
+
+
 def test_a_lost_lease_stops_the_transcode_and_reports_nothing() -> None:
     jobs = Jobs(lose_after=1)
     observed = TRANSCODE.count("done") + TRANSCODE.count("failed")

@@ -50,10 +50,11 @@ def measure(command: list[str], *, reports_own_time: bool = False) -> Run:
     if status != 0:
         error = process.stderr.read().decode()[-2000:] if process.stderr else ""
         raise RuntimeError(f"{command[0]} failed: {error}")
-    cpu = usage.ru_utime + usage.ru_stime
-    if reports_own_time:
-        wall, cpu = (float(x) for x in out.split())
-    return Run(wall, cpu, usage.ru_maxrss / 1024)
+    cpu, rss_mib = usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    if reports_own_time:  # ours: the work is in the sandboxed child, which reports its own
+        wall, cpu, child_mib = (float(x) for x in out.split())
+        rss_mib = max(rss_mib, child_mib)
+    return Run(wall, cpu, rss_mib)
 
 
 def best(command: list[str], repeats: int = 2, *, reports_own_time: bool = False) -> Run:

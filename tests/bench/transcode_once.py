@@ -1,6 +1,7 @@
 """Run our transcoder once, in its own process (so the benchmark can read its peak memory):
 ``python transcode_once.py SOURCE WORKDIR remux|encode``. Prints the wall and CPU seconds of the
-transcode itself (the interpreter's start and placing the source in storage are setup)."""
+transcode itself (this process's and its sandboxed child's; the interpreter's start and placing
+the source in storage are setup) and the child's peak memory in MiB."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from academy_video.adapters.media import sandbox
 from academy_video.adapters.media.transcoder import PyAvTranscoder
 from academy_video.adapters.storage.local import LocalDiskStorage
 
@@ -26,12 +28,20 @@ def main() -> None:
     if not placed.exists():  # a repeat in the same work directory
         placed.parent.mkdir(parents=True, exist_ok=True)
         os.link(source, placed)
+    used: list[tuple[float, float]] = []  # the sandboxed pass's CPU seconds and peak MiB
     transcoder = PyAvTranscoder(
-        storage, preset="veryfast", remux=mode == "remux", scratch_root=workdir
+        storage,
+        preset="veryfast",
+        remux=mode == "remux",
+        scratch_root=workdir,
+        on_usage=lambda cpu, peak: used.append((cpu, peak)),
     )
+    sandbox.prepare()  # started with the service, not with the job
     wall, cpu = time.perf_counter(), time.process_time()
     transcoder.transcode(video_id=1, tenant="bench", source_key=key)
-    print(time.perf_counter() - wall, time.process_time() - cpu)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    [(child_cpu, child_peak)] = used
+    print(wall, cpu + child_cpu, child_peak)
 
 
 if __name__ == "__main__":

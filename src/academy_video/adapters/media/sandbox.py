@@ -133,7 +133,8 @@ def run(
     """``function(*args, report)`` in a child; returns what it returned (JSON-shaped).
 
     ``on_report(kind, value)`` sees each report; a number it returns is the new wall limit, in
-    seconds from the start (a transcode learns the source's length once it is open)."""
+    seconds from the start (a transcode learns the source's length once it is open). The last
+    report before an answer is ``usage``: the child's CPU seconds and peak memory (KiB)."""
     receiving, sending = _context.Pipe(duplex=False)
     child = _Child(target=_child, args=(sending, function, args, limits), daemon=True)
     started = time.monotonic()
@@ -250,6 +251,8 @@ def _child(
         else:  # our own bug, or one we did not foresee: its class names it
             send("error", type(error).__name__)
     else:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        send("usage", {"cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_kib": usage.ru_maxrss})
         send("result", result)
     finally:
         connection.close()

@@ -70,7 +70,9 @@ class PyAvTranscoder:
         remux: bool = True,
         max_seconds: float = 8 * 3600,
         limits: TranscodeLimits | None = None,
+        on_usage: Callable[[float, float], None] | None = None,
     ) -> None:
+        """``on_usage(cpu_seconds, peak_mib)``: told what each finished pass took."""
         if segment_seconds % gop_seconds:
             raise ValueError("segment_seconds must be a multiple of gop_seconds")
         self.storage = storage
@@ -82,6 +84,7 @@ class PyAvTranscoder:
         self.remux = remux
         self.max_seconds = max_seconds
         self.limits = limits or TranscodeLimits()
+        self.on_usage = on_usage
 
     def transcode(
         self,
@@ -117,6 +120,14 @@ class PyAvTranscoder:
         self.storage.delete_prefix(outputs_prefix(tenant, video_id))
         self.storage.delete(key_object(tenant, video_id))
 
+    def _used(self, video_id: int, usage: dict[str, Any]) -> None:
+        cpu, peak_mib = _number(usage.get("cpu_seconds")), _number(usage.get("peak_kib")) / 1024
+        log.info(
+            "transcode: video %s took %.1f s of CPU, %.0f MiB at most", video_id, cpu, peak_mib
+        )
+        if self.on_usage is not None:
+            self.on_usage(cpu, peak_mib)
+
     def _pass(
         self,
         request: PassRequest,
@@ -128,6 +139,8 @@ class PyAvTranscoder:
         most = self.limits.wall_seconds(self.max_seconds)
 
         def on_report(kind: str, value: Any) -> float | None:
+            if kind == "usage" and isinstance(value, dict):
+                self._used(request.video_id, value)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 return None
             if kind == "opened":
@@ -154,6 +167,10 @@ class PyAvTranscoder:
                 raise Cancelled() from None
             log.warning("transcode: video %s stopped by the sandbox (%s)", request.video_id, failed)
             raise TranscodeFailed(failed.reason) from None
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def _rising(progress: Callable[[int], None] | None) -> Callable[[int], None] | None:

@@ -25,7 +25,12 @@ def test_a_child_answers_and_reports_as_it_goes() -> None:
         on_report=lambda kind, value: reports.append((kind, value)),
     )
     assert answer == {"a": [1, 2.5, "x"]}
-    assert reports == [("progress", 50)]
+    assert reports[0] == ("progress", 50)
+    # Last, what the child used: CPU seconds and its peak memory.
+    kind, usage = reports[1]
+    assert kind == "usage" and isinstance(usage, dict)
+    assert usage["cpu_seconds"] >= 0 and usage["peak_kib"] > 0
+    assert len(reports) == 2
 
 
 def test_a_refusal_is_the_childs_reason() -> None:

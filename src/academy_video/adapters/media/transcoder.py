@@ -45,6 +45,7 @@ from academy_video.domain.video import key_object, outputs_prefix
 
 from .ladder import Rung, plan
 from .probe import _options
+from .source_check import check_source_unchanged
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +128,15 @@ class PyAvTranscoder:
         source_key: str,
         progress: Callable[[int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
+        source_etag: str | None = None,
     ) -> TranscodeOutput:
         scratch = Path(tempfile.mkdtemp(prefix="academy-video-transcode-", dir=self.scratch_root))
         try:
             source = self.storage.source_url(source_key, SOURCE_URL_SECONDS)
             key = os.urandom(16) if self.encrypt else None
+            check_source_unchanged(self.storage, source_key, source_etag)
             result = self._transcode(source, scratch, video_id, key, _rising(progress), cancelled)
+            check_source_unchanged(self.storage, source_key, source_etag)  # before publishing
             return self._publish(scratch, tenant, video_id, key, result)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -65,7 +65,7 @@ def check_storage_contract(storage: ObjectStorage, put: Put, get: Get, scratch: 
 def check_multipart_contract(storage: ObjectStorage, put: Put, get: Get) -> None:
     key = "videos/demo/10/big.mp4"
     first, last = os.urandom(MIN_PART_BYTES), os.urandom(1234)
-    upload = storage.start_multipart(key, "video/mp4")
+    upload = storage.start_multipart(key, "video/mp4", part_size=MIN_PART_BYTES)
     etags = [
         put(storage.part_url(key, upload, number, 600), part, "")
         for number, part in ((1, first), (2, last))
@@ -89,7 +89,7 @@ def check_multipart_contract(storage: ObjectStorage, put: Put, get: Get) -> None
 
     # Abandoned uploads can be aborted by key, all at once.
     other = "videos/demo/10/abandoned.mp4"
-    storage.start_multipart(other, "video/mp4")
-    storage.start_multipart(other, "video/mp4")
+    storage.start_multipart(other, "video/mp4", part_size=MIN_PART_BYTES)
+    storage.start_multipart(other, "video/mp4", part_size=MIN_PART_BYTES)
     assert storage.abort_multipart(other) == 2
     assert storage.abort_multipart(other) == 0

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from academy_video.adapters.cdn.signing import HmacUrlSigner
+from academy_video.app.ports import MIN_PART_BYTES
 
 from .conftest import LECTURE, SESSION, Api, serving
 
@@ -143,7 +144,8 @@ def test_a_bad_edit_is_400_naming_the_field_and_changes_nothing(
 def test_deleting_removes_the_video_and_its_stored_media(api: Api) -> None:
     video = api.ready_video()
     source = api.call("GET", f"/api/v1/videos/{video}").json()["file_key"]
-    unfinished = api.storage.start_multipart(source, "video/mp4")  # an upload never finished
+    # An upload never finished.
+    unfinished = api.storage.start_multipart(source, "video/mp4", part_size=MIN_PART_BYTES)
     stored = [f"hls/demo/videos/{video}/360p/seg0.ts", f"keys/demo/videos/{video}/aes.key"]
     for key in stored:
         api.storage.put(key, b"x")

@@ -63,6 +63,9 @@ def test_claim_heartbeat_complete(api: Api) -> None:
     job = claimed.json()["job"]
     assert (job["video_id"], job["tenant_code"]) == (video, "demo")
     assert job["file_key"].startswith("videos/demo/")
+    # The source's ETag at upload/complete: the worker refuses any other version of it.
+    stored = api.storage.head(job["file_key"])
+    assert stored is not None and job["source_etag"] == stored.etag
     assert worker(api, "GET", f"{BASE}/next/", name="w2").status_code == 204  # nobody else gets it
 
     assert worker(api, "POST", f"{BASE}/{video}/heartbeat/", json={"progress": 40}).json() == {

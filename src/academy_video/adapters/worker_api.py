@@ -52,7 +52,13 @@ class HttpJobs:
         if response.status_code == 204:
             return None
         job = response.json()["job"]
-        return WorkerJob(int(job["video_id"]), str(job["file_key"]), str(job["tenant_code"]))
+        etag = job.get("source_etag")  # absent from an older API: nothing to check against
+        return WorkerJob(
+            int(job["video_id"]),
+            str(job["file_key"]),
+            str(job["tenant_code"]),
+            str(etag) if etag else None,
+        )
 
     def heartbeat(self, job: WorkerJob, progress: int | None) -> None:
         self._send(

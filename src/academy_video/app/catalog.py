@@ -52,6 +52,7 @@ class VideoCatalog:
         # does not keep the others from running. Outputs go by where outputs go (a worker may
         # have published without reporting): the ladder, the thumbnail and the AES key.
         steps: list[tuple[Callable[[str], object], str]] = [
+            (self.storage.seal, video.file_key),  # upload URLs still valid write nothing more
             (self.storage.abort_multipart, video.file_key),  # its unfinished uploads
             *((self.storage.delete, key) for key in media_keys(video)),
             (self.storage.delete_prefix, outputs_prefix(video.tenant, video.video_id)),

@@ -28,6 +28,7 @@ class Job:
     file_key: str
     tenant_code: str
     attempt: int
+    source_etag: str = ""  # the source's ETag when its upload was confirmed ("": not recorded)
 
 
 class JobService:
@@ -63,7 +64,13 @@ class JobService:
                 max_attempts=self.max_attempts,
             )
             if video is not None:
-                return Job(video.video_id, video.file_key, video.tenant, video.attempts)
+                return Job(
+                    video.video_id,
+                    video.file_key,
+                    video.tenant,
+                    video.attempts,
+                    video.source_etag,
+                )
         return None
 
     def heartbeat(self, video_id: int, worker_id: str, progress: int | None = None) -> None:

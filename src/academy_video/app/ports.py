@@ -28,6 +28,10 @@ class IdAllocator(Protocol):
 class StoredObject:
     key: str
     size: int
+    # Changes whenever the object is written again (S3: its ETag, unquoted; the local disk: a
+    # version tag of size, write time and inode): what ``upload/complete`` probed is what a
+    # worker transcodes only if this still matches.
+    etag: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ class ObjectStorage(Protocol):
         ...
 
     def head(self, key: str) -> StoredObject | None:
-        """The object's size, or None if it does not exist."""
+        """The object's size and ETag, or None if it does not exist."""
         ...
 
     def open(self, key: str) -> BinaryIO:
@@ -81,8 +85,11 @@ class ObjectStorage(Protocol):
         """Delete every object under ``prefix``; returns how many were removed."""
         ...
 
-    def start_multipart(self, key: str, content_type: str) -> str:
-        """Begin a resumable upload of ``key``; returns its upload id."""
+    def start_multipart(self, key: str, content_type: str, *, part_size: int) -> str:
+        """Begin a resumable upload of ``key`` in parts of at most ``part_size`` bytes (the last
+        may be smaller); returns its upload id. Where the store takes the parts itself (the
+        local disk) a larger part is refused (``TooLarge``); S3 cannot hold a presigned part to
+        a size, so there the total is checked on what was joined."""
         ...
 
     def part_url(self, key: str, upload_id: str, part_number: int, expires_in: int) -> str:
@@ -90,11 +97,24 @@ class ObjectStorage(Protocol):
         ...
 
     def complete_multipart(self, key: str, upload_id: str, parts: list[UploadedPart]) -> None:
-        """Join the parts, in order, into the object (ValueError if a part is missing or wrong)."""
+        """Join the parts, in order, into the object (ValueError if a part is missing or wrong).
+
+        A store that knows the upload limit checks the parts' total first: over it, nothing is
+        joined, the upload is dropped (as S3 drops an upload once completed) and ``TooLarge``
+        is raised."""
         ...
 
     def abort_multipart(self, key: str, upload_id: str | None = None) -> int:
         """Drop one unfinished upload of ``key`` (or all of them); returns how many."""
+        ...
+
+    def seal(self, key: str) -> None:
+        """Refuse, from now on and durably, every upload to ``key`` through the URLs already
+        handed out (the object and its multipart parts: ``Conflict("upload_closed")``).
+
+        Called once a source was confirmed, or its video deleted. Where the store takes the
+        uploads itself (the local disk) it keeps a marker; S3 cannot revoke a presigned URL, so
+        there it does nothing and the ETag recorded at confirmation protects the source."""
         ...
 
 
@@ -146,11 +166,14 @@ class Transcoder(Protocol):
         source_key: str,
         progress: Callable[[int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
+        source_etag: str | None = None,
     ) -> TranscodeOutput:
         """Produce the HLS ladder and thumbnail of a stored source and store them.
 
         ``progress(percent)`` is called as it goes; when ``cancelled()`` turns true it stops by
-        raising. Raises ``TranscodeFailed`` with a readable reason for a bad source.
+        raising. Raises ``TranscodeFailed`` with a readable reason for a bad source, and
+        ``TranscodeFailed("source_changed")`` when ``source_etag`` (recorded when the upload was
+        confirmed) no longer names the stored source: nothing is published then.
         """
         ...
 

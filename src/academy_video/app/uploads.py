@@ -134,9 +134,24 @@ class UploadService:
         if not result.ok:
             self.videos.reject_upload(video_id, reason=f"invalid_media:{result.reason}")
             raise Conflict("invalid_media", f"invalid_media:{result.reason}")
-        video = self.videos.confirm_upload(video_id, size=stored.size, probe=result.facts())
+        video = self.videos.confirm_upload(
+            video_id, size=stored.size, probe=result.facts(), source_etag=stored.etag
+        )
+        self._close_uploads(video.file_key)
         self.waker.wake()
         return video
+
+    def _close_uploads(self, key: str) -> None:
+        """The source is confirmed: the upload URLs handed out for it take nothing more where
+        the store can refuse them, and its unfinished multipart uploads go.
+        Where they cannot be refused (S3), the ETag recorded with the confirmation makes
+        workers refuse a rewritten source. A failure here is logged: the confirmation stands,
+        and the ETag check still holds."""
+        for close in (self.storage.seal, self.storage.abort_multipart):
+            try:
+                close(key)
+            except Exception:
+                log.exception("closing the uploads of %s failed", key)
 
     # Resumable uploads ---------------------------------------------------------------------
 
@@ -150,7 +165,9 @@ class UploadService:
         if size > self.max_upload_bytes:
             raise TooLarge("upload_too_large")
         part_size = part_size_for(size)
-        upload_id = self.storage.start_multipart(video.file_key, _source_type(content_type))
+        upload_id = self.storage.start_multipart(
+            video.file_key, _source_type(content_type), part_size=part_size
+        )
         urls = [
             self.storage.part_url(video.file_key, upload_id, number, PART_URL_SECONDS)
             for number in range(1, math.ceil(size / part_size) + 1)
@@ -168,6 +185,9 @@ class UploadService:
             self.storage.complete_multipart(video.file_key, upload_id, parts)
         except (ValueError, KeyError) as error:
             raise Invalid("invalid_parts", f"invalid_parts: {error}") from None
+        except TooLarge:  # the store refused the parts' total before joining them
+            self.videos.reject_upload(video.video_id, reason="upload_too_large")
+            raise
         stored = self.storage.head(video.file_key)
         if stored is None:
             raise Conflict("source_not_found", "S3 object not found")
@@ -197,9 +217,12 @@ class UploadService:
                 video = self._pending(tenant, video_id)
             except Conflict:
                 continue  # completed meanwhile
+            # The deletion first, then the seal (its upload URLs may still be valid), then
+            # what was uploaded: whatever lands before the seal is removed after it.
+            self.videos.delete(video_id)
+            self.storage.seal(video.file_key)
             self.storage.abort_multipart(video.file_key)
             self.storage.delete(video.file_key)
-            self.videos.delete(video_id)
             log.info("cleanup: removed abandoned upload of video %s (%s)", video_id, tenant)
             removed += 1
         return removed

@@ -51,8 +51,15 @@ class Videos(EventSourcedApp):
             raise NotFound()
         return video
 
-    def confirm_upload(self, video_id: int, *, size: int, probe: dict[str, Any]) -> Video:
-        return self._do(video_id, _then_video(lambda v: v.confirm_upload(size=size, probe=probe)))
+    def confirm_upload(
+        self, video_id: int, *, size: int, probe: dict[str, Any], source_etag: str = ""
+    ) -> Video:
+        return self._do(
+            video_id,
+            _then_video(
+                lambda v: v.confirm_upload(size=size, probe=probe, source_etag=source_etag)
+            ),
+        )
 
     def reject_upload(self, video_id: int, *, reason: str) -> None:
         self._do(video_id, lambda v: v.reject_upload(reason=reason))

@@ -9,7 +9,9 @@ the ``JobSource`` differs.
 - ``stop`` (SIGTERM) cancels the transcode at the next frame batch: nothing is reported, so the
   lease simply expires and another worker redoes the job. A completion is only sent for a
   finished, fully stored output, so there is never a half-written READY.
-- A source that cannot be transcoded is reported as failed with the transcoder's reason.
+- A source that cannot be transcoded is reported as failed with the transcoder's reason; one
+  that is no longer the version confirmed at ``upload/complete`` (its ETag differs) is reported
+  as ``source_changed``, and nothing of it is published.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class WorkerJob:
     video_id: int
     file_key: str
     tenant: str
+    source_etag: str | None = None  # the version confirmed at upload/complete (None: unknown)
 
 
 class LeaseLost(Exception):
@@ -132,6 +135,7 @@ class Worker:
                 source_key=job.file_key,
                 progress=lambda percent: progress.__setitem__(0, percent),
                 cancelled=lambda: stop.is_set() or lost.is_set(),
+                source_etag=job.source_etag,
             )
         except TranscodeFailed as failure:
             done.set()
@@ -186,7 +190,9 @@ class ServiceJobs:
 
     def claim(self) -> WorkerJob | None:
         job = self.service.claim_next(self.worker_id)
-        return None if job is None else WorkerJob(job.video_id, job.file_key, job.tenant_code)
+        if job is None:
+            return None
+        return WorkerJob(job.video_id, job.file_key, job.tenant_code, job.source_etag or None)
 
     def heartbeat(self, job: WorkerJob, progress: int | None) -> None:
         with _lease_errors():

@@ -62,6 +62,7 @@ class Video(Aggregate):
         self.size = 0
         self.duration: float | None = None
         self.probe: dict[str, Any] = {}
+        self.source_etag = ""
         self.hls_path = ""
         self.renditions: list[dict[str, Any]] = []
         self.thumbnail_key = ""
@@ -102,17 +103,37 @@ class Video(Aggregate):
 
     # Upload -------------------------------------------------------------------------------
 
-    def confirm_upload(self, *, size: int, probe: dict[str, Any]) -> None:
-        """The stored source exists and the probe found a playable video in it."""
+    def confirm_upload(self, *, size: int, probe: dict[str, Any], source_etag: str = "") -> None:
+        """The stored source exists and the probe found a playable video in it; ``source_etag``
+        names the version probed (workers refuse any other)."""
         self.check_status(VideoStatus.PENDING)
-        self._upload_confirmed(size=size, duration=probe.get("duration"), probe=probe)
+        self._upload_confirmed(
+            size=size, duration=probe.get("duration"), probe=probe, source_etag=source_etag
+        )
 
-    @event("UploadConfirmed")
-    def _upload_confirmed(self, size: int, duration: float | None, probe: dict[str, Any]) -> None:
+    class UploadConfirmed(Aggregate.Event):
+        """Version 2 adds ``source_etag``; version 1 events (before it) read as ``""``: no
+        version recorded, so none is checked."""
+
+        class_version = 2
+        size: int
+        duration: float | None
+        probe: dict[str, Any]
+        source_etag: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["source_etag"] = ""
+
+    @event(UploadConfirmed)
+    def _upload_confirmed(
+        self, size: int, duration: float | None, probe: dict[str, Any], source_etag: str
+    ) -> None:
         self.status = VideoStatus.UPLOADED
         self.size = size
         self.duration = duration
         self.probe = probe
+        self.source_etag = source_etag
         self.error_reason = ""
         self.attempts = 0
 

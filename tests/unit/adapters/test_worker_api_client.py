@@ -75,3 +75,16 @@ def test_a_refusal_that_retrying_cannot_fix_is_raised_and_a_stop_ends_retrying()
     stop.set()
     with pytest.raises(ApiError, match="stopping"):
         jobs(lambda request: httpx.Response(502), stop).claim()
+
+
+def test_a_claim_carries_the_source_etag_when_the_api_gives_one() -> None:
+    def answer(etag: object) -> HttpJobs:
+        job = {"video_id": 5, "file_key": JOB.file_key, "tenant_code": "demo", "attempt": 1}
+        if etag != "absent":
+            job["source_etag"] = etag
+        return jobs(lambda request: httpx.Response(200, json={"job": job}))
+
+    assert answer("abc-2").claim() == WorkerJob(5, JOB.file_key, "demo", "abc-2")
+    # An older API (no field) or a video confirmed before ETags were kept: nothing to check.
+    assert answer("absent").claim() == JOB
+    assert answer(None).claim() == JOB

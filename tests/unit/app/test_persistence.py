@@ -3,11 +3,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from eventsourcing.persistence import MapperDeserialisationError
+from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 
 from academy_video.app.config import Settings
 from academy_video.app.persistence import event_store_env, postgres_env
 from academy_video.app.videos import Videos
+from academy_video.domain.policy import VideoDefaults
 
 
 def test_a_database_url_selects_postgres_with_compression() -> None:
@@ -42,20 +43,11 @@ def test_a_cipher_key_encrypts_what_is_stored(tmp_path: Path) -> None:
 
     from academy_video.app.bootstrap import open_applications
     from academy_video.app.persistence import new_cipher_key
-    from academy_video.domain.policy import VideoDefaults
 
     def store(settings: Settings) -> list[bytes]:
         [videos, *others] = open_applications(settings)
         assert isinstance(videos, Videos)
-        videos.register(
-            video_id=1,
-            tenant="demo",
-            session_id=1,
-            title="Private lecture of Ada Lovelace",
-            file_key="k",
-            order=1,
-            defaults=VideoDefaults(),
-        )
+        register(videos, "Private lecture of Ada Lovelace")
         assert videos.get(1).title == "Private lecture of Ada Lovelace"  # reads back
         for app in [videos, *others]:
             app.close()
@@ -83,3 +75,55 @@ def test_a_malformed_cipher_key_is_a_clear_startup_error() -> None:
         cipher_env("not base64!")
     with pytest.raises(ValueError, match="16, 24 or 32 bytes"):
         cipher_env("c2hvcnQ=")
+
+
+def test_an_upload_confirmed_before_source_etags_were_kept_still_loads() -> None:
+    """``Video.UploadConfirmed`` version 1 had no ``source_etag``: such an event is upcast to
+    ``""`` (no version recorded, so a worker checks none) and the video loads as it was."""
+    from academy_video.app.bootstrap import build_in_memory
+    from academy_video.domain.video import Video, VideoStatus
+
+    app = build_in_memory()
+    videos = app.videos
+    register(videos)
+    videos.confirm_upload(1, size=10, probe={"duration": 3.0}, source_etag="abc")
+    mapper = videos.mapper
+
+    def as_stored_before(record: StoredEvent) -> StoredEvent:
+        """The record as version 1 stored it: no ``source_etag``, no ``class_version``."""
+        if not record.topic.endswith("Video.UploadConfirmed"):
+            return record
+        event = vars(mapper.to_domain_event(record))
+        assert event["source_etag"] == "abc"
+        old = {k: v for k, v in event.items() if k not in ("source_etag", *ORIGINATOR)}
+        state = mapper.transcoder.encode(old)
+        if mapper.compressor:
+            state = mapper.compressor.compress(state)
+        return replace(record, state=state)
+
+    aggregate = None
+    for record in videos.recorder.select_events(Video.create_id(1)):
+        aggregate = mapper.to_domain_event(as_stored_before(record)).mutate(aggregate)
+    assert isinstance(aggregate, Video)
+    assert (aggregate.status, aggregate.size, aggregate.source_etag) == (
+        VideoStatus.UPLOADED,
+        10,
+        "",
+    )
+    app.close()
+
+
+ORIGINATOR = ("originator_id", "originator_version")
+
+
+def register(videos: Videos, title: str = "T") -> None:
+    """Video 1 of tenant ``demo``, PENDING."""
+    videos.register(
+        video_id=1,
+        tenant="demo",
+        session_id=1,
+        title=title,
+        file_key="k",
+        order=1,
+        defaults=VideoDefaults(),
+    )

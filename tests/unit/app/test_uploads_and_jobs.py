@@ -1,9 +1,11 @@
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from academy_video.app.config import Settings
 from academy_video.app.errors import Conflict, Invalid, NotFound
+from academy_video.app.ports import MIN_PART_BYTES
 from academy_video.domain.video import CannotRetry, LeaseLost, LeaseOwnerMismatch, VideoStatus
 
 from .conftest import SESSION, TENANT, World, make_world
@@ -81,6 +83,7 @@ def test_upload_complete_rejects_missing_or_non_video_files(
     assert video.status == VideoStatus.PENDING
     assert video.error_reason == reason
     assert world.app.jobs.claim_next("w1") is None
+    assert video.file_key not in world.storage.sealed  # still open for another upload
 
 
 def test_upload_complete_twice_is_a_conflict_naming_the_status(world: World) -> None:
@@ -89,6 +92,34 @@ def test_upload_complete_twice_is_a_conflict_naming_the_status(world: World) -> 
     world.app.uploads.complete(tenant=TENANT, video_id=video_id)
     with pytest.raises(Conflict, match="Invalid status: UPLOADED"):
         world.app.uploads.complete(tenant=TENANT, video_id=video_id)
+
+
+def test_a_confirmed_source_is_sealed_and_its_etag_goes_with_the_job(world: World) -> None:
+    video_id = init(world)
+    key = world.app.videos.get(video_id).file_key
+    world.storage.put(key, b"video:10")
+    unfinished = world.storage.start_multipart(key, "video/mp4", part_size=MIN_PART_BYTES)
+    world.app.uploads.complete(tenant=TENANT, video_id=video_id)
+    # The upload URLs take nothing more, and the unfinished multipart upload is gone.
+    assert key in world.storage.sealed
+    assert unfinished not in world.storage.uploads
+    with pytest.raises(Conflict, match="upload_closed"):
+        world.storage.put_url(world.storage.upload_url(key, "video/mp4", 60), b"video:99")
+    # The version probed is recorded, and the worker is told which it may transcode.
+    stored = world.storage.head(key)
+    assert stored is not None and stored.etag
+    assert world.app.videos.get(video_id).source_etag == stored.etag
+    job = world.app.jobs.claim_next("w1")
+    assert job is not None and job.source_etag == stored.etag
+
+
+def test_deleted_and_abandoned_videos_have_their_uploads_sealed(world: World) -> None:
+    deleted, abandoned = init(world, title="Deleted"), init(world, title="Abandoned")
+    keys = [world.app.videos.get(v).file_key for v in (deleted, abandoned)]
+    world.app.catalog.delete(tenant=TENANT, video_id=deleted)
+    later = datetime.now(UTC) + timedelta(hours=world.app.settings.upload_ttl_hours + 1)
+    assert world.app.uploads.cleanup_abandoned(later) == 1
+    assert set(keys) <= world.storage.sealed
 
 
 def test_another_tenant_cannot_complete_or_retry_the_upload(world: World) -> None:

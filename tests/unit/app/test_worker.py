@@ -46,8 +46,16 @@ class Transcoder:
         self.outcome = outcome
 
     def transcode(
-        self, *, video_id: int, tenant: str, source_key: str, progress=None, cancelled=None
+        self,
+        *,
+        video_id: int,
+        tenant: str,
+        source_key: str,
+        progress=None,
+        cancelled=None,
+        source_etag=None,
     ) -> TranscodeOutput:  # type: ignore[no-untyped-def]
+        self.source_etag = source_etag
         progress(50)
         while not self.release.wait(0.005):
             if cancelled():
@@ -230,3 +238,11 @@ def test_a_deletion_learnt_from_a_heartbeat_removes_the_outputs_too() -> None:
     outcome = Worker(Gone(), transcoder, heartbeat_seconds=0.001).process(JOB, threading.Event())
     assert outcome == "dropped"
     assert transcoder.discarded == (JOB.video_id, JOB.tenant)
+
+
+def test_the_source_etag_of_the_job_reaches_the_transcoder() -> None:
+    jobs, transcoder = Jobs(), Transcoder()
+    transcoder.release.set()
+    job = WorkerJob(JOB.video_id, JOB.file_key, JOB.tenant, "etag-at-upload-complete")
+    assert Worker(jobs, transcoder).process(job, threading.Event()) == "completed"
+    assert transcoder.source_etag == "etag-at-upload-complete"

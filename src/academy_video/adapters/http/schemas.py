@@ -312,6 +312,10 @@ class JobOut(Struct):
     file_key: str
     tenant_code: str
     attempt: int
+    # The source's ETag when its upload was confirmed (null: not recorded, nothing to check):
+    # a worker refuses a source that no longer has it (``source_changed``). Older workers
+    # ignore the field.
+    source_etag: str | None = None
 
 
 class ClaimOut(Struct):

@@ -30,6 +30,7 @@ from . import sandbox
 from .encode_pass import PassRequest, transcode_in_child
 from .publish import publish, summary_of
 from .sandbox import Limits
+from .source_check import check_source_unchanged, if_match_options
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +95,15 @@ class PyAvTranscoder:
         source_key: str,
         progress: Callable[[int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
+        source_etag: str | None = None,
     ) -> TranscodeOutput:
         scratch = Path(tempfile.mkdtemp(prefix="academy-video-transcode-", dir=self.scratch_root))
         try:
             key = os.urandom(16) if self.encrypt else None
+            check_source_unchanged(self.storage, source_key, source_etag)
+            source = self.storage.source_url(source_key, SOURCE_URL_SECONDS)
             request = PassRequest(
-                source=self.storage.source_url(source_key, SOURCE_URL_SECONDS),
+                source=source,
                 scratch=str(scratch),
                 video_id=video_id,
                 key=key,
@@ -108,10 +112,22 @@ class PyAvTranscoder:
                 gop_seconds=self.gop_seconds,
                 remux=self.remux,
                 max_seconds=self.max_seconds,
+                headers=if_match_options(source, source_etag).get("headers", ""),
             )
-            summary = summary_of(self._pass(request, progress, cancelled))
+            try:
+                answer = self._pass(request, progress, cancelled)
+            except TranscodeFailed:
+                # A source replaced mid-read fails the pass (412 from the store): say so.
+                check_source_unchanged(self.storage, source_key, source_etag)
+                raise
+            check_source_unchanged(self.storage, source_key, source_etag)  # before publishing
             return publish(
-                self.storage, scratch, tenant=tenant, video_id=video_id, key=key, summary=summary
+                self.storage,
+                scratch,
+                tenant=tenant,
+                video_id=video_id,
+                key=key,
+                summary=summary_of(answer),
             )
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

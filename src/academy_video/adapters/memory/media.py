@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlparse
 
+from academy_video.app.errors import Conflict, TooLarge
 from academy_video.app.ports import ProbeResult, StoredObject, UploadedPart
 
 _SCHEME = "memory://"
@@ -20,19 +21,34 @@ class InMemoryObjectStorage:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
         self.uploads: dict[str, tuple[str, dict[int, bytes]]] = {}  # id → (key, parts)
+        self.part_sizes: dict[str, int] = {}  # upload id → its part size
+        self.sealed: set[str] = set()
 
     def put(self, key: str, data: bytes) -> None:
         self.objects[key] = data
 
     def put_url(self, url: str, data: bytes) -> str:
-        """What a client's PUT to one of our URLs does; returns the ETag."""
+        """What a client's PUT to one of our URLs does; returns the ETag. Refused as the local
+        disk refuses it: a sealed key (``upload_closed``), a part over its upload's part size."""
         parsed = urlparse(url)
         if parsed.netloc == "part":
             upload_id, number = parsed.path.strip("/").split("/")
-            self.uploads[upload_id][1][int(number)] = data
+            key, parts = self.uploads[upload_id]
+            self._check_open(key)
+            if len(data) > self.part_sizes[upload_id]:
+                raise TooLarge("part_too_large")
+            parts[int(number)] = data
         else:
+            self._check_open(parsed.netloc + parsed.path)
             self.objects[parsed.netloc + parsed.path] = data
         return _etag(data)
+
+    def seal(self, key: str) -> None:
+        self.sealed.add(key)
+
+    def _check_open(self, key: str) -> None:
+        if key in self.sealed:
+            raise Conflict("upload_closed")
 
     def upload_url(self, key: str, content_type: str, expires_in: int) -> str:
         return f"{_SCHEME}{key}?upload&expires_in={expires_in}"
@@ -45,7 +61,7 @@ class InMemoryObjectStorage:
 
     def head(self, key: str) -> StoredObject | None:
         data = self.objects.get(key)
-        return None if data is None else StoredObject(key, len(data))
+        return None if data is None else StoredObject(key, len(data), _etag(data))
 
     def open(self, key: str) -> BinaryIO:
         return io.BytesIO(self.objects[key])
@@ -62,9 +78,10 @@ class InMemoryObjectStorage:
             del self.objects[key]
         return len(doomed)
 
-    def start_multipart(self, key: str, content_type: str) -> str:
+    def start_multipart(self, key: str, content_type: str, *, part_size: int) -> str:
         upload_id = uuid.uuid4().hex
         self.uploads[upload_id] = (key, {})
+        self.part_sizes[upload_id] = part_size
         return upload_id
 
     def part_url(self, key: str, upload_id: str, part_number: int, expires_in: int) -> str:
@@ -81,12 +98,12 @@ class InMemoryObjectStorage:
             if data is None or _etag(data) != part.etag.strip('"'):
                 raise ValueError(f"part {part.part_number} is missing or its ETag differs")
         self.objects[key] = b"".join(stored[p.part_number] for p in parts)
-        del self.uploads[upload_id]
+        del self.uploads[upload_id], self.part_sizes[upload_id]
 
     def abort_multipart(self, key: str, upload_id: str | None = None) -> int:
         doomed = [u for u, (k, _) in self.uploads.items() if k == key and upload_id in (None, u)]
         for u in doomed:
-            del self.uploads[u]
+            del self.uploads[u], self.part_sizes[u]
         return len(doomed)
 
 

@@ -5,6 +5,12 @@ The service itself plays S3's part for clients: it hands out signed, expiring UR
 The HTTP adapter's media routes check the signature with ``verify`` and stream the body through
 ``receive``; bodies go to a temporary file beside the target and are renamed into place when
 complete, so a reader never sees half an object and memory holds one chunk at a time.
+
+Bounds on what a holder of such a URL can write: a whole object up to ``max_bytes``; a part up
+to its upload's part size (kept in the upload's ``meta.json``), and the parts' total checked
+against ``max_bytes`` before anything is joined; nothing once the key is sealed (``seal``: a
+marker under ``.sealed/``, checked under a file lock by every rename into place, so a PUT that
+started before the seal cannot land after it).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 import anyio
@@ -29,9 +35,11 @@ import anyio
 from academy_video.app.errors import TooLarge
 from academy_video.app.ports import StoredObject, UploadedPart
 
+from .local_gate import Gate, version_tag
+
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,1023}$")
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
-MULTIPART_DIR = ".multipart"
+MULTIPART_DIR = ".multipart"  # the store's own files start with a dot, which no key may
 CHUNK = 1024 * 1024
 
 
@@ -53,6 +61,7 @@ class LocalDiskStorage:
         self.base_url = base_url.rstrip("/")
         self._key = hmac.new(secret.encode(), b"academy-video local storage", "sha256").digest()
         self.max_bytes = max_bytes
+        self.gate = Gate(self.root)
 
     # Signed URLs ---------------------------------------------------------------------------
 
@@ -101,9 +110,10 @@ class LocalDiskStorage:
 
     def head(self, key: str) -> StoredObject | None:
         try:
-            return StoredObject(key, self.path(key).stat().st_size)
+            stat = self.path(key).stat()
         except FileNotFoundError:
             return None
+        return StoredObject(key, stat.st_size, version_tag(stat))
 
     def open(self, key: str) -> BinaryIO:
         try:
@@ -116,6 +126,7 @@ class LocalDiskStorage:
         target.parent.mkdir(parents=True, exist_ok=True)
         if move:
             try:
+                self.gate.stamp(path)
                 os.replace(path, target)  # same file system: a rename, no copy
                 return
             except OSError:
@@ -125,6 +136,7 @@ class LocalDiskStorage:
             path.open("rb") as source,
         ):
             shutil.copyfileobj(source, temporary, CHUNK)
+        self.gate.stamp(Path(temporary.name))
         os.replace(temporary.name, target)
 
     def delete(self, key: str) -> None:
@@ -140,7 +152,7 @@ class LocalDiskStorage:
         removed = 0
         for path in sorted(base.rglob("*"), reverse=True):
             relative = path.relative_to(self.root).as_posix()
-            if relative.startswith(MULTIPART_DIR) or not relative.startswith(prefix):
+            if relative.startswith(".") or not relative.startswith(prefix):  # the store's own
                 continue
             if path.is_file():
                 path.unlink()
@@ -151,16 +163,22 @@ class LocalDiskStorage:
 
     async def receive(self, key: str, chunks: AsyncIterator[bytes]) -> str:
         """Store a PUT body as ``key``; returns its ETag (MD5, as S3 gives for one part)."""
-        return await self._receive(self.path(key), chunks)
+        target = self.path(key)
+        self.gate.check_open(key)
+        return await self._receive(target, chunks, self.max_bytes, "upload_too_large", key)
+
+    def seal(self, key: str) -> None:
+        self.gate.seal(check_key(key))
 
     # Multipart -----------------------------------------------------------------------------
 
-    def start_multipart(self, key: str, content_type: str) -> str:
+    def start_multipart(self, key: str, content_type: str, *, part_size: int) -> str:
         check_key(key)
         upload_id = uuid.uuid4().hex
         directory = self.root / MULTIPART_DIR / upload_id
         directory.mkdir(parents=True)
-        (directory / "meta.json").write_text(json.dumps({"key": key}))
+        meta = {"key": key, "part_size": int(part_size)}
+        (directory / "meta.json").write_text(json.dumps(meta))
         return upload_id
 
     async def receive_part(
@@ -168,25 +186,45 @@ class LocalDiskStorage:
     ) -> str:
         if not 1 <= part_number <= 10_000:
             raise BadKey("part numbers run from 1 to 10000")
-        return await self._receive(self._upload_dir(upload_id) / f"{part_number:05d}", chunks)
+        directory = self._upload_dir(upload_id)
+        meta = _meta(directory)
+        self.gate.check_open(meta["key"])
+        # An upload begun before part sizes were kept is held to the whole upload's limit.
+        limit = min(int(meta.get("part_size", self.max_bytes)), self.max_bytes)
+        target = directory / f"{part_number:05d}"
+        return await self._receive(target, chunks, limit, "part_too_large", meta["key"])
 
     def complete_multipart(self, key: str, upload_id: str, parts: list[UploadedPart]) -> None:
         directory = self._upload_dir(upload_id)
-        if json.loads((directory / "meta.json").read_text())["key"] != key:
+        if _meta(directory)["key"] != key:
             raise ValueError("no such upload for this key")
         if [p.part_number for p in parts] != list(range(1, len(parts) + 1)):
             raise ValueError("parts must be numbered 1, 2, 3, … in order")
         files = [directory / f"{p.part_number:05d}" for p in parts]
         for part, file in zip(parts, files, strict=True):
-            if not file.exists() or _md5(file) != part.etag.strip('"'):
+            if not file.exists():
+                raise ValueError(f"part {part.part_number} is missing")
+        # The total before anything is read or joined. Over it, the upload is dropped, as S3
+        # drops an upload it completed: the caller starts a new one.
+        if sum(file.stat().st_size for file in files) > self.max_bytes:
+            shutil.rmtree(directory)
+            raise TooLarge("upload_too_large")
+        for part, file in zip(parts, files, strict=True):
+            if _md5(file) != part.etag.strip('"'):
                 raise ValueError(f"part {part.part_number} is missing or its ETag differs")
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as joined:
-            for file in files:
-                with file.open("rb") as source:
-                    shutil.copyfileobj(source, joined, CHUNK)
-        os.replace(joined.name, target)
+        descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        try:
+            with os.fdopen(descriptor, "wb") as joined:
+                for file in files:
+                    with file.open("rb") as source:
+                        shutil.copyfileobj(source, joined, CHUNK)
+            self.gate.stamp(Path(name))
+            self.gate.install(Path(name), target, key)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
         shutil.rmtree(directory)
 
     def abort_multipart(self, key: str, upload_id: str | None = None) -> int:
@@ -206,8 +244,11 @@ class LocalDiskStorage:
             raise KeyError(upload_id)
         return directory
 
-    async def _receive(self, target: Path, chunks: AsyncIterator[bytes]) -> str:
-        """Stream to a temporary file beside ``target`` (capped at ``max_bytes``), then rename."""
+    async def _receive(
+        self, target: Path, chunks: AsyncIterator[bytes], limit: int, too_large: str, key: str
+    ) -> str:
+        """Stream to a temporary file beside ``target``, refused (and removed) as soon as it
+        passes ``limit`` bytes; renamed into place unless ``key`` was sealed meanwhile."""
         target.parent.mkdir(parents=True, exist_ok=True)
         descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         os.close(descriptor)
@@ -216,15 +257,21 @@ class LocalDiskStorage:
             async with await anyio.open_file(name, "wb") as file:
                 async for chunk in chunks:
                     size += len(chunk)
-                    if size > self.max_bytes:
-                        raise TooLarge("upload_too_large", "upload_too_large")
+                    if size > limit:
+                        raise TooLarge(too_large)
                     digest.update(chunk)
                     await file.write(chunk)
-            os.replace(name, target)
+            self.gate.stamp(Path(name))
+            await anyio.to_thread.run_sync(self.gate.install, Path(name), target, key)
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
         return digest.hexdigest()
+
+
+def _meta(directory: Path) -> dict[str, Any]:
+    meta: dict[str, Any] = json.loads((directory / "meta.json").read_text())
+    return meta
 
 
 def _md5(path: Path) -> str:

@@ -63,7 +63,7 @@ class S3ObjectStorage:
             if _status(error) == 404:
                 return None
             raise
-        return StoredObject(key, int(answer["ContentLength"]))
+        return StoredObject(key, int(answer["ContentLength"]), answer.get("ETag", "").strip('"'))
 
     def open(self, key: str) -> BinaryIO:
         try:
@@ -98,7 +98,9 @@ class S3ObjectStorage:
             removed += self._delete_batch(batch)
         return removed
 
-    def start_multipart(self, key: str, content_type: str) -> str:
+    def start_multipart(self, key: str, content_type: str, *, part_size: int) -> str:
+        # S3 holds a presigned part to no size (up to its own 5 GiB): the total is checked on
+        # the joined object (``UploadService.finish_multipart``).
         answer = self.client.create_multipart_upload(
             Bucket=self.bucket, Key=key, ContentType=content_type
         )
@@ -140,6 +142,10 @@ class S3ObjectStorage:
                 if error.response.get("Error", {}).get("Code") != "NoSuchUpload":
                     raise
         return len(ids)
+
+    def seal(self, key: str) -> None:
+        """Nothing: S3 cannot revoke a presigned URL. A source rewritten through one after
+        ``upload/complete`` changes its ETag, and workers refuse it (``source_changed``)."""
 
     def _presign(self, operation: str, params: dict[str, Any], expires_in: int) -> str:
         return self.client.generate_presigned_url(

@@ -1,6 +1,10 @@
 """Media on the embedded default: the service takes and serves objects itself, through the
 signed, expiring URLs ``LocalDiskStorage`` hands out (S3's presigned URLs, played locally).
-Bodies stream to disk; they are never held in memory. Only mounted with local storage."""
+Bodies stream to disk; they are never held in memory. Only mounted with local storage.
+
+PUT refusals: 413 ``upload_too_large`` (an object over ``ACADEMY_VIDEO_MAX_UPLOAD_BYTES``),
+413 ``part_too_large`` (a part over its upload's part size), 409 ``upload_closed`` (the key was
+sealed: its video was confirmed or deleted); nothing of a refused body is kept."""
 
 from __future__ import annotations
 
@@ -58,7 +62,8 @@ def get_object(request: Request[Any, Any, Any], key: FromPath[str]) -> File:
 
 @put(
     "/multipart/{upload_id:str}/{part_number:int}",
-    request_max_body_size=None,
+    request_max_body_size=None,  # capped while streaming, by the upload's part size
+    responses=ERRORS,
     include_in_schema=False,
 )
 async def put_part(
@@ -67,7 +72,7 @@ async def put_part(
     storage = _storage(request, "PUT")
     try:
         etag = await storage.receive_part(upload_id, part_number, request.stream())
-    except KeyError:
+    except (KeyError, FileNotFoundError):  # no such upload, or it was completed meanwhile
         raise NotFound() from None
     except BadKey as error:
         raise Invalid("invalid_part", str(error)) from None

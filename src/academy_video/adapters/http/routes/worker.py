@@ -43,7 +43,17 @@ def claim_next(request: Request[Any, Any, Any], app: AppDep) -> Response[ClaimOu
     job = app.jobs.claim_next(worker_id(request))
     if job is None:
         return Response(None, status_code=204)
-    return Response(ClaimOut(JobOut(job.video_id, job.file_key, job.tenant_code, job.attempt)))
+    return Response(
+        ClaimOut(
+            JobOut(
+                job.video_id,
+                job.file_key,
+                job.tenant_code,
+                job.attempt,
+                job.source_etag or None,
+            )
+        )
+    )
 
 
 @post(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.media import make_video
 
@@ -71,6 +71,40 @@ def test_speed_is_capped_and_a_policy_change_asks_to_continue_under_the_new_rule
     # Leaving now ends the new session (the page's hooks follow the session that replaced one).
     page.goto("about:blank")
     _until_ended(site, renewed)
+
+
+def test_a_batch_refused_with_429_is_kept_and_sent_again_after_retry_after(
+    site: Site, tabs: Any, source: Path
+) -> None:
+    """Past the session's event budget the server answers 429 with Retry-After: the player
+    keeps the batch, sends nothing before the wait, then sends it again (stored once)."""
+    video = site.ready_video(source, "Budget", max_speed=1.5)
+    tab = play(site, tabs, 1001, "Budget")
+    page, sent = tab.page, []
+
+    def over_budget_once(route: Route) -> None:
+        sent.append(route.request.post_data_json["events"])
+        if len(sent) == 1:
+            route.fulfill(status=429, headers={"Retry-After": "8"}, json={"detail": "rate_limited"})
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/api/v1/playback/events"), over_budget_once)
+    _set_rate(page, 2, answer=429)  # an attempt is sent at once, then the session checked
+    # Another one during the wait: its report asks for a flush, which sends nothing; the
+    # heartbeat that follows a flush is what goes out.
+    with page.expect_request("**/playback/heartbeat/"):
+        page.evaluate("document.getElementById('video').playbackRate = 3")
+    assert len(sent) == 1
+    with page.expect_response(re.compile(r"/api/v1/playback/events"), timeout=30_000) as later:
+        pass  # the next flush after the wait
+    assert later.value.status == 201
+    refused, again = sent[0], sent[1]
+    assert again[: len(refused)] == refused  # kept whole, in order, before what came since
+    speeds = [e["payload"]["requested"] for e in again if e["type"] == "SPEED_CHANGE_ATTEMPT"]
+    assert speeds == [2, 3]
+    attempts = _events(site, video, 101, "SPEED_CHANGE_ATTEMPT")
+    assert sorted(a["event_payload"]["requested"] for a in attempts) == [2, 3]  # once each
 
 
 def test_once_rule_lets_the_student_rewatch_but_not_skip_ahead(

@@ -33,8 +33,45 @@ def check_no_burst_of_twice_the_limit_across_a_window_boundary(limiter: RateLimi
     assert allowed(limiter, "u1", T0 + timedelta(seconds=180), 5) == 3
 
 
+def check_a_use_may_cost_more_than_one(limiter: RateLimiter) -> None:
+    # A batch of n events costs n: 4 + 4 of 10 fit, then 3 more would not, 2 do.
+    at = T0 + timedelta(seconds=5)
+    assert limiter.allow("s1", limit=10, window_seconds=60, now=at, cost=4)
+    assert limiter.allow("s1", limit=10, window_seconds=60, now=at, cost=4)
+    assert not limiter.allow("s1", limit=10, window_seconds=60, now=at, cost=3)
+    assert limiter.allow("s1", limit=10, window_seconds=60, now=at, cost=2)  # refused: not counted
+    assert not limiter.allow("s1", limit=10, window_seconds=60, now=at)
+    # The costs weigh across the boundary like single uses: at 3/4 of the next window, a
+    # quarter of the 10 still counts, so 7 more fit and 8 would not.
+    later = T0 + timedelta(seconds=105)
+    assert not limiter.allow("s1", limit=10, window_seconds=60, now=later, cost=8)
+    assert limiter.allow("s1", limit=10, window_seconds=60, now=later, cost=7)
+
+
+def check_a_cost_over_the_limit_never_fits(limiter: RateLimiter) -> None:
+    assert not limiter.allow("s1", limit=10, window_seconds=60, now=T0, cost=11)
+    assert limiter.allow("s1", limit=10, window_seconds=60, now=T0, cost=10)
+
+
+def check_a_refund_gives_back_what_its_window_counted(limiter: RateLimiter) -> None:
+    at = T0 + timedelta(seconds=5)
+    assert limiter.allow("s1", limit=10, window_seconds=60, now=at, cost=6)
+    assert not limiter.allow("s1", limit=10, window_seconds=60, now=at, cost=6)
+    limiter.refund("s1", window_seconds=60, now=at, cost=6)  # what it paid for was refused
+    assert limiter.allow("s1", limit=10, window_seconds=60, now=at, cost=10)
+    # Never below zero: a refund of more than was counted leaves nothing to borrow against.
+    limiter.refund("s1", window_seconds=60, now=at, cost=50)
+    assert not limiter.allow("s1", limit=10, window_seconds=60, now=at, cost=11)
+    # A refund of a window that counted nothing (or is forgotten) changes nothing.
+    limiter.refund("s2", window_seconds=60, now=at, cost=5)
+    assert allowed(limiter, "s2", at, 4) == 3
+
+
 CHECKS = [
     check_the_limit_holds_within_a_window,
     check_keys_are_independent,
     check_no_burst_of_twice_the_limit_across_a_window_boundary,
+    check_a_use_may_cost_more_than_one,
+    check_a_cost_over_the_limit_never_fits,
+    check_a_refund_gives_back_what_its_window_counted,
 ]

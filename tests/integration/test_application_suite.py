@@ -1,5 +1,6 @@
 """The whole application suite of tests/unit/app, run again on each stored backend."""
 
+from tests.unit.app.test_event_budget import *  # noqa: F403
 from tests.unit.app.test_permissions import *  # noqa: F403
 from tests.unit.app.test_playback import *  # noqa: F403
 from tests.unit.app.test_progress_and_concurrency import *  # noqa: F403

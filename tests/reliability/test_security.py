@@ -6,6 +6,8 @@ plus replayed, expired and forged tokens, path traversal, oversize bodies and th
 from __future__ import annotations
 
 import re
+import time
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -104,7 +106,7 @@ def test_a_playback_token_works_only_for_its_user(live: Live) -> None:
         assert (stolen.status_code, stolen.json()) == (403, {"detail": "invalid_token"}), path
 
 
-def test_an_event_batch_is_one_redis_call(live: Live) -> None:
+def test_an_event_batch_is_two_redis_calls_whatever_its_size(live: Live) -> None:
     _, user = live.students[1]
     token = live.start(1).json()["token"]
     beat = {"token": token, "position": 0}
@@ -128,7 +130,9 @@ def test_an_event_batch_is_one_redis_call(live: Live) -> None:
         json={"token": token, "events": events},
     )
     assert answer.json() == {"stored": 50}
-    assert calls() - before == 1  # the seed made one call per client event
+    # The seed made one call per client event; here one for the session's liveness and
+    # versions, one for its per-minute event budget (the batch's cost in one script call).
+    assert calls() - before == 2
 
 
 def test_expired_forged_and_replayed_tokens_are_refused(live: Live) -> None:
@@ -185,6 +189,68 @@ def test_oversize_bodies_are_refused(live: Live, tmp_path: Path) -> None:
     many = {"token": token, "events": [{"type": "FOCUS_LOST"}] * 201}
     answer = live.call("POST", "/api/v1/playback/events", role="student", user=user, json=many)
     assert (answer.status_code, answer.json()) == (413, {"detail": "batch_too_large"})
+
+
+def test_a_student_cannot_flood_the_event_store(live: Live) -> None:
+    """Each event's payload is capped (413) and each session has a budget of events per minute,
+    counted in Redis across API processes, and in total (429 with Retry-After); a refused batch
+    is stored nowhere."""
+    stack, video = live.stack, live.video
+
+    def serving(**env: str) -> Server:
+        variables = {f"ACADEMY_VIDEO_{name}": value for name, value in env.items()}
+        n = len(stack.servers)
+        server = Server(stack.root / "data", {**stack.env, **variables}, stack.root / f"s{n}.log")
+        stack.servers.append(server)
+        return server
+
+    def send(server: Server, n: int, token: str, mark: int, size: int = 200) -> Any:
+        events = [{"type": "FOCUS_LOST", "payload": {"m": mark, "i": i}} for i in range(size)]
+        _, user = live.students[n]
+        body = {"token": token, "events": events}
+        return httpx.post(
+            f"{server.url}/api/v1/playback/events",
+            json=body,
+            headers=stack.bearer("student", user),
+            timeout=30,
+        )
+
+    def stored(n: int) -> Counter[tuple[int, int]]:
+        params = {"video": video, "enrollment": live.students[n][0], "range": "all"}
+        rows = live.call("GET", "/api/v1/video-playback-events/", params=params).json()
+        return Counter((r["event_payload"]["m"], r["event_payload"]["i"]) for r in rows)
+
+    # Per minute: 400 on this process; what the other process took counts.
+    minute = serving(EVENT_RATE_PER_MINUTE="400")
+    token = live.start(2, device="budget").json()["token"]
+    fat = [{"type": "PLAYER_ERROR", "payload": {"m": 0, "details": "x" * 3000}}]
+    refused = live.call(
+        "POST",
+        "/api/v1/playback/events",
+        role="student",
+        user=live.students[2][1],
+        json={"token": token, "events": fat},
+    )
+    assert (refused.status_code, refused.json()) == (413, {"detail": "event_payload_too_large"})
+    assert send(live.server, 2, token, 1).status_code == 201
+    assert send(minute, 2, token, 2).status_code == 201
+    limited = send(minute, 2, token, 3)
+    assert (limited.status_code, limited.json()) == (429, {"detail": "rate_limited"})
+    assert 1 <= int(limited.headers["Retry-After"]) <= 2 * 60 + 2
+    assert set(stored(2)) == {(m, i) for m in (1, 2) for i in range(200)}
+
+    # In total: 300 for the session's life, batches refused whole.
+    total = serving(EVENT_SESSION_MAX="300")
+    started = live.start(3, device="budget").json()
+    token = started["token"]
+    assert send(total, 3, token, 1).status_code == 201
+    spent = send(total, 3, token, 2)
+    assert (spent.status_code, spent.json()) == (429, {"detail": "event_budget_exhausted"})
+    assert 1 <= int(spent.headers["Retry-After"]) <= started["expires_at"] - time.time() + 1
+    assert send(total, 3, token, 3, size=100).json() == {"stored": 100}
+    assert send(total, 3, token, 4, size=1).status_code == 429
+    assert set(stored(3)) == {(1, i) for i in range(200)} | {(3, i) for i in range(100)}
+    assert set(stored(2).values()) | set(stored(3).values()) == {1}  # each event once
 
 
 def test_playback_starts_are_rate_limited_per_user(live: Live) -> None:

@@ -32,9 +32,13 @@ class TooLarge(DomainError):
 
 
 class RateLimited(DomainError):
-    """Too many requests for now (contract: 429)."""
+    """Too many requests for now (contract: 429, with ``Retry-After`` when it is known)."""
 
     code = "rate_limited"
+
+    def __init__(self, code: str | None = None, *, retry_after: int | None = None) -> None:
+        super().__init__(code)
+        self.retry_after = retry_after  # seconds
 
 
 class Unavailable(DomainError):

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from academy_video.domain.event_budget import EventBudget
 from academy_video.domain.playback_session import (
-    ClientEvent,
     PlaybackSession,
     ReportOutcome,
     RevokeRule,
@@ -27,7 +27,6 @@ from academy_video.domain.playback_session import (
     SessionStatus,
 )
 from academy_video.domain.policy import (
-    ClientEventType,
     Limits,
     access_denial,
     effective_policy,
@@ -38,6 +37,7 @@ from academy_video.domain.video import Video, VideoStatus
 
 from .config import Settings
 from .errors import Conflict, Denied, Invalid, NotFound, RateLimited, TooLarge
+from .event_intake import EventIntake
 from .grants import Grants
 from .group_commit import GroupCommit
 from .ports import (
@@ -59,7 +59,6 @@ from .tokens import PlaybackClaims, TokenCodec
 from .videos import Videos
 from .watching import ProgressService
 
-_EVENT_TYPES = frozenset(t.value for t in ClientEventType)
 KEY_REQUESTS_PER_MINUTE = 30  # per session: hls.js asks once per key rotation and retry
 log = logging.getLogger(__name__)
 
@@ -119,8 +118,16 @@ class PlaybackService:
         self.revoke_rule = RevokeRule(
             settings.violation_revoke_threshold, settings.violation_revoke_ratio
         )
+        self.event_budget = EventBudget(
+            settings.event_payload_max_bytes,
+            settings.event_rate_per_minute,
+            settings.event_session_max,
+        )
+        self.intake = EventIntake(self.event_budget, limiter)
         self._reports: GroupCommit[Report, ReportOutcome] = GroupCommit(
-            lambda reports: sessions.report_many(reports, rule=self.revoke_rule)
+            lambda reports: sessions.report_many(
+                reports, rule=self.revoke_rule, budget=self.event_budget
+            )
         )
 
     # Start --------------------------------------------------------------------------------
@@ -356,16 +363,18 @@ class PlaybackService:
     ) -> int:
         """Judge and store a batch of player events; revoke the session when the rules say so.
 
-        Checked like a heartbeat (without extending), then written by group commit: the batches
+        Checked like a heartbeat (without extending), each event's payload capped and the
+        session's budget charged (``EventIntake``), then written by group commit: the batches
         of every request that arrives while one write runs go into the next, as one save."""
         if len(events) > self.settings.event_batch_max:  # before any work on it
             raise TooLarge("batch_too_large")
         claims = self._decode(tenant, user_id, token)
         await self._live(claims, extend=False)
-        items = [_client_event(e) for e in events]
+        items = self.intake.parse(events)
         now = self.clock.now()
-        with _inactive_as_conflict():
-            outcome = await self._reports.submit(Report(claims.session_id, items, now))
+        async with self.intake.charged(claims, len(items), now):
+            with _inactive_as_conflict():
+                outcome = await self._reports.submit(Report(claims.session_id, items, now))
         if outcome.revoked:
             await asyncio.to_thread(
                 self.store.revoke,
@@ -476,38 +485,3 @@ def _inactive_as_conflict() -> Iterator[None]:
         yield
     except SessionInactive:
         raise Conflict("session_inactive") from None
-
-
-def _client_event(raw: dict[str, Any]) -> ClientEvent:
-    event_type = raw.get("type")
-    if event_type not in _EVENT_TYPES:
-        raise Invalid("events.type", f"unknown event type: {event_type!r}")
-    occurred_at = raw.get("occurred_at")
-    payload = raw.get("payload") or {}
-    if occurred_at is not None and (
-        isinstance(occurred_at, bool) or not isinstance(occurred_at, int | float)
-    ):
-        raise Invalid("events.occurred_at")
-    if not isinstance(payload, dict) or not _storable(payload):
-        raise Invalid("events.payload")
-    return ClientEvent(type=str(event_type), occurred_at=occurred_at, payload=payload)
-
-
-def _storable(value: Any, depth: int = 0) -> bool:
-    """What an event store can hold: integers of at most 64 bits (JSON allows any), nested at
-    most PAYLOAD_DEPTH deep. Refused here, one batch fails alone; in a group commit's save it
-    would fail every batch saved with it."""
-    if isinstance(value, bool) or value is None or isinstance(value, float | str):
-        return True
-    if isinstance(value, int):
-        return -(2**63) <= value < 2**64
-    if depth >= PAYLOAD_DEPTH:
-        return False
-    if isinstance(value, dict):
-        return all(_storable(v, depth + 1) for v in value.values())
-    if isinstance(value, list):
-        return all(_storable(v, depth + 1) for v in value)
-    return False
-
-
-PAYLOAD_DEPTH = 16

@@ -381,12 +381,20 @@ class Heartbeats(Protocol):
 
 
 class RateLimiter(Protocol):
-    """How often a key (a user's starts, a session's key requests) may be used: a sliding window
-    (the last window's count, weighted by how much of it still overlaps, plus this one's)."""
+    """How often a key (a user's starts, a session's key requests and player events) may be
+    used: a sliding window (the last window's count, weighted by how much of it still
+    overlaps, plus this one's)."""
 
-    def allow(self, key: str, *, limit: int, window_seconds: int, now: datetime) -> bool:
-        """Count one use of ``key`` and say yes, or say no (and count nothing) if ``limit``
-        uses already fall in the window ending ``now``."""
+    def allow(
+        self, key: str, *, limit: int, window_seconds: int, now: datetime, cost: int = 1
+    ) -> bool:
+        """Count ``cost`` uses of ``key`` (a batch of n events costs n) and say yes, or say no
+        (and count nothing) if they would take the window ending ``now`` past ``limit``."""
+        ...
+
+    def refund(self, key: str, *, window_seconds: int, now: datetime, cost: int) -> None:
+        """Take back ``cost`` uses that ``allow`` counted at ``now`` (what they paid for was
+        then refused): the window of ``now`` loses them, never going below zero."""
         ...
 
 

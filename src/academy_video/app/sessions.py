@@ -9,16 +9,16 @@ from typing import TypeVar
 
 from eventsourcing.persistence import IntegrityError
 
+from academy_video.domain.errors import DomainError
+from academy_video.domain.event_budget import UNLIMITED, EventBudget
 from academy_video.domain.playback_session import (
     ClientEvent,
     PlaybackSession,
     ReportOutcome,
     RevokeRule,
-    SessionInactive,
 )
 
 from .applications import EventSourcedApp
-from .errors import NotFound
 
 T = TypeVar("T")
 
@@ -40,25 +40,37 @@ class PlaybackSessions(EventSourcedApp):
         return self.load(PlaybackSession.create_id(session_id), PlaybackSession)
 
     def report(
-        self, session_id: str, items: list[ClientEvent], *, now: datetime, rule: RevokeRule
+        self,
+        session_id: str,
+        items: list[ClientEvent],
+        *,
+        now: datetime,
+        rule: RevokeRule,
+        budget: EventBudget = UNLIMITED,
     ) -> ReportOutcome:
-        return self._do(session_id, lambda s: s.report_events(items, now=now, rule=rule))
+        return self._do(
+            session_id, lambda s: s.report_events(items, now=now, rule=rule, budget=budget)
+        )
 
     def report_many(
-        self, reports: list[Report], *, rule: RevokeRule
+        self, reports: list[Report], *, rule: RevokeRule, budget: EventBudget = UNLIMITED
     ) -> list[ReportOutcome | Exception]:
         """Several requests' batches, in order, in one save: one transaction for all of them.
         Each answer is the batch's outcome or what refused it alone (``SessionInactive``,
-        ``NotFound``). If another process wrote one of these sessions meanwhile, the save is
-        refused whole and each batch is reported on its own, with retries."""
+        ``NotFound``, ``EventBudgetExhausted``: a refused batch changes nothing, so the
+        session's total is judged with the batches before it in the group). If another
+        process wrote one of these sessions meanwhile, the save is refused whole and each
+        batch is reported on its own, with retries."""
         sessions: dict[str, PlaybackSession] = {}
         answers: list[ReportOutcome | Exception] = []
         for report in reports:
             try:
                 session = sessions.get(report.session_id) or self.get(report.session_id)
                 sessions[report.session_id] = session
-                answers.append(session.report_events(report.items, now=report.now, rule=rule))
-            except (SessionInactive, NotFound) as refusal:
+                answers.append(
+                    session.report_events(report.items, now=report.now, rule=rule, budget=budget)
+                )
+            except DomainError as refusal:
                 answers.append(refusal)
         try:
             self.save(*sessions.values())
@@ -67,12 +79,16 @@ class PlaybackSessions(EventSourcedApp):
             # be stored: each batch on its own, so a failure is that batch's alone.
             if len(reports) == 1 and not isinstance(error, IntegrityError):
                 raise
-            return [self._alone(report, rule) for report in reports]
+            return [self._alone(report, rule, budget) for report in reports]
         return answers
 
-    def _alone(self, report: Report, rule: RevokeRule) -> ReportOutcome | Exception:
+    def _alone(
+        self, report: Report, rule: RevokeRule, budget: EventBudget
+    ) -> ReportOutcome | Exception:
         try:
-            return self.report(report.session_id, report.items, now=report.now, rule=rule)
+            return self.report(
+                report.session_id, report.items, now=report.now, rule=rule, budget=budget
+            )
         except Exception as refusal:  # its own caller's answer; the others' stand
             return refusal
 

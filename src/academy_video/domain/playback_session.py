@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from . import ids
 from .errors import DomainError
+from .event_budget import UNLIMITED, EventBudget
 from .policy import judge_event, should_revoke
 
 
@@ -87,10 +88,18 @@ class PlaybackSession(Aggregate):
         self.revoke_reason = ""
 
     def report_events(
-        self, items: list[ClientEvent], *, now: datetime, rule: RevokeRule
+        self,
+        items: list[ClientEvent],
+        *,
+        now: datetime,
+        rule: RevokeRule,
+        budget: EventBudget = UNLIMITED,
     ) -> ReportOutcome:
-        """Judge a batch against the session's policy; revoke when the counters say so."""
+        """Judge a batch against the session's policy; revoke when the counters say so. A
+        batch past the session's total budget is refused whole (``EventBudgetExhausted``):
+        nothing of it is recorded or counted."""
         self.check_active()
+        budget.check_total(self.events_total, len(items))
         now_ts, started_ts = now.timestamp(), self.started_at.timestamp()
         judged: list[dict[str, Any]] = []
         for item in items:

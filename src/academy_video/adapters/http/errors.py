@@ -30,6 +30,7 @@ from litestar.status_codes import (
 
 from academy_video.app import errors as app
 from academy_video.domain import errors as domain
+from academy_video.domain.event_budget import PayloadTooLarge
 from academy_video.domain.grant import GrantNotFound
 from academy_video.domain.playback_session import SessionInactive
 from academy_video.domain.video import (
@@ -64,6 +65,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     app.Invalid: HTTP_400_BAD_REQUEST,
     domain.InvalidValue: HTTP_400_BAD_REQUEST,
     app.TooLarge: HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    PayloadTooLarge: HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     app.Unavailable: HTTP_503_SERVICE_UNAVAILABLE,
     app.RateLimited: HTTP_429_TOO_MANY_REQUESTS,
 }
@@ -88,7 +90,10 @@ def status_of(error: domain.DomainError) -> int:
 
 
 def on_domain_error(_: Request[Any, Any, Any], error: domain.DomainError) -> Response[Any]:
-    return detail(status_of(error), str(error))
+    response = detail(status_of(error), str(error))
+    if isinstance(error, app.RateLimited) and error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def on_not_authenticated(_: Request[Any, Any, Any], __: NotAuthenticated) -> Response[Any]:

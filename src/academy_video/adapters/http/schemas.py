@@ -379,6 +379,8 @@ class HeartbeatPlaybackIn(TokenIn):
 class ClientEventIn(Struct):
     type: Annotated[str, Meta(max_length=64)]
     occurred_at: float | None = None
+    # Bounded by its serialized size, ACADEMY_VIDEO_EVENT_PAYLOAD_MAX_BYTES: the contract's
+    # 413 event_payload_too_large (domain/event_budget.py), which no Meta here can express.
     payload: dict[str, object] | None = None
 
 

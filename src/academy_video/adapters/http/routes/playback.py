@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Router, post
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from academy_video.app.errors import Invalid
@@ -19,10 +20,24 @@ from ..schemas import (
     Ok,
     PlaybackStartIn,
     PlaybackStartOut,
+    Problem,
     RefreshOut,
     Stored,
     TokenIn,
 )
+
+# What the events route adds to ERRORS: its bounds (docs/configuration.md, "What one session
+# may send").
+EVENT_LIMITS = {
+    413: ResponseSpec(
+        Problem, description="`batch_too_large`, or `event_payload_too_large` (one event's)"
+    ),
+    429: ResponseSpec(
+        Problem,
+        description="The session's budget: `rate_limited` (per minute) or "
+        "`event_budget_exhausted` (in total); `Retry-After` says in how many seconds to retry",
+    ),
+}
 
 
 @post("/playback/start", sync_to_thread=True, responses=ERRORS)
@@ -79,11 +94,13 @@ def end(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> Ok:
     return Ok()
 
 
-@post("/playback/events", status_code=201, responses=ERRORS)
+@post("/playback/events", status_code=201, responses={**ERRORS, **EVENT_LIMITS})
 async def events(request: Request[Any, Any, Any], data: JSONBody[EventsIn]) -> Stored:
     """Judge and store a batch of player events; enough violations revoke the session.
 
-    A hot path like the heartbeat (no injected dependency); batches are written by group commit."""
+    A hot path like the heartbeat (no injected dependency); batches are written by group commit.
+    Each event's payload is capped, and each session has a budget of events per minute and in
+    total: a refused batch stores nothing and may be sent again after ``Retry-After``."""
     caller = caller_of(request).require("student")
     stored = await request.app.state.container.playback.report_events(
         tenant=caller.tenant,

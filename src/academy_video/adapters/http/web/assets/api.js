@@ -4,10 +4,11 @@
 const TOKEN_KEY = "academy-video.token";
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, headers = new Headers()) {
     super(`${status} ${detail}`);
     this.status = status;
     this.detail = detail;
+    this.headers = headers; // e.g. a 429's Retry-After
   }
 }
 
@@ -59,7 +60,7 @@ export async function apiResponse(method, path, body, { keepalive = false } = {}
     data = null;
   }
   if (!response.ok) {
-    throw new ApiError(response.status, (data && data.detail) || response.statusText);
+    throw new ApiError(response.status, (data && data.detail) || response.statusText, response.headers);
   }
   return { data, headers: response.headers };
 }

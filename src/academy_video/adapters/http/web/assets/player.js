@@ -11,6 +11,7 @@ const RATES = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
 // Moves smaller than this are the player's own (buffer-gap nudges, timeupdate jitter), not seeks.
 const SEEK_TOLERANCE = 1.0;
 const URGENT = new Set(["SEEK_ATTEMPT", "SPEED_CHANGE_ATTEMPT"]);
+const RETRY_AFTER_MS = 60_000; // a 429 that does not say how long to wait
 
 const START_DENIALS = {
   blocked: "Your instructor has blocked this video for you.",
@@ -24,6 +25,15 @@ const START_DENIALS = {
     "You already have the maximum number of videos playing. Stop one of them first.",
   rate_limited: "Too many attempts to start playback. Wait a minute and try again.",
 };
+
+// How long a 429 asks us to wait: Retry-After in seconds (or as a date).
+function retryAfterMs(error) {
+  const value = error.headers.get("Retry-After") || "";
+  const seconds = Number(value);
+  if (value && Number.isFinite(seconds)) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : RETRY_AFTER_MS;
+}
 
 function deviceId() {
   const key = "academy-video.device";
@@ -348,16 +358,18 @@ class Playback {
     if (URGENT.has(type)) this.flush().then(() => this.heartbeat());
   }
 
-  // One batch in flight at a time; a batch the server did not take goes back to the front.
+  // One batch in flight at a time; a batch the server did not take goes back to the front. Past
+  // the session's event budget (429), nothing is sent before its Retry-After.
   flush() {
     this.flushing = this.flushing.then(async () => {
-      while (this.queue.length && !this.closed) {
+      while (this.queue.length && !this.closed && !this.holding()) {
         const batch = this.queue.splice(0, BATCH_MAX);
         try {
           await api("POST", "/playback/events/", { token: this.session.token, events: batch });
         } catch (error) {
           const passing = !(error instanceof ApiError) || error.status >= 500 || error.status === 429;
           if (passing || error.detail === "token_expired") this.queue.unshift(...batch);
+          if (error instanceof ApiError && error.status === 429) this.holdUntil = Date.now() + retryAfterMs(error);
           await this.serverSaid(error); // a refresh for an expired token; the next flush resends
           return;
         }
@@ -366,8 +378,13 @@ class Playback {
     return this.flushing;
   }
 
+  holding() {
+    return Date.now() < (this.holdUntil || 0);
+  }
+
   // The page may be going: what is queued leaves now, in a request that outlives the page.
   sendNow() {
+    if (this.holding()) return;
     const events = this.queue.splice(0, BATCH_MAX);
     if (!events.length || !this.session) return;
     api("POST", "/playback/events/", { token: this.session.token, events }, { keepalive: true })

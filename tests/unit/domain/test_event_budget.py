@@ -1,0 +1,87 @@
+"""What one playback session may send: the payload cap, the total budget judged by the session
+itself (a refused batch changes nothing), and the wait a per-minute refusal announces."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from academy_video.domain.event_budget import (
+    EventBudget,
+    EventBudgetExhausted,
+    PayloadTooLarge,
+    payload_size,
+)
+from academy_video.domain.playback_session import ClientEvent, SessionInactive, SessionStatus
+
+from .test_playback_session import QUIET, RULE, SEEK, T0, new_session
+
+BUDGET = EventBudget(payload_max_bytes=32, per_minute=1200, total=10)
+
+
+def test_a_payload_is_weighed_as_compact_utf8_json() -> None:
+    assert payload_size({}) == 2
+    assert payload_size({"a": 1, "b": [1, 2]}) == len('{"a":1,"b":[1,2]}')
+    assert payload_size({"n": "한"}) == len('{"n":""}') + 3  # three bytes in UTF-8, not \\uXXXX
+
+
+def test_a_payload_over_the_cap_is_refused_by_one_byte() -> None:
+    at_cap = {"x": "y" * (32 - len('{"x":""}'))}
+    assert payload_size(at_cap) == 32
+    BUDGET.check_payload(at_cap)
+    with pytest.raises(PayloadTooLarge, match="event_payload_too_large"):
+        BUDGET.check_payload({"x": at_cap["x"] + "y"})
+    with pytest.raises(PayloadTooLarge):  # multibyte text weighs its bytes
+        BUDGET.check_payload({"x": "한" * 10})
+    EventBudget(payload_max_bytes=0).check_payload({"x": "y" * 100_000})  # 0: no cap
+
+
+def test_batches_fill_the_total_and_the_one_that_would_cross_it_is_refused_whole() -> None:
+    session = new_session()
+    session.report_events([QUIET] * 6, now=T0, rule=RULE, budget=BUDGET)
+    version = session.version
+    with pytest.raises(EventBudgetExhausted, match="event_budget_exhausted"):
+        session.report_events([QUIET] * 5, now=T0, rule=RULE, budget=BUDGET)
+    # Nothing of the refused batch: no event, no count; a batch that fits still does.
+    assert (session.version, session.events_total) == (version, 6)
+    assert session.report_events([QUIET] * 4, now=T0, rule=RULE, budget=BUDGET).stored == 4
+    assert session.events_total == 10
+    with pytest.raises(EventBudgetExhausted):
+        session.report_events([QUIET], now=T0, rule=RULE, budget=BUDGET)
+    assert session.report_events([], now=T0, rule=RULE, budget=BUDGET).stored == 0
+
+
+def test_a_refused_batch_counts_nothing_towards_revocation() -> None:
+    """Three seek violations revoke a session; refused for the budget, they count for nothing."""
+    session = new_session()
+    session.report_events([QUIET] * 8, now=T0, rule=RULE, budget=BUDGET)
+    with pytest.raises(EventBudgetExhausted):
+        session.report_events([SEEK] * 3, now=T0, rule=RULE, budget=BUDGET)
+    assert (session.status, session.violations_total) == (SessionStatus.ACTIVE, 0)
+
+
+def test_an_ended_session_says_so_before_its_budget() -> None:
+    session = new_session()
+    session.report_events([QUIET] * 10, now=T0, rule=RULE, budget=BUDGET)
+    session.end(now=T0)
+    with pytest.raises(SessionInactive):
+        session.report_events([QUIET], now=T0, rule=RULE, budget=BUDGET)
+
+
+@pytest.mark.parametrize(
+    ("into", "batch", "wait"),
+    [
+        (0, 200, 60 + 10 + 1),  # the whole minute, then a sixth of the next
+        (30, 200, 30 + 10 + 1),
+        (59.5, 1200, 1 + 60 + 1),  # a full window's worth: the previous minute must be gone
+        (12.25, 1, 48 + 1),  # 47.75 + 0.05, rounded up, plus one
+    ],
+)
+def test_the_wait_after_a_per_minute_refusal(into: float, batch: int, wait: int) -> None:
+    now = datetime(2026, 1, 1, 9, 0, tzinfo=UTC) + timedelta(seconds=into)
+    assert BUDGET.minute_wait(batch, now) == wait
+
+
+def test_the_unlimited_budget_refuses_nothing() -> None:
+    session = new_session()
+    session.report_events([ClientEvent("FOCUS_LOST")] * 50_000, now=T0, rule=RULE)
+    assert session.events_total == 50_000

@@ -35,6 +35,9 @@ class Settings:
     worker_token: str = ""
     playback_token_secret: str = ""
     playback_ttl_seconds: int = 600
+    # Lifetime of media URLs (play_url, media_query, the URLs in playlists): what a revoked
+    # session keeps of its media; the player refreshes before it ends. At most the token's TTL.
+    media_url_seconds: int = 120
     max_sessions: int = 9999
     max_devices: int = 9999
     event_batch_max: int = 200

@@ -32,7 +32,7 @@ from academy_video.domain.policy import (
     max_playback_rate,
 )
 from academy_video.domain.progress import Sample
-from academy_video.domain.video import Video, VideoStatus
+from academy_video.domain.video import Video, VideoStatus, outputs_prefix
 
 from .config import Settings
 from .errors import Conflict, Denied, Invalid, NotFound, RateLimited, TooLarge
@@ -69,6 +69,7 @@ class Started:
     expires_at: int
     policy: dict[str, Any]
     play_url: str
+    media_query: str  # scoped to the video's media (docs/cdn.md); "" when media is unsigned
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Refreshed:
     token: str
     expires_at: int
     play_url: str
+    media_query: str
 
 
 class PlaybackService:
@@ -205,11 +207,7 @@ class PlaybackService:
             )
         )
         return Started(
-            token,
-            session_id,
-            expires_at,
-            policy,
-            self._play_url(video, expires_at, user_id, session_id),
+            token, session_id, expires_at, policy, *self._media(video, user_id, session_id)
         )
 
     def _limit_starts(self, tenant: str, user_id: int) -> None:
@@ -221,12 +219,18 @@ class PlaybackService:
         ):
             raise RateLimited()
 
-    def _play_url(self, video: Video, expires_at: int, user_id: int, session_id: str) -> str:
-        return self.signer.sign(
-            "/" + video.hls_path.lstrip("/"),
-            expires_at=expires_at,
-            user_id=user_id,
-            session_id=session_id,
+    def _media(self, video: Video, user_id: int, session_id: str) -> tuple[str, str]:
+        """``play_url`` (the master, signed for its path as the seed did) and ``media_query``
+        (scoped to the video's media and its key), both for ``ACADEMY_VIDEO_MEDIA_URL_SECONDS``
+        at most the token's TTL: a revoked session keeps its media that long, no longer."""
+        lifetime = min(self.settings.media_url_seconds, self.settings.playback_ttl_seconds)
+        exp = int(self.clock.now().timestamp()) + lifetime
+        master = "/" + video.hls_path.lstrip("/")
+        return (
+            self.signer.sign(master, expires_at=exp, user_id=user_id, session_id=session_id),
+            self.signer.scope(
+                media_scope(video), expires_at=exp, user_id=user_id, session_id=session_id
+            ),
         )
 
     # Calls that present a token -----------------------------------------------------------
@@ -283,19 +287,21 @@ class PlaybackService:
             raise Conflict("session_inactive")
 
     def refresh(self, *, user_id: int, token: str) -> Refreshed:
-        """Extend a live session and cut a fresh token and media URL with a new expiry.
+        """Extend a live session and cut a fresh token and media URLs with new expiries.
 
         The seed only answered ``ok``, so players of videos longer than the TTL had to start over.
         """
         claims = self._claims(user_id=user_id, token=token)
         self._alive(claims, extend=True)
         expires_at = int(self.clock.now().timestamp()) + self.settings.playback_ttl_seconds
+        play_url, media_query = self._media(
+            self.videos.get(claims.video_id), user_id, claims.session_id
+        )
         return Refreshed(
             token=self.tokens.encode(replace(claims, expires_at=expires_at)),
             expires_at=expires_at,
-            play_url=self._play_url(
-                self.videos.get(claims.video_id), expires_at, user_id, claims.session_id
-            ),
+            play_url=play_url,
+            media_query=media_query,
         )
 
     async def heartbeat(
@@ -430,6 +436,12 @@ class AggregateVersions:
         except NotFound:
             return None
         return video.policy_version, self.grants.version(video_id, enrollment_id)
+
+
+def media_scope(video: Video) -> str:
+    """What a video's ``media_query`` reaches: its output prefix (the key endpoint accepts a
+    scoped signature for this prefix alone)."""
+    return "/" + outputs_prefix(video.tenant, video.video_id)
 
 
 def _check_versions(

@@ -62,10 +62,11 @@ def create_app(container: Container) -> Litestar:
         api,
         worker.router,
         web.router(container.settings),
+        hls.key_router,  # whatever the storage: the edge routes the key's path here
     ]
     if isinstance(container.storage, LocalDiskStorage):
         # The service stands in for S3's presigned URLs, and for the CDN edge.
-        handlers += [media.router, hls.router]
+        handlers += [media.router, hls.media_router]
     app = Litestar(
         route_handlers=handlers,
         dependencies=DEPENDENCIES,

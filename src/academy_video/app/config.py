@@ -54,7 +54,9 @@ class Settings:
     cdn_signing_secret: str = ""
     cdn_signing_key_id: str = "v1"
     embedded_worker: bool = True
-    hls_encrypt: bool = False  # AES-128 packaging with a fresh key per video
+    # AES-128 packaging with a fresh key per video: revocation and rule changes then bite at the
+    # key endpoint, not only when media URLs lapse.
+    hls_encrypt: bool = True
     transcode_preset: str = "veryfast"  # x264 preset
     hls_segment_seconds: int = 4
 

@@ -32,12 +32,13 @@ from academy_video.domain.policy import (
     max_playback_rate,
 )
 from academy_video.domain.progress import Sample
-from academy_video.domain.video import Video, VideoStatus, outputs_prefix
+from academy_video.domain.video import VideoStatus
 
 from .config import Settings
 from .errors import Conflict, Denied, Invalid, NotFound, RateLimited, TooLarge
 from .grants import Grants
 from .group_commit import GroupCommit
+from .media_urls import MediaUrls
 from .ports import (
     UNKNOWN,
     ActiveSessions,
@@ -108,6 +109,7 @@ class PlaybackService:
         self.directory = directory
         self.store = store
         self.signer = signer
+        self.media = MediaUrls(signer, settings, clock)
         self.tokens = tokens
         self.clock = clock
         self.active = active
@@ -207,7 +209,7 @@ class PlaybackService:
             )
         )
         return Started(
-            token, session_id, expires_at, policy, *self._media(video, user_id, session_id)
+            token, session_id, expires_at, policy, *self.media.cut(video, user_id, session_id)
         )
 
     def _limit_starts(self, tenant: str, user_id: int) -> None:
@@ -218,20 +220,6 @@ class PlaybackService:
             f"start:{tenant}:{user_id}", limit=limit, window_seconds=60, now=self.clock.now()
         ):
             raise RateLimited()
-
-    def _media(self, video: Video, user_id: int, session_id: str) -> tuple[str, str]:
-        """``play_url`` (the master, signed for its path as the seed did) and ``media_query``
-        (scoped to the video's media and its key), both for ``ACADEMY_VIDEO_MEDIA_URL_SECONDS``
-        at most the token's TTL: a revoked session keeps its media that long, no longer."""
-        lifetime = min(self.settings.media_url_seconds, self.settings.playback_ttl_seconds)
-        exp = int(self.clock.now().timestamp()) + lifetime
-        master = "/" + video.hls_path.lstrip("/")
-        return (
-            self.signer.sign(master, expires_at=exp, user_id=user_id, session_id=session_id),
-            self.signer.scope(
-                media_scope(video), expires_at=exp, user_id=user_id, session_id=session_id
-            ),
-        )
 
     # Calls that present a token -----------------------------------------------------------
 
@@ -294,9 +282,8 @@ class PlaybackService:
         claims = self._claims(user_id=user_id, token=token)
         self._alive(claims, extend=True)
         expires_at = int(self.clock.now().timestamp()) + self.settings.playback_ttl_seconds
-        play_url, media_query = self._media(
-            self.videos.get(claims.video_id), user_id, claims.session_id
-        )
+        video = self.videos.get(claims.video_id)
+        play_url, media_query = self.media.cut(video, user_id, claims.session_id)
         return Refreshed(
             token=self.tokens.encode(replace(claims, expires_at=expires_at)),
             expires_at=expires_at,
@@ -436,12 +423,6 @@ class AggregateVersions:
         except NotFound:
             return None
         return video.policy_version, self.grants.version(video_id, enrollment_id)
-
-
-def media_scope(video: Video) -> str:
-    """What a video's ``media_query`` reaches: its output prefix (the key endpoint accepts a
-    scoped signature for this prefix alone)."""
-    return "/" + outputs_prefix(video.tenant, video.video_id)
 
 
 def _check_versions(

@@ -25,7 +25,7 @@ from academy_video.adapters.cdn.signing import PARAMS, HmacUrlSigner, is_scope
 from academy_video.adapters.storage.local import BadKey, LocalDiskStorage
 from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Denied, NotFound
-from academy_video.app.playback import media_scope
+from academy_video.app.media_urls import media_scope
 from academy_video.domain.video import key_object
 
 CONTENT_TYPES = {

@@ -184,10 +184,13 @@ def tabs(browser: Browser) -> Iterator[Any]:
         assert not tab.errors, tab.errors
 
 
-def play(site: Site, tabs: Any, user: int, title: str, *, url: str = "") -> Tab:
-    """A student signs in to the player (at ``url``, default the site's), plays ``title`` and
-    the clock runs: decrypted and decoded. Notes the session and the key request's answer."""
-    tab: Tab = tabs()
+def play(
+    site: Site, tabs: Any, user: int, title: str, *, url: str = "", tab: Tab | None = None
+) -> Tab:
+    """A student signs in to the player (at ``url``, default the site's; in ``tab``, default a
+    new one), plays ``title`` and the clock runs: decrypted and decoded. Notes the session and
+    the key request's answer."""
+    tab = tab or tabs()
     page = tab.sign_in(f"{url or site.url}/player", site.token("student", user))
     with page.expect_response(re.compile(r"/api/v1/playback/key/\d+")) as key:
         with page.expect_response("**/playback/start/") as started:

@@ -48,7 +48,7 @@ def test_start_gives_a_token_the_policy_and_the_play_url(api: Api) -> None:
     response = start(api, video)
     assert response.status_code == 201, response.text
     body = response.json()
-    assert set(body) == {"token", "session_id", "expires_at", "policy", "play_url"}
+    assert set(body) == {"token", "session_id", "expires_at", "policy", "play_url", "media_query"}
     assert (
         body["policy"]["seek"]["mode"] == "free" and body["policy"]["playback_rate"]["max"] == 1.0
     )
@@ -140,6 +140,7 @@ def test_refresh_heartbeat_progress_and_end(api: Api) -> None:
     token = start(api, video).json()["token"]
     refreshed = play(api, "refresh", token)
     assert refreshed.status_code == 200
+    assert set(refreshed.json()) == {"ok", "token", "expires_at", "play_url", "media_query"}
     assert refreshed.json()["ok"] is True and refreshed.json()["token"]
     for position in (0, 1.5):
         assert play(api, "heartbeat", token, position=position, playback_rate=1.0).json() == {

@@ -1,11 +1,14 @@
 """Signed media on the embedded default: a player with one signed master URL reaches every
-variant, segment and (AES-128) key through signed references; tampering, expiry, another path,
-another session's video and a revoked session are all refused."""
+variant, segment and (AES-128) key through signed references, and with each refresh's
+``media_query`` keeps reaching them after those lapse; tampering, expiry, another path, a path
+outside the scope, another session's video and a revoked session are all refused."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,15 +30,22 @@ BASE = "http://testserver.local"
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        jwt_secret=SECRET,
-        playback_token_secret="p",
-        cdn_signing_secret="edge-secret",
-        cdn_base_url=BASE,
-        hls_encrypt=True,
+    with serving(tmp_path) as api:
+        yield api
+
+
+@contextmanager
+def serving(tmp_path: Path, **settings: Any) -> Iterator[Api]:
+    container = build(
+        Settings(
+            data_dir=tmp_path / "data",
+            jwt_secret=SECRET,
+            playback_token_secret="p",
+            cdn_signing_secret="edge-secret",
+            cdn_base_url=BASE,
+            **{"hls_encrypt": True, **settings},
+        )
     )
-    container = build(settings)
     with TestClient(create_app(container), base_url=BASE) as client:
         api = Api(client, container, None)  # type: ignore[arg-type]
         sync_roster(api)
@@ -65,17 +75,21 @@ def uris(playlist: str) -> list[str]:
     return [line for line in playlist.splitlines() if line and not line.startswith("#")]
 
 
-def start(api: Api, video: int, enrollment: int = 101) -> dict[str, Any]:
+def playback(
+    api: Api, call: str, body: dict[str, Any], enrollment: int = 101, status: int = 200
+) -> dict[str, Any]:
+    """A student's ``POST /playback/{call}``, answered with ``status``."""
     response = api.call(
-        "POST",
-        "/api/v1/playback/start",
-        role="student",
-        user=STUDENTS[enrollment],
-        json={"video_id": video, "enrollment_id": enrollment, "device_id": "d"},
+        "POST", f"/api/v1/playback/{call}", role="student", user=STUDENTS[enrollment], json=body
     )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    assert response.status_code == status, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def start(api: Api, video: int, enrollment: int = 101) -> dict[str, Any]:
+    body = {"video_id": video, "enrollment_id": enrollment, "device_id": "d"}
+    return playback(api, "start", body, enrollment, 201)
 
 
 def test_a_player_reaches_everything_from_one_signed_url(api: Api, tmp_path: Path) -> None:
@@ -88,6 +102,9 @@ def test_a_player_reaches_everything_from_one_signed_url(api: Api, tmp_path: Pat
     [variant_url] = uris(master.text)
     variant = get(api, variant_url)
     assert variant.status_code == 200
+    # Every URI a playlist names carries the scope of the video's prefix, not its own path.
+    for url in [variant_url, *uris(variant.text)]:
+        assert parse_qs(urlsplit(url).query)["acl"] == [f"/hls/demo/videos/{video}/"]
     key_line = next(line for line in variant.text.splitlines() if line.startswith("#EXT-X-KEY"))
     key_url = key_line.split('URI="')[1].split('"')[0]
     assert parse_qs(urlsplit(key_url).query)["sid"] == [session["session_id"]]
@@ -169,3 +186,87 @@ def test_key_requests_are_rate_limited_per_session(api: Api, tmp_path: Path) -> 
     url = key_url(api, session, video)
     codes = [get(api, url).status_code for _ in range(31)]
     assert codes[:30] == [200] * 30 and codes[30] == 429
+
+
+# The scope: one query for every media request of a session, renewed by each refresh ----------
+
+
+def swapped(url: str, media_query: str) -> str:
+    """What the reference player does to each media request: the latest media_query in."""
+    return url.split("?")[0] + "?" + media_query
+
+
+def test_a_player_that_swaps_in_each_refreshs_media_query_outlives_its_urls(
+    tmp_path: Path,
+) -> None:
+    with serving(tmp_path, media_url_seconds=2) as api:
+        video = ready(api.app, tmp_path)
+        session = start(api, video)
+        variant = get(api, uris(get(api, session["play_url"]).text)[0])
+        segment_url = uris(variant.text)[-1]
+        key_line = next(line for line in variant.text.splitlines() if "EXT-X-KEY" in line)
+        key_uri = key_line.split('URI="')[1].split('"')[0]
+        assert get(api, segment_url).status_code == 200
+        deadline = time.monotonic() + 30
+        while get(api, segment_url).status_code != 403:  # the playlist's URLs lapse …
+            assert time.monotonic() < deadline
+            time.sleep(0.2)  # (the edge reads the wall clock: there is nothing to await)
+        assert get(api, key_uri).status_code == 403
+        fresh = playback(api, "refresh", {"token": session["token"]})["media_query"]  # renewed
+        assert get(api, swapped(segment_url, fresh)).status_code == 200
+        assert get(api, swapped(key_uri, fresh)).status_code == 200
+        assert get(api, swapped(session["play_url"], fresh)).status_code == 200
+
+
+def test_a_scope_reaches_only_its_own_videos_media_and_key(api: Api, tmp_path: Path) -> None:
+    video, other = ready(api.app, tmp_path), ready(api.app, tmp_path)
+    session = start(api, video)
+    media_query = session["media_query"]
+    prefix = f"/hls/demo/videos/{video}/"
+    assert get(api, f"{BASE}{prefix}master.m3u8?{media_query}").status_code == 200
+    for path in [
+        f"/hls/demo/videos/{other}/master.m3u8",  # another video's media
+        f"{prefix}240p/%2e%2e/%2e%2e/{other}/master.m3u8",  # climbing out of the prefix
+        f"{prefix}%2e%2e/{other}/master.m3u8",
+        f"{prefix}..%2f{other}/master.m3u8",
+        f"{prefix}%252e%252e/{other}/master.m3u8",
+    ]:
+        refused = api.client.get(f"{path}?{media_query}")
+        assert (refused.status_code, refused.json()) == (403, {"detail": "invalid_signature"})
+    # The key: its own video's only, for the scope's user and a live session of theirs.
+    signer = api.app.playback.signer
+    exp = int(parse_qs(media_query)["exp"][0])
+
+    def scoped_key(key_video: int, acl: str, user: int = STUDENTS[101], sid: str = "") -> Any:
+        query = signer.scope(
+            acl, expires_at=exp, user_id=user, session_id=sid or session["session_id"]
+        )
+        return api.client.get(f"/api/v1/playback/key/{key_video}?{query}")
+
+    assert scoped_key(video, prefix).status_code == 200
+    for refused in [
+        scoped_key(other, prefix),  # the key of another video
+        scoped_key(video, f"/hls/demo/videos/{other}/"),  # a scope of another video
+        scoped_key(video, "/hls/demo/videos/"),  # a scope wider than the video
+        scoped_key(video, "/hls/demo/"),
+        api.client.get(f"/api/v1/playback/key/{video}?{media_query.replace('exp=', 'exp=1')}"),
+    ]:
+        assert refused.status_code == 403
+    # Another student, signed for themselves, cannot use Alice's session for the key.
+    bob = start(api, video, 102)
+    assert scoped_key(video, prefix, STUDENTS[102], bob["session_id"]).status_code == 200
+    theft = scoped_key(video, prefix, STUDENTS[102], session["session_id"])
+    assert (theft.status_code, theft.json()) == (403, {"detail": "session_inactive"})
+
+
+def test_a_video_packaged_without_encryption_has_no_key_to_hand_out(tmp_path: Path) -> None:
+    """``ACADEMY_VIDEO_HLS_ENCRYPT=0``, explicitly (the default is on): plain segments, no key
+    in the playlists, and a signed key request is a 404, not an error."""
+    with serving(tmp_path, hls_encrypt=False) as api:
+        video = ready(api.app, tmp_path)
+        session = start(api, video)
+        variant = get(api, uris(get(api, session["play_url"]).text)[0])
+        assert "#EXT-X-KEY" not in variant.text
+        assert get(api, uris(variant.text)[0]).content.startswith(b"\x47")  # TS sync byte
+        answer = api.client.get(f"/api/v1/playback/key/{video}?{session['media_query']}")
+        assert (answer.status_code, answer.json()) == (404, {"detail": "not_found"})

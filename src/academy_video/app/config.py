@@ -35,6 +35,9 @@ class Settings:
     worker_token: str = ""
     playback_token_secret: str = ""
     playback_ttl_seconds: int = 600
+    # Lifetime of media URLs (play_url, media_query, the URLs in playlists): what a revoked
+    # session keeps of its media; the player refreshes before it ends. At most the token's TTL.
+    media_url_seconds: int = 120
     max_sessions: int = 9999
     max_devices: int = 9999
     event_batch_max: int = 200
@@ -56,7 +59,9 @@ class Settings:
     cdn_signing_secret: str = ""
     cdn_signing_key_id: str = "v1"
     embedded_worker: bool = True
-    hls_encrypt: bool = False  # AES-128 packaging with a fresh key per video
+    # AES-128 packaging with a fresh key per video: revocation and rule changes then bite at the
+    # key endpoint, not only when media URLs lapse.
+    hls_encrypt: bool = True
     transcode_preset: str = "veryfast"  # x264 preset
     hls_segment_seconds: int = 4
     # Media is decoded in a sandboxed child (docs/security.md): the longest source accepted, a

@@ -33,13 +33,14 @@ from academy_video.domain.policy import (
     max_playback_rate,
 )
 from academy_video.domain.progress import Sample
-from academy_video.domain.video import Video, VideoStatus
+from academy_video.domain.video import VideoStatus
 
 from .config import Settings
 from .errors import Conflict, Denied, Invalid, NotFound, RateLimited, TooLarge
 from .event_intake import EventIntake
 from .grants import Grants
 from .group_commit import GroupCommit
+from .media_urls import MediaUrls
 from .ports import (
     UNKNOWN,
     ActiveSessions,
@@ -70,6 +71,7 @@ class Started:
     expires_at: int
     policy: dict[str, Any]
     play_url: str
+    media_query: str  # scoped to the video's media (docs/cdn.md); "" when media is unsigned
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Refreshed:
     token: str
     expires_at: int
     play_url: str
+    media_query: str
 
 
 class PlaybackService:
@@ -107,6 +110,7 @@ class PlaybackService:
         self.directory = directory
         self.store = store
         self.signer = signer
+        self.media = MediaUrls(signer, settings, clock)
         self.tokens = tokens
         self.clock = clock
         self.active = active
@@ -216,11 +220,7 @@ class PlaybackService:
             )
         )
         return Started(
-            token,
-            session_id,
-            expires_at,
-            policy,
-            self._play_url(video, expires_at, user_id, session_id),
+            token, session_id, expires_at, policy, *self.media.cut(video, user_id, session_id)
         )
 
     def _limit_starts(self, tenant: str, user_id: int) -> None:
@@ -231,14 +231,6 @@ class PlaybackService:
             f"start:{tenant}:{user_id}", limit=limit, window_seconds=60, now=self.clock.now()
         ):
             raise RateLimited()
-
-    def _play_url(self, video: Video, expires_at: int, user_id: int, session_id: str) -> str:
-        return self.signer.sign(
-            "/" + video.hls_path.lstrip("/"),
-            expires_at=expires_at,
-            user_id=user_id,
-            session_id=session_id,
-        )
 
     # Calls that present a token -----------------------------------------------------------
 
@@ -304,19 +296,20 @@ class PlaybackService:
             raise Conflict("session_inactive")
 
     def refresh(self, *, tenant: str, user_id: int, token: str) -> Refreshed:
-        """Extend a live session and cut a fresh token and media URL with a new expiry.
+        """Extend a live session and cut a fresh token and media URLs with new expiries.
 
         The seed only answered ``ok``, so players of videos longer than the TTL had to start over.
         """
         claims = self._claims(tenant=tenant, user_id=user_id, token=token)
         self._alive(claims, extend=True)
         expires_at = int(self.clock.now().timestamp()) + self.settings.playback_ttl_seconds
+        video = self.videos.get(claims.video_id)
+        play_url, media_query = self.media.cut(video, user_id, claims.session_id)
         return Refreshed(
             token=self.tokens.encode(replace(claims, expires_at=expires_at)),
             expires_at=expires_at,
-            play_url=self._play_url(
-                self.videos.get(claims.video_id), expires_at, user_id, claims.session_id
-            ),
+            play_url=play_url,
+            media_query=media_query,
         )
 
     async def heartbeat(

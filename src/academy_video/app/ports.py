@@ -227,6 +227,14 @@ class UrlSigner(Protocol):
         ``session_id`` rides along (unsigned) so the key endpoint knows which session asks."""
         ...
 
+    def scope(
+        self, acl: str, *, expires_at: int, user_id: int, session_id: str | None = None
+    ) -> str:
+        """The query (without ``?``) that makes every path under the prefix ``acl`` (and the
+        AES key of the video it holds) acceptable until ``expires_at``; empty when media URLs
+        are not signed."""
+        ...
+
 
 class WorkerWaker(Protocol):
     def wake(self) -> None:

@@ -60,6 +60,46 @@ def test_play_url_is_signed_for_the_edge_when_a_secret_is_set() -> None:
     assert set(query) == {"exp", "sig", "kid", "uid", "sid"}
     assert query["uid"] == [str(USERS[ALICE])]
     assert query["sid"] == [started.session_id]
+    # Beside it, the query for every other media request: scoped to the video's prefix.
+    media = parse_qs(started.media_query)
+    assert set(media) == {"exp", "acl", "sig", "kid", "uid", "sid"}
+    assert media["acl"] == [f"/hls/{TENANT}/videos/{video}/"]
+    assert (media["uid"], media["sid"]) == (query["uid"], query["sid"])
+
+
+def test_media_urls_live_media_url_seconds_and_each_refresh_cuts_new_ones() -> None:
+    """Shorter than the token: a revoked session's media lapses within that, and a player
+    that refreshes keeps fresh ones."""
+    world = make_world(
+        Settings(playback_token_secret="t", cdn_signing_secret="edge", media_url_seconds=90)
+    )
+    video = world.ready_video()
+    started = start(world, video)
+    now = int(world.clock.now().timestamp())
+    assert started.expires_at == now + 600  # the token's, as before
+    assert media_expiry(started.play_url) == media_expiry(started.media_query) == now + 90
+    world.clock.advance(60)
+    refreshed = world.app.playback.refresh(
+        tenant=TENANT, user_id=USERS[ALICE], token=started.token
+    )
+    assert refreshed.expires_at == now + 60 + 600
+    assert media_expiry(refreshed.play_url) == media_expiry(refreshed.media_query) == now + 150
+
+
+def test_media_urls_never_outlive_the_token() -> None:
+    world = make_world(
+        Settings(playback_token_secret="t", cdn_signing_secret="edge", media_url_seconds=9000)
+    )
+    started = start(world, world.ready_video())
+    assert media_expiry(started.media_query) == started.expires_at
+
+
+def test_without_a_signing_secret_media_query_is_empty(world: World) -> None:
+    assert start(world, world.ready_video()).media_query == ""
+
+
+def media_expiry(url_or_query: str) -> int:
+    return int(parse_qs(url_or_query.split("?")[-1])["exp"][0])
 
 
 def test_start_denials(world: World) -> None:

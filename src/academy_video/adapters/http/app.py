@@ -4,6 +4,7 @@ description at ``/schema``."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Litestar, Router
@@ -35,6 +36,7 @@ from .routes import (
 )
 
 MAX_BODY_BYTES = 1_048_576  # JSON bodies; media never passes through these routes
+log = logging.getLogger(__name__)
 
 
 def create_app(container: Container) -> Litestar:
@@ -42,6 +44,11 @@ def create_app(container: Container) -> Litestar:
         raise ValueError("the HTTP API reads the SQL read models: build the container with build()")
     if not container.settings.jwt_secret:
         raise ValueError("ACADEMY_VIDEO_JWT_SECRET is required to check callers' tokens")
+    if container.settings.hls_encrypt and not container.settings.cdn_signing_secret:
+        log.warning(
+            "media: AES-128 is on but ACADEMY_VIDEO_CDN_SIGNING_SECRET is not set: the key "
+            "endpoint refuses every request (403 media_signing_not_configured)"
+        )
     api = Router(
         "/api/v1",
         route_handlers=[
@@ -62,10 +69,11 @@ def create_app(container: Container) -> Litestar:
         api,
         worker.router,
         web.router(container.settings),
+        hls.key_router,  # whatever the storage: the edge routes the key's path here
     ]
     if isinstance(container.storage, LocalDiskStorage):
         # The service stands in for S3's presigned URLs, and for the CDN edge.
-        handlers += [media.router, hls.router]
+        handlers += [media.router, hls.media_router]
     app = Litestar(
         route_handlers=handlers,
         dependencies=DEPENDENCIES,

@@ -365,6 +365,7 @@ class PlaybackStartOut(Struct):
     expires_at: int
     policy: dict[str, object]
     play_url: str
+    media_query: str
 
 
 class TokenIn(Struct):
@@ -395,6 +396,7 @@ class RefreshOut(Struct):
     token: str
     expires_at: int
     play_url: str
+    media_query: str
 
 
 class Ok(Struct):

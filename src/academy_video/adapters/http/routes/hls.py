@@ -1,24 +1,31 @@
-"""Media on the embedded default, checked as the CDN edge would check it: ``/hls/…`` answers only
-to a URL signed with the seed's scheme (``{path}|{exp}|{kid}|{uid}``) and not expired (403
-otherwise). Playlists are rewritten so each variant, segment and key URI they name is signed for
-the same user and expiry. The AES-128 key endpoint answers as ``PlaybackService.allow_key``
-rules: an active, live session of that user and video under the rules still in force,
-rate-limited."""
+"""The media edge of the embedded default, and the AES-128 key endpoint (docs/cdn.md).
+
+``/hls/…`` (``media_router``, mounted on the local disk only: with S3 a CDN edge serves the
+bucket) answers a URL signed for its own path, or scoped to a prefix it lies under, and not
+expired (403 otherwise). Playlists are rewritten so each variant, segment and key URI they name
+carries a signature scoped to the video's prefix. The key endpoint (``key_router``, mounted
+whatever the storage) answers a URL signed for its path or scoped to its video's prefix, then as
+``PlaybackService.allow_key`` rules: an active, live session of that user and video under the
+rules still in force, rate-limited."""
 
 from __future__ import annotations
 
+import posixpath
 import time
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get
 from litestar.params import FromPath
 from litestar.response import File
 
 from academy_video.adapters.cdn.playlists import rewrite
-from academy_video.adapters.cdn.signing import HmacUrlSigner
+from academy_video.adapters.cdn.signing import PARAMS, HmacUrlSigner, is_scope
 from academy_video.adapters.storage.local import BadKey, LocalDiskStorage
 from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Denied, NotFound
+from academy_video.app.media_urls import media_scope
 from academy_video.domain.video import key_object
 
 CONTENT_TYPES = {
@@ -26,30 +33,22 @@ CONTENT_TYPES = {
     ".ts": "video/mp2t",
     ".jpg": "image/jpeg",
 }
+PRIVATE = {"Cache-Control": "private, no-store"}  # per user: no shared cache may keep it
 
 
-def _signed(request: Request[Any, Any, Any], path: str) -> tuple[HmacUrlSigner, dict[str, str]]:
+def _signer(request: Request[Any, Any, Any]) -> HmacUrlSigner:
     signer: HmacUrlSigner = request.app.state.media_signer
     if not signer.secret:
         raise Denied("media_signing_not_configured")  # an unsigned edge would let anyone in
-    q = request.query_params
-    params = {name: q.get(name, "") for name in ("exp", "sig", "kid", "uid", "sid")}
-    if not signer.verify(
-        path,
-        exp=params["exp"],
-        sig=params["sig"],
-        kid=params["kid"],
-        uid=params["uid"],
-        now=int(time.time()),
-    ):
-        raise Denied("invalid_signature")
-    return signer, params
+    return signer
 
 
 @get("/hls/{rest:path}", sync_to_thread=True, include_in_schema=False)
 def media(request: Request[Any, Any, Any], rest: FromPath[str]) -> Response[bytes] | File:
     path = f"/hls{rest}"
-    signer, params = _signed(request, path)
+    signer, query = _signer(request), request.query_params
+    if not signer.accepts(path, query, now=int(time.time())):
+        raise Denied("invalid_signature")
     storage: LocalDiskStorage = request.app.state.local_storage
     try:
         file = storage.path(path.lstrip("/"))
@@ -60,36 +59,48 @@ def media(request: Request[Any, Any, Any], rest: FromPath[str]) -> Response[byte
     suffix = file.suffix.lower()
     if suffix != ".m3u8":
         return File(file, content_disposition_type="inline", media_type=CONTENT_TYPES.get(suffix))
-    uid = int(params["uid"]) if params["uid"] else None
+    scope = _scope_for_children(signer, path, query)
+    body = rewrite(file.read_text(), path, lambda child: f"{signer.base_url}{child}?{scope}")
+    return Response(body.encode(), media_type=CONTENT_TYPES[".m3u8"], headers=PRIVATE)
 
-    def sign(child: str) -> str:
-        return signer.sign(
-            child, expires_at=int(params["exp"]), user_id=uid, session_id=params["sid"] or None
-        )
 
-    body = rewrite(file.read_text(), path, sign)
-    return Response(
-        body.encode(),
-        media_type=CONTENT_TYPES[".m3u8"],
-        headers={"Cache-Control": "private, no-store"},
-    )
+def _scope_for_children(signer: HmacUrlSigner, path: str, query: Mapping[str, str]) -> str:
+    """The query every URI of a playlist carries: the request's own scope, passed along; for a
+    playlist signed for its own path (the master), a scope of its directory (the video's prefix)
+    for the same user, expiry and session. A playlist is only ever a user's."""
+    if "acl" in query:
+        return urlencode({name: query[name] for name in PARAMS if query.get(name)})
+    uid, acl = query.get("uid", ""), posixpath.dirname(path) + "/"
+    if not uid or not is_scope(acl):
+        raise Denied("invalid_signature")
+    sid = query.get("sid") or None
+    return signer.scope(acl, expires_at=int(query["exp"]), user_id=int(uid), session_id=sid)
 
 
 @get("/api/v1/playback/key/{video_id:int}", sync_to_thread=True, include_in_schema=False)
 def key(request: Request[Any, Any, Any], video_id: FromPath[int]) -> Response[bytes]:
-    _, params = _signed(request, f"/api/v1/playback/key/{video_id}")
+    signer, query, now = _signer(request), request.query_params, int(time.time())
+    scope = query.get("acl")
+    if scope is not None:
+        if signer.valid_scope(query, now) is None:  # for which video: checked once loaded
+            raise Denied("invalid_signature")
+    elif not signer.accepts(f"/api/v1/playback/key/{video_id}", query, now):
+        raise Denied("invalid_signature")
     app: Container = request.app.state.container
     app.playback.allow_key(
-        session_id=params["sid"], user_id=int(params["uid"] or 0), video_id=video_id
+        session_id=query.get("sid", ""), user_id=int(query.get("uid") or 0), video_id=video_id
     )
     video = app.videos.get(video_id)
-    with app.storage.open(key_object(video.tenant, video_id)) as stream:
+    if scope is not None and scope != media_scope(video):
+        raise Denied("invalid_signature")  # scoped to another video's media
+    try:
+        stream = app.storage.open(key_object(video.tenant, video_id))
+    except KeyError:
+        raise NotFound() from None  # packaged without encryption: there is no key
+    with stream:
         secret = stream.read()
-    return Response(
-        secret,
-        media_type="application/octet-stream",
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return Response(secret, media_type="application/octet-stream", headers=PRIVATE)
 
 
-router = Router("/", route_handlers=[media, key])
+media_router = Router("/", route_handlers=[media])
+key_router = Router("/", route_handlers=[key])

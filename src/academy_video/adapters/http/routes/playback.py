@@ -42,7 +42,8 @@ EVENT_LIMITS = {
 
 @post("/playback/start", sync_to_thread=True, responses=ERRORS)
 def start(caller: CallerDep, app: AppDep, data: JSONBody[PlaybackStartIn]) -> PlaybackStartOut:
-    """201 with the token, the policy the player must apply and the signed master URL."""
+    """201 with the token, the policy the player must apply, the signed master URL and the
+    query that signs every media request of the session (``media_query``, docs/cdn.md)."""
     caller.require("student")
     if data.video_id is None:
         raise Invalid("video_id_required")
@@ -61,15 +62,16 @@ def start(caller: CallerDep, app: AppDep, data: JSONBody[PlaybackStartIn]) -> Pl
         expires_at=started.expires_at,
         policy=started.policy,
         play_url=started.play_url,
+        media_query=started.media_query,
     )
 
 
 @post("/playback/refresh", sync_to_thread=True, status_code=200, responses=ERRORS)
 def refresh(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> RefreshOut:
-    """Extend the session; a fresh token and media URL with a new expiry."""
+    """Extend the session; a fresh token, master URL and ``media_query`` with new expiries."""
     caller.require("student")
-    refreshed = app.playback.refresh(tenant=caller.tenant, user_id=caller.user_id, token=data.token)
-    return RefreshOut(True, refreshed.token, refreshed.expires_at, refreshed.play_url)
+    r = app.playback.refresh(tenant=caller.tenant, user_id=caller.user_id, token=data.token)
+    return RefreshOut(True, r.token, r.expires_at, r.play_url, r.media_query)
 
 
 @post("/playback/heartbeat", status_code=200, responses=ERRORS)

@@ -12,6 +12,8 @@ const RATES = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
 const SEEK_TOLERANCE = 1.0;
 const URGENT = new Set(["SEEK_ATTEMPT", "SPEED_CHANGE_ATTEMPT"]);
 const RETRY_AFTER_MS = 60_000; // a 429 that does not say how long to wait
+const REFRESH_LEAD_MS = 60_000; // refresh this long before the first lapse (half, if shorter)
+const REFRESH_RETRY_MS = 2_000; // after a failure that may pass (the network, a 503)
 
 const START_DENIALS = {
   blocked: "Your instructor has blocked this video for you.",
@@ -122,14 +124,19 @@ class Playback {
     this.every(FLUSH_MS, () => this.flush());
   }
 
-  // The session's lifetime by the server's clock (its Date header), so a client clock that is
-  // off does not refresh too early or too late; the refresh is due a minute before the end.
+  // What lapses first, the token (expires_at) or the media URLs (media_query's exp, shorter),
+  // timed by the server's clock (its Date header), so a client clock that is off does not
+  // refresh too early or too late. The refresh is due a minute before, or halfway there.
   noteLifetime({ data, headers }) {
     const serverNow = Date.parse(headers.get("Date") || "") || Date.now();
-    const lifetime = data.expires_at * 1000 - serverNow;
+    const media = Number(new URLSearchParams(data.media_query || "").get("exp")) || Infinity;
+    const lifetime = Math.min(data.expires_at, media) * 1000 - serverNow;
+    this.refreshIn(Math.max(1_000, lifetime - Math.min(REFRESH_LEAD_MS, lifetime / 2)));
+  }
+
+  refreshIn(ms) {
     clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => this.refresh(), Math.max(5_000, lifetime - 60_000));
-    this.timers.push(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => this.refresh(), ms);
   }
 
   // The furthest point watched before (bounded seeking allows up to it) and where to resume.
@@ -168,12 +175,21 @@ class Playback {
     try {
       const fresh = await apiResponse("POST", "/playback/refresh/", { token: this.session.token });
       if (this.closed) return false;
-      const { token, expires_at, play_url } = fresh.data;
-      Object.assign(this.session, { token, expires_at, play_url });
+      const { token, expires_at, play_url, media_query } = fresh.data;
+      Object.assign(this.session, { token, expires_at, play_url, media_query });
       this.noteLifetime(fresh);
       return true;
     } catch (error) {
+      if (error instanceof ApiError && error.detail === "token_expired") {
+        // Nothing renews an expired token (the page slept past it): a new session, where we were.
+        this.end("This viewing session has expired.", {
+          label: "Continue",
+          action: () => this.restart(),
+        });
+        return false;
+      }
       await this.serverSaid(error);
+      if (!this.closed) this.refreshIn(REFRESH_RETRY_MS); // passing: again, before the lapse
       return false;
     }
   }
@@ -223,8 +239,13 @@ class Playback {
     const hls = new window.Hls({
       startPosition: at,
       enableWorker: true,
-      // Playlists name absolute signed URLs: keep them on the page's own origin (sameServer).
-      xhrSetup: (xhr, target) => xhr.open("GET", sameServer(target), true),
+      // At most 30 s fetched ahead, whatever the bitrate (hls.js would take up to 600 s of a
+      // small one): what a revoked session still holds once its URLs lapse stays short.
+      maxBufferLength: 30,
+      maxMaxBufferLength: 30,
+      // Playlists name absolute signed URLs: keep them on the page's own origin (sameServer),
+      // with the latest media_query in (mediaUrl).
+      xhrSetup: (xhr, target) => xhr.open("GET", this.mediaUrl(sameServer(target)), true),
     });
     this.hls = hls;
     hls.on(window.Hls.Events.ERROR, (_event, data) => this.mediaError(data));
@@ -233,12 +254,26 @@ class Playback {
     hls.attachMedia(this.el);
   }
 
+  // Every request for this video's media (under media_query's acl) and for its key carries the
+  // latest media_query, whatever query the playlist named: the URLs hls.js holds outlive their
+  // signatures, and playback goes on across refreshes without re-attaching (docs/cdn.md).
+  mediaUrl(target) {
+    const query = this.session.media_query;
+    const acl = query && new URLSearchParams(query).get("acl");
+    const url = new URL(target);
+    if (acl && (url.pathname.startsWith(acl) || url.pathname === `/api/v1/playback/key/${this.video.id}`)) {
+      url.search = `?${query}`;
+    }
+    return url.href;
+  }
+
   mediaError(data) {
     const code = data.response && data.response.code;
     this.report("PLAYER_ERROR", { type: data.type, details: data.details, fatal: data.fatal, code });
     if (!data.fatal) return;
     if (code === 403 || code === 401) {
-      // Signed URLs expire with the session's token: take fresh ones and carry on where we were.
+      // URLs that lapsed all the same (an edge that ignores media_query, a page that slept):
+      // take fresh ones and carry on where we were.
       this.refresh().then((ok) => ok && !this.closed && this.attach(this.session.play_url, this.el.currentTime));
     } else if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) {
       this.hls.recoverMediaError();
@@ -431,6 +466,7 @@ class Playback {
     this.closed = true;
     this.timers.forEach((t) => clearInterval(t)); // clears timeouts as well
     this.timers = [];
+    clearTimeout(this.refreshTimer);
     if (this.el) {
       // Before hls.js lets go of the element, which resets its clock.
       this.wasPlaying = !this.el.paused;

@@ -73,12 +73,13 @@ class Stack:
         self.workers.append(process)
         return process
 
-    def bearer(self, role: str, user: int) -> dict[str, str]:
-        token = mint(JWT_SECRET, role=role, tenant=TENANT, user_id=user)  # type: ignore[arg-type]
+    def bearer(self, role: str, user: int, tenant: str = TENANT) -> dict[str, str]:
+        token = mint(JWT_SECRET, role=role, tenant=tenant, user_id=user)  # type: ignore[arg-type]
         return {"Authorization": f"Bearer {token}"}
 
-    def admin(self, server: Server) -> httpx.Client:
-        return httpx.Client(base_url=server.url, headers=self.bearer("admin", 1), timeout=30)
+    def admin(self, server: Server, tenant: str = TENANT) -> httpx.Client:
+        headers = self.bearer("admin", 1, tenant)
+        return httpx.Client(base_url=server.url, headers=headers, timeout=30)
 
     def stop_redis(self) -> None:
         self.redis[-1].terminate()
@@ -115,12 +116,20 @@ def roster(stack: Stack, server: Server, students: int) -> list[tuple[int, int]]
     return pairs
 
 
-def ready_video(stack: Stack, server: Server, duration: int = 600) -> int:
-    """A READY video without media (the playback API does not read the media)."""
-    with stack.admin(server) as http:
+def ready_video(
+    stack: Stack,
+    server: Server,
+    duration: int = 600,
+    *,
+    tenant: str = TENANT,
+    session: int = SESSION,
+) -> int:
+    """A READY video of ``tenant``'s ``session`` without media (the playback API does not read
+    the media)."""
+    with stack.admin(server, tenant) as http:
         ticket = http.post(
             "/api/v1/videos/upload/init",
-            json={"session": SESSION, "title": "T", "filename": "a.mp4"},
+            json={"session": session, "title": "T", "filename": "a.mp4"},
         ).json()
         video = int(ticket["video"]["id"])
         source = make_video(stack.root / f"source-{video}.mp4", seconds=1)
@@ -134,7 +143,7 @@ def ready_video(stack: Stack, server: Server, duration: int = 600) -> int:
         done = http.post(
             f"/api/v1/internal/videos/{video}/processing-complete/",
             headers=worker,
-            json={"hls_path": f"hls/{TENANT}/videos/{video}/master.m3u8", "duration": duration},
+            json={"hls_path": f"hls/{tenant}/videos/{video}/master.m3u8", "duration": duration},
         )
         assert done.is_success, done.text
     return video

@@ -79,9 +79,7 @@ def test_media_urls_live_media_url_seconds_and_each_refresh_cuts_new_ones() -> N
     assert started.expires_at == now + 600  # the token's, as before
     assert media_expiry(started.play_url) == media_expiry(started.media_query) == now + 90
     world.clock.advance(60)
-    refreshed = world.app.playback.refresh(
-        tenant=TENANT, user_id=USERS[ALICE], token=started.token
-    )
+    refreshed = world.app.playback.refresh(tenant=TENANT, user_id=USERS[ALICE], token=started.token)
     assert refreshed.expires_at == now + 60 + 600
     assert media_expiry(refreshed.play_url) == media_expiry(refreshed.media_query) == now + 150
 

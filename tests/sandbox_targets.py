@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import time
@@ -55,3 +56,22 @@ def report_forever(report: Report) -> None:
     while True:
         report("progress", 1)
         time.sleep(0.01)
+
+
+def environment_block(report: Report) -> list[str]:
+    """The names in the environment the process started with (what /proc shows of it)."""
+    block = Path("/proc/self/environ").read_bytes()
+    return sorted({entry.split(b"=", 1)[0].decode() for entry in block.split(b"\0") if entry})
+
+
+def garbage(report: Report) -> None:
+    """A child taken over: it writes what no child of ours writes, on its own connection."""
+    [connection] = [cell.cell_contents for cell in report.__closure__ or ()]
+    connection.send_bytes(b"\x93not json")
+
+
+def open_files(count: int, report: Report) -> int:
+    with contextlib.ExitStack() as stack:
+        for _ in range(count):
+            stack.enter_context(Path(os.devnull).open("rb"))
+        return count

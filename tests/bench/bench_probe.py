@@ -34,7 +34,7 @@ def timed(probe: Callable[[], object]) -> float:
 
 
 def main() -> int:
-    sandbox.prepare()
+    sandbox.warm()
     probe = PyAvProbe()
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)

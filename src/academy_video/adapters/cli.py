@@ -113,6 +113,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from academy_video.adapters import logs
     from academy_video.adapters.http.app import create_app
 
+    sandbox.prepare()  # media is decoded in its children; first, before any thread starts
     settings = settings.with_local_secrets()  # first: the log lines must not show them either
     try:
         logs.configure(settings.log_format, secrets=settings.secret_values())
@@ -141,7 +142,6 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # Closed in the lifespan's shutdown: uvicorn re-raises SIGTERM after a graceful shutdown,
     # so code after run() would not run.
     app.on_shutdown.append(container.close)
-    sandbox.prepare()  # media is decoded in children forked from this server
     # What start-up built lives as long as the process: keep it out of the collector's full
     # passes, which otherwise stop the event loop for 70-90 ms several times a minute under
     # load (the heartbeat's p99: 85 ms before, 20 ms after; docs/benchmarks.md).
@@ -216,6 +216,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from academy_video.adapters import logs
     from academy_video.adapters.worker_api import HttpJobs
 
+    sandbox.prepare()  # media is decoded in its children; first, before any thread starts
     try:
         # The same lines as serve's (without a request id).
         logs.configure(settings.log_format, secrets=settings.secret_values())
@@ -236,7 +237,6 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         poll_seconds=args.poll,
         heartbeat_seconds=settings.worker_lease_seconds / 3,
     )
-    sandbox.prepare()
     logging.getLogger(__name__).info("worker %s: polling %s", args.id, args.api)
     try:
         worker.run(stop)

@@ -100,6 +100,27 @@ def test_cancellation_kills_the_child_at_once() -> None:
     assert time.monotonic() - started < 30
 
 
+def test_an_answer_no_child_of_ours_writes_is_crashed() -> None:
+    with pytest.raises(SandboxFailed) as failed:
+        sandbox.run(sandbox_targets.garbage, (), ROOMY)
+    assert failed.value.reason == "crashed"
+
+
+def test_open_files_are_bounded() -> None:
+    assert sandbox.run(sandbox_targets.open_files, (16,), ROOMY) == 16
+    with pytest.raises(SandboxFailed) as failed:
+        sandbox.run(sandbox_targets.open_files, (ROOMY.open_files + 1,), ROOMY)
+    assert failed.value.reason == "crashed"  # EMFILE: refused by the OS, not served
+
+
+def test_not_even_the_childs_environment_block_holds_the_parents_secrets() -> None:
+    """What the process started with stays in /proc, whatever it removes later: the fork
+    server starts with the kept names only (under `make test` the parent holds AWS keys and the
+    services' addresses)."""
+    names = sandbox.run(sandbox_targets.environment_block, (), ROOMY)
+    assert set(names) <= set(sandbox.KEPT_ENVIRONMENT) | {"MALLOC_ARENA_MAX"}, names
+
+
 def test_the_child_keeps_none_of_the_parents_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "do-not-leak")
     monkeypatch.setenv("ACADEMY_VIDEO_JWT_SECRET", "do-not-leak")

@@ -5,8 +5,8 @@ Each call forks a child from a fork server that imported PyAV once (a fork costs
 a fresh interpreter importing PyAV would cost far more), and the child runs one function under
 OS limits: address space, CPU time, file size, open files, no core dumps; the parent enforces
 the wall time and kills the child on cancellation. The child keeps no secret of the parent: the
-fork server is a fresh interpreter, and the child empties its environment before it opens
-anything.
+fork server is a fresh interpreter started with an environment holding only paths and locale
+(``prepare``), and the child empties what is left of it before it opens anything.
 
 The child answers in JSON, at most ``MAX_MESSAGE`` bytes a message, never in pickle: a decoder
 bug that takes over the child must not reach the parent through its answer. A crash, a limit or
@@ -20,11 +20,13 @@ import contextlib
 import ctypes
 import errno
 import io
+import itertools
 import logging
 import multiprocessing
 import os
 import resource
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,7 +41,16 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 1024 * 1024
 POLL_SECONDS = 0.25  # how often cancellation is checked while the child is silent
-KEPT_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "TZ", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR")
+KEPT_ENVIRONMENT = (
+    "PATH",
+    "PYTHONPATH",  # where the fork server finds this package
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "TMPDIR",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
 CHILD_MODULE = "academy_video.adapters.media.child"
 
 Report = Callable[[str, Any], None]  # what a child function calls to tell the parent as it goes
@@ -116,10 +127,63 @@ class _Child(context.ForkServerProcess):
         return _Launch(process_obj)
 
 
+_starting = threading.Lock()
+
+
 def prepare() -> None:
-    """Start the fork server now (it starts with the first call otherwise): a long-running
-    process calls this at start-up, so its first upload does not wait for PyAV to load."""
-    forkserver.ensure_running()
+    """Start the fork server, if it is not running, in an environment that holds only what a
+    child may keep: a process's environment block is what it started with, whatever it removes
+    later, and every child is a copy of the server's. ``run`` calls this; a long-running process
+    calls it first thing at start-up (before it starts threads, which would see the emptied
+    environment for that moment), so its first upload does not wait for PyAV to load either."""
+    with _starting:
+        if _server_running():
+            return
+        removed = {name: value for name, value in _environment() if not _kept(name)}
+        known = {name: os.environ[name] for name in removed if name in os.environ}
+        for name in removed:
+            os.environ.pop(name, None)
+            os.unsetenv(name)
+        try:
+            forkserver.ensure_running()
+        finally:
+            for name, value in removed.items():
+                os.putenv(name, value)
+            os.environ.update(known)
+
+
+def _environment() -> list[tuple[str, str]]:
+    """The process's environment as C code sees it: ``os.environ`` is a copy taken at start-up,
+    and what a library set since (readline's LINES and COLUMNS, say) is only here."""
+    environ = ctypes.POINTER(ctypes.c_char_p).in_dll(ctypes.CDLL(None), "environ")
+    entries = []
+    for index in itertools.count():
+        entry = environ[index]
+        if entry is None:
+            return entries
+        name, _, value = os.fsdecode(entry).partition("=")
+        entries.append((name, value))
+    return entries
+
+
+def warm() -> None:
+    """``prepare``, then wait until the fork server has loaded PyAV (it does so in the
+    background: the first child would wait for it)."""
+    run(_ready, (), Limits(wall_seconds=60, cpu_seconds=10, memory_bytes=2**32, file_bytes=0))
+
+
+def _ready(report: Report) -> bool:
+    return True
+
+
+def _server_running() -> bool:
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if pid is None:
+        return False
+    try:  # WNOWAIT: an ended server stays for ensure_running to reap and replace
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+    except ChildProcessError:
+        return False
 
 
 def run(
@@ -135,6 +199,7 @@ def run(
     ``on_report(kind, value)`` sees each report; a number it returns is the new wall limit, in
     seconds from the start (a transcode learns the source's length once it is open). The last
     report before an answer is ``usage``: the child's CPU seconds and peak memory (KiB)."""
+    prepare()
     receiving, sending = _context.Pipe(duplex=False)
     child = _Child(target=_child, args=(sending, function, args, limits), daemon=True)
     started = time.monotonic()
@@ -154,7 +219,7 @@ def run(
                 kind, value = _decode(receiving.recv_bytes(MAX_MESSAGE))
             except EOFError:
                 break  # gone without answering: its exit status says why
-            except (OSError, ValueError):
+            except (OSError, ValueError, msgspec.DecodeError):
                 raise SandboxFailed("crashed") from None  # no child of ours writes that
             if kind == "result":
                 return value

@@ -7,23 +7,34 @@ of the other tenant's media ends up in a video."""
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import os
 import socket
+import ssl
 import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import av
 import boto3
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from litestar.testing import TestClient
 
 from academy_video.adapters.http.app import create_app
 from academy_video.adapters.http.auth import mint
+from academy_video.adapters.media.opening import open_source
 from academy_video.adapters.media.probe import PROBE_LIMITS, PyAvProbe
+from academy_video.adapters.media.sandbox import Refusal
 from academy_video.adapters.media.transcoder import PyAvTranscoder, TranscodeLimits
 from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.adapters.storage.s3 import S3ObjectStorage
@@ -286,3 +297,66 @@ def test_over_http_every_hostile_upload_is_a_409_with_its_reason(attacked: Api) 
     assert listener.connections == []
     listed = client.get("/api/v1/videos/", headers=bearer).json()
     assert listed and all(video["status"] == "PENDING" for video in listed)
+
+
+# HTTPS sources: the storage's certificate is checked --------------------------------------
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate, serving a valid MP4:
+    (its URL, the certificate)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "storage.invalid")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert = tmp_path / "cert.pem"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private = tmp_path / "key.pem"
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    served = tmp_path / "served"
+    served.mkdir()
+    make_video(served / "lecture.mp4", seconds=2)
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(served))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, private)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}/lecture.mp4", cert
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_https_source_is_read_only_from_a_peer_whose_certificate_checks_out(
+    tls_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A presigned URL goes to the storage over TLS: anyone in between with a certificate the
+    system does not trust gets nothing read (nor the URL's credentials past the handshake)."""
+    url, cert = tls_server
+    with pytest.raises(Refusal, match="unreadable"):
+        open_source(url)
+    # The same server, trusted: the source opens (so the refusal above was the certificate's).
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    with open_source(url) as container:
+        assert container.streams.video

@@ -10,7 +10,8 @@ opens network streams. So a source is opened with:
   FFmpeg detects the format from the content, and one outside the list is ``unsupported_format``
   before anything it names is read (checked again on what was detected);
 - a **protocol allow-list**: ``file`` for a local path, ``http``/``https`` (with ``tcp``/``tls``
-  beneath) for the storage's presigned URL, nothing else; MOV data references are never followed;
+  beneath, the peer's certificate verified) for the storage's presigned URL, nothing else; MOV
+  data references are never followed;
 - **limits**: streams (``too_many_streams``), the bytes and time spent detecting the streams, the
   picture size a stream declares (``frame_too_large``) and that its decoder accepts
   (``max_pixels``), network timeouts.
@@ -101,9 +102,13 @@ def _options(url: str, headers: str) -> dict[str, str]:
             "rw_timeout": str(NETWORK_TIMEOUT_MICROSECONDS),
             "reconnect": "0",
         }
-        ca_file = ssl.get_default_verify_paths().cafile
-        if url.startswith("https://") and ca_file:
-            options["ca_file"] = ca_file
+        if url.startswith("https://"):
+            # FFmpeg's TLS checks the peer only when told to, against a bundle it is given (the
+            # wheel's gnutls looks where Debian has none): no bundle, no source.
+            ca_file = ssl.get_default_verify_paths().cafile
+            if not ca_file:
+                raise Refusal("source_unverifiable")
+            options |= {"tls_verify": "1", "ca_file": ca_file}
         if headers:
             options["headers"] = headers
     return options

@@ -208,6 +208,7 @@ def pass_here(
         scratch=str(scratch),
         video_id=1,
         key=None,
+        iv=None,
         preset="veryfast",
         segment_seconds=4,
         gop_seconds=2,

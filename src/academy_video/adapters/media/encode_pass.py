@@ -18,7 +18,6 @@ playlist and segments) and ``thumbnail.jpg``. The parent checks and publishes it
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -51,6 +50,7 @@ class PassRequest:
     scratch: str
     video_id: int
     key: bytes | None  # AES-128 key, or None for clear segments
+    iv: bytes | None  # its IV (the muxer's default is all zeros), chosen by the parent
     preset: str
     segment_seconds: int
     gop_seconds: int
@@ -131,7 +131,7 @@ class EncodePass:
                 and copyable(in_v, in_a, rungs)
                 and (len(rungs) == 1 or keyframes_regular(self._reopen, max_gap))
             )
-            key_info = self._key_info(request.key) if request.key is not None else None
+            key_info = self._key_info() if request.key is not None else None
             state = PassState()
             for rung in rungs:
                 copy = remux and rung is rungs[-1]
@@ -322,13 +322,15 @@ class EncodePass:
                     output.codecs_video = _avc1(bytes(packet))
                 output.container.mux(packet)
 
-    def _key_info(self, key: bytes) -> Path:
+    def _key_info(self) -> Path:
+        request = self.request
+        assert request.key is not None
+        assert request.iv is not None
         key_file = self.scratch / "aes.key"
-        key_file.write_bytes(key)
+        key_file.write_bytes(request.key)
         info = self.scratch / "key-info.txt"
-        # The muxer uses one IV for every segment (all zeros unless given): make it random.
-        iv = os.urandom(16).hex()
-        info.write_text(f"{KEY_URI.format(video_id=self.request.video_id)}\n{key_file}\n{iv}\n")
+        uri = KEY_URI.format(video_id=request.video_id)
+        info.write_text(f"{uri}\n{key_file}\n{request.iv.hex()}\n")
         return info
 
 

@@ -1,21 +1,31 @@
 """Publishing what the sandboxed pass left in the scratch directory, in the parent.
 
-The child decoded an uploader's file, so nothing it wrote is trusted: its answer is checked
-against ``PassSummary`` (names, sizes, codecs of a bounded shape), each rendition's playlist may
-name only its own segments (``seg_NNNNN.ts``) and this video's key URI, and the thumbnail must be
-a small JPEG. Then the master playlist is written here, with ``BANDWIDTH`` (the peak segment) and
-``AVERAGE-BANDWIDTH`` from the segments' real sizes, and everything goes to storage file by file,
-master last, so no reader sees a master before its renditions.
+The child decoded an uploader's file, so nothing it wrote is trusted:
+
+- its answer must have the shape of a pass's (``PassSummary``: rendition names, sizes and codecs
+  of a bounded form);
+- of each rendition's playlist only the segments are read (``seg_NNNNN.ts`` names and their
+  lengths; any other line that is not a tag refuses the pass), and the playlist published is
+  written here, with this video's key URI and IV: nothing the child wrote in a tag reaches a
+  player;
+- a segment must be a plain file of the rendition's directory (no symlink) and, when the video is
+  encrypted, encrypted with this video's key (its first TS packets decrypt to TS sync bytes);
+- the thumbnail must be a small JPEG; the master playlist and the key are the parent's own.
+
+Then everything goes to storage file by file, master last, so no reader sees a master before
+its renditions. ``BANDWIDTH`` is the peak segment's bitrate, ``AVERAGE-BANDWIDTH`` the mean.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import msgspec
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from academy_video.app.ports import ObjectStorage, TranscodeFailed, TranscodeOutput
 from academy_video.domain.video import key_object, outputs_prefix
@@ -27,18 +37,7 @@ MAX_RENDITIONS = 8
 MAX_THUMBNAIL_BYTES = 4 * 1024 * 1024
 MAX_PLAYLIST_BYTES = 16 * 1024 * 1024
 _SEGMENT = re.compile(r"seg_[0-9]{5,6}\.ts")
-_URI = re.compile(r'URI="([^"]*)"')
-_ALLOWED_TAGS = (
-    "#EXTM3U",
-    "#EXT-X-VERSION:",
-    "#EXT-X-TARGETDURATION:",
-    "#EXT-X-MEDIA-SEQUENCE:",
-    "#EXT-X-PLAYLIST-TYPE:VOD",
-    "#EXT-X-INDEPENDENT-SEGMENTS",
-    "#EXT-X-KEY:",
-    "#EXTINF:",
-    "#EXT-X-ENDLIST",
-)
+TS_PACKET = 188
 
 
 class Rendition(msgspec.Struct, forbid_unknown_fields=True):
@@ -52,6 +51,12 @@ class PassSummary(msgspec.Struct, forbid_unknown_fields=True):
     duration: Annotated[float, msgspec.Meta(ge=0, le=10**6)]
     fps: Annotated[float, msgspec.Meta(gt=0, le=1000)]
     renditions: Annotated[list[Rendition], msgspec.Meta(min_length=1, max_length=MAX_RENDITIONS)]
+
+
+@dataclass(frozen=True)
+class Encryption:
+    key: bytes
+    iv: bytes
 
 
 def summary_of(answer: object) -> PassSummary:
@@ -72,21 +77,17 @@ def publish(
     *,
     tenant: str,
     video_id: int,
-    key: bytes | None,
+    encryption: Encryption | None,
     summary: PassSummary,
 ) -> TranscodeOutput:
     prefix = outputs_prefix(tenant, video_id)
-    key_uri = KEY_URI.format(video_id=video_id) if key is not None else None
+    key_line = _key_line(video_id, encryption)
     renditions = []
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    segment_files: dict[str, list[Path]] = {}
     for rendition in summary.renditions:
         directory = scratch / rendition.name
-        segments = list(_segments(directory / "index.m3u8", key_uri))
-        if not segments:
-            raise TranscodeFailed(f"no_segments for {rendition.name}")
-        files = [directory / name for name, _ in segments]
-        sizes = [8 * _size(file) for file in files]
+        segments = _segments(directory / "index.m3u8")
+        sizes = [8 * _size(directory / name, encryption) for name, _ in segments]
         peak = max(
             bits / max(seconds, 0.001) for bits, (_, seconds) in zip(sizes, segments, strict=True)
         )
@@ -107,24 +108,27 @@ def publish(
                 "playlist": f"{prefix}{rendition.name}/index.m3u8",
             }
         )
-        segment_files[rendition.name] = files
+        (directory / "published.m3u8").write_text(_playlist(segments, key_line))
     (scratch / "master.m3u8").write_text("\n".join(lines) + "\n")
     thumbnail = scratch / "thumbnail.jpg"
     _check_thumbnail(thumbnail)
 
     storage.delete_prefix(prefix)  # a retry replaces what an earlier attempt left
-    for name, files in segment_files.items():
-        for file in files:
-            storage.put_file(f"{prefix}{name}/{file.name}", file, "video/mp2t", move=True)
+    for rendition in summary.renditions:
+        directory = scratch / rendition.name
+        for name, _ in _segments(directory / "index.m3u8"):
+            storage.put_file(
+                f"{prefix}{rendition.name}/{name}", directory / name, "video/mp2t", move=True
+            )
         storage.put_file(
-            f"{prefix}{name}/index.m3u8",
-            scratch / name / "index.m3u8",
+            f"{prefix}{rendition.name}/index.m3u8",
+            directory / "published.m3u8",
             "application/vnd.apple.mpegurl",
         )
     storage.put_file(f"{prefix}thumbnail.jpg", thumbnail, "image/jpeg")
-    if key is not None:
+    if encryption is not None:
         key_file = scratch / "published.key"  # ours, not the child's copy
-        key_file.write_bytes(key)
+        key_file.write_bytes(encryption.key)
         storage.put_file(key_object(tenant, video_id), key_file, "application/octet-stream")
     storage.put_file(
         f"{prefix}master.m3u8", scratch / "master.m3u8", "application/vnd.apple.mpegurl"
@@ -137,8 +141,9 @@ def publish(
     )
 
 
-def _segments(playlist: Path, key_uri: str | None) -> Iterator[tuple[str, float]]:
-    """A rendition's segments and their lengths, from a playlist that may name nothing else."""
+def _segments(playlist: Path) -> list[tuple[str, float]]:
+    """A rendition's segments and their lengths, read from the child's playlist, which may name
+    nothing else (its tags are not read but for the lengths: the published playlist is ours)."""
     if (
         playlist.parent.is_symlink()
         or playlist.is_symlink()
@@ -146,21 +151,44 @@ def _segments(playlist: Path, key_uri: str | None) -> Iterator[tuple[str, float]
         or playlist.stat().st_size > MAX_PLAYLIST_BYTES
     ):
         raise TranscodeFailed(f"packaging_failed: no playlist for {playlist.parent.name}")
-    seconds = 0.0
-    for line in playlist.read_text(errors="replace").splitlines():
-        if not line:
-            continue
-        if line.startswith("#"):
-            if not line.startswith(_ALLOWED_TAGS) or any(
-                uri != key_uri for uri in _URI.findall(line)
-            ):
-                raise TranscodeFailed("packaging_failed: the playlist names something else")
-            if line.startswith("#EXTINF:"):
-                seconds = _seconds(line)
+    try:
+        text = playlist.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise TranscodeFailed("packaging_failed: the playlist is not text") from None
+    segments, seconds = [], 0.0
+    for line in text.splitlines():
+        if line.startswith("#EXTINF:"):
+            seconds = _seconds(line)
         elif _SEGMENT.fullmatch(line):
-            yield line, seconds
-        else:
+            segments.append((line, seconds))
+        elif line and not line.startswith("#"):
             raise TranscodeFailed("packaging_failed: the playlist names something else")
+    if not segments:
+        raise TranscodeFailed(f"no_segments for {playlist.parent.name}")
+    return segments
+
+
+def _playlist(segments: list[tuple[str, float]], key_line: str | None) -> str:
+    target = max(1, math.ceil(max(seconds for _, seconds in segments)))
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        f"#EXT-X-TARGETDURATION:{target}",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+        *([key_line] if key_line else []),
+    ]
+    for name, seconds in segments:
+        lines += [f"#EXTINF:{seconds:.6f},", name]
+    return "\n".join([*lines, "#EXT-X-ENDLIST"]) + "\n"
+
+
+def _key_line(video_id: int, encryption: Encryption | None) -> str | None:
+    if encryption is None:
+        return None
+    uri = KEY_URI.format(video_id=video_id)
+    return f'#EXT-X-KEY:METHOD=AES-128,URI="{uri}",IV=0x{encryption.iv.hex()}'
 
 
 def _seconds(line: str) -> float:
@@ -173,10 +201,26 @@ def _seconds(line: str) -> float:
     return seconds
 
 
-def _size(file: Path) -> int:
+def _size(file: Path, encryption: Encryption | None) -> int:
+    """The segment's size, once it is known to be a plain file, encrypted if it must be."""
     if file.is_symlink() or not file.is_file():
         raise TranscodeFailed(f"packaging_failed: segment {file.name} is missing")
+    if encryption is not None and not _encrypted_with(file, encryption):
+        raise TranscodeFailed(f"packaging_failed: segment {file.name} is not encrypted")
     return file.stat().st_size
+
+
+def _encrypted_with(file: Path, encryption: Encryption) -> bool:
+    """Whether the segment's first two TS packets decrypt, with this key and IV, to packets
+    (each starts with the sync byte 0x47): a clear segment, or one under another key, fails."""
+    with file.open("rb") as segment:
+        head = segment.read(2 * TS_PACKET + 16)
+    if len(head) < 16:
+        return False
+    whole = len(head) - len(head) % 16
+    decryptor = Cipher(algorithms.AES(encryption.key), modes.CBC(encryption.iv)).decryptor()
+    clear = decryptor.update(head[:whole])
+    return clear[0] == 0x47 and (len(clear) <= TS_PACKET or clear[TS_PACKET] == 0x47)
 
 
 def _check_thumbnail(path: Path) -> None:

@@ -28,7 +28,7 @@ from academy_video.domain.video import key_object, outputs_prefix
 
 from . import sandbox
 from .encode_pass import PassRequest, transcode_in_child
-from .publish import publish, summary_of
+from .publish import Encryption, publish, summary_of
 from .sandbox import Limits
 from .source_check import check_source_unchanged, if_match_options
 
@@ -99,14 +99,16 @@ class PyAvTranscoder:
     ) -> TranscodeOutput:
         scratch = Path(tempfile.mkdtemp(prefix="academy-video-transcode-", dir=self.scratch_root))
         try:
-            key = os.urandom(16) if self.encrypt else None
+            # A fresh key and IV per video (the muxer's IV would be all zeros).
+            encryption = Encryption(os.urandom(16), os.urandom(16)) if self.encrypt else None
             check_source_unchanged(self.storage, source_key, source_etag)
             source = self.storage.source_url(source_key, SOURCE_URL_SECONDS)
             request = PassRequest(
                 source=source,
                 scratch=str(scratch),
                 video_id=video_id,
-                key=key,
+                key=None if encryption is None else encryption.key,
+                iv=None if encryption is None else encryption.iv,
                 preset=self.preset,
                 segment_seconds=self.segment_seconds,
                 gop_seconds=self.gop_seconds,
@@ -126,7 +128,7 @@ class PyAvTranscoder:
                 scratch,
                 tenant=tenant,
                 video_id=video_id,
-                key=key,
+                encryption=encryption,
                 summary=summary_of(answer),
             )
         finally:

@@ -32,8 +32,9 @@ from litestar.testing import TestClient
 
 from academy_video.adapters.http.app import create_app
 from academy_video.adapters.http.auth import mint
+from academy_video.adapters.media import probe as probe_module
 from academy_video.adapters.media.opening import open_source
-from academy_video.adapters.media.probe import PROBE_LIMITS, PyAvProbe
+from academy_video.adapters.media.probe import PROBE_LIMITS, PROBES_AT_ONCE, PyAvProbe, inspect
 from academy_video.adapters.media.sandbox import Refusal
 from academy_video.adapters.media.transcoder import PyAvTranscoder, TranscodeLimits
 from academy_video.adapters.storage.local import LocalDiskStorage
@@ -360,3 +361,45 @@ def test_an_https_source_is_read_only_from_a_peer_whose_certificate_checks_out(
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     with open_source(url) as container:
         assert container.streams.video
+
+
+def test_a_burst_of_completions_is_told_to_come_back_not_queued(attacked: Api) -> None:
+    """Probes at once per process are bounded: one more is 503 at once (a waiting request
+    thread would hold the server's pool), and the video stays PENDING for another try."""
+    client, probe = attacked.client, attacked.app.uploads.probe
+    assert isinstance(probe, PyAvProbe)
+    bearer = {"Authorization": f"Bearer {mint(SECRET, role='staff', tenant='demo', user_id=2)}"}
+    ticket = client.post(
+        "/api/v1/videos/upload/init",
+        headers=bearer,
+        json={"session": SESSION, "title": "Burst", "filename": "a.mp4"},
+    ).json()
+    url = urlsplit(ticket["upload_url"])
+    video = make_video(attacked.app.settings.data_dir / "a.mp4", seconds=1).read_bytes()
+    assert client.put(f"{url.path}?{url.query}", content=video).status_code == 200
+    complete = f"/api/v1/videos/{ticket['video']['id']}/upload/complete/"
+    held = [probe._slots.acquire(blocking=False) for _ in range(PROBES_AT_ONCE)]
+    assert all(held)  # every slot taken, as by probes running
+    try:
+        busy = client.post(complete, headers=bearer)
+        assert (busy.status_code, busy.json()["detail"]) == (503, "media_probe_busy")
+    finally:
+        for _ in held:
+            probe._slots.release()
+    assert client.post(complete, headers=bearer).json()["status"] == "UPLOADED"
+
+
+def test_the_tail_scan_is_bounded_in_packets_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tail of empty or untimed packets used to read on until the probe's time ran out: every
+    packet counts toward the bound, and past it the scan is inconclusive (the transcoder
+    judges)."""
+    whole = make_video(tmp_path / "whole.mp4", seconds=4)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(Refusal, match="unreadable"), av.open(str(cut)) as container:
+        inspect(container, max_seconds=3600)  # the tail scan finds it cut short
+    monkeypatch.setattr(probe_module, "TAIL_PACKETS", 2)
+    with av.open(str(cut)) as container:
+        assert inspect(container, max_seconds=3600)["duration"] == 4.0  # gave up: inconclusive

@@ -5,6 +5,7 @@ Each ``check_*`` takes a fresh limiter; the test modules of each adapter run the
 from datetime import UTC, datetime, timedelta
 
 from academy_video.app.ports import RateLimiter
+from academy_video.domain.event_budget import Window
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)  # the start of a one-minute window
 
@@ -67,6 +68,25 @@ def check_a_refund_gives_back_what_its_window_counted(limiter: RateLimiter) -> N
     assert allowed(limiter, "s2", at, 4) == 3
 
 
+def check_several_windows_count_all_or_nothing(limiter: RateLimiter) -> None:
+    minute = Window("events:{t:a:u:1}:minute", 10, 60)
+    day = Window("events:{t:a:u:1}:day", 15, 86_400)
+    at = T0 + timedelta(seconds=5)
+    assert limiter.allow_all([minute, day], now=at, cost=8) is None
+    # The minute refuses 8 more: the day counted none of them either.
+    assert limiter.allow_all([minute, day], now=at, cost=8) == minute
+    later = at + timedelta(minutes=3)  # the minute forgot; the day has 7 left, not 0
+    assert limiter.allow_all([minute, day], now=later, cost=8) == day
+    assert limiter.allow_all([minute, day], now=later, cost=7) is None
+    # The minute counted those 7 (it refuses 4 more now), and a refund gives them back.
+    assert limiter.allow_all([minute], now=later, cost=4) == minute
+    limiter.refund(minute.key, window_seconds=60, now=later, cost=7)
+    assert limiter.allow_all([minute], now=later, cost=10) is None
+    # A window of a day lives with the day: the next day has room again.
+    next_day = at + timedelta(days=2)
+    assert limiter.allow_all([minute, day], now=next_day, cost=10) is None
+
+
 CHECKS = [
     check_the_limit_holds_within_a_window,
     check_keys_are_independent,
@@ -74,4 +94,5 @@ CHECKS = [
     check_a_use_may_cost_more_than_one,
     check_a_cost_over_the_limit_never_fits,
     check_a_refund_gives_back_what_its_window_counted,
+    check_several_windows_count_all_or_nothing,
 ]

@@ -41,11 +41,13 @@ class Settings:
     max_sessions: int = 9999
     max_devices: int = 9999
     event_batch_max: int = 200
-    # What one playback session may send (domain/event_budget.py; 0: no limit): each event's
-    # payload as compact JSON, events in any minute, events in the session's whole life.
+    # What a student may send (domain/event_budget.py; 0: no limit): each event's payload as
+    # its JSON is stored, events in any minute and any day (all the student's sessions
+    # together), events in one session's whole life.
     event_payload_max_bytes: int = 2048
     event_rate_per_minute: int = 1200
     event_session_max: int = 10_000
+    event_student_day_max: int = 20_000
     violation_revoke_threshold: int = 3
     violation_revoke_ratio: float = 0.5
     worker_lease_seconds: int = 60
@@ -72,15 +74,21 @@ class Settings:
     transcode_time_factor: float = 3.0
 
     def __post_init__(self) -> None:
-        for name in ("event_payload_max_bytes", "event_rate_per_minute", "event_session_max"):
+        for name in (
+            "event_payload_max_bytes",
+            "event_rate_per_minute",
+            "event_session_max",
+            "event_student_day_max",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{PREFIX}{name.upper()}: must be 0 (no limit) or more")
-        if 0 < self.event_rate_per_minute < self.event_batch_max:
-            # A full batch would never fit in a minute: a player would wait for ever.
-            raise ValueError(
-                f"{PREFIX}EVENT_RATE_PER_MINUTE: must be 0 (no limit) or at least "
-                f"{PREFIX}EVENT_BATCH_MAX ({self.event_batch_max})"
-            )
+        for name in ("event_rate_per_minute", "event_student_day_max"):
+            if 0 < getattr(self, name) < self.event_batch_max:
+                # A full batch would never fit: a player would wait for ever.
+                raise ValueError(
+                    f"{PREFIX}{name.upper()}: must be 0 (no limit) or at least "
+                    f"{PREFIX}EVENT_BATCH_MAX ({self.event_batch_max})"
+                )
 
     def with_local_secrets(self) -> Settings:
         """Fill an unset JWT, playback-token or (when the service serves its own media) media

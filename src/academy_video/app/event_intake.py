@@ -1,8 +1,8 @@
 """What a batch of player events passes before it joins the group commit
 (``PlaybackService.report_events``): every event well-formed, storable and within the payload cap
 (a batch refused here never touches another student's batch in the same save), then the
-session's per-minute budget. The session's total budget is judged later, by the aggregate, where
-the batches of the same group are seen (``domain/event_budget.py``).
+student's budgets per minute and per day. The session's total budget is judged later, by the
+aggregate, where the batches of the same group are seen (``domain/event_budget.py``).
 
 Nothing is counted twice: a batch refused anywhere costs no budget (the per-minute charge is
 given back), so the same batch sent again later is counted, and stored, once.
@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from academy_video.domain.event_budget import WINDOW_SECONDS, EventBudget, EventBudgetExhausted
+from academy_video.domain.event_budget import EventBudget, EventBudgetExhausted, Window, wait
 from academy_video.domain.playback_session import ClientEvent
 from academy_video.domain.policy import ClientEventType
 
@@ -44,39 +44,34 @@ class EventIntake:
     async def charged(
         self, claims: PlaybackClaims, batch: int, now: datetime
     ) -> AsyncIterator[None]:
-        """Charge the session's per-minute budget with ``batch`` events around the block that
-        stores them: a batch that does not fit is ``rate_limited`` with the seconds to wait.
-        A refusal inside the block gives the charge back; the total budget's refusal is
-        ``event_budget_exhausted``, with the seconds until the token lapses (the session
-        takes no more events: a later token of it is refused alike)."""
-        key, per_minute = f"events:{claims.session_id}", self.budget.per_minute
-        charge = batch if per_minute and batch else 0
-        if charge and not await asyncio.to_thread(
-            self.limiter.allow,
-            key,
-            limit=per_minute,
-            window_seconds=WINDOW_SECONDS,
-            now=now,
-            cost=charge,
-        ):
-            raise RateLimited(retry_after=self.budget.minute_wait(charge, now))
+        """Charge the student's minute and day with ``batch`` events around the block that
+        stores them (all the student's sessions count: a new session is no new budget): a batch
+        that does not fit is ``rate_limited`` with the seconds to wait. A refusal inside the
+        block gives the charge back; the session's total budget refusing is
+        ``event_budget_exhausted``, with the seconds until the token lapses (the session takes
+        no more events: a later token of it is refused alike)."""
+        windows = self.budget.windows(claims.tenant, claims.user_id) if batch else []
+        if windows:
+            refused = await asyncio.to_thread(self.limiter.allow_all, windows, now=now, cost=batch)
+            if refused is not None:
+                raise RateLimited(retry_after=wait(refused, batch, now))
         try:
             yield
         except Exception as refusal:  # not a cancelled caller: its batch may still be stored
-            if charge:
-                await self._refund(key, now, charge)
+            for window in windows:
+                await self._refund(window, now, batch)
             if isinstance(refusal, EventBudgetExhausted):
                 lapse = max(1, claims.expires_at - int(now.timestamp()))
                 raise RateLimited(refusal.code, retry_after=lapse) from None
             raise
 
-    async def _refund(self, key: str, now: datetime, cost: int) -> None:
+    async def _refund(self, window: Window, now: datetime, cost: int) -> None:
         try:
             await asyncio.to_thread(
-                self.limiter.refund, key, window_seconds=WINDOW_SECONDS, now=now, cost=cost
+                self.limiter.refund, window.key, window_seconds=window.seconds, now=now, cost=cost
             )
         except Exception:  # the refusal is the answer; a lost refund only delays a retry
-            log.warning("playback: the per-minute charge of %s was not given back", key)
+            log.warning("playback: the charge of %s was not given back", window.key)
 
     def _client_event(self, raw: dict[str, Any]) -> ClientEvent:
         event_type = raw.get("type")

@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any
 
 from academy_video.domain.event_budget import EventBudget
+from academy_video.domain.ids import is_tenant_code
 from academy_video.domain.playback_session import (
     PlaybackSession,
     ReportOutcome,
@@ -123,9 +124,10 @@ class PlaybackService:
             settings.violation_revoke_threshold, settings.violation_revoke_ratio
         )
         self.event_budget = EventBudget(
-            settings.event_payload_max_bytes,
-            settings.event_rate_per_minute,
-            settings.event_session_max,
+            payload_max_bytes=settings.event_payload_max_bytes,
+            per_minute=settings.event_rate_per_minute,
+            total=settings.event_session_max,
+            per_day=settings.event_student_day_max,
         )
         self.intake = EventIntake(self.event_budget, limiter)
         self._reports: GroupCommit[Report, ReportOutcome] = GroupCommit(
@@ -414,7 +416,11 @@ class PlaybackService:
         now = self.clock.now()
         expired = 0
         for sid, tenant, user in self.active.active():
-            if not self.store.is_active(tenant=tenant, user_id=user, session_id=sid, now=now):
+            # Recorded before tenant claims had to be codes: no store holds it (and no token of
+            # its student is accepted any more), so it is over.
+            if not is_tenant_code(tenant) or not self.store.is_active(
+                tenant=tenant, user_id=user, session_id=sid, now=now
+            ):
                 expired += self.sessions.expire(sid, now=now)
         return expired
 
@@ -428,6 +434,8 @@ class PlaybackService:
         since = now - timedelta(seconds=2 * self.settings.playback_ttl_seconds)
         repaired = 0
         for sid, tenant, user, revoked in self.active.closed_since(since):
+            if not is_tenant_code(tenant):
+                continue  # no store holds a session of a tenant that is not a code
             if self.store.is_active(tenant=tenant, user_id=user, session_id=sid, now=now):
                 if revoked:
                     self.store.revoke(tenant=tenant, user_id=user, session_id=sid, now=now)

@@ -5,11 +5,13 @@ Adapters live in ``academy_video.adapters``; the composition root (``bootstrap``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
+
+from academy_video.domain.event_budget import Window
 
 
 class Clock(Protocol):
@@ -398,6 +400,12 @@ class RateLimiter(Protocol):
     ) -> bool:
         """Count ``cost`` uses of ``key`` (a batch of n events costs n) and say yes, or say no
         (and count nothing) if they would take the window ending ``now`` past ``limit``."""
+        ...
+
+    def allow_all(self, windows: Sequence[Window], *, now: datetime, cost: int) -> Window | None:
+        """``allow`` for several windows in one step: ``cost`` uses counted in every one, or in
+        none; answers the first window they would take past its limit (None: all counted).
+        Keys that share a ``{tag}`` are kept together (one Redis Cluster slot)."""
         ...
 
     def refund(self, key: str, *, window_seconds: int, now: datetime, cost: int) -> None:

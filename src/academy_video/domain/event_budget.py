@@ -1,11 +1,12 @@
-"""What one playback session may send: a cap on each player event's payload, and a budget of
-events per minute and in total. A student with a live session must not be able to fill the
-event store and the read models.
+"""What a student may send as player events: a cap on each event's payload, a budget of events
+in each playback session's whole life, and budgets per minute and per day across all the
+student's sessions (a session ended and another started gets no fresh minute or day). A student
+with a live session must not be able to fill the event store and the read models.
 
-The total is judged by the ``PlaybackSession`` aggregate against its own counter (the session as
-saved, batches of the same group commit included); the per-minute budget is counted by the
-``RateLimiter`` port in a sliding window of ``WINDOW_SECONDS``. A refused batch is refused
-whole: nothing of it is stored or counted, and it may be sent again.
+The session's total is judged by the ``PlaybackSession`` aggregate against its own counter (the
+session as saved, batches of the same group commit included); the minute and the day are counted
+by the ``RateLimiter`` port in sliding windows, together. A refused batch is refused whole:
+nothing of it is stored or counted, and it may be sent again.
 """
 
 from __future__ import annotations
@@ -19,13 +20,34 @@ from typing import Any, Final
 from .errors import DomainError
 
 WINDOW_SECONDS: Final = 60
+DAY_SECONDS: Final = 86_400
+
+
+@dataclass(frozen=True)
+class Window:
+    """At most ``limit`` events in any ``seconds``, counted under ``key``."""
+
+    key: str
+    limit: int
+    seconds: int
 
 
 @dataclass(frozen=True)
 class EventBudget:
-    payload_max_bytes: int = 0  # each event's payload, as compact UTF-8 JSON (0: no cap)
-    per_minute: int = 0  # events a session may report in any minute (0: no limit)
+    payload_max_bytes: int = 0  # each event's payload, as its JSON is stored (0: no cap)
+    per_minute: int = 0  # events a student may report in any minute (0: no limit)
     total: int = 0  # events a session may report in its whole life (0: no limit)
+    per_day: int = 0  # events a student may report in any day (0: no limit)
+
+    def windows(self, tenant: str, user_id: int) -> list[Window]:
+        """The student's sliding windows, their keys kept together under one tag (a Redis
+        Cluster slot: the rate limiter counts them in one step)."""
+        student = f"events:{{t:{tenant}:u:{user_id}}}"
+        windows = [
+            Window(f"{student}:minute", self.per_minute, WINDOW_SECONDS),
+            Window(f"{student}:day", self.per_day, DAY_SECONDS),
+        ]
+        return [window for window in windows if window.limit]
 
     def check_payload(self, payload: dict[str, Any]) -> None:
         if self.payload_max_bytes and payload_size(payload) > self.payload_max_bytes:
@@ -37,22 +59,27 @@ class EventBudget:
             raise EventBudgetExhausted()
 
     def minute_wait(self, batch: int, now: datetime) -> int:
-        """Seconds after which a batch refused for the per-minute budget fits, if the session
-        sends nothing else meanwhile. The sliding window weighs the previous minute's count
-        (at most ``per_minute``) by how much of it still overlaps: once the current minute is
-        over and ``batch / per_minute`` of the next has passed, ``per_minute - batch`` at most
-        is left of it. Rounded up, and one second more for clocks a little apart."""
-        into = now.timestamp() % WINDOW_SECONDS
-        return math.ceil(WINDOW_SECONDS - into + WINDOW_SECONDS * batch / self.per_minute) + 1
+        return wait(Window("", self.per_minute, WINDOW_SECONDS), batch, now)
+
+
+def wait(window: Window, batch: int, now: datetime) -> int:
+    """Seconds after which a batch refused by ``window`` fits, if the student sends nothing
+    else meanwhile. The sliding window weighs the previous window's count (at most ``limit``)
+    by how much of it still overlaps: once the current window is over and ``batch / limit`` of
+    the next has passed, ``limit - batch`` at most is left of it. Rounded up, and one second
+    more for clocks a little apart."""
+    into = now.timestamp() % window.seconds
+    return math.ceil(window.seconds - into + window.seconds * batch / window.limit) + 1
 
 
 def payload_size(payload: dict[str, Any]) -> int:
-    """Bytes of ``payload`` as compact JSON in UTF-8 (what it weighs in the read model)."""
-    return len(_COMPACT.encode(payload).encode("utf-8", "surrogatepass"))
+    """Bytes of ``payload`` as the read model stores its JSON (``json.dumps``' defaults: ASCII,
+    so a non-ASCII character weighs its escape, up to 12 bytes)."""
+    return len(_STORED.encode(payload))
 
 
-# Made once: json.dumps with options builds an encoder per call (1.6× the time, per event).
-_COMPACT: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+# Made once: json.dumps builds an encoder per call when given options; this is the default one.
+_STORED: Final = json.JSONEncoder()
 
 
 UNLIMITED: Final = EventBudget()

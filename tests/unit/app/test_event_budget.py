@@ -49,12 +49,13 @@ def budgeted(world: World) -> Budgeted:
     return make
 
 
-def charged(world: World, session_id: str) -> int:
-    """Events charged to the session's current minute in the (in-memory) limiter."""
+def charged(world: World, user: int = USERS[ALICE]) -> int:
+    """Events charged to the student's current minute in the (in-memory) limiter."""
     limiter = world.app.playback.limiter
     assert isinstance(limiter, InMemoryRateLimiter)
+    [minute, *_] = world.app.playback.event_budget.windows(TENANT, user)
     window = int(world.clock.now().timestamp() // WINDOW_SECONDS)
-    return limiter._counts.get((f"events:{session_id}", window), 0)
+    return limiter._counts.get((minute.key, WINDOW_SECONDS, window), 0)
 
 
 def test_a_payload_over_the_cap_refuses_its_batch_before_the_group_commit(
@@ -75,7 +76,7 @@ def test_a_payload_over_the_cap_refuses_its_batch_before_the_group_commit(
         world.report_events(user_id=USERS[ALICE], token=started.token, events=[*BATCH[:9], fat])
     assert written == []  # never near another student's batch
     assert world.app.sessions.get(started.session_id).events_total == 0
-    assert charged(world, started.session_id) == 0  # nor charged to the session's minute
+    assert charged(world) == 0  # nor charged to the student's minute
     thin = {"type": "PLAYER_ERROR", "payload": {"details": "x" * 40}}
     assert world.report_events(user_id=USERS[ALICE], token=started.token, events=[thin]) == 1
 
@@ -92,7 +93,7 @@ def test_past_the_minute_budget_a_batch_waits_and_is_then_stored_once(budgeted: 
     budget = world.app.playback.event_budget
     assert refused.value.retry_after == budget.minute_wait(10, world.clock.now())
     assert world.app.sessions.get(alice.session_id).events_total == 20
-    # Bob's session has its own budget.
+    # Bob has his own budget.
     assert world.report_events(user_id=USERS[BOB], token=bob.token, events=BATCH) == 10
     # After the wait the same batch is taken, once.
     world.clock.advance(refused.value.retry_after or 0)
@@ -149,13 +150,13 @@ def test_a_group_crossing_the_total_stores_the_batches_before_it_and_refunds_the
     assert isinstance(refused, RateLimited) and refused.code == "event_budget_exhausted"
     assert refused.retry_after == started.expires_at - int(world.clock.now().timestamp())
     assert world.app.sessions.get(started.session_id).events_total == 25
-    assert charged(world, started.session_id) == 25  # the refused 10 were given back
+    assert charged(world) == 25  # the refused 10 were given back
     # The session has spent its budget: sent again, the batch is refused again, and counted
     # nowhere.
     with pytest.raises(RateLimited, match="event_budget_exhausted"):
         world.report_events(user_id=user, token=token, events=BATCH)
     assert world.app.sessions.get(started.session_id).events_total == 25
-    assert charged(world, started.session_id) == 25
+    assert charged(world) == 25
 
 
 def test_a_batch_refused_after_its_charge_gives_the_charge_back(budgeted: Budgeted) -> None:
@@ -164,7 +165,7 @@ def test_a_batch_refused_after_its_charge_gives_the_charge_back(budgeted: Budget
     world.app.sessions.end(started.session_id, now=world.clock.now())  # recorded, store not told
     with pytest.raises(Exception, match="session_inactive"):
         world.report_events(user_id=USERS[ALICE], token=started.token, events=BATCH)
-    assert charged(world, started.session_id) == 0
+    assert charged(world) == 0
 
 
 @pytest.mark.parametrize(
@@ -214,3 +215,30 @@ def test_a_group_refused_by_another_writer_judges_the_total_alike_one_by_one(
         5,
     ]
     assert sessions.get(session_id).events_total == 25
+
+
+def test_a_new_session_is_no_new_minute_or_day_for_its_student(budgeted: Budgeted) -> None:
+    """The minute and the day count all of a student's sessions: ending a session and starting
+    another (as often as starts allow) buys no budget."""
+    world = budgeted(event_rate_per_minute=20, event_student_day_max=50)
+    video, user = world.ready_video(), USERS[ALICE]
+
+    def send_in_a_new_session() -> int:
+        started = start(world, video)
+        try:
+            return world.report_events(user_id=user, token=started.token, events=BATCH)
+        finally:
+            world.app.playback.end(tenant=TENANT, user_id=user, token=started.token)
+
+    assert send_in_a_new_session() + send_in_a_new_session() == 20
+    with pytest.raises(RateLimited, match="rate_limited"):
+        send_in_a_new_session()  # the student's minute is spent, whatever the session
+    world.clock.advance(120)
+    assert send_in_a_new_session() + send_in_a_new_session() == 20
+    world.clock.advance(120)
+    assert send_in_a_new_session() == 10  # 50 in the day
+    world.clock.advance(120)
+    with pytest.raises(RateLimited, match="rate_limited") as refused:
+        send_in_a_new_session()  # the day is spent; its wait runs to the next day's room
+    assert (refused.value.retry_after or 0) > 3600
+    assert charged(world) == 0  # nothing of the refused batches was counted this minute

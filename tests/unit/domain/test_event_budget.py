@@ -1,6 +1,7 @@
 """What one playback session may send: the payload cap, the total budget judged by the session
 itself (a refused batch changes nothing), and the wait a per-minute refusal announces."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from academy_video.domain.event_budget import (
     EventBudgetExhausted,
     PayloadTooLarge,
     payload_size,
+    wait,
 )
 from academy_video.domain.playback_session import ClientEvent, SessionInactive, SessionStatus
 
@@ -18,14 +20,19 @@ from .test_playback_session import QUIET, RULE, SEEK, T0, new_session
 BUDGET = EventBudget(payload_max_bytes=32, per_minute=1200, total=10)
 
 
-def test_a_payload_is_weighed_as_compact_utf8_json() -> None:
+def test_a_payload_is_weighed_as_the_read_model_stores_its_json() -> None:
     assert payload_size({}) == 2
-    assert payload_size({"a": 1, "b": [1, 2]}) == len('{"a":1,"b":[1,2]}')
-    assert payload_size({"n": "한"}) == len('{"n":""}') + 3  # three bytes in UTF-8, not \\uXXXX
+    assert payload_size({"a": 1, "b": [1, 2]}) == len('{"a": 1, "b": [1, 2]}')
+    # Non-ASCII text is stored escaped, and weighs its escape: 6 bytes a character, 12 beyond
+    # the BMP (a surrogate pair), not its 3 or 4 bytes of UTF-8.
+    assert payload_size({"n": "한"}) == len('{"n": "\\ud55c"}') == len('{"n": ""}') + 6
+    assert payload_size({"n": "😀"}) == len('{"n": ""}') + 12
+    for payload in ({"a": "é" * 100}, {"deep": [{"x": "한"}] * 5}):
+        assert payload_size(payload) == len(json.dumps(payload))  # exactly what is stored
 
 
 def test_a_payload_over_the_cap_is_refused_by_one_byte() -> None:
-    at_cap = {"x": "y" * (32 - len('{"x":""}'))}
+    at_cap = {"x": "y" * (32 - len('{"x": ""}'))}
     assert payload_size(at_cap) == 32
     BUDGET.check_payload(at_cap)
     with pytest.raises(PayloadTooLarge, match="event_payload_too_large"):
@@ -85,3 +92,21 @@ def test_the_unlimited_budget_refuses_nothing() -> None:
     session = new_session()
     session.report_events([ClientEvent("FOCUS_LOST")] * 50_000, now=T0, rule=RULE)
     assert session.events_total == 50_000
+
+
+def test_a_students_windows_share_one_tag_and_a_zero_limit_is_no_window() -> None:
+    budget = EventBudget(per_minute=1200, per_day=20_000)
+    minute, day = budget.windows("demo", 7)
+    assert (minute.limit, minute.seconds, day.limit, day.seconds) == (1200, 60, 20_000, 86_400)
+    tag = "{t:demo:u:7}"
+    assert tag in minute.key and tag in day.key and minute.key != day.key
+    assert {w.key for w in budget.windows("other", 7)}.isdisjoint({minute.key, day.key})
+    assert [w.seconds for w in EventBudget(per_day=5).windows("demo", 7)] == [86_400]
+    assert EventBudget().windows("demo", 7) == []
+
+
+def test_a_day_refusal_waits_for_the_day_to_make_room() -> None:
+    day = EventBudget(per_day=100).windows("demo", 7)[0]
+    at_noon = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    # The rest of today, then 10 % of tomorrow (when yesterday's weight has dropped by 10).
+    assert wait(day, 10, at_noon) == 12 * 3600 + 8640 + 1

@@ -21,6 +21,7 @@ from litestar.testing import TestClient
 from academy_video.adapters.http.app import create_app
 from academy_video.app.bootstrap import Container, build
 from academy_video.app.config import Settings
+from academy_video.app.playback import KEY_REQUESTS_PER_MINUTE
 from academy_video.app.worker import ServiceJobs, Worker
 from tests.http.conftest import SECRET, STUDENTS, Api, sync_roster
 from tests.media import make_video
@@ -252,6 +253,11 @@ def test_a_scope_reaches_only_its_own_videos_media_and_key(api: Api, tmp_path: P
         api.client.get(f"/api/v1/playback/key/{video}?{media_query.replace('exp=', 'exp=1')}"),
     ]:
         assert refused.status_code == 403
+    # A request scoped to another video never reaches the session's checks, nor spends its key
+    # requests: after more of them than the minute allows, the right one is still answered.
+    for _ in range(KEY_REQUESTS_PER_MINUTE + 1):
+        assert scoped_key(video, f"/hls/demo/videos/{other}/").status_code == 403
+    assert scoped_key(video, prefix).status_code == 200
     # Another student, signed for themselves, cannot use Alice's session for the key.
     bob = start(api, video, 102)
     assert scoped_key(video, prefix, STUDENTS[102], bob["session_id"]).status_code == 200

@@ -165,6 +165,9 @@ class UploadService:
         if size > self.max_upload_bytes:
             raise TooLarge("upload_too_large")
         part_size = part_size_for(size)
+        # One upload in flight per video: a new one drops those before it, so a PENDING video
+        # never holds more than one upload's parts (each up to the upload limit).
+        self.storage.abort_multipart(video.file_key)
         upload_id = self.storage.start_multipart(
             video.file_key, _source_type(content_type), part_size=part_size
         )

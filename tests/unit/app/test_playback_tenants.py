@@ -5,11 +5,13 @@ same user id in two tenants: tests/http/test_playback_tenants.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from academy_video.app.errors import Denied, NotFound
-from academy_video.domain.playback_session import PlaybackSession
+from academy_video.domain.ids import is_tenant_code
+from academy_video.domain.playback_session import PlaybackSession, SessionStatus
 
 from .conftest import ALICE, USERS, World
 from .test_playback import start
@@ -54,3 +56,54 @@ def test_the_key_goes_to_a_session_of_the_videos_tenant_only(world: World) -> No
     playback.store.end(tenant="demo", user_id=USERS[ALICE], session_id=ours.session_id)
     with pytest.raises(Denied, match="session_inactive"):
         playback.allow_key(session_id=ours.session_id, user_id=USERS[ALICE], video_id=video)
+
+
+class CodesOnlyStore:
+    """The Redis store's refusal of a key made from a tenant that is not a code, in memory."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.store, name)
+
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if "tenant" in kwargs and not is_tenant_code(kwargs["tenant"]):
+                raise ValueError(f"not a tenant code: {kwargs['tenant']!r}")
+            return method(*args, **kwargs)
+
+        return checked
+
+
+def test_reconcile_passes_over_a_session_recorded_under_a_tenant_that_is_not_a_code(
+    world: World,
+) -> None:
+    """Recorded before tenant claims had to be codes: no store holds it, and no token of its
+    student is accepted any more. Reconcile expires it without asking the store, and goes on to
+    the sessions after it (one such row stopped every run on Redis)."""
+    video = world.ready_video()
+    ours = world.app.sessions.get(start(world, video).session_id)
+    now = world.clock.now()
+    old = PlaybackSession(
+        session_id="e" * 32,
+        tenant="Acme Academy",
+        video_id=video,
+        enrollment_id=ALICE,
+        user_id=USERS[ALICE],
+        device_id="d",
+        policy=ours.policy,
+        policy_version=ours.policy_version,
+        grant_version=ours.grant_version,
+        started_at=now,
+        expires_at=now + timedelta(minutes=10),
+    )
+    world.app.sessions.record_start(old)
+    world.app.sessions.end(ours.session_id, now=now)  # closed; the store still holds it
+    playback = world.app.playback
+    playback.store = CodesOnlyStore(playback.store)  # type: ignore[assignment]
+    expired, closed = playback.reconcile()
+    assert (expired, closed) == (1, 1)
+    assert world.app.sessions.get(old.session_id).status == SessionStatus.EXPIRED
+    assert not playback.store.is_active(
+        tenant="demo", user_id=USERS[ALICE], session_id=ours.session_id, now=now
+    )

@@ -113,6 +113,18 @@ def test_a_confirmed_source_is_sealed_and_its_etag_goes_with_the_job(world: Worl
     assert job is not None and job.source_etag == stored.etag
 
 
+def test_a_video_has_one_multipart_upload_in_flight_at_a_time(world: World) -> None:
+    """Each upload may hold up to the upload limit until the video is confirmed or cleaned up:
+    a new one drops those before it, so starting upload after upload fills no disk."""
+    video_id = init(world)
+    size = 3 * MIN_PART_BYTES
+    first = world.app.uploads.start_multipart(tenant=TENANT, video_id=video_id, size=size)
+    second = world.app.uploads.start_multipart(tenant=TENANT, video_id=video_id, size=size)
+    assert first.upload_id not in world.storage.uploads
+    assert second.upload_id in world.storage.uploads
+    assert len(world.storage.uploads) == 1
+
+
 def test_deleted_and_abandoned_videos_have_their_uploads_sealed(world: World) -> None:
     deleted, abandoned = init(world, title="Deleted"), init(world, title="Abandoned")
     keys = [world.app.videos.get(v).file_key for v in (deleted, abandoned)]

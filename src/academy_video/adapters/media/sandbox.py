@@ -156,7 +156,7 @@ def _environment() -> list[tuple[str, str]]:
     """The process's environment as C code sees it: ``os.environ`` is a copy taken at start-up,
     and what a library set since (readline's LINES and COLUMNS, say) is only here."""
     environ = ctypes.POINTER(ctypes.c_char_p).in_dll(ctypes.CDLL(None), "environ")
-    entries = []
+    entries: list[tuple[str, str]] = []
     for index in itertools.count():
         entry = environ[index]
         if entry is None:

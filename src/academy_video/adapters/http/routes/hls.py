@@ -80,19 +80,18 @@ def _scope_for_children(signer: HmacUrlSigner, path: str, query: Mapping[str, st
 @get("/api/v1/playback/key/{video_id:int}", sync_to_thread=True, include_in_schema=False)
 def key(request: Request[Any, Any, Any], video_id: FromPath[int]) -> Response[bytes]:
     signer, query, now = _signer(request), request.query_params, int(time.time())
+    app: Container = request.app.state.container
     scope = query.get("acl")
     if scope is not None:
-        if signer.valid_scope(query, now) is None:  # for which video: checked once loaded
-            raise Denied("invalid_signature")
+        if signer.valid_scope(query, now) is None or scope != _scope_of(app, video_id):
+            raise Denied("invalid_signature")  # scoped to another video's media, or none
     elif not signer.accepts(f"/api/v1/playback/key/{video_id}", query, now):
         raise Denied("invalid_signature")
-    app: Container = request.app.state.container
+    # Only a request signed for this video reaches the session checks (and its rate limit).
     app.playback.allow_key(
         session_id=query.get("sid", ""), user_id=int(query.get("uid") or 0), video_id=video_id
     )
     video = app.videos.get(video_id)
-    if scope is not None and scope != media_scope(video):
-        raise Denied("invalid_signature")  # scoped to another video's media
     try:
         stream = app.storage.open(key_object(video.tenant, video_id))
     except KeyError:
@@ -100,6 +99,13 @@ def key(request: Request[Any, Any, Any], video_id: FromPath[int]) -> Response[by
     with stream:
         secret = stream.read()
     return Response(secret, media_type="application/octet-stream", headers=PRIVATE)
+
+
+def _scope_of(app: Container, video_id: int) -> str | None:
+    try:
+        return media_scope(app.videos.get(video_id))
+    except NotFound:
+        return None
 
 
 media_router = Router("/", route_handlers=[media])

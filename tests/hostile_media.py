@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import random
 import socket
+import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -176,3 +177,70 @@ def mutations(valid: bytes, count: int, seed: int = 17) -> Iterator[tuple[str, b
         else:
             del data[rng.randrange(1, len(data)) :]
         yield f"{index:04d}-{kind}", bytes(data)
+
+
+def external_reference(mov: bytes, path: str) -> bytes:
+    """``mov`` (an MP4 whose index is at the end) with its track's data reference replaced by a
+    Macintosh alias naming ``path``: a demuxer that follows data references reads the track's
+    samples from that file (FFmpeg does with ``enable_drefs``)."""
+    data = bytearray(mov)
+    chain = _box_path(data, [b"moov", b"trak", b"mdia", b"minf", b"dinf", b"dref"])
+    dref = chain[-1][0]
+    entry = dref + 16  # the full box header and its entry count
+    old_size = struct.unpack(">I", data[entry : entry + 4])[0]
+    volume, name = b"vol", b"lecture"
+    record = (  # FFmpeg's mov_read_dref: 150 bytes of alias record, then typed fields
+        bytes(10)
+        + bytes([len(volume)])
+        + volume.ljust(27, b"\0")
+        + bytes(12)
+        + bytes([len(name)])
+        + name.ljust(63, b"\0")
+        + bytes(16)
+        + struct.pack(">HH", 0, 0)  # no relative levels: the absolute path is the name
+        + bytes(16)
+    )
+    target = path.encode() + (b"\0" if len(path.encode()) % 2 else b"")
+    fields = struct.pack(">HH", 2, len(target)) + target + struct.pack(">hH", -1, 0)
+    body = b"alis" + bytes(4) + record + fields
+    new = struct.pack(">I", 4 + len(body)) + body
+    data[entry : entry + old_size] = new
+    for offset, size in chain:  # the boxes around it grow by as much
+        data[offset : offset + 4] = struct.pack(">I", size + len(new) - old_size)
+    return bytes(data)
+
+
+def _box_path(data: bytearray, names: list[bytes]) -> list[tuple[int, int]]:
+    """(offset, size) of each box along ``names``, each inside the one before."""
+    start, end, chain = 0, len(data), []
+    for name in names:
+        offset = start
+        while offset < end:
+            size, kind = struct.unpack(">I4s", data[offset : offset + 8])
+            if kind == name:
+                break
+            offset += size
+        else:
+            raise KeyError(name)
+        chain.append((offset, size))
+        start, end = offset + (16 if name == b"dref" else 8), offset + size
+    return chain
+
+
+def growing_frames(path: Path, side: int = 9000) -> Path:
+    """Matroska of 320×240 MJPEG pictures for two seconds, then a second of ``side``×``side``
+    ones: what the header and the first pictures say passes every check made at opening."""
+    small, big = jpeg(320, 240), jpeg(side, side)
+    with av.open(str(path), "w", format="matroska") as out:
+        stream = out.add_stream("mjpeg", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuvj420p"
+        stream.time_base = Fraction(1, 25)
+        for index in range(75):
+            packet = av.Packet(small if index < 50 else big)
+            packet.pts = packet.dts = index
+            packet.duration = 1
+            packet.time_base = Fraction(1, 25)
+            packet.is_keyframe = True
+            packet.stream = stream
+            out.mux(packet)
+    return path

@@ -43,7 +43,15 @@ from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
 from academy_video.app.ports import ObjectStorage, TranscodeFailed
 from academy_video.domain.video import outputs_prefix
-from tests.hostile_media import Hostile, corpus, huge_frames, listening, mutations
+from tests.hostile_media import (
+    Hostile,
+    corpus,
+    external_reference,
+    growing_frames,
+    huge_frames,
+    listening,
+    mutations,
+)
 from tests.http.conftest import SECRET, SESSION, Api, sync_roster
 from tests.media import make_video
 
@@ -403,3 +411,41 @@ def test_the_tail_scan_is_bounded_in_packets_too(
     monkeypatch.setattr(probe_module, "TAIL_PACKETS", 2)
     with av.open(str(cut)) as container:
         assert inspect(container, max_seconds=3600)["duration"] == 4.0  # gave up: inconclusive
+
+
+def test_a_mov_whose_samples_live_in_another_tenants_file_reads_nothing_of_it(
+    local: LocalDiskStorage, tmp_path: Path
+) -> None:
+    """A container that names another file for its samples (a MOV data reference, the
+    container form of a playlist): followed, it would decode the victim's lecture."""
+    victim = local.path("videos/victim/10/lecture.mp4")
+    victim.parent.mkdir(parents=True)
+    make_video(victim, seconds=2, faststart=False)
+    own = make_video(tmp_path / "own.mp4", seconds=2, faststart=False).read_bytes()
+    crafted = tmp_path / "crafted.mov"
+    crafted.write_bytes(external_reference(own, str(victim)))
+    # The attack is real: a demuxer that follows data references decodes the victim's frames.
+    following = {"enable_drefs": "1", "use_absolute_path": "1"}
+    with av.open(str(crafted), options=following) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 50
+    local.put_file("videos/attacker/10/crafted.mov", crafted, "video/quicktime")
+    key = "videos/attacker/10/crafted.mov"
+    assert not PyAvProbe().probe(str(local.path(key))).ok
+    with pytest.raises(TranscodeFailed):
+        PyAvTranscoder(local, scratch_root=tmp_path).transcode(
+            video_id=1, tenant="attacker", source_key=key
+        )
+
+
+def test_pictures_that_grow_past_the_pixel_cap_midway_stop_the_decoder(
+    local: LocalDiskStorage, tmp_path: Path
+) -> None:
+    """The header and the first pictures are small (the probe accepts them); the decoder itself
+    refuses a picture past the cap when it comes (without the cap this source transcodes)."""
+    key = "videos/attacker/10/grow.mkv"
+    local.put_file(key, growing_frames(tmp_path / "grow.mkv"), "video/x-matroska")
+    assert PyAvProbe().probe(str(local.path(key))).ok
+    with pytest.raises(TranscodeFailed, match=r"^decode_failed at 2\.0 s"):
+        PyAvTranscoder(local, scratch_root=tmp_path).transcode(
+            video_id=1, tenant="attacker", source_key=key
+        )

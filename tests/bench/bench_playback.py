@@ -135,9 +135,10 @@ def main() -> int:
         "ACADEMY_VIDEO_PLAYBACK_TOKEN_SECRET": "p",
         "ACADEMY_VIDEO_VIOLATION_REVOKE_RATIO": "2",
         "ACADEMY_VIDEO_VIOLATION_REVOKE_THRESHOLD": "1000000",
-        # Thousands of events a second per session: past any real budget. The per-minute
-        # limit stays on (its Redis call is part of the path measured), out of reach.
+        # Thousands of events a second per student: past any real budget. The minute and day
+        # limits stay on (their Redis call is part of the path measured), out of reach.
         "ACADEMY_VIDEO_EVENT_RATE_PER_MINUTE": "1000000000",
+        "ACADEMY_VIDEO_EVENT_STUDENT_DAY_MAX": "1000000000",
         "ACADEMY_VIDEO_EVENT_SESSION_MAX": "0",
     }
     port, bare_port = free_port(), free_port()
@@ -245,6 +246,8 @@ def main() -> int:
         print(f"heartbeat / bare: {heartbeat_rps / bare_rps:.0%}")
         ingested = results["/playback/events (50/batch)"]["rps"] * 50
         print(f"events ingested: {ingested:,.0f} client events/s")
+        # The machine's speed moves both: events per bare request is the figure to compare.
+        print(f"events ingested per bare request: {ingested / bare_rps:.2f}")
     finally:
         for process in (server, bare):
             process.send_signal(signal.SIGTERM)

@@ -27,6 +27,8 @@ from pathlib import Path
 import av
 import imageio_ffmpeg
 
+from academy_video.adapters.media import sandbox
+from academy_video.adapters.media.encode_pass import PassRequest, transcode_in_child
 from academy_video.adapters.media.ladder import plan
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -228,6 +230,43 @@ def bench_remux(work: Path, content: str, noise: int) -> None:
     )
 
 
+def bench_sandbox_cost(work: Path) -> None:
+    """The sandbox's cost on a whole ladder: the same pass in this process and in a sandboxed
+    child (a warm fork server, as in serve), alternating, on the 720p test pattern."""
+    source = work / "720p-0.mp4"
+    sandbox.warm()
+    limits = sandbox.Limits(3600, 36000, 4 * 1024**3, 4 * 1024**3)
+    pairs = []
+    for _ in range(3):
+        walls = []
+        for isolated in (False, True):
+            with tempfile.TemporaryDirectory(dir=work) as scratch:
+                request = PassRequest(
+                    source=str(source),
+                    scratch=scratch,
+                    video_id=1,
+                    key=None,
+                    iv=None,
+                    preset="veryfast",
+                    segment_seconds=4,
+                    gop_seconds=2,
+                    remux=False,
+                    max_seconds=36000,
+                )
+                started = time.perf_counter()
+                if isolated:
+                    sandbox.run(transcode_in_child, (request,), limits)
+                else:
+                    transcode_in_child(request, lambda kind, value: None)
+                walls.append(time.perf_counter() - started)
+        pairs.append((walls[0], walls[1]))
+    ratios = sorted(child / here for here, child in pairs)
+    print("sandbox cost, 720p ladder pass (test pattern): wall s in process, in the sandbox")
+    for here, child in pairs:
+        print(f"  {here:8.2f} {child:8.2f}  ({child / here:.3f}×)")
+    print(f"  median ratio sandbox/in process: {ratios[1]:.3f}×")
+
+
 def main() -> int:
     cli_version = subprocess.run(
         [FFMPEG, "-version"], capture_output=True, text=True
@@ -237,6 +276,7 @@ def main() -> int:
         work = Path(d)
         for content, noise in CONTENT:
             bench_ladder(work, content, noise)
+        bench_sandbox_cost(work)
         for content, noise in CONTENT:
             bench_remux(work, content, noise)
 

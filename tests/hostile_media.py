@@ -132,13 +132,18 @@ def jpeg(width: int, height: int) -> bytes:
 
 def huge_frames(path: Path, side: int = 9000, frames: int = 25) -> Path:
     """Matroska whose pictures really are ``side``×``side`` (MJPEG of a flat grey: a few kB each,
-    a decoder would allocate ~120 MB per picture at 9000)."""
-    picture = jpeg(side, side)
+    a decoder would allocate ~120 MB per picture at 9000), its header declaring 64×64."""
+    return mjpeg_matroska(path, [jpeg(side, side)] * frames, declared=(64, 64))
+
+
+def mjpeg_matroska(path: Path, pictures: list[bytes], declared: tuple[int, int]) -> Path:
+    """Matroska of the JPEG ``pictures`` at 25 a second, whose header declares ``declared``."""
     with av.open(str(path), "w", format="matroska") as out:
         stream = out.add_stream("mjpeg", rate=25)
-        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuvj420p"  # declared small
+        stream.width, stream.height = declared
+        stream.pix_fmt = "yuvj420p"
         stream.time_base = Fraction(1, 25)
-        for index in range(frames):
+        for index, picture in enumerate(pictures):
             packet = av.Packet(picture)
             packet.pts = packet.dts = index
             packet.duration = 1
@@ -231,16 +236,4 @@ def growing_frames(path: Path, side: int = 9000) -> Path:
     """Matroska of 320×240 MJPEG pictures for two seconds, then a second of ``side``×``side``
     ones: what the header and the first pictures say passes every check made at opening."""
     small, big = jpeg(320, 240), jpeg(side, side)
-    with av.open(str(path), "w", format="matroska") as out:
-        stream = out.add_stream("mjpeg", rate=25)
-        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuvj420p"
-        stream.time_base = Fraction(1, 25)
-        for index in range(75):
-            packet = av.Packet(small if index < 50 else big)
-            packet.pts = packet.dts = index
-            packet.duration = 1
-            packet.time_base = Fraction(1, 25)
-            packet.is_keyframe = True
-            packet.stream = stream
-            out.mux(packet)
-    return path
+    return mjpeg_matroska(path, [small] * 50 + [big] * 25, declared=(320, 240))

@@ -17,20 +17,18 @@ from .conftest import ALICE, USERS, World
 from .test_playback import start
 
 
-def test_the_key_goes_to_a_session_of_the_videos_tenant_only(world: World) -> None:
-    video = world.ready_video()
-    ours = world.app.sessions.get(start(world, video).session_id)
-    playback, now = world.app.playback, world.clock.now()
-    playback.allow_key(session_id=ours.session_id, user_id=USERS[ALICE], video_id=video)
-
-    # A session recorded for the same user id and video, but of another tenant (which start
-    # never records: its tenant is the caller's, and the video must be that tenant's).
-    stray = PlaybackSession(
-        session_id="f" * 32,
-        tenant="other",
-        video_id=video,
-        enrollment_id=ALICE,
-        user_id=USERS[ALICE],
+def recorded_twin(
+    world: World, ours: PlaybackSession, session_id: str, tenant: str
+) -> PlaybackSession:
+    """A session recorded like ``ours`` (same user id, video, rules) but under ``tenant``, as
+    start never records one (its tenant is the caller's, and the video must be that tenant's)."""
+    now = world.clock.now()
+    twin = PlaybackSession(
+        session_id=session_id,
+        tenant=tenant,
+        video_id=ours.video_id,
+        enrollment_id=ours.enrollment_id,
+        user_id=ours.user_id,
         device_id="d",
         policy=ours.policy,
         policy_version=ours.policy_version,
@@ -38,7 +36,18 @@ def test_the_key_goes_to_a_session_of_the_videos_tenant_only(world: World) -> No
         started_at=now,
         expires_at=now + timedelta(minutes=10),
     )
-    world.app.sessions.record_start(stray)
+    world.app.sessions.record_start(twin)
+    return twin
+
+
+def test_the_key_goes_to_a_session_of_the_videos_tenant_only(world: World) -> None:
+    video = world.ready_video()
+    ours = world.app.sessions.get(start(world, video).session_id)
+    playback, now = world.app.playback, world.clock.now()
+    playback.allow_key(session_id=ours.session_id, user_id=USERS[ALICE], video_id=video)
+
+    # A session recorded for the same user id and video, but of another tenant.
+    stray = recorded_twin(world, ours, "f" * 32, "other")
     refusal = playback.store.start(
         tenant="other",
         user_id=USERS[ALICE],
@@ -84,20 +93,7 @@ def test_reconcile_passes_over_a_session_recorded_under_a_tenant_that_is_not_a_c
     video = world.ready_video()
     ours = world.app.sessions.get(start(world, video).session_id)
     now = world.clock.now()
-    old = PlaybackSession(
-        session_id="e" * 32,
-        tenant="Acme Academy",
-        video_id=video,
-        enrollment_id=ALICE,
-        user_id=USERS[ALICE],
-        device_id="d",
-        policy=ours.policy,
-        policy_version=ours.policy_version,
-        grant_version=ours.grant_version,
-        started_at=now,
-        expires_at=now + timedelta(minutes=10),
-    )
-    world.app.sessions.record_start(old)
+    old = recorded_twin(world, ours, "e" * 32, "Acme Academy")
     world.app.sessions.end(ours.session_id, now=now)  # closed; the store still holds it
     playback = world.app.playback
     playback.store = CodesOnlyStore(playback.store)  # type: ignore[assignment]

@@ -84,9 +84,10 @@ def publish(
     key_line = _key_line(video_id, encryption)
     renditions = []
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    segments_of: dict[str, list[tuple[str, float]]] = {}
     for rendition in summary.renditions:
         directory = scratch / rendition.name
-        segments = _segments(directory / "index.m3u8")
+        segments = segments_of[rendition.name] = _segments(directory / "index.m3u8")
         sizes = [8 * _size(directory / name, encryption) for name, _ in segments]
         peak = max(
             bits / max(seconds, 0.001) for bits, (_, seconds) in zip(sizes, segments, strict=True)
@@ -116,7 +117,7 @@ def publish(
     storage.delete_prefix(prefix)  # a retry replaces what an earlier attempt left
     for rendition in summary.renditions:
         directory = scratch / rendition.name
-        for name, _ in _segments(directory / "index.m3u8"):
+        for name, _ in segments_of[rendition.name]:
             storage.put_file(
                 f"{prefix}{rendition.name}/{name}", directory / name, "video/mp2t", move=True
             )

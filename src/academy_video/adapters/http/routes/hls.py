@@ -26,7 +26,7 @@ from academy_video.adapters.storage.local import BadKey, LocalDiskStorage
 from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Denied, NotFound
 from academy_video.app.media_urls import media_scope
-from academy_video.domain.video import key_object
+from academy_video.domain.video import Video, key_object
 
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -81,9 +81,10 @@ def _scope_for_children(signer: HmacUrlSigner, path: str, query: Mapping[str, st
 def key(request: Request[Any, Any, Any], video_id: FromPath[int]) -> Response[bytes]:
     signer, query, now = _signer(request), request.query_params, int(time.time())
     app: Container = request.app.state.container
+    video = _video_of(app, video_id)
     scope = query.get("acl")
     if scope is not None:
-        if signer.valid_scope(query, now) is None or scope != _scope_of(app, video_id):
+        if signer.valid_scope(query, now) is None or video is None or scope != media_scope(video):
             raise Denied("invalid_signature")  # scoped to another video's media, or none
     elif not signer.accepts(f"/api/v1/playback/key/{video_id}", query, now):
         raise Denied("invalid_signature")
@@ -91,7 +92,8 @@ def key(request: Request[Any, Any, Any], video_id: FromPath[int]) -> Response[by
     app.playback.allow_key(
         session_id=query.get("sid", ""), user_id=int(query.get("uid") or 0), video_id=video_id
     )
-    video = app.videos.get(video_id)
+    if video is None:
+        raise NotFound()
     try:
         stream = app.storage.open(key_object(video.tenant, video_id))
     except KeyError:
@@ -101,9 +103,9 @@ def key(request: Request[Any, Any, Any], video_id: FromPath[int]) -> Response[by
     return Response(secret, media_type="application/octet-stream", headers=PRIVATE)
 
 
-def _scope_of(app: Container, video_id: int) -> str | None:
+def _video_of(app: Container, video_id: int) -> Video | None:
     try:
-        return media_scope(app.videos.get(video_id))
+        return app.videos.get(video_id)
     except NotFound:
         return None
 

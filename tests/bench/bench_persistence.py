@@ -30,7 +30,7 @@ from academy_video.adapters.sql.projector import Projector
 from academy_video.app.applications import EventSourcedApp
 from academy_video.app.grants import Grants
 from academy_video.app.persistence import COMMON, postgres_env
-from academy_video.app.progress import Progresses
+from academy_video.app.progresses import Progresses
 from academy_video.app.sessions import PlaybackSessions
 from academy_video.app.videos import Videos
 from academy_video.domain.grant import PermissionGrant

@@ -75,12 +75,12 @@ from .ports import (
     UrlSigner,
     WorkerWaker,
 )
-from .progress import Progresses
+from .progress_service import ProgressService
+from .progresses import Progresses
 from .sessions import PlaybackSessions
 from .tokens import TokenCodec
 from .uploads import UploadService
 from .videos import Videos
-from .watching import ProgressService
 
 # The POPO store, whatever the process environment says: in-memory means in memory.
 IN_MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo", **COMMON}

@@ -6,7 +6,7 @@
 - otherwise the embedded default: one SQLite file per Application under ``<data dir>/events/``
   (the SQLite recorder has one fixed table name, so Applications cannot share a file).
 
-Stored event payloads are MessagePack (``adapters/eventstore/transcoder.py``), zlib-compressed
+Stored event payloads are MessagePack (``adapters/eventstore/msgpack_codec.py``), zlib-compressed
 either way, and AES-GCM encrypted when
 ``ACADEMY_VIDEO_CIPHER_KEY`` is set (make one with ``academy-video cipher-key``).
 """
@@ -23,7 +23,7 @@ from .config import Settings
 
 # Plug-ins named by topic (the library resolves them; see adapters/eventstore/).
 COMMON = {
-    "TRANSCODER_TOPIC": "academy_video.adapters.eventstore.transcoder:MsgpackTranscoder",
+    "TRANSCODER_TOPIC": "academy_video.adapters.eventstore.msgpack_codec:MsgpackTranscoder",
     "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",
 }
 POSTGRES_RECORDER = "academy_video.adapters.eventstore.postgres:PostgresEventRecorder"

@@ -55,11 +55,11 @@ from .ports import (
     SessionStore,
     UrlSigner,
 )
-from .progress import Progresses
+from .progress_service import ProgressService
+from .progresses import Progresses
 from .sessions import PlaybackSessions, Report
 from .tokens import PlaybackClaims, TokenCodec
 from .videos import Videos
-from .watching import ProgressService
 
 KEY_REQUESTS_PER_MINUTE = 30  # per session: hls.js asks once per key rotation and retry
 log = logging.getLogger(__name__)

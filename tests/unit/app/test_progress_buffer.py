@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from academy_video.app.config import Settings
-from academy_video.app.progress import PartlyRecorded
+from academy_video.app.progresses import PartlyRecorded
 from academy_video.domain.policy import GrantRules, Rule
 from academy_video.domain.progress import Sample
 
@@ -152,7 +152,7 @@ def test_a_flush_saved_in_part_tries_again_only_what_was_not_saved() -> None:
     while flushes fail, a full buffer starts no write with every heartbeat."""
     from eventsourcing.persistence import IntegrityError
 
-    from academy_video.app import watching
+    from academy_video.app import progress_service
 
     world = buffered_world()
     video = world.ready_video(duration=100)
@@ -191,13 +191,13 @@ def test_a_flush_saved_in_part_tries_again_only_what_was_not_saved() -> None:
         return []
 
     progresses.record_many = counted  # type: ignore[method-assign]
-    watching_module_max = watching.MAX_BUFFERED_STUDENTS
-    watching.MAX_BUFFERED_STUDENTS = 1
+    module_max = progress_service.MAX_BUFFERED_STUDENTS
+    progress_service.MAX_BUFFERED_STUDENTS = 1
     try:
         for _ in range(5):
             beat(3, 0)  # a full buffer, while flushes fail
     finally:
-        watching.MAX_BUFFERED_STUDENTS = watching_module_max
+        progress_service.MAX_BUFFERED_STUDENTS = module_max
     assert writes == []
     del progresses.record_many, progresses.save, progresses.record  # the real ones again
     world.app.progress.flush()

@@ -9,7 +9,7 @@ from msgspec import UNSET
 
 from academy_video.app.errors import Invalid, NotFound
 
-from ..auth import STAFF
+from ..auth import STAFF, requires
 from ..deps import ERRORS, AppDep, CallerDep, PathId, QueryId, ReadsDep
 from ..schemas import ProgressOut, ProgressPatch
 from ..views import progress_out
@@ -33,7 +33,12 @@ def progress_detail(caller: CallerDep, reads: ReadsDep, progress_id: PathId) -> 
     return progress_out(row)
 
 
-@patch("/video-progress/{progress_id:int}", sync_to_thread=True, responses=ERRORS)
+@patch(
+    "/video-progress/{progress_id:int}",
+    sync_to_thread=True,
+    responses=ERRORS,
+    guards=[requires(*STAFF)],
+)
 def correct_progress(
     caller: CallerDep,
     app: AppDep,
@@ -42,7 +47,6 @@ def correct_progress(
     data: JSONBody[ProgressPatch],
 ) -> ProgressOut:
     """A manual correction; completing this way promotes a ``once`` rule to ``free``."""
-    caller.require(*STAFF)
     row = reads.progress(caller.tenant, progress_id)
     if row is None:
         raise NotFound()

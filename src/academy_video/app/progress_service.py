@@ -20,7 +20,7 @@ from academy_video.domain.progress import Plausibility, Sample, WatchProgress
 from .config import Settings
 from .grants import Grants
 from .ports import IdAllocator
-from .progress import PartlyRecorded, ProgressBatch, Progresses
+from .progresses import PartlyRecorded, ProgressBatch, Progresses
 from .videos import Videos
 
 log = logging.getLogger(__name__)

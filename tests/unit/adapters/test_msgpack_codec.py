@@ -3,7 +3,7 @@ from uuid import uuid4
 
 import pytest
 
-from academy_video.adapters.eventstore.transcoder import MsgpackTranscoder
+from academy_video.adapters.eventstore.msgpack_codec import MsgpackTranscoder
 
 
 def test_event_fields_round_trip_with_their_types() -> None:

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from academy_video.domain.errors import DomainError
-from academy_video.domain.video import LeaseLost as LeaseExpired
-from academy_video.domain.video import LeaseOwnerMismatch, VideoDeleted
+from academy_video.domain.video_lease import LeaseLost as LeaseExpired
+from academy_video.domain.video_lease import LeaseOwnerMismatch
+from academy_video.domain.video_status import VideoDeleted
 
 from . import metrics
 from .errors import NotFound

@@ -1,32 +1,56 @@
 """Video: a lecture video from upload to HLS, with its default playback policy.
 
-PENDING → UPLOADED → PROCESSING → READY | FAILED, as in the seed. A worker holds a PROCESSING
-video through a lease; the lease, its owner and the attempt count are part of the record, so
-two workers can never both hold one video (the second save loses on optimistic concurrency).
+The aggregate: its commands and its events. The rules they apply have modules of their own,
+whose names are re-exported here: the status (``video_status.py``), the worker's lease
+(``video_lease.py``) and where the video's files live (``video_storage.py``).
+
+Why this module runs past 300 lines: eventsourcing defines each event class inside the class
+whose body holds its ``@event`` method, and a stored event names that class by topic
+(``academy_video.domain.video:Video.ProcessingStarted``). Moving an event's method to another
+class or module would store new events under another topic, so every command and its event
+stay here, in the one class.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from . import ids
-from .errors import DomainError, InvalidValue
+from .errors import DomainError
 from .policy import VideoDefaults, check_max_speed
+from .video_lease import (
+    LeaseLost,
+    LeaseOwnerMismatch,
+    NotClaimable,
+    check_lease_owner,
+    check_renewable,
+    lease_end,
+    lease_expired,
+    processing_percent,
+)
+from .video_status import CannotRetry, IllegalTransition, NotReady, VideoDeleted, VideoStatus
+from .video_storage import check_published, key_object, outputs_prefix
+
+__all__ = [
+    "MAX_REASON_LENGTH",
+    "CannotRetry",
+    "IllegalTransition",
+    "LeaseLost",
+    "LeaseOwnerMismatch",
+    "NotClaimable",
+    "NotReady",
+    "Video",
+    "VideoDeleted",
+    "VideoStatus",
+    "key_object",
+    "outputs_prefix",
+]
 
 MAX_REASON_LENGTH = 2000
-
-
-class VideoStatus(StrEnum):
-    PENDING = "PENDING"
-    UPLOADED = "UPLOADED"
-    PROCESSING = "PROCESSING"
-    READY = "READY"
-    FAILED = "FAILED"
 
 
 class Video(Aggregate):
@@ -154,7 +178,7 @@ class Video(Aggregate):
             return False
         if self.status == VideoStatus.UPLOADED:
             return True
-        return self.status == VideoStatus.PROCESSING and self._lease_expired(now)
+        return self.status == VideoStatus.PROCESSING and lease_expired(self.leased_until, now)
 
     def start_processing(
         self, *, worker_id: str, now: datetime, lease_seconds: int, max_attempts: int
@@ -168,7 +192,7 @@ class Video(Aggregate):
         self._processing_started(
             worker_id=worker_id,
             attempt=self.attempts + 1,
-            leased_until=now + timedelta(seconds=lease_seconds),
+            leased_until=lease_end(now, lease_seconds),
         )
         return True
 
@@ -184,18 +208,13 @@ class Video(Aggregate):
         self, *, worker_id: str, now: datetime, lease_seconds: int, progress: int | None = None
     ) -> None:
         """A live worker keeps its lease; a stranger or a late one is refused."""
-        if (
-            self.status != VideoStatus.PROCESSING
-            or self.leased_by != worker_id
-            or self._lease_expired(now)
-        ):
+        if self.status != VideoStatus.PROCESSING:
             raise LeaseLost("lease_owner_mismatch_or_expired")
-        if progress is not None:
-            progress = max(0, min(100, int(progress)))
+        check_renewable(self.leased_by, self.leased_until, worker_id, now)
         self._lease_extended(
             worker_id=worker_id,
-            leased_until=now + timedelta(seconds=lease_seconds),
-            progress=progress,
+            leased_until=lease_end(now, lease_seconds),
+            progress=processing_percent(progress),
         )
 
     @event("LeaseExtended")
@@ -238,15 +257,7 @@ class Video(Aggregate):
         renditions: list[dict[str, Any]],
         worker_id: str,
     ) -> None:
-        if not hls_path:
-            raise DomainError("hls_path_required", "hls_path required")
-        # A worker reports where it published; only this video's own prefix is accepted, as
-        # deleting the video removes what these name (and a thumbnail is signed for everyone).
-        for name, key in (("hls_path", hls_path), ("thumbnail_key", thumbnail_key)):
-            if key and not _under(key, outputs_prefix(self.tenant, self.video_id)):
-                raise InvalidValue(
-                    name, f"{name} must be under {outputs_prefix(self.tenant, self.video_id)}"
-                )
+        check_published(self.tenant, self.video_id, hls_path=hls_path, thumbnail_key=thumbnail_key)
         if duration is not None and duration < 0:
             duration = None
         self._processing_completed(
@@ -382,60 +393,13 @@ class Video(Aggregate):
             raise IllegalTransition("invalid_status", f"Invalid status: {self.status}")
 
     def check_lease_owner(self, worker_id: str, now: datetime) -> None:
-        """Another worker's live lease wins; a lapsed lease no longer protects its holder."""
-        if self.leased_by and self.leased_by != worker_id and not self._lease_expired(now):
-            raise LeaseOwnerMismatch("lease_owner_mismatch")
+        check_lease_owner(self.leased_by, self.leased_until, worker_id, now)
 
     def check_playable(self) -> None:
         self.check_not_deleted()
         if self.status != VideoStatus.READY:
             raise NotReady("video_not_ready")
 
-    def _lease_expired(self, now: datetime) -> bool:
-        return self.leased_until is None or self.leased_until < now
-
     def _release_lease(self) -> None:
         self.leased_by = ""
         self.leased_until = None
-
-
-class IllegalTransition(DomainError):
-    """The command does not apply in the video's status (the message is the contract's)."""
-
-
-class NotClaimable(DomainError):
-    pass
-
-
-class LeaseLost(DomainError):
-    pass
-
-
-class LeaseOwnerMismatch(DomainError):
-    pass
-
-
-class CannotRetry(DomainError):
-    pass
-
-
-class VideoDeleted(DomainError):
-    pass
-
-
-class NotReady(DomainError):
-    pass
-
-
-def outputs_prefix(tenant: str, video_id: int) -> str:
-    """Where a video's HLS ladder and thumbnail are published (public through the edge)."""
-    return f"hls/{tenant}/videos/{video_id}/"
-
-
-def key_object(tenant: str, video_id: int) -> str:
-    """Where a video's AES-128 key is kept: outside the public ``hls/`` prefix."""
-    return f"keys/{tenant}/videos/{video_id}/aes.key"
-
-
-def _under(key: str, prefix: str) -> bool:
-    return key.startswith(prefix) and ".." not in key.split("/") and "\\" not in key

@@ -28,7 +28,7 @@ import msgspec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from academy_video.app.ports import ObjectStorage, TranscodeFailed, TranscodeOutput
-from academy_video.domain.video import key_object, outputs_prefix
+from academy_video.domain.video_storage import key_object, outputs_prefix
 
 from .encode_pass import KEY_URI
 from .opening import MAX_SIDE

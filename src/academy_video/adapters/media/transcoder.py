@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from academy_video.app.ports import ObjectStorage, TranscodeFailed, TranscodeOutput
-from academy_video.domain.video import key_object, outputs_prefix
+from academy_video.domain.video_storage import key_object, outputs_prefix
 
 from . import sandbox
 from .encode_pass import PassRequest, transcode_in_child

@@ -17,7 +17,7 @@ from academy_video.adapters.cli import main as cli
 from academy_video.adapters.sql import tables as t
 from academy_video.adapters.sql.audit_chain import SqlSeals
 from academy_video.app.applications import EventSourcedApp
-from academy_video.app.audit import verify_chain
+from academy_video.app.audit_seal import verify_chain
 from academy_video.domain.grant import PermissionGrant
 from academy_video.domain.policy import Rule
 from academy_video.domain.video import Video

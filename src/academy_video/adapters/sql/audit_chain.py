@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Engine, func, select
 
-from academy_video.app.audit import Key, as_uuid, link
+from academy_video.app.audit_seal import Key, as_uuid, link
 
 from . import tables as t
 from .engine import is_sqlite, sqlite_engine, upsert

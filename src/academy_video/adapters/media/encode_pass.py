@@ -27,6 +27,7 @@ from typing import Any
 import av
 import av.filter
 
+from .confinement import Refusal, Report
 from .ladder import Rung, plan
 from .opening import open_source
 from .remux import (
@@ -37,7 +38,6 @@ from .remux import (
     keyframes_regular,
     mux_to,
 )
-from .sandbox import Refusal, Report
 from .thumbnail import THUMBNAIL_AT, grab_thumbnail, thumbnail_of, write_jpeg
 
 KEY_URI = "/api/v1/playback/key/{video_id}"

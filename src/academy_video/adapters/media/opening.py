@@ -27,7 +27,7 @@ from typing import Any
 
 import av
 
-from .sandbox import Refusal
+from .confinement import Refusal
 
 # Demuxer names as FFmpeg knows them: MP4/MOV/3GP, Matroska/WebM, MPEG-TS (camcorder .mts too),
 # AVI, FLV (screen recorders), ASF (.wmv), MPEG program streams (.mpg/.vob).

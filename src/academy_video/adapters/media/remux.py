@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import av
 
+from .confinement import Report
 from .ladder import Rung
-from .sandbox import Report
 from .thumbnail import THUMBNAIL_AT, thumbnail_of
 
 if TYPE_CHECKING:

@@ -1,12 +1,9 @@
 """The pass over a source that makes the HLS ladder, run in the sandboxed child (``sandbox.py``).
 
-One pass over the source: each decoded picture is scaled (an FFmpeg filter graph per rung, as the
-CLI scales) and encoded by every rung's libx264; audio that is already AAC is copied into every
-rung, anything else is encoded to AAC per rung. Settings measured on this machine
-(docs/benchmarks.md): decoder ``thread_type=AUTO``, encoder ``FRAME`` threads, ``pict_type`` reset
-on every decoded frame (or x264 copies the source's frame types), a fixed GOP of ``gop_seconds``
-with scene cuts off and segments of ``segment_seconds`` (a multiple), so segments line up across
-renditions; the hls muxer with ``max_delay`` set (else each rung carries ~36 kb/s of padding).
+One pass over the source: each decoded picture goes to every rung's scale graph and libx264
+encoder (``renditions.py``); audio that is already AAC is copied into every rung, anything else
+is encoded to AAC per rung. The decoder runs with ``thread_type=AUTO`` (measured on this machine:
+docs/benchmarks.md).
 
 When the source can be copied (``remux.py``), the top rung is the source's own packets and the
 encoded rungs put their keyframes where the source has its own, so segments still line up.
@@ -19,16 +16,14 @@ playlist and segments) and ``thumbnail.jpg``. The parent checks and publishes it
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
-from fractions import Fraction
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import av
-import av.filter
 
 from .confinement import Refusal, Report
-from .ladder import Rung, plan
+from .ladder import plan
 from .opening import open_source
 from .remux import (
     KeyframesTooFarApart,
@@ -38,10 +33,10 @@ from .remux import (
     keyframes_regular,
     mux_to,
 )
+from .renditions import Encoding, PassState, describe, encode_scaled, open_output
 from .thumbnail import THUMBNAIL_AT, grab_thumbnail, thumbnail_of, write_jpeg
 
 KEY_URI = "/api/v1/playback/key/{video_id}"
-AAC = "mp4a.40.2"
 
 
 @dataclass(frozen=True)
@@ -59,27 +54,6 @@ class PassRequest:
     headers: str = ""  # extra HTTP request headers for a URL source
 
 
-@dataclass
-class Output:
-    rung: Rung
-    directory: Path
-    container: Any
-    video: Any
-    audio: Any  # None without audio
-    graph: Any = None  # None for the copied rung
-    copy_video: bool = False
-    codecs_video: str = ""
-    packets: int = 0
-
-
-@dataclass
-class PassState:
-    end: float = 0.0  # end of the last decoded (or copied) video frame, seconds
-    thumbnail: Any | None = None
-    frames: int = 0
-    outputs: list[Output] = field(default_factory=list)
-
-
 def transcode_in_child(request: PassRequest, report: Report) -> dict[str, Any]:
     """The whole pass, then the thumbnail: what the parent needs to write the master playlist."""
     scratch = Path(request.scratch)
@@ -88,16 +62,7 @@ def transcode_in_child(request: PassRequest, report: Report) -> dict[str, Any]:
     return {
         "duration": duration,
         "fps": fps,
-        "renditions": [
-            {
-                "name": output.rung.name,
-                "width": _size(output)[0],
-                "height": _size(output)[1],
-                "codecs": (output.codecs_video or _avc1_extradata(output))
-                + ("" if output.audio is None else f",{AAC}"),
-            }
-            for output in state.outputs
-        ],
+        "renditions": [describe(output) for output in state.outputs],
     }
 
 
@@ -131,11 +96,26 @@ class EncodePass:
                 and copyable(in_v, in_a, rungs)
                 and (len(rungs) == 1 or keyframes_regular(self._reopen, max_gap))
             )
-            key_info = self._key_info() if request.key is not None else None
+            encoding = Encoding(
+                preset=request.preset,
+                segment_seconds=request.segment_seconds,
+                gop_seconds=request.gop_seconds,
+                key_info=self._key_info() if request.key is not None else None,
+            )
             state = PassState()
             for rung in rungs:
-                copy = remux and rung is rungs[-1]
-                state.outputs.append(self._open(rung, in_v, in_a, fps, copy, remux, key_info))
+                state.outputs.append(
+                    open_output(
+                        self.scratch / rung.name,
+                        rung,
+                        in_v,
+                        in_a,
+                        fps,
+                        encoding,
+                        copy=remux and rung is rungs[-1],
+                        follow_source_keyframes=remux,
+                    )
+                )
             failure, irregular = None, False
             try:
                 if all(output.copy_video for output in state.outputs):
@@ -150,14 +130,14 @@ class EncodePass:
             except MemoryError:
                 raise Refusal("memory_limit") from None
             except av.error.FFmpegError as error:
-                failure = f"decode_failed at {state.end:.1f} s: {_said(error)}"
+                failure = f"decode_failed at {state.end:.1f} s: {reason_without_url(error)}"
             finally:
                 for output in state.outputs:
                     try:
                         output.container.close()
                     except av.error.FFmpegError as error:
                         failure = failure or (
-                            f"packaging_failed for {output.rung.name}: {_said(error)}"
+                            f"packaging_failed for {output.rung.name}: {reason_without_url(error)}"
                         )
         if irregular:  # segments would run long: encode after all, from the start
             for rung in rungs:
@@ -176,7 +156,7 @@ class EncodePass:
                 with self._reopen() as again:
                     state.thumbnail = grab_thumbnail(again, start + min(THUMBNAIL_AT, expected / 2))
             except av.error.FFmpegError as error:
-                raise Refusal(f"decode_failed (thumbnail): {_said(error)}") from None
+                raise Refusal(f"decode_failed (thumbnail): {reason_without_url(error)}") from None
             if state.thumbnail is None:
                 raise Refusal("no_picture_for_thumbnail")
         return state, state.end - start, fps
@@ -184,62 +164,6 @@ class EncodePass:
     def _reopen(self) -> Any:
         """The source opened once more, under the same rules (a keyframe scan, a thumbnail)."""
         return open_source(self.request.source, headers=self.request.headers)
-
-    def _open(
-        self,
-        rung: Rung,
-        in_v: Any,
-        in_a: Any | None,
-        fps: float,
-        copy: bool,
-        follow_source_keyframes: bool,
-        key_info: Path | None,
-    ) -> Output:
-        request = self.request
-        directory = self.scratch / rung.name
-        directory.mkdir()
-        options = {
-            "hls_time": str(request.segment_seconds),
-            "hls_playlist_type": "vod",
-            "hls_flags": "independent_segments",
-            "hls_segment_filename": str(directory / "seg_%05d.ts"),
-            "max_delay": "700000",
-        }
-        if key_info is not None:
-            options["hls_key_info_file"] = str(key_info)
-        out = av.open(str(directory / "index.m3u8"), "w", format="hls", options=options)
-        if copy:
-            video = out.add_stream_from_template(in_v)
-            graph = None
-        else:
-            rate = Fraction(fps).limit_denominator(1001)
-            gop = round(fps * request.gop_seconds)
-            video = out.add_stream(
-                "libx264",
-                rate=rate,
-                options={
-                    "preset": request.preset,
-                    # Keyframes where the source has them (remux), else every gop_seconds.
-                    "g": str(gop * 1000 if follow_source_keyframes else gop),
-                    "keyint_min": str(gop),
-                    "sc_threshold": "0",
-                    "forced-idr": "1",
-                    "maxrate": str(rung.maxrate),
-                    "bufsize": str(rung.bufsize),
-                },
-            )
-            video.width, video.height, video.pix_fmt = rung.width, rung.height, "yuv420p"
-            video.bit_rate = rung.video_bitrate
-            video.codec_context.thread_type = "FRAME"
-            graph = _scaler(in_v, rung)
-        audio = None
-        if in_a is not None:
-            if in_a.codec_context.name == "aac":
-                audio = out.add_stream_from_template(in_a)
-            else:
-                audio = out.add_stream("aac", rate=48000, layout="stereo")
-                audio.bit_rate = rung.audio_bitrate
-        return Output(rung, directory, out, video, audio, graph, copy)
 
     def _pump(
         self,
@@ -281,7 +205,7 @@ class EncodePass:
         for output in state.outputs:
             if output.graph is not None:
                 output.graph.push(None)
-                self._drain(output, None)
+                encode_scaled(output, None)
                 output.container.mux(output.video.encode(None))
             encoded_audio = in_a is not None and in_a.codec_context.name != "aac"
             if output.audio is not None and encoded_audio:
@@ -306,21 +230,7 @@ class EncodePass:
         for output in state.outputs:
             if not output.copy_video:
                 output.graph.push(frame)
-                self._drain(output, keyframe)
-
-    def _drain(self, output: Output, keyframe: bool | None) -> None:
-        while True:
-            try:
-                scaled = output.graph.pull()
-            except (av.error.BlockingIOError, av.error.EOFError):
-                return
-            scaled.pict_type = (
-                av.video.frame.PictureType.I if keyframe else av.video.frame.PictureType.NONE
-            )
-            for packet in output.video.encode(scaled):
-                if not output.codecs_video:
-                    output.codecs_video = _avc1(bytes(packet))
-                output.container.mux(packet)
+                encode_scaled(output, keyframe)
 
     def _key_info(self) -> Path:
         request = self.request
@@ -334,7 +244,7 @@ class EncodePass:
         return info
 
 
-def _said(error: Exception) -> str:
+def reason_without_url(error: Exception) -> str:
     """What went wrong, for the instructor: FFmpeg's message without the file name, which for a
     stored source is a presigned URL (a credential, and most of the text)."""
     return str(getattr(error, "strerror", None) or error.__class__.__name__)
@@ -350,38 +260,3 @@ def _duration(container: Any, stream: Any) -> float:
     if container.duration is not None:
         return float(container.duration / av.time_base)
     return 0.0
-
-
-def _scaler(in_v: Any, rung: Rung) -> Any:
-    graph = av.filter.Graph()
-    buffer = graph.add_buffer(template=in_v)
-    scale = graph.add("scale", f"{rung.width}:{rung.height}")
-    fmt = graph.add("format", "yuv420p")
-    sink = graph.add("buffersink")
-    buffer.link_to(scale)
-    scale.link_to(fmt)
-    fmt.link_to(sink)
-    graph.configure()
-    return graph
-
-
-def _size(output: Output) -> tuple[int, int]:
-    if output.copy_video:
-        ctx = output.video.codec_context
-        return int(ctx.width), int(ctx.height)
-    return output.rung.width, output.rung.height
-
-
-def _avc1(annex_b: bytes) -> str:
-    """``avc1.PPCCLL`` from the SPS in an Annex-B packet (what CODECS wants)."""
-    for chunk in annex_b.split(b"\x00\x00\x01")[1:]:
-        if chunk and chunk[0] & 0x1F == 7 and len(chunk) >= 4:
-            return f"avc1.{chunk[1]:02x}{chunk[2]:02x}{chunk[3]:02x}"
-    return ""
-
-
-def _avc1_extradata(output: Output) -> str:
-    extradata = output.video.codec_context.extradata or b""
-    if len(extradata) >= 4 and extradata[0] == 1:  # avcC
-        return f"avc1.{extradata[1]:02x}{extradata[2]:02x}{extradata[3]:02x}"
-    return _avc1(extradata) or "avc1.640028"

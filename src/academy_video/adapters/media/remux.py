@@ -12,16 +12,14 @@ import functools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import av
 
 from .confinement import Report
 from .ladder import Rung
+from .renditions import Output, PassState
 from .thumbnail import THUMBNAIL_AT, thumbnail_of
-
-if TYPE_CHECKING:
-    from .encode_pass import Output, PassState
 
 # FFmpeg's HLS muxer builds each segment in one growing buffer, which glibc's defaults put on
 # fresh pages every time (mmap, or a heap top handed back to the kernel at once): page faults for

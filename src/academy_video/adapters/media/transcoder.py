@@ -153,7 +153,7 @@ class PyAvTranscoder:
         cancelled: Callable[[], bool] | None,
     ) -> Any:
         """The pass in the sandbox; its refusals and failures as ``TranscodeFailed``."""
-        report_progress = _rising(progress)
+        report_progress = never_decreasing(progress)
         most = self.limits.wall_seconds(self.max_seconds)
 
         def on_report(kind: str, value: Any) -> float | None:
@@ -191,17 +191,17 @@ def _number(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
-def _rising(progress: Callable[[int], None] | None) -> Callable[[int], None] | None:
+def never_decreasing(progress: Callable[[int], None] | None) -> Callable[[int], None] | None:
     """``progress`` that never reports less than it already has (a second pass restarts at 0)."""
     if progress is None:
         return None
     report = progress
     highest = -1
 
-    def rising(percent: int) -> None:
+    def report_if_higher(percent: int) -> None:
         nonlocal highest
         if percent > highest:
             highest = percent
             report(percent)
 
-    return rising
+    return report_if_higher

@@ -1,0 +1,177 @@
+"""The renditions one pass writes, one per rung of the ladder: its hls muxer, its libx264 encoder
+(or the source's stream, copied) and the scale graph that feeds it, and what the master playlist
+will say of it (size, ``CODECS``).
+
+Each picture is scaled as the ffmpeg CLI scales (one FFmpeg filter graph per rung). The encoder
+has ``FRAME`` threads, a fixed GOP of ``gop_seconds`` with scene cuts off, and ``pict_type`` reset
+on every picture (or x264 copies the source's frame types), so segments of ``segment_seconds`` (a
+multiple) line up across renditions. The hls muxer runs with ``max_delay`` set: without it every
+rung carries padding (docs/benchmarks.md, Transcoding).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import av.filter
+
+from .ladder import Rung
+
+AAC = "mp4a.40.2"
+
+
+@dataclass
+class Output:
+    rung: Rung
+    directory: Path
+    container: Any
+    video: Any
+    audio: Any  # None without audio
+    graph: Any = None  # None for the copied rung
+    copy_video: bool = False
+    codecs_video: str = ""
+    packets: int = 0
+
+
+@dataclass
+class PassState:
+    end: float = 0.0  # end of the last decoded (or copied) video frame, seconds
+    thumbnail: Any | None = None
+    frames: int = 0
+    outputs: list[Output] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How every rung of one pass is encoded and segmented."""
+
+    preset: str
+    segment_seconds: int
+    gop_seconds: int
+    key_info: Path | None  # the hls muxer's key info file, or None for clear segments
+
+
+def open_output(
+    directory: Path,
+    rung: Rung,
+    in_v: Any,
+    in_a: Any | None,
+    fps: float,
+    encoding: Encoding,
+    *,
+    copy: bool,
+    follow_source_keyframes: bool,
+) -> Output:
+    """``rung``'s muxer in ``directory``, with its video stream (copied, or encoded from scaled
+    pictures) and its audio (AAC copied, anything else encoded)."""
+    directory.mkdir()
+    options = {
+        "hls_time": str(encoding.segment_seconds),
+        "hls_playlist_type": "vod",
+        "hls_flags": "independent_segments",
+        "hls_segment_filename": str(directory / "seg_%05d.ts"),
+        "max_delay": "700000",
+    }
+    if encoding.key_info is not None:
+        options["hls_key_info_file"] = str(encoding.key_info)
+    out = av.open(str(directory / "index.m3u8"), "w", format="hls", options=options)
+    if copy:
+        video = out.add_stream_from_template(in_v)
+        graph = None
+    else:
+        rate = Fraction(fps).limit_denominator(1001)
+        gop = round(fps * encoding.gop_seconds)
+        video = out.add_stream(
+            "libx264",
+            rate=rate,
+            options={
+                "preset": encoding.preset,
+                # Keyframes where the source has them (remux), else every gop_seconds.
+                "g": str(gop * 1000 if follow_source_keyframes else gop),
+                "keyint_min": str(gop),
+                "sc_threshold": "0",
+                "forced-idr": "1",
+                "maxrate": str(rung.maxrate),
+                "bufsize": str(rung.bufsize),
+            },
+        )
+        video.width, video.height, video.pix_fmt = rung.width, rung.height, "yuv420p"
+        video.bit_rate = rung.video_bitrate
+        video.codec_context.thread_type = "FRAME"
+        graph = _scaler(in_v, rung)
+    audio = None
+    if in_a is not None:
+        if in_a.codec_context.name == "aac":
+            audio = out.add_stream_from_template(in_a)
+        else:
+            audio = out.add_stream("aac", rate=48000, layout="stereo")
+            audio.bit_rate = rung.audio_bitrate
+    return Output(rung, directory, out, video, audio, graph, copy)
+
+
+def encode_scaled(output: Output, keyframe: bool | None) -> None:
+    """Encode and mux every picture the rung's scale graph has ready (``keyframe``: force the
+    next one to be a keyframe)."""
+    while True:
+        try:
+            scaled = output.graph.pull()
+        except (av.error.BlockingIOError, av.error.EOFError):
+            return
+        scaled.pict_type = (
+            av.video.frame.PictureType.I if keyframe else av.video.frame.PictureType.NONE
+        )
+        for packet in output.video.encode(scaled):
+            if not output.codecs_video:
+                output.codecs_video = _avc1(bytes(packet))
+            output.container.mux(packet)
+
+
+def describe(output: Output) -> dict[str, Any]:
+    """What the master playlist needs of a finished rendition."""
+    width, height = _size(output)
+    codecs = output.codecs_video or _avc1_extradata(output)
+    return {
+        "name": output.rung.name,
+        "width": width,
+        "height": height,
+        "codecs": codecs + ("" if output.audio is None else f",{AAC}"),
+    }
+
+
+def _scaler(in_v: Any, rung: Rung) -> Any:
+    graph = av.filter.Graph()
+    buffer = graph.add_buffer(template=in_v)
+    scale = graph.add("scale", f"{rung.width}:{rung.height}")
+    fmt = graph.add("format", "yuv420p")
+    sink = graph.add("buffersink")
+    buffer.link_to(scale)
+    scale.link_to(fmt)
+    fmt.link_to(sink)
+    graph.configure()
+    return graph
+
+
+def _size(output: Output) -> tuple[int, int]:
+    if output.copy_video:
+        ctx = output.video.codec_context
+        return int(ctx.width), int(ctx.height)
+    return output.rung.width, output.rung.height
+
+
+def _avc1(annex_b: bytes) -> str:
+    """``avc1.PPCCLL`` from the SPS in an Annex-B packet (what CODECS wants)."""
+    for chunk in annex_b.split(b"\x00\x00\x01")[1:]:
+        if chunk and chunk[0] & 0x1F == 7 and len(chunk) >= 4:
+            return f"avc1.{chunk[1]:02x}{chunk[2]:02x}{chunk[3]:02x}"
+    return ""
+
+
+def _avc1_extradata(output: Output) -> str:
+    extradata = output.video.codec_context.extradata or b""
+    if len(extradata) >= 4 and extradata[0] == 1:  # avcC
+        return f"avc1.{extradata[1]:02x}{extradata[2]:02x}{extradata[3]:02x}"
+    return _avc1(extradata) or "avc1.640028"

@@ -17,7 +17,7 @@ from typing import TypeVar
 # Litestar adds "; charset=utf-8" to text types.
 CONTENT_TYPE = "text/plain; version=0.0.4"
 
-# Seconds: from a cached heartbeat (~1 ms) to a slow CSV export.
+# Seconds: from a cached heartbeat (the first bucket) to a slow CSV export.
 HTTP_SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Seconds: a short clip on a fast preset to an hour-long lecture on a slow one.
 TRANSCODE_SECONDS = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0)

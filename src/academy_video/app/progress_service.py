@@ -4,10 +4,10 @@ Both paths end here so the once→free rule has one home.
 
 Heartbeats are buffered (``submit``) and written together (``flush``, every
 ``ACADEMY_VIDEO_PROGRESS_FLUSH_SECONDS``): all the students heard from in an interval go into one
-save, one transaction, instead of one per heartbeat. 10,000 students beating every 30 s are then
-one write every few seconds, not 333 a second. The price: a crash loses at most one interval of
-heartbeats (the next ones re-anchor), and progress shows up to that much later. ``0`` writes
-each heartbeat through at once.
+save, one transaction, instead of one per heartbeat: at a large academy's load, one write every
+few seconds instead of hundreds a second (docs/benchmarks.md, Heartbeat write load). The price: a
+crash loses at most one interval of heartbeats (the next ones re-anchor), and progress shows up
+to that much later. ``0`` writes each heartbeat through at once.
 """
 
 from __future__ import annotations

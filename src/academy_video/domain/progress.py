@@ -99,9 +99,10 @@ class WatchProgress(Aggregate):
                     if plausibility.max_rate > 0:
                         # When a real player could have reached the position: it may run ahead
                         # of the clock, so the grace is one allowance, not one per heartbeat
-                        # (beats 10 ms apart, each 2 s further, are not 200× speed credited);
-                        # it may lag the clock by up to the grace, so a beat that arrived late
-                        # does not cost the next interval.
+                        # (rapid beats, each a grace further, would otherwise add up to many
+                        # times the speed: docs/benchmarks.md, Playback over HTTP); it may lag
+                        # the clock by up to the grace, so a beat that arrived late does not
+                        # cost the next interval.
                         reached = since + timedelta(seconds=advance / plausibility.max_rate)
                         slack = sample.at - timedelta(seconds=plausibility.grace_seconds)
                         at = max(reached, slack)

@@ -1,10 +1,11 @@
 """eventsourcing's PostgreSQL application recorder with a faster insert.
 
 The library sends a batch of events as one array of a composite type, which psycopg builds in
-Python, value by value (≈ 20 µs per event here). This recorder sends the same rows as four
-arrays of plain types, which psycopg's C dumpers build, and inserts them with the same single
-``INSERT … SELECT FROM unnest(…) RETURNING notification_id`` under the library's table lock and
-NOTIFY, so ordering, notification ids and subscriptions behave exactly as before.
+Python, value by value (the cost: docs/benchmarks.md, Event store appends). This recorder sends
+the same rows as four arrays of plain types, which psycopg's C dumpers build, and inserts them
+with the same single ``INSERT … SELECT FROM unnest(…) RETURNING notification_id`` under the
+library's table lock and NOTIFY, so ordering, notification ids and subscriptions behave exactly
+as before.
 """
 
 from __future__ import annotations

@@ -25,9 +25,10 @@ def postgres_engine(url: str, *, schema: str | None = None, pool_size: int = 8) 
     url = url.replace("postgresql://", "postgresql+psycopg://", 1)
     if schema:
         url += ("&" if "?" in url else "?") + "options=" + quote(f"-csearch_path={schema}")
-    # No pre-ping: it costs a round trip on every checkout (0.45 ms of a 1.1 ms heartbeat). A
-    # connection the server dropped fails its query once (503 database_unavailable); the pool
-    # then discards it and every connection opened before the drop.
+    # No pre-ping: it costs a round trip on every checkout, a large share of a short query
+    # (docs/benchmarks.md, Playback over HTTP). A connection the server dropped fails its query
+    # once (503 database_unavailable); the pool then discards it and every connection opened
+    # before the drop.
     return create_engine(url, pool_size=pool_size, max_overflow=4, pool_pre_ping=False)
 
 

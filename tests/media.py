@@ -42,8 +42,8 @@ def make_video(
             resampler = av.AudioResampler(format="fltp", layout="mono", rate=44100)
             tone = f"sine=frequency=440:sample_rate=44100:duration={seconds}:samples_per_frame=1024"
             with av.open(tone, format="lavfi") as src:
-                for frame in src.decode(audio=0):
-                    for converted in resampler.resample(frame):
+                for tone_frame in src.decode(audio=0):
+                    for converted in resampler.resample(tone_frame):
                         out.mux(a.encode(converted))
             out.mux(a.encode(None))
     return path

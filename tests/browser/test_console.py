@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.http.conftest import SESSION
 from tests.http.test_analytics import CONTRACT_CSV_HEADER
 from tests.media import make_video
 
-from .conftest import SESSION, Site, Tab
+from .conftest import Site, Tab
 
 READY_TIMEOUT = 120_000
 LARGE = 70 * 1024 * 1024  # over the console's 64 MiB single-PUT limit: a multipart upload

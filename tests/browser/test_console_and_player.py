@@ -10,9 +10,10 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from tests.http.conftest import SESSION
 from tests.media import make_video
 
-from .conftest import SESSION, Site, Tab, play
+from .conftest import Site, Tab, play
 
 READY_TIMEOUT = 120_000  # ms: the embedded worker transcodes the upload meanwhile
 

@@ -83,7 +83,9 @@ def test_a_batch_refused_with_429_is_kept_and_sent_again_after_retry_after(
     page, sent = tab.page, []
 
     def over_budget_once(route: Route) -> None:
-        sent.append(route.request.post_data_json["events"])
+        body = route.request.post_data_json
+        assert body is not None  # the player posts its batch as JSON
+        sent.append(body["events"])
         if len(sent) == 1:
             route.fulfill(status=429, headers={"Retry-After": "8"}, json={"detail": "rate_limited"})
         else:
@@ -224,6 +226,7 @@ def test_heartbeats_carry_the_position_and_feed_progress(
     with tab.page.expect_request("**/playback/heartbeat/", timeout=20_000) as beat:
         pass  # the player beats every 10 s while the session lives
     body = beat.value.post_data_json
+    assert body is not None
     assert body["token"] and body["playback_rate"] == 1
     assert body["position"] > 1
     deadline = time.monotonic() + 15  # the service writes heartbeats together (every 5 s)

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from academy_video.app.ports import Directory, Lecture, LectureSession, Student
+
+
+class LinkKeys(TypedDict):
+    """What names a student's link to a lecture session (access, attendance)."""
+
+    tenant: str
+    session_id: int
+    enrollment_id: int
 
 
 def check_directory_contract(directory: Directory) -> None:
@@ -33,7 +43,7 @@ def check_directory_contract(directory: Directory) -> None:
     enrollment = directory.enrollment(100)
     assert enrollment is not None and not enrollment.active
 
-    link = {"tenant": "demo", "session_id": 10, "enrollment_id": 100}
+    link: LinkKeys = {"tenant": "demo", "session_id": 10, "enrollment_id": 100}
     assert not directory.has_session_access(10, 100)
     directory.set_access(**link, granted=True)
     directory.set_access(**link, granted=True)

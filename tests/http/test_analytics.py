@@ -73,7 +73,9 @@ def video(api: Api) -> int:
         json={"video": video, "enrollment": ALICE, "rule": "once"},
     )
     alice = start(api, video).json()["token"]
-    batch = [{"type": t} for t in ("VISIBILITY_HIDDEN", "FOCUS_LOST", "SEEK_ATTEMPT")]
+    batch: list[dict[str, Any]] = [
+        {"type": t} for t in ("VISIBILITY_HIDDEN", "FOCUS_LOST", "SEEK_ATTEMPT")
+    ]
     assert play(api, "events", alice, events=batch).json() == {"stored": 3}
     bob = start(api, video, BOB).json()["token"]
     batch = [{"type": "FOCUS_LOST"}, {"type": "FULLSCREEN_ENTER", "payload": {"w": 1920}}]

@@ -1,5 +1,7 @@
 """Directory sync: idempotent upserts within the caller's tenant."""
 
+from typing import Any
+
 import pytest
 
 from .conftest import LECTURE, SESSION, Api
@@ -76,7 +78,7 @@ def test_each_call_answers_the_stored_object_and_repeats_harmlessly(api: Api) ->
     ],
 )
 def test_an_unknown_reference_is_400_unknown_kind(
-    api: Api, path: str, body: dict, detail: str
+    api: Api, path: str, body: dict[str, Any], detail: str
 ) -> None:
     response = api.call("PUT", f"/api/v1/directory/{path}", json=body)
     assert (response.status_code, response.json()) == (400, {"detail": detail})
@@ -102,7 +104,7 @@ def test_an_unknown_reference_is_400_unknown_kind(
     ],
 )
 def test_malformed_input_is_400_naming_the_field(
-    api: Api, path: str, body: dict, detail: str
+    api: Api, path: str, body: dict[str, Any], detail: str
 ) -> None:
     response = api.call("PUT", f"/api/v1/directory/{path}", json=body)
     assert response.status_code == 400

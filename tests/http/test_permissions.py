@@ -1,5 +1,7 @@
 """Per-student permissions over HTTP."""
 
+from typing import Any
+
 import pytest
 
 from .conftest import Api
@@ -148,7 +150,9 @@ def test_bulk_set_makes_overrides_for_each_student(api: Api) -> None:
         ),
     ],
 )
-def test_bad_permission_input(api: Api, path: str, body: dict, status: int, detail: str) -> None:
+def test_bad_permission_input(
+    api: Api, path: str, body: dict[str, Any], status: int, detail: str
+) -> None:
     video = api.ready_video()
     body = {k: video if v == "{video}" else v for k, v in body.items()}
     response = api.call("POST", path, json=body)

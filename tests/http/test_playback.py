@@ -92,7 +92,9 @@ def test_start_gives_a_token_the_policy_and_the_play_url(api: Api) -> None:
         ),
     ],
 )
-def test_start_denials(api: Api, setup: str | None, body: dict, status: int, detail: str) -> None:
+def test_start_denials(
+    api: Api, setup: str | None, body: dict[str, Any], status: int, detail: str
+) -> None:
     video = api.ready_video()
     pending = api.app.uploads.init(
         tenant="demo", session_id=10, title="P", filename="p.mp4"

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from academy_video.adapters.http.auth import Role
 from academy_video.domain.progress import Sample
 
 from .conftest import OTHER_SESSION, Api
@@ -129,7 +130,7 @@ def objects(api: Api, tenant: str) -> dict[str, Any]:
     }
 
 
-def request(api: Api, route: tuple[str, str], objs: dict[str, Any], role: str) -> Any:
+def request(api: Api, route: tuple[str, str], objs: dict[str, Any], role: Role) -> Any:
     method, template = route
     body, query = COVERED[route]
     path = (
@@ -147,7 +148,7 @@ def request(api: Api, route: tuple[str, str], objs: dict[str, Any], role: str) -
     return api.call(
         method,
         path + (f"?{query}" if query else ""),
-        role=role,  # type: ignore[arg-type]
+        role=role,
         json=body,
     )
 
@@ -157,7 +158,7 @@ def test_every_object_route_is_in_the_matrix(api: Api) -> None:
 
 
 @pytest.mark.parametrize("role", ["admin", "staff", "student"])
-def test_another_tenants_objects_are_never_reached(api: Api, role: str) -> None:
+def test_another_tenants_objects_are_never_reached(api: Api, role: Role) -> None:
     theirs = objects(api, "other")
     ours = objects(api, "demo")
     for route in sorted(COVERED):

@@ -1,6 +1,8 @@
 """Uploads over HTTP, with the in-memory store (its fake media: b"video:<secs>", b"audio", …).
 Real files through the local disk and S3 are in tests/integration/test_upload_flows.py."""
 
+from typing import Any
+
 import pytest
 
 from academy_video.app.uploads import part_size_for
@@ -8,14 +10,15 @@ from academy_video.app.uploads import part_size_for
 from .conftest import SESSION, Api
 
 
-def init(api: Api, **body: object) -> dict:
+def init(api: Api, **body: object) -> dict[str, Any]:
     response = api.call(
         "POST",
         "/api/v1/videos/upload/init/",
         json={"session": SESSION, "title": "T", "filename": "Lecture 1.MOV", **body},
     )
     assert response.status_code == 201, response.text
-    return response.json()
+    ticket: dict[str, Any] = response.json()
+    return ticket
 
 
 def test_init_reserves_a_pending_video_and_an_upload_url(api: Api) -> None:
@@ -65,7 +68,7 @@ def test_init_reserves_a_pending_video_and_an_upload_url(api: Api) -> None:
         ),
     ],
 )
-def test_init_refusals(api: Api, body: dict, status: int, detail: str) -> None:
+def test_init_refusals(api: Api, body: dict[str, Any], status: int, detail: str) -> None:
     response = api.call("POST", "/api/v1/videos/upload/init", json=body)
     assert (response.status_code, response.json()) == (status, {"detail": detail})
     assert api.call("GET", "/api/v1/videos/").json() == []

@@ -147,7 +147,7 @@ def test_the_legacy_completion_needs_the_worker_token(api: Api) -> None:
 
 
 @pytest.mark.parametrize("body", [{"progress": 101}, {"progress": "half"}])
-def test_a_bad_heartbeat_body_is_400(api: Api, body: dict) -> None:
+def test_a_bad_heartbeat_body_is_400(api: Api, body: dict[str, Any]) -> None:
     video = uploaded(api)
     worker(api, "GET", f"{BASE}/next/")
     assert worker(api, "POST", f"{BASE}/{video}/heartbeat/", json=body).status_code == 400

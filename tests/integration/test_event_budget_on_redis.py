@@ -9,12 +9,14 @@ import pytest
 import redis
 
 from academy_video.adapters.redis.rate_limit import RedisRateLimiter
+from tests.http.conftest import Api
 from tests.http.test_event_budget import *  # noqa: F403 (the tests themselves)
 
 from .test_redis_store import REDIS_URL
 
 
-@pytest.fixture
+# Replaces the star-imported fixture on purpose (pytest takes the later one); mypy cannot tell.
+@pytest.fixture  # type: ignore[no-redef]
 def stores() -> dict[str, Any]:
     if not REDIS_URL:
         pytest.fail("ACADEMY_VIDEO_TEST_REDIS_URL is not set: run the tests with `make test`")
@@ -22,5 +24,5 @@ def stores() -> dict[str, Any]:
     return {"redis_url": REDIS_URL}
 
 
-def test_the_limiter_is_redis(api: Api) -> None:  # noqa: F405
+def test_the_limiter_is_redis(api: Api) -> None:
     assert isinstance(api.app.playback.limiter, RedisRateLimiter)

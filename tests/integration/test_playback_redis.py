@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from academy_video.adapters.http.app import create_app
@@ -22,7 +23,7 @@ from tests.http.conftest import SECRET, STUDENTS, Api, sync_roster
 from .test_redis_store import REDIS_URL, free_port, start_redis
 
 
-def redis_api(tmp_path: Path, url: str) -> tuple[Api, TestClient]:
+def redis_api(tmp_path: Path, url: str) -> tuple[Api, TestClient[Litestar]]:
     settings = Settings(
         data_dir=tmp_path / "data",
         jwt_secret=SECRET,
@@ -152,6 +153,7 @@ def test_reconcile_records_expired_for_sessions_whose_liveness_lapsed(
     assert "expired 1 playback sessions; closed 1 still live in the store" in out
     assert cli(["reconcile"]) == 0  # idempotent
     assert "expired 0 playback sessions; closed 0 still live" in capsys.readouterr().out
+    assert api.app.projector is not None
     api.app.projector.catch_up_all()  # the CLI process wrote the event
     assert api.app.sessions.get(lapsed.session_id).status == SessionStatus.EXPIRED
     assert api.app.sessions.get(alive.session_id).status == SessionStatus.ACTIVE

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import boto3
 import httpx
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from academy_video.adapters.http.app import create_app
@@ -56,7 +57,7 @@ def test_s3_keeps_the_storage_contract(bucket: S3ObjectStorage, tmp_path: Path) 
 
 
 @pytest.fixture
-def local(tmp_path: Path) -> Iterator[tuple[LocalDiskStorage, TestClient]]:
+def local(tmp_path: Path) -> Iterator[tuple[LocalDiskStorage, TestClient[Litestar]]]:
     container = build(
         Settings(data_dir=tmp_path / "data", jwt_secret="j" * 32, max_upload_bytes=8 * 1024 * 1024)
     )
@@ -72,7 +73,7 @@ def _target(url: str) -> str:
 
 
 def test_the_local_disk_keeps_the_storage_contract(
-    local: tuple[LocalDiskStorage, TestClient], tmp_path: Path
+    local: tuple[LocalDiskStorage, TestClient[Litestar]], tmp_path: Path
 ) -> None:
     storage, client = local
 
@@ -91,7 +92,7 @@ def test_the_local_disk_keeps_the_storage_contract(
 
 
 def test_local_urls_are_checked_and_uploads_capped(
-    local: tuple[LocalDiskStorage, TestClient],
+    local: tuple[LocalDiskStorage, TestClient[Litestar]],
 ) -> None:
     storage, client = local
     url = _target(storage.upload_url("videos/demo/1/a.mp4", "video/mp4", 600))
@@ -115,7 +116,7 @@ def test_local_urls_are_checked_and_uploads_capped(
     "key", ["../etc/passwd", "/etc/passwd", "videos/../../x", "a//b", ".multipart/x", ""]
 )
 def test_local_keys_cannot_leave_the_store(
-    local: tuple[LocalDiskStorage, TestClient], key: str
+    local: tuple[LocalDiskStorage, TestClient[Litestar]], key: str
 ) -> None:
     storage, _ = local
     with pytest.raises(BadKey):
@@ -124,6 +125,8 @@ def test_local_keys_cannot_leave_the_store(
         storage.path(key)
 
 
-def test_a_non_ascii_signature_is_refused(local: tuple[LocalDiskStorage, TestClient]) -> None:
+def test_a_non_ascii_signature_is_refused(
+    local: tuple[LocalDiskStorage, TestClient[Litestar]],
+) -> None:
     storage, _ = local
     assert storage.refusal("PUT", "/media/objects/a", "9999999999", "é") == "invalid_signature"

@@ -137,7 +137,7 @@ def test_the_parts_total_is_checked_before_anything_is_joined(
             joins.append(kwargs)  # a joined file would be written beside the source
         return mkstemp(*args, **kwargs)
 
-    monkeypatch.setattr(local.tempfile, "mkstemp", watched)
+    monkeypatch.setattr("academy_video.adapters.storage.local.tempfile.mkstemp", watched)
     refused = api.call(
         "POST",
         f"/api/v1/videos/{video_id}/upload/multipart/complete",

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import urlsplit
 
 import av
@@ -80,7 +80,7 @@ class CountingFile(io.RawIOBase):
     """A file that counts the bytes read from it."""
 
     def __init__(self, path: Path) -> None:
-        self.file: BinaryIO = path.open("rb")
+        self.file: io.BufferedReader = path.open("rb")
         self.read_bytes = 0
 
     def readable(self) -> bool:

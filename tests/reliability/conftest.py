@@ -197,9 +197,9 @@ def deployed(tmp_path: Path) -> Iterator[Stack]:
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
-        for process in stack.redis:
-            process.kill()
-            process.wait()
+        for redis_process in stack.redis:
+            redis_process.kill()
+            redis_process.wait()
         deadline = time.monotonic() + 10
         while True:  # the servers' connections close with them
             try:

@@ -15,9 +15,10 @@ import httpx
 import pytest
 
 from tests.hostile_media import corpus, listening, mutations
+from tests.http.test_serve_process import Server
 from tests.media import make_video
 
-from .conftest import FULL, REPORT, S3_ENDPOINT, SESSION, Server, Stack, roster
+from .conftest import FULL, REPORT, S3_ENDPOINT, SESSION, Stack, roster
 from .helpers import poll
 
 VICTIM_SEGMENT = "hls/victim/videos/7/360p/seg_00000.ts"

@@ -10,6 +10,7 @@ import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any, TypedDict
 
 import httpx
 
@@ -32,7 +33,9 @@ def test_students_play_and_every_acknowledged_event_is_stored(stack: Stack) -> N
     acknowledged: dict[str, int] = {}
     failures: list[str] = []
 
-    async def call(http: httpx.AsyncClient, name: str, path: str, user: int, body: dict) -> dict:
+    async def call(
+        http: httpx.AsyncClient, name: str, path: str, user: int, body: dict[str, Any]
+    ) -> dict[str, Any]:
         started = time.perf_counter()
         try:
             response = await http.post(path, json=body, headers=stack.bearer("student", user))
@@ -128,7 +131,12 @@ def test_students_play_and_every_acknowledged_event_is_stored(stack: Stack) -> N
         )
 
 
-def _stores(stack: Stack) -> dict[str, str]:
+class Stores(TypedDict):
+    database_url: str
+    playback_token_secret: str
+
+
+def _stores(stack: Stack) -> Stores:
     return {
         "database_url": stack.env["ACADEMY_VIDEO_DATABASE_URL"],
         "playback_token_secret": stack.env["ACADEMY_VIDEO_PLAYBACK_TOKEN_SECRET"],

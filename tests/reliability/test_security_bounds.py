@@ -21,6 +21,7 @@ import jwt
 import pytest
 
 from academy_video.adapters.http.auth import ALGORITHM
+from tests.http.test_serve_process import Server
 from tests.media import make_video
 
 from .conftest import (
@@ -31,7 +32,6 @@ from .conftest import (
     SESSION,
     TENANT,
     WORKER_TOKEN,
-    Server,
     Stack,
     ready_video,
     roster,
@@ -270,14 +270,14 @@ def test_no_secret_reaches_the_logs(deployment: Deployment) -> None:
         query = ticket["upload_url"].split("?", 1)[1]
         (signature,) = re.findall(r"X-Amz-Signature=(\w+)", query)
         # A careless client's credentials in paths, which access lines show.
-        for n, path in enumerate(
+        for n, sent_path in enumerate(
             (
                 f"/api/v1/videos/{admin_jwt}",
                 f"/api/v1/playback/heartbeat/{token}/{WORKER_TOKEN}",
                 f"/api/v1/videos/upload/{query}",
             )
         ):
-            http.post(path, json={"token": token}, headers={"X-Request-ID": f"secrets-{n}"})
+            http.post(sent_path, json={"token": token}, headers={"X-Request-ID": f"secrets-{n}"})
         put = httpx.put(ticket["upload_url"], content=b"\x00junk" * 999, timeout=30)
         assert put.status_code == 200, put.text
         refused = http.post(  # the probe reads the source by presigned URL, and refuses it

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from academy_video.adapters import logs
+from academy_video.adapters.redaction import REDACTED
 
 from .test_redaction import (
     AMZ_SIG,
@@ -23,7 +24,6 @@ from .test_redaction import (
     MEDIA_SIG,
     PLAYBACK,
     PRESIGNED,
-    REDACTED,
     SESSION_TOKEN,
 )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import pytest
 from eventsourcing.persistence import IntegrityError
@@ -28,12 +28,18 @@ BATCH = [{"type": "FOCUS_LOST"}] * 10
 Budgeted = Callable[..., World]
 
 
+class Budget(TypedDict, total=False):
+    event_rate_per_minute: int
+    event_session_max: int
+    event_student_day_max: int
+
+
 @pytest.fixture
 def budgeted(world: World) -> Budgeted:
     """Worlds with small budgets, on the backend ``world`` is built on (in memory here; the
     stored backends in tests/integration/test_application_suite.py)."""
 
-    def make(**limits: int) -> World:
+    def make(**limits: Unpack[Budget]) -> World:
         return make_world(
             Settings(
                 playback_token_secret="test-secret",
@@ -193,7 +199,8 @@ def test_a_group_refused_by_another_writer_judges_the_total_alike_one_by_one(
     world = budgeted(event_rate_per_minute=60, event_session_max=25)
     session_id = start(world, world.ready_video()).session_id
     sessions, now = world.app.sessions, world.clock.now()
-    save, refused = sessions.save, []
+    save = sessions.save
+    refused: list[bool] = []
 
     def save_once_refused(*aggregates: Any, **kwargs: Any) -> Any:
         if not refused:

@@ -92,7 +92,12 @@ def test_reports_for_several_sessions_are_one_save_in_order(world: World) -> Non
     sessions = world.app.sessions
     saves: list[int] = []
     save = sessions.save
-    sessions.save = lambda *a, **k: (saves.append(len(a)), save(*a, **k))[1]  # type: ignore[method-assign]
+
+    def counted_save(*aggregates: Any, **kwargs: Any) -> Any:
+        saves.append(len(aggregates))
+        return save(*aggregates, **kwargs)
+
+    sessions.save = counted_save  # type: ignore[method-assign]
     answers = sessions.report_many(
         [
             Report(alice, [ClientEvent("FOCUS_LOST", None, {})], NOW),
@@ -128,7 +133,8 @@ def test_a_save_refused_by_another_writer_falls_back_to_one_by_one(world: World)
     video = world.ready_video()
     alice, bob = start(world, video).session_id, start(world, video, BOB).session_id
     sessions = world.app.sessions
-    save, refused = sessions.save, []
+    save = sessions.save
+    refused: list[bool] = []
 
     def save_once_refused(*aggregates: Any, **kwargs: Any) -> Any:
         if len(aggregates) > 1 and not refused:

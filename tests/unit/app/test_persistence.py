@@ -3,6 +3,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 
 from academy_video.app.config import Settings
@@ -64,6 +65,7 @@ def test_a_cipher_key_encrypts_what_is_stored(tmp_path: Path) -> None:
     # Without the key the events cannot be read at all; with another key neither.
     for key in ("", new_cipher_key()):
         [videos, *_] = open_applications(replace(secret, cipher_key=key))
+        assert isinstance(videos, Videos)
         with pytest.raises(MapperDeserialisationError, match=r"decompressing|cipher tag"):
             videos.get(1)
 
@@ -103,7 +105,9 @@ def test_an_upload_confirmed_before_source_etags_were_kept_still_loads() -> None
 
     aggregate = None
     for record in videos.recorder.select_events(Video.create_id(1)):
-        aggregate = mapper.to_domain_event(as_stored_before(record)).mutate(aggregate)
+        event = mapper.to_domain_event(as_stored_before(record))
+        assert isinstance(event, Aggregate.Event)  # the mapper's type is the bare event protocol
+        aggregate = event.mutate(aggregate)
     assert isinstance(aggregate, Video)
     assert (aggregate.status, aggregate.size, aggregate.source_etag) == (
         VideoStatus.UPLOADED,

@@ -1,5 +1,6 @@
 """Playback, told as students would live it."""
 
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -24,7 +25,7 @@ def start(world: World, video: int, enrollment: int = ALICE, device: str = "lapt
     )
 
 
-def events(*types: str) -> list[dict]:
+def events(*types: str) -> list[dict[str, Any]]:
     return [{"type": t} for t in types]
 
 
@@ -114,11 +115,10 @@ def test_start_denials(world: World) -> None:
         start(world, video)
     enroll(sync, ALICE, active=True)
     # No access to the lecture session.
-    access = {"tenant": TENANT, "session_id": SESSION, "enrollment_id": ALICE}
-    sync.set_access(**access, granted=False)
+    sync.set_access(tenant=TENANT, session_id=SESSION, enrollment_id=ALICE, granted=False)
     with pytest.raises(Denied, match="no_session_access"):
         start(world, video)
-    sync.set_access(**access, granted=True)
+    sync.set_access(tenant=TENANT, session_id=SESSION, enrollment_id=ALICE, granted=True)
     # Blocked by a permission.
     world.app.permissions.create(
         tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.BLOCKED)

@@ -96,7 +96,7 @@ def test_reconcile_passes_over_a_session_recorded_under_a_tenant_that_is_not_a_c
     old = recorded_twin(world, ours, "e" * 32, "Acme Academy")
     world.app.sessions.end(ours.session_id, now=now)  # closed; the store still holds it
     playback = world.app.playback
-    playback.store = CodesOnlyStore(playback.store)  # type: ignore[assignment]
+    playback.store = CodesOnlyStore(playback.store)
     expired, closed = playback.reconcile()
     assert (expired, closed) == (1, 1)
     assert world.app.sessions.get(old.session_id).status == SessionStatus.EXPIRED

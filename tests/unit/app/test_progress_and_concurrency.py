@@ -64,12 +64,12 @@ def test_concurrent_batches_on_one_session_are_all_kept(world: World) -> None:
 def test_a_write_that_loses_to_another_process_is_retried_on_fresh_state(world: World) -> None:
     video_id = world.ready_video()
     videos = world.app.videos
-    calls = []
+    calls: list[int] = []
 
     def rename(video: Video) -> None:
         if not calls:
             # Another process saves first, behind this writer's back.
-            rival = videos.repository.get(video.id)
+            rival: Video = videos.repository.get(video.id)
             rival.edit(order=9)
             videos.save(rival)
         calls.append(video.version)
@@ -90,7 +90,7 @@ def test_a_write_that_keeps_losing_is_reported_not_dropped(
     videos = world.app.videos
 
     def always_beaten(video: Video) -> None:
-        rival = videos.repository.get(video.id)
+        rival: Video = videos.repository.get(video.id)
         rival.edit(order=rival.order + 1)
         videos.save(rival)
         video.edit(title="Never")

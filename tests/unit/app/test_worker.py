@@ -51,10 +51,11 @@ class Transcoder:
         video_id: int,
         tenant: str,
         source_key: str,
-        progress=None,
-        cancelled=None,
-        source_etag=None,
-    ) -> TranscodeOutput:  # type: ignore[no-untyped-def]
+        progress: Callable[[int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        source_etag: str | None = None,
+    ) -> TranscodeOutput:
+        assert progress is not None and cancelled is not None  # the worker passes both
         self.source_etag = source_etag
         progress(50)
         while not self.release.wait(0.005):

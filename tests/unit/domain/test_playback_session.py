@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ SEEK = ClientEvent("SEEK_ATTEMPT")
 QUIET = ClientEvent("VISIBILITY_VISIBLE")
 
 
-def new_session(policy: dict | None = None) -> PlaybackSession:
+def new_session(policy: dict[str, Any] | None = None) -> PlaybackSession:
     return PlaybackSession(
         session_id="s1",
         tenant="demo",

@@ -1,5 +1,7 @@
 """The seed's playback rules, pinned value by value."""
 
+from typing import Any, TypedDict
+
 import pytest
 
 from academy_video.domain.policy import (
@@ -23,7 +25,9 @@ FREE_SEEK = {"mode": "free", "forward_limit": None, "grace_seconds": 3}
 BOUNDED = {"mode": "bounded_forward", "forward_limit": "max_watched", "grace_seconds": 3}
 
 
-def policy(video: VideoDefaults, grant: GrantRules | None = None, completed: bool = False) -> dict:
+def policy(
+    video: VideoDefaults, grant: GrantRules | None = None, completed: bool = False
+) -> dict[str, Any]:
     return effective_policy(video, grant, completed=completed, limits=LIMITS)
 
 
@@ -88,7 +92,7 @@ def test_a_zero_speed_falls_back_to_one() -> None:
     ],
 )
 def test_seek_attempts_are_violations_unless_seeking_is_free_and_allowed(
-    allow_seek: bool, seek: dict, expected: tuple[bool, str]
+    allow_seek: bool, seek: dict[str, Any], expected: tuple[bool, str]
 ) -> None:
     assert judge_event("SEEK_ATTEMPT", {"allow_seek": allow_seek, "seek": seek}) == expected
 
@@ -103,7 +107,7 @@ def test_seek_attempts_are_violations_unless_seeking_is_free_and_allowed(
     ],
 )
 def test_speed_change_attempts_are_violations_when_the_rate_is_capped_at_one(
-    rate: dict, expected: tuple[bool, str]
+    rate: dict[str, Any], expected: tuple[bool, str]
 ) -> None:
     assert judge_event("SPEED_CHANGE_ATTEMPT", {"playback_rate": rate}) == expected
 
@@ -188,8 +192,15 @@ def test_effective_rule_promotes_once_after_completion(
     assert effective_rule(rule, completed) == expected
 
 
+class AccessFacts(TypedDict):
+    enrolled: bool
+    session_access: bool
+    ready: bool
+    rule: Rule | None
+
+
 def test_access_denials_come_in_the_seeds_order() -> None:
-    everything_wrong = {
+    everything_wrong: AccessFacts = {
         "enrolled": False,
         "session_access": False,
         "ready": False,
@@ -197,7 +208,7 @@ def test_access_denials_come_in_the_seeds_order() -> None:
     }
     assert access_denial(**everything_wrong) == "enrollment_mismatch"
     assert access_denial(**everything_wrong, not_enrolled="not_enrolled") == "not_enrolled"
-    assert access_denial(**{**everything_wrong, "enrolled": True}) == "no_session_access"
+    assert access_denial(**(everything_wrong | {"enrolled": True})) == "no_session_access"
     assert (
         access_denial(enrolled=True, session_access=True, ready=False, rule=Rule.BLOCKED)
         == "video_not_ready"

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from typing import Literal, TypedDict
 
 import pytest
 
@@ -85,8 +86,11 @@ def test_confirmed_upload_records_the_probe_and_becomes_uploaded() -> None:
 def test_rejected_upload_keeps_the_video_pending_with_a_reason() -> None:
     video = new_video()
     video.reject_upload(reason="invalid_media:no_video_stream")
-    assert video.status == VideoStatus.PENDING
-    assert video.error_reason == "invalid_media:no_video_stream"
+    # One comparison: mypy would keep a narrowed status past confirm_upload below.
+    assert (video.status, video.error_reason) == (
+        VideoStatus.PENDING,
+        "invalid_media:no_video_stream",
+    )
     # Another upload of a good file can still be confirmed.
     video.confirm_upload(size=10, probe=PROBE)
     assert video.status == VideoStatus.UPLOADED
@@ -215,6 +219,11 @@ def test_completion_and_failure_need_a_processing_video(make) -> None:  # type: 
         video.fail_processing(worker_id="w1", now=at(1), reason="x")
 
 
+class Outputs(TypedDict):
+    hls_path: str
+    thumbnail_key: str
+
+
 @pytest.mark.parametrize(
     ("field", "key"),
     [
@@ -226,9 +235,12 @@ def test_completion_and_failure_need_a_processing_video(make) -> None:  # type: 
         ("thumbnail_key", "keys/demo/videos/7/aes.key"),
     ],
 )
-def test_completion_names_only_the_videos_own_outputs(field: str, key: str) -> None:
+def test_completion_names_only_the_videos_own_outputs(
+    field: Literal["hls_path", "thumbnail_key"], key: str
+) -> None:
     """Deleting a video removes what these name, and a thumbnail is signed for every user."""
-    paths = {"hls_path": "hls/demo/videos/7/master.m3u8", "thumbnail_key": "", field: key}
+    paths: Outputs = {"hls_path": "hls/demo/videos/7/master.m3u8", "thumbnail_key": ""}
+    paths[field] = key
     video = processing("w1")
     with pytest.raises(InvalidValue, match=f"{field} must be under hls/demo/videos/7/"):
         video.complete_processing(worker_id="w1", now=at(1), **paths)

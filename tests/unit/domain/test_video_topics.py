@@ -2,6 +2,8 @@
 to sibling modules (``video_status``, ``video_lease``, ``video_storage``); its events did not, so
 every event the log already holds still reads back."""
 
+from uuid import UUID
+
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import resolve_topic
 
@@ -45,7 +47,7 @@ def every_event() -> Video:
 
 
 def test_every_video_event_is_stored_under_the_topic_the_log_already_holds() -> None:
-    mapper = Mapper(transcoder=MsgpackTranscoder())
+    mapper: Mapper[UUID] = Mapper(transcoder=MsgpackTranscoder())
     video = every_event()
     stored = [mapper.to_stored_event(event) for event in video.collect_events()]
     assert {record.topic for record in stored} == STORED_TOPICS
@@ -53,7 +55,7 @@ def test_every_video_event_is_stored_under_the_topic_the_log_already_holds() -> 
 
 
 def test_events_stored_under_those_topics_read_back_into_the_same_video() -> None:
-    mapper = Mapper(transcoder=MsgpackTranscoder())
+    mapper: Mapper[UUID] = Mapper(transcoder=MsgpackTranscoder())
     video = every_event()
     # As a log written before the split holds them: each under its literal topic.
     literal = {topic.rsplit(".", 1)[1]: topic for topic in STORED_TOPICS}
@@ -65,7 +67,9 @@ def test_events_stored_under_those_topics_read_back_into_the_same_video() -> Non
     assert all(resolve_topic(record.topic) for record in stored)
     copy = None
     for record in stored:
-        copy = mapper.to_domain_event(record).mutate(copy)
+        event = mapper.to_domain_event(record)
+        assert isinstance(event, Video.Event)
+        copy = event.mutate(copy)
     assert isinstance(copy, Video)
     assert public(copy) == public(video)
 

@@ -10,14 +10,13 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Response, Router, get
 from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
-from msgspec import Struct
 
 from academy_video.adapters.sql.analytics import RANGES, Analytics
 from academy_video.adapters.sql.read import ReadModels, Row
@@ -28,7 +27,18 @@ from academy_video.domain.policy import ClientEventType
 from .. import csv_cells
 from ..auth import STAFF, Caller
 from ..deps import ERRORS, AppDep, CallerDep, PathId, QueryId, ReadsDep
-from ..schemas import VideoOut
+from ..schemas import (
+    AchievementOut,
+    AchievementStudent,
+    AchievementSummary,
+    PlaybackEventOut,
+    PolicyImpactRow,
+    RiskRow,
+    RiskTop,
+    StatsOut,
+    StatsStudent,
+    SummaryOut,
+)
 from ..views import check_nested, utc, video_or_404
 
 COMPLETED_AT, WARNING_AT = 0.95, 0.5  # achievement status thresholds (the seed's)
@@ -36,98 +46,6 @@ PAGE_MAX = 5_000
 MAX_OFFSET = 2**31 - 1  # deeper pages are refused (400), never passed to the database
 
 Range = Annotated[str | None, QueryParameter(name="range", max_length=8)]
-
-
-class StatsStudent(Struct):
-    enrollment: int
-    student_name: str
-    attendance_status: str | None
-    progress: float
-    completed: bool
-    rule: str
-    effective_rule: str
-    parent_phone: str | None
-    student_phone: str | None
-    school: str | None
-    grade: str | None
-
-
-class StatsOut(Struct):
-    video: VideoOut
-    students: list[StatsStudent]
-    total_filtered: int
-
-
-class RiskTop(Struct):
-    enrollment: int
-    student_name: str
-    score: int
-
-
-class SummaryOut(Struct):
-    video_id: int
-    range: str
-    total_students: int
-    completed_count: int
-    completion_rate: float
-    watched_seconds_est: int
-    risk_top: list[RiskTop]
-
-
-class AchievementSummary(Struct):
-    total_students: int
-    avg_progress: float
-    completed_rate: float
-    incomplete_count: int
-
-
-class AchievementStudent(Struct):
-    enrollment: int
-    student_name: str
-    progress: float
-    completed: bool
-    watched_seconds: float
-    status: str
-
-
-class AchievementOut(Struct):
-    summary: AchievementSummary
-    students: list[AchievementStudent]
-
-
-class PolicyImpactRow(Struct):
-    enrollment: int
-    student_name: str
-    rule: str
-    effective_rule: str
-    completed: bool
-
-
-class PlaybackEventOut(Struct):
-    id: int
-    video: int
-    enrollment_id: int
-    student_name: str
-    session_id: str
-    user_id: int
-    event_type: str
-    violated: bool
-    violation_reason: str
-    event_payload: dict[str, Any]
-    occurred_at: datetime
-    received_at: datetime
-    severity: str
-    score: int
-
-
-class RiskRow(Struct):
-    enrollment_id: int
-    student_name: str
-    score: int
-    danger: int
-    warn: int
-    info: int
-    last_occurred_at: datetime | None
 
 
 # Per video ------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import psycopg
 from sqlalchemy import case, create_engine, func, select, text
 
 from academy_video.adapters.sql import migrate, tables
-from academy_video.adapters.sql.analytics import Analytics, score, severity
+from academy_video.adapters.sql.analytics import SqlAnalytics, score, severity
 from academy_video.domain.policy import ANALYTICS_WEIGHTS, ClientEventType
 
 EVENTS, STUDENTS, VIDEO, TENANT = 1_000_000, 1_000, 1, "bench"
@@ -174,17 +174,17 @@ def export_child(url: str, limit: int) -> tuple[float, float]:
     code = (
         "import sys, time, resource\n"
         "from sqlalchemy import create_engine\n"
-        "from academy_video.adapters.sql.analytics import Analytics\n"
-        "from academy_video.adapters.http.routes.analytics import _csv\n"
+        "from academy_video.adapters.sql.analytics import SqlAnalytics\n"
+        "from academy_video.adapters.http.analytics_views import export_csv\n"
         "engine = create_engine(sys.argv[1].replace('postgresql://', 'postgresql+psycopg://'))\n"
         "limit, n, size = int(sys.argv[2]), 0, 0\n"
         "started = time.perf_counter()\n"
-        "rows = Analytics(engine).export('bench', 1, since=None)\n"
+        "rows = SqlAnalytics(engine).export('bench', 1, since=None)\n"
         "def first(rows):\n"
         "    for i, row in enumerate(rows):\n"
         "        if i >= limit: return\n"
         "        yield row\n"
-        "for chunk in _csv(first(rows)): size += len(chunk)\n"
+        "for chunk in export_csv(first(rows)): size += len(chunk)\n"
         "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         "print(time.perf_counter() - started, rss, size)\n"
     )
@@ -209,7 +209,7 @@ def main() -> int:
     load(url)
     took = time.perf_counter() - started
     print(f"loaded {EVENTS:,} events of one video, {STUDENTS:,} students, in {took:.1f} s")
-    analytics = Analytics(engine)
+    analytics = SqlAnalytics(engine)
     video = {"video_id": VIDEO, "session_id": 1, "duration": 600}
 
     print("risk + summary over 1M events      ours s   seed's loop s   ratio")

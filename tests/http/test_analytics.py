@@ -22,7 +22,7 @@ from sqlalchemy import select
 from academy_video.adapters.http.routes import analytics as analytics_routes
 from academy_video.adapters.sql import analytics as sql_analytics
 from academy_video.adapters.sql import tables
-from academy_video.adapters.sql.analytics import Analytics
+from academy_video.adapters.sql.analytics import SqlAnalytics
 from academy_video.domain.playback_session import ClientEvent, RevokeRule
 from academy_video.domain.policy import (
     ANALYTICS_WEIGHTS,
@@ -279,14 +279,14 @@ def test_a_stream_that_fails_part_way_is_no_complete_answer(
 ) -> None:
     """Litestar ends a sync stream quietly on a ValueError: a failure part-way must not pass for
     a whole (shorter) list."""
-    real = analytics_routes._event
+    real = analytics_routes.event_out
 
     def failing(row: Any) -> Any:
         if row["event_type"] == "FOCUS_LOST":
             raise ValueError("a row that cannot be encoded")
         return real(row)
 
-    monkeypatch.setattr(analytics_routes, "_event", failing)
+    monkeypatch.setattr(analytics_routes, "event_out", failing)
     with pytest.raises(LitestarException, match="after response started") as aborted:
         api.call("GET", "/api/v1/video-playback-events/", params={"video": video})
     assert "part-way" in repr(aborted.value.__cause__)  # the response was aborted, not ended
@@ -357,7 +357,7 @@ def test_risk_from_hourly_sums_equals_the_raw_rows_for_any_range_start(api: Api)
             api.app.sessions.report(session, batch, now=datetime.now(UTC), rule=never_revoke)
     reads = api.app.reads
     assert reads is not None
-    analytics = Analytics(reads.engine)
+    analytics = SqlAnalytics(reads.engine)
     with reads.engine.connect() as conn:
         raw = [dict(r) for r in conn.execute(select(tables.playback_events)).mappings()]
     starts = [None] + [

@@ -36,6 +36,7 @@ from academy_video.adapters.redis.heartbeats import RedisHeartbeats, VersionMirr
 from academy_video.adapters.redis.rate_limit import RedisRateLimiter
 from academy_video.adapters.redis.session_store import RedisSessionStore
 from academy_video.adapters.sql import migrate
+from academy_video.adapters.sql.analytics import SqlAnalytics
 from academy_video.adapters.sql.directory import SqlDirectory
 from academy_video.adapters.sql.engine import postgres_engine, sqlite_engine
 from academy_video.adapters.sql.ids import PostgresIdAllocator, SQLiteIdAllocator
@@ -51,6 +52,7 @@ from academy_video.adapters.sql.read import ReadModels
 from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.adapters.storage.s3 import S3ObjectStorage
 
+from .analytics import AnalyticsService
 from .applications import EventSourcedApp
 from .audit import AuditTrail
 from .catalog import VideoCatalog
@@ -108,6 +110,7 @@ class Container:
     # The SQL read models and what keeps them current (None when everything is in memory).
     engine: Engine | None = None
     reads: ReadModels | None = None  # the query side, on an engine that never takes write locks
+    analytics: AnalyticsService | None = None  # over the same read models
     projector: Projector | None = None
     closed: bool = False
 
@@ -185,6 +188,9 @@ def build(
     container = _assemble(settings, apps, **overrides)
     container.engine, container.projector = engine, projector
     container.reads = ReadModels(reader)
+    container.analytics = AnalyticsService(
+        SqlAnalytics(reader), container.clock, completion_threshold=settings.completion_threshold
+    )
     return container
 
 

@@ -52,6 +52,7 @@ class Settings:
     violation_revoke_ratio: float = 0.5
     worker_lease_seconds: int = 60
     max_attempts: int = 3
+    # Share watched that completes a video; also where achievement's ``completed`` band starts.
     completion_threshold: float = 0.95
     progress_grace_seconds: float = 2.0
     progress_flush_seconds: float = 5.0  # heartbeats written together this often (0: at once)

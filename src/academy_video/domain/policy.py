@@ -142,6 +142,9 @@ def should_revoke(*, violated: int, total: int, threshold: int, ratio: float) ->
     return total > 0 and violated / total >= ratio
 
 
+# The score, severity and effective rule are data below (tables, factors, a map) that
+# adapters/sql/rules.py builds its SQL from: the database aggregates with these, not a copy.
+
 # Summary, risk and CSV export: every known type has a weight, the quiet ones weigh 0.
 ANALYTICS_WEIGHTS: Final[dict[str, int]] = {
     "VISIBILITY_HIDDEN": 1,
@@ -162,29 +165,46 @@ LIST_WEIGHTS: Final[dict[str, int]] = {
     "SPEED_CHANGE_ATTEMPT": 3,
     "PLAYER_ERROR": 1,
 }
+UNLISTED_WEIGHT: Final = 1  # a type the table lacks
+VIOLATION_FACTOR: Final = 2  # a violation doubles the weight
+REASON_BONUS: Final = 1  # a stated violation reason adds this
+
+
+class Severity(StrEnum):
+    DANGER = "danger"  # any violation
+    WARN = "warn"  # a WARN_TYPES event that violated nothing
+    INFO = "info"
+
+
 WARN_TYPES: Final = frozenset({"SEEK_ATTEMPT", "SPEED_CHANGE_ATTEMPT", "FOCUS_LOST"})
 
 
 def event_score(event_type: str, violated: bool, reason: str, weights: dict[str, int]) -> int:
-    """Weight of the type (1 if the table lacks it), ×2 if violated, +1 if there is a reason."""
-    score = weights.get(event_type, 1)
+    """Weight of the type (UNLISTED_WEIGHT if the table lacks it), × VIOLATION_FACTOR if
+    violated, + REASON_BONUS if there is a reason."""
+    score = weights.get(event_type, UNLISTED_WEIGHT)
     if violated:
-        score *= 2
+        score *= VIOLATION_FACTOR
     if reason:
-        score += 1
+        score += REASON_BONUS
     return score
 
 
-def severity(event_type: str, violated: bool) -> str:
+def severity(event_type: str, violated: bool) -> Severity:
     if violated:
-        return "danger"
-    return "warn" if event_type in WARN_TYPES else "info"
+        return Severity.DANGER
+    return Severity.WARN if event_type in WARN_TYPES else Severity.INFO
+
+
+# What completing the video turns a rule into: ``once`` behaves as ``free`` from then on.
+RELAXED_ON_COMPLETION: Final[dict[Rule, Rule]] = {Rule.ONCE: Rule.FREE}
+NO_GRANT_RULE: Final = Rule.FREE  # a student without an active grant plays freely
 
 
 def effective_rule(rule: Rule | str, completed: bool) -> Rule:
-    """A ``once`` rule behaves as ``free`` once the student has completed the video."""
+    """The rule that applies: RELAXED_ON_COMPLETION once the student has completed the video."""
     rule = Rule(rule)
-    return Rule.FREE if rule == Rule.ONCE and completed else rule
+    return RELAXED_ON_COMPLETION.get(rule, rule) if completed else rule
 
 
 def access_denial(

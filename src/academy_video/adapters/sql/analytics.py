@@ -1,9 +1,10 @@
-"""Instructor analytics, computed by the database: the seed iterated every playback event in
-Python; here scores, severities and per-student sums are SQL expressions and GROUP BYs, so a
-video with a million stored events is answered from the index (tests/bench/bench_analytics.py).
+"""Instructor analytics, computed by the database (``app/analytics.py: AnalyticsQueries``): the
+seed iterated every playback event in Python; here scores, severities and per-student sums are
+SQL expressions and GROUP BYs, so a video with a million stored events is answered from the index
+(tests/bench/bench_analytics.py).
 
-The weights, severities and thresholds come from ``domain/policy.py`` (one home for each rule):
-the CASE expressions below are generated from its tables, not restated.
+Scores, severities and effective rules are ``rules.py``'s expressions, built from
+``domain/policy.py`` (one home for each rule), not restated here.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Engine,
-    Integer,
     Select,
     String,
     and_,
@@ -23,7 +22,6 @@ from sqlalchemy import (
     cast,
     false,
     func,
-    literal,
     or_,
     select,
     true,
@@ -31,35 +29,26 @@ from sqlalchemy import (
     union_all,
 )
 
-from academy_video.domain.policy import ANALYTICS_WEIGHTS, LIST_WEIGHTS, WARN_TYPES, Rule
+from academy_video.domain.policy import ANALYTICS_WEIGHTS, LIST_WEIGHTS, Severity
 
+from . import rules
 from . import tables as t
-from .engine import is_sqlite
-from .read import _like
+from .read import like_pattern
+from .student_analytics import Row, SqlStudentAnalytics
 
-Row = dict[str, Any]
-
-RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "all": None}
 STREAM_ROWS = 2_000  # rows per page when the events list or the export is read in full
 
 e = t.playback_events
 
 
 def score(weights: dict[str, int]) -> ColumnElement[int]:
-    """``domain.policy.event_score`` as SQL: the type's weight (1 if the table lacks it), ×2 if
-    violated, +1 if there is a reason."""
-    weight = case(weights, value=e.c.event_type, else_=1)
-    doubled = weight * case((e.c.violated, 2), else_=1)
-    return doubled + case((e.c.violation_reason != "", 1), else_=0)
+    """A stored event's score (``rules.event_score``) by ``weights``."""
+    return rules.event_score(e.c.event_type, e.c.violated, e.c.violation_reason, weights)
 
 
 def severity() -> ColumnElement[str]:
-    """``domain.policy.severity`` as SQL."""
-    return case(
-        (e.c.violated, literal("danger")),
-        (e.c.event_type.in_(sorted(WARN_TYPES)), literal("warn")),
-        else_=literal("info"),
-    )
+    """A stored event's severity (``rules.severity``)."""
+    return rules.severity(e.c.event_type, e.c.violated)
 
 
 def _student_name(enrollment: ColumnElement[int]) -> Any:
@@ -71,118 +60,9 @@ def _student_name(enrollment: ColumnElement[int]) -> Any:
     )
 
 
-class Analytics:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    # Per student (stats, policy impact, achievement) ------------------------------------------
-
-    def students(self, tenant: str, video: Row) -> list[Row]:
-        """ACTIVE enrollments of the video's lecture with their progress, rule and attendance."""
-        en, st, p, g, a, s = (
-            t.enrollments,
-            t.students,
-            t.progress,
-            t.permissions,
-            t.attendance,
-            t.lecture_sessions,
-        )
-        video_id, session_id = video["video_id"], video["session_id"]
-        lecture = select(s.c.lecture_id).where(s.c.session_id == session_id).scalar_subquery()
-        completed = func.coalesce(p.c.completed, false())
-        rule = func.coalesce(g.c.rule, literal(Rule.FREE.value))
-        query = (
-            select(
-                en.c.enrollment_id.label("enrollment"),
-                st.c.name.label("student_name"),
-                a.c.status.label("attendance_status"),
-                func.coalesce(p.c.progress, 0.0).label("progress"),
-                completed.label("completed"),
-                rule.label("rule"),
-                case(
-                    (and_(rule == Rule.ONCE.value, completed), literal(Rule.FREE.value)),
-                    else_=rule,
-                ).label("effective_rule"),
-                st.c.parent_phone,
-                st.c.phone.label("student_phone"),
-                st.c.school,
-                st.c.grade,
-            )
-            .join(st, st.c.student_id == en.c.student_id)
-            .outerjoin(p, and_(p.c.video_id == video_id, p.c.enrollment_id == en.c.enrollment_id))
-            .outerjoin(
-                g,
-                and_(
-                    g.c.video_id == video_id,
-                    g.c.enrollment_id == en.c.enrollment_id,
-                    g.c.active.is_(True),
-                ),
-            )
-            .outerjoin(
-                a, and_(a.c.session_id == session_id, a.c.enrollment_id == en.c.enrollment_id)
-            )
-            .where(and_(en.c.tenant == tenant, en.c.lecture_id == lecture, en.c.status == "ACTIVE"))
-            .order_by(en.c.enrollment_id)
-        )
-        return self._all(query)
-
-    def online_students(self, tenant: str, video: Row) -> list[Row]:
-        """Students whose attendance at the video's session is ONLINE, with their progress."""
-        a, en, st, p = t.attendance, t.enrollments, t.students, t.progress
-        query = (
-            select(
-                a.c.enrollment_id.label("enrollment"),
-                func.coalesce(st.c.name, "").label("student_name"),
-                func.coalesce(p.c.progress, 0.0).label("progress"),
-                func.coalesce(p.c.completed, false()).label("completed"),
-                func.coalesce(p.c.last_position, 0.0).label("watched_seconds"),
-            )
-            .outerjoin(en, en.c.enrollment_id == a.c.enrollment_id)
-            .outerjoin(st, st.c.student_id == en.c.student_id)
-            .outerjoin(
-                p, and_(p.c.video_id == video["video_id"], p.c.enrollment_id == a.c.enrollment_id)
-            )
-            .where(
-                and_(
-                    a.c.tenant == tenant,
-                    a.c.session_id == video["session_id"],
-                    a.c.status == "ONLINE",
-                )
-            )
-            .order_by(a.c.enrollment_id)
-        )
-        return self._all(query)
-
-    def completion(self, tenant: str, video: Row) -> Row:
-        """Over ACTIVE enrollments: how many, how many completed, and the seed's estimate of the
-        seconds watched (Σ ⌊progress × duration⌋)."""
-        en, p, s = t.enrollments, t.progress, t.lecture_sessions
-        lecture = (
-            select(s.c.lecture_id).where(s.c.session_id == video["session_id"]).scalar_subquery()
-        )
-        duration = int(video["duration"] or 0)
-        watched = p.c.progress * duration
-        # Truncated like Python's int(): SQLite's CAST truncates, PostgreSQL's rounds.
-        whole = (
-            cast(watched, Integer) if is_sqlite(self.engine) else cast(func.floor(watched), Integer)
-        )
-        query = (
-            select(
-                func.count().label("total_students"),
-                func.count(case((p.c.completed.is_(True), 1))).label("completed_count"),
-                func.coalesce(func.sum(whole), 0).label("watched_seconds_est"),
-            )
-            .select_from(en)
-            .outerjoin(
-                p,
-                and_(p.c.video_id == video["video_id"], p.c.enrollment_id == en.c.enrollment_id),
-            )
-            .where(and_(en.c.tenant == tenant, en.c.lecture_id == lecture, en.c.status == "ACTIVE"))
-        )
-        rows = self._all(query)
-        return {key: int(value or 0) for key, value in rows[0].items()}
-
-    # Playback events --------------------------------------------------------------------------
+class SqlAnalytics(SqlStudentAnalytics):
+    """``AnalyticsQueries`` over the read models: the per-student queries (inherited) and the
+    playback events'."""
 
     def risk(self, tenant: str, video_id: int, *, since: datetime | None, limit: int) -> list[Row]:
         """Per student: Σ score, events by severity, the latest; highest score first.
@@ -201,9 +81,9 @@ class Analytics:
             edge = select(
                 e.c.enrollment_id,
                 score(ANALYTICS_WEIGHTS).label("score"),
-                case((sev == "danger", 1), else_=0).label("danger"),
-                case((sev == "warn", 1), else_=0).label("warn"),
-                case((sev == "info", 1), else_=0).label("info"),
+                case((sev == Severity.DANGER.value, 1), else_=0).label("danger"),
+                case((sev == Severity.WARN.value, 1), else_=0).label("warn"),
+                case((sev == Severity.INFO.value, 1), else_=0).label("info"),
                 e.c.occurred_at.label("last_occurred_at"),
             ).where(and_(self._events_of(tenant, video_id, since), e.c.occurred_at < boundary))
             parts = [sums.where(h.c.hour >= boundary), edge]
@@ -257,7 +137,7 @@ class Analytics:
         if event_types:
             conditions.append(e.c.event_type.in_(event_types))
         if search:
-            pattern = _like(search)
+            pattern = like_pattern(search)
             name = func.lower(func.coalesce(_student_name(e.c.enrollment_id), ""))
             conditions.append(
                 or_(
@@ -333,10 +213,6 @@ class Analytics:
         if since is not None:
             conditions.append(e.c.occurred_at >= since)
         return and_(*conditions)
-
-    def _all(self, query: Select[Any]) -> list[Row]:
-        with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(query).mappings()]
 
 
 # Newest first; ties broken by the row's key, so pages neither repeat nor skip rows.

@@ -23,7 +23,8 @@ _student_name = (
 )
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
+    """A LIKE pattern (escape ``\\``) matching ``text`` anywhere, case-folded."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped.lower()}%"
 
@@ -49,7 +50,7 @@ class ReadModels:
         if status:
             query = query.where(v.c.status == status)
         if search:
-            query = query.where(func.lower(v.c.title).like(_like(search), escape="\\"))
+            query = query.where(func.lower(v.c.title).like(like_pattern(search), escape="\\"))
         return self._all(query.order_by(v.c.order, v.c.video_id))
 
     def video(self, tenant: str, video_id: int) -> Row | None:

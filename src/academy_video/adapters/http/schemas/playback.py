@@ -1,0 +1,55 @@
+"""Playback: start, heartbeats, player events, refresh."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+from .common import Id
+
+
+class PlaybackStartIn(Struct):
+    video_id: Id | None = None
+    enrollment_id: Id | None = None
+    device_id: Annotated[str, Meta(max_length=128)] = ""
+
+
+class PlaybackStartOut(Struct):
+    token: str
+    session_id: str
+    expires_at: int
+    policy: dict[str, object]
+    play_url: str
+    media_query: str
+
+
+class TokenIn(Struct):
+    token: Annotated[str, Meta(max_length=4096)] = ""
+
+
+class HeartbeatPlaybackIn(TokenIn):
+    position: Annotated[float, Meta(ge=0, le=1e7)] | None = None
+    playback_rate: Annotated[float, Meta(gt=0, le=16)] | None = None
+
+
+class ClientEventIn(Struct):
+    type: Annotated[str, Meta(max_length=64)]
+    occurred_at: float | None = None
+    # Bounded by its serialized size, ACADEMY_VIDEO_EVENT_PAYLOAD_MAX_BYTES: the contract's
+    # 413 event_payload_too_large (domain/event_budget.py), which no Meta here can express.
+    payload: dict[str, object] | None = None
+
+
+class EventsIn(TokenIn):
+    # No length here: a batch over ACADEMY_VIDEO_EVENT_BATCH_MAX is the contract's 413
+    # batch_too_large (app/playback.py), not a validation 400; the body limit bounds the parse.
+    events: list[ClientEventIn] = []
+
+
+class RefreshOut(Struct):
+    ok: bool
+    token: str
+    expires_at: int
+    play_url: str
+    media_query: str

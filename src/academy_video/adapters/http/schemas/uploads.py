@@ -1,0 +1,64 @@
+"""Uploads: a single presigned PUT or a multipart upload."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+from .common import Id, Input, Speed
+from .videos import VideoOut
+
+
+class UploadInitIn(Input):
+    # Optional here so that a missing one gets the contract's single message.
+    session: Id | None = None
+    title: Annotated[str, Meta(max_length=255)] | None = None
+    filename: Annotated[str, Meta(max_length=255)] | None = None
+    content_type: Annotated[str, Meta(max_length=100)] | None = None
+    allow_skip: bool = False
+    max_speed: Speed = 1.0
+    show_watermark: bool = True
+
+
+class UploadInitOut(Struct):
+    video: VideoOut
+    upload_url: str
+    file_key: str
+    content_type: str
+
+
+class MultipartIn(Input):
+    size: Annotated[int, Meta(ge=1, le=2**50)]
+    content_type: Annotated[str, Meta(max_length=100)] = "video/mp4"
+
+
+class PartUrl(Struct):
+    part_number: int
+    url: str
+
+
+class MultipartOut(Struct):
+    upload_id: str
+    file_key: str
+    part_size: int
+    parts: list[PartUrl]
+
+
+class PartIn(Input):
+    part_number: Annotated[int, Meta(ge=1, le=10_000)]
+    etag: Annotated[str, Meta(min_length=1, max_length=100)]
+
+
+class MultipartCompleteIn(Input):
+    upload_id: Annotated[str, Meta(min_length=1, max_length=1024)]
+    parts: Annotated[list[PartIn], Meta(min_length=1, max_length=10_000)]
+
+
+class MultipartCompleteOut(Struct):
+    file_key: str
+    size: int
+
+
+class MultipartAbortIn(Input):
+    upload_id: Annotated[str, Meta(min_length=1, max_length=1024)]

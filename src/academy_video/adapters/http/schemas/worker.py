@@ -1,0 +1,50 @@
+"""The transcoding workers' API: claims, heartbeats, completion and failure."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+
+class JobOut(Struct):
+    video_id: int
+    file_key: str
+    tenant_code: str
+    attempt: int
+    # The source's ETag when its upload was confirmed (null: not recorded, nothing to check):
+    # a worker refuses a source that no longer has it (``source_changed``). Older workers
+    # ignore the field.
+    source_etag: str | None = None
+
+
+class ClaimOut(Struct):
+    job: JobOut
+
+
+class HeartbeatIn(Struct):  # workers may send more than we read
+    progress: Annotated[int, Meta(ge=0, le=100)] | None = None
+
+
+class Rendition(Struct):
+    name: str
+    width: int
+    height: int
+    bandwidth: int
+    playlist: str
+
+
+class CompleteIn(Struct):
+    hls_path: Annotated[str, Meta(max_length=1024)] | None = None
+    duration: Annotated[float, Meta(ge=0, le=1e7)] | None = None
+    thumbnail_key: Annotated[str, Meta(max_length=1024)] = ""
+    renditions: Annotated[list[Rendition], Meta(max_length=20)] = []
+
+
+class FailIn(Struct):
+    reason: Annotated[str, Meta(max_length=2000)] = ""
+
+
+class WorkerAck(Struct):
+    ok: bool
+    reason: str

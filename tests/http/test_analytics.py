@@ -19,6 +19,7 @@ import pytest
 from litestar.exceptions import LitestarException
 from sqlalchemy import select
 
+from academy_video.adapters.http.analytics_views import event_out
 from academy_video.adapters.http.routes import analytics as analytics_routes
 from academy_video.adapters.sql import analytics as sql_analytics
 from academy_video.adapters.sql import tables
@@ -279,7 +280,7 @@ def test_a_stream_that_fails_part_way_is_no_complete_answer(
 ) -> None:
     """Litestar ends a sync stream quietly on a ValueError: a failure part-way must not pass for
     a whole (shorter) list."""
-    real = analytics_routes.event_out
+    real = event_out
 
     def failing(row: Any) -> Any:
         if row["event_type"] == "FOCUS_LOST":

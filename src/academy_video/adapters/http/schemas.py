@@ -387,7 +387,7 @@ class ClientEventIn(Struct):
 
 class EventsIn(TokenIn):
     # No length here: a batch over ACADEMY_VIDEO_EVENT_BATCH_MAX is the contract's 413
-    # batch_too_large (app/playback.py), not a validation 400; the body limit bounds the parse.
+    # batch_too_large (app/playback/live.py), not a validation 400; the body limit bounds the parse.
     events: list[ClientEventIn] = []
 
 

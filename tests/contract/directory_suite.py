@@ -43,6 +43,20 @@ def check_directory_contract(directory: Directory) -> None:
     enrollment = directory.enrollment(100)
     assert enrollment is not None and not enrollment.active
 
+    # Whom a user plays a lecture as: their ACTIVE enrollments in it, of their tenant, lowest first.
+    assert directory.active_enrollments("demo", 9000, 1) == []
+    for enrollment_id, lecture_id in ((102, 1), (101, 1), (103, 2)):
+        directory.put_enrollment(
+            enrollment_id=enrollment_id,
+            tenant="demo",
+            student_id=500,
+            lecture_id=lecture_id,
+            active=True,
+        )
+    assert directory.active_enrollments("demo", 9000, 1) == [101, 102]
+    assert directory.active_enrollments("demo", 9001, 1) == []
+    assert directory.active_enrollments("other", 9000, 1) == []
+
     link: LinkKeys = {"tenant": "demo", "session_id": 10, "enrollment_id": 100}
     assert not directory.has_session_access(10, 100)
     directory.set_access(**link, granted=True)

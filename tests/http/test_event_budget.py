@@ -35,7 +35,7 @@ def stores() -> dict[str, Any]:
 def api(tmp_path: Path, stores: dict[str, Any]) -> Iterator[Api]:
     with serving(tmp_path, **LIMITS, **stores) as api:
         # The budget's minutes by hand, from the start of one: the limiter's windows are known.
-        api.app.playback.clock = FakeClock(datetime.now(UTC).replace(second=0, microsecond=0))
+        api.app.playback.live.clock = FakeClock(datetime.now(UTC).replace(second=0, microsecond=0))
         yield api
 
 
@@ -69,10 +69,10 @@ def test_past_the_minute_budget_is_429_with_retry_after_and_then_stored_once(api
     assert (refused.status_code, refused.json()) == (429, {"detail": "rate_limited"})
     wait = int(refused.headers["Retry-After"])
     playback = api.app.playback
-    assert wait == playback.event_budget.minute_wait(10, playback.clock.now())
+    assert wait == playback.live.event_budget.minute_wait(10, playback.live.clock.now())
     assert play(api, "events", bob, BOB, events=batch(9)).status_code == 201  # his own budget
     assert set(stored(api, video)) == {(b, i) for b in (0, 1, 9) for i in range(10)}
-    playback.clock.advance(wait)  # type: ignore[attr-defined]
+    playback.live.clock.advance(wait)  # type: ignore[attr-defined]
     assert play(api, "events", alice, events=batch(2)).json() == {"stored": 10}
     marks = stored(api, video)
     assert set(marks) == {(b, i) for b in (0, 1, 2, 9) for i in range(10)}
@@ -85,10 +85,10 @@ def test_past_the_total_is_429_until_the_token_lapses_and_counts_nothing(api: Ap
     token = started["token"]
     for mark in range(3):  # a minute apart: within the per-minute budget
         assert play(api, "events", token, events=batch(mark)).status_code == 201
-        api.app.playback.clock.advance(60)  # type: ignore[attr-defined]
+        api.app.playback.live.clock.advance(60)  # type: ignore[attr-defined]
     refused = play(api, "events", token, events=batch(3))
     assert (refused.status_code, refused.json()) == (429, {"detail": "event_budget_exhausted"})
-    now = int(api.app.playback.clock.now().timestamp())
+    now = int(api.app.playback.live.clock.now().timestamp())
     assert int(refused.headers["Retry-After"]) == started["expires_at"] - now
     # What still fits is taken: the refused batch's charge was given back (else the minute's
     # 10 + 10 + 5 > 20); it is stored nowhere, and the session plays on.

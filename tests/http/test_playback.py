@@ -259,7 +259,9 @@ def test_a_player_clock_can_neither_hide_events_nor_stop_the_analytics(api: Api)
 def test_starts_are_rate_limited_per_user(api: Api) -> None:
     """A user opening sessions in a loop is refused (429) before any work; others are not."""
     video = api.ready_video()
-    api.app.playback.settings = replace(api.app.playback.settings, start_rate_per_minute=3)
+    api.app.playback.starts.settings = replace(
+        api.app.playback.starts.settings, start_rate_per_minute=3
+    )
     codes = [start(api, video, device="d1").status_code for _ in range(3)]
     assert codes == [201, 201, 409]  # the third: the concurrency limit (2), but counted
     limited = start(api, video, device="d1")

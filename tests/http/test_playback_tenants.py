@@ -107,10 +107,10 @@ def test_reconcile_asks_the_store_about_each_student_under_their_tenant(api: Api
     alice = start(api, ours).json()
     twin = twin_start(api, theirs).json()
     app = api.app
-    assert app.playback.reconcile() == (0, 0)  # both live, each under its own tenant
+    assert app.playback.reconciliation.reconcile() == (0, 0)  # both live, each under its own tenant
     # The twin's player went away (its liveness is gone); Alice plays on.
     app.store.end(tenant="other", user_id=USER, session_id=twin["session_id"])
-    assert app.playback.reconcile() == (1, 0)
+    assert app.playback.reconciliation.reconcile() == (1, 0)
     assert app.sessions.get(twin["session_id"]).status == SessionStatus.EXPIRED
     assert app.sessions.get(alice["session_id"]).status == SessionStatus.ACTIVE
     assert play(api, "heartbeat", alice["token"]).status_code == 200

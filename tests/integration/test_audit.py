@@ -195,7 +195,7 @@ def test_audit_events_state_and_replay_from_the_command_line(
     types = [json.loads(line)["type"] for line in out.splitlines()]
     assert types == ["Registered", "UploadConfirmed", "ProcessingStarted", "ProcessingCompleted"]
 
-    session = world.app.playback.start(
+    session = world.app.playback.starts.start(
         tenant=TENANT, user_id=1001, video_id=video, enrollment_id=ALICE, device_id="d2"
     )
     code, out = audit_out(capsys, "events", "session", session.session_id)

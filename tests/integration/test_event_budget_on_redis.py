@@ -25,4 +25,4 @@ def stores() -> dict[str, Any]:
 
 
 def test_the_limiter_is_redis(api: Api) -> None:
-    assert isinstance(api.app.playback.limiter, RedisRateLimiter)
+    assert isinstance(api.app.playback.live.intake.limiter, RedisRateLimiter)

@@ -157,7 +157,7 @@ def test_the_key_is_only_for_an_active_session_of_that_video(api: Api, tmp_path:
     assert get(api, key_url(api, session, video)).status_code == 200
     assert get(api, key_url(api, session, video, "no-such-session")).status_code == 403
     assert get(api, key_url(api, session, video + 1)).status_code == 403
-    api.app.playback.end(tenant="demo", user_id=STUDENTS[101], token=session["token"])
+    api.app.playback.live.end(tenant="demo", user_id=STUDENTS[101], token=session["token"])
     assert get(api, key_url(api, session, video)).json() == {"detail": "session_inactive"}
 
 

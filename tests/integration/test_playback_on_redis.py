@@ -24,5 +24,5 @@ def api(tmp_path: Path) -> Iterator[Api]:
         pytest.fail("ACADEMY_VIDEO_TEST_REDIS_URL is not set: run the tests with `make test`")
     redis.Redis.from_url(REDIS_URL).flushdb()
     with serving(tmp_path, redis_url=REDIS_URL) as api:
-        assert isinstance(api.app.playback.heartbeats, RedisHeartbeats)
+        assert isinstance(api.app.playback.live.heartbeats, RedisHeartbeats)
         yield api

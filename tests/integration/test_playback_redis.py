@@ -59,7 +59,7 @@ def test_twenty_concurrent_starts_with_a_limit_of_two_open_exactly_two(api: Api)
     def go(n: int) -> None:
         barrier.wait()
         try:
-            api.app.playback.start(
+            api.app.playback.starts.start(
                 tenant="demo",
                 user_id=STUDENTS[101],
                 video_id=video,
@@ -125,10 +125,10 @@ def test_reconcile_records_expired_for_sessions_whose_liveness_lapsed(
     from academy_video.domain.playback_session import SessionStatus
 
     video = api.ready_video()
-    lapsed = api.app.playback.start(
+    lapsed = api.app.playback.starts.start(
         tenant="demo", user_id=STUDENTS[101], video_id=video, enrollment_id=101, device_id="a"
     )
-    alive = api.app.playback.start(
+    alive = api.app.playback.starts.start(
         tenant="demo", user_id=STUDENTS[102], video_id=video, enrollment_id=102, device_id="b"
     )
     # Its player went away: the liveness key is gone, as it would be after the TTL.
@@ -141,7 +141,7 @@ def test_reconcile_records_expired_for_sessions_whose_liveness_lapsed(
     }.items():
         monkeypatch.setenv(name, value)
     # Revoked in the log, while the store's call after the save failed: still live in Redis.
-    revoked = api.app.playback.start(
+    revoked = api.app.playback.starts.start(
         tenant="demo", user_id=STUDENTS[103], video_id=video, enrollment_id=103, device_id="c"
     )
     api.app.sessions.revoke(revoked.session_id, reason="violations", now=api.app.clock.now())

@@ -45,7 +45,7 @@ def engine_of(container: Container) -> Engine:
 
 def play_a_little(world: World, video: int) -> str:
     """A student watches, trips one violation, and the session stays open; returns the token."""
-    started = world.app.playback.start(
+    started = world.app.playback.starts.start(
         tenant=TENANT, user_id=USERS[ALICE], video_id=video, enrollment_id=ALICE, device_id="d1"
     )
     for _ in range(3):
@@ -237,7 +237,7 @@ CHILD = textwrap.dedent(
     from academy_video.app.config import Settings
 
     app = build(Settings.from_env())
-    started = app.playback.start(
+    started = app.playback.starts.start(
         tenant="demo", user_id=int(sys.argv[1]), video_id=int(sys.argv[2]),
         enrollment_id=int(sys.argv[3]), device_id="d-crash",
     )
@@ -246,7 +246,7 @@ CHILD = textwrap.dedent(
         if app_name == "PlaybackSessions":
             os.kill(os.getpid(), signal.SIGKILL)
     app.projector.before_tracking = die
-    asyncio.run(app.playback.report_events(
+    asyncio.run(app.playback.live.report_events(
         tenant="demo", user_id=int(sys.argv[1]), token=started.token,
         events=[{"type": "FOCUS_LOST"}, {"type": "PLAYER_ERROR"}],
     ))
@@ -291,7 +291,7 @@ def test_two_processes_projecting_at_once_neither_lose_nor_repeat_events(
     video = world.ready_video()
     tokens = {}
     for enrollment in (ALICE, BOB):
-        tokens[enrollment] = world.app.playback.start(
+        tokens[enrollment] = world.app.playback.starts.start(
             tenant=TENANT,
             user_id=USERS[enrollment],
             video_id=video,
@@ -305,7 +305,7 @@ def test_two_processes_projecting_at_once_neither_lose_nor_repeat_events(
     def report(app: Container, enrollment: int) -> None:
         for _ in range(25):
             asyncio.run(
-                app.playback.report_events(
+                app.playback.live.report_events(
                     tenant=TENANT,
                     user_id=USERS[enrollment],
                     token=tokens[enrollment],

@@ -1,7 +1,8 @@
 """The asynchronous hot path on Redis (``RedisHeartbeats``) beside the in-process one
 (``DirectHeartbeats``): the same answers; extension only for a live session whose token carries
-the current versions; the versions mirror (misses, never going back, ``gone`` is final, written
-by the projector); concurrent calls coalesced into one script call; an outage is Unavailable."""
+the current versions; the versions mirror (a miss filled from ``PlaybackVersions`` by the adapter
+itself, never going back, ``gone`` is final, written by the projector); concurrent calls coalesced
+into one script call; an outage is Unavailable."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from academy_video.adapters.memory.session_store import InMemorySessionStore
 from academy_video.adapters.redis.heartbeats import RedisHeartbeats, VersionMirror
 from academy_video.adapters.redis.session_store import RedisSessionStore
 from academy_video.app.errors import Unavailable
-from academy_video.app.ports import UNKNOWN, Beat, Heartbeats, SessionStore
+from academy_video.app.ports import Heartbeats, SessionStore
+from academy_video.app.tokens import PlaybackClaims
 from tests.contract.session_store_suite import T0, open_session
 from tests.http.conftest import serving
 
@@ -40,8 +42,9 @@ class FixedVersions:
 
 def beat(
     sid: str = "a", versions: tuple[int, int] = CURRENT, user: int = 1, tenant: str = "demo"
-) -> Beat:
-    return Beat(tenant, user, sid, VIDEO, ENROLLMENT, *versions)
+) -> PlaybackClaims:
+    """The claims of a token for session ``sid``, cut under ``versions``."""
+    return PlaybackClaims(tenant, user, VIDEO, ENROLLMENT, sid, *versions, expires_at=0)
 
 
 def client() -> redis.Redis:
@@ -58,9 +61,8 @@ def direct() -> tuple[SessionStore, Heartbeats]:
 
 
 def on_redis() -> tuple[SessionStore, Heartbeats]:
-    heartbeats = RedisHeartbeats(REDIS_URL)
+    heartbeats = RedisHeartbeats(REDIS_URL, FixedVersions())
     store = RedisSessionStore(client())
-    asyncio.run(heartbeats.remember(VIDEO, ENROLLMENT, CURRENT))
     return store, heartbeats
 
 
@@ -99,14 +101,23 @@ def test_only_a_live_session_with_current_versions_is_extended(
     assert not revoked.alive
 
 
-def test_the_mirror_misses_never_goes_back_and_gone_is_final() -> None:
-    client()
-    heartbeats = RedisHeartbeats(REDIS_URL)
+def test_a_miss_is_filled_from_the_source_and_the_mirror_never_goes_back() -> None:
+    r = client()
+    source = FixedVersions()
+    source.versions = (4, 3)
+    heartbeats = RedisHeartbeats(REDIS_URL, source)
 
     async def scenario() -> None:
         seen = await heartbeats.beat(beat(), now=T0, ttl_seconds=60, extend=True)
-        assert seen.versions == UNKNOWN
-        await heartbeats.remember(VIDEO, ENROLLMENT, (4, 3))
+        assert seen.versions == (4, 3)  # looked up, and kept for the next beats
+        assert (
+            r.get(f"av:ver:{{v:{VIDEO}}}:p"),
+            r.get(f"av:ver:{{v:{VIDEO}}}:g:{ENROLLMENT}"),
+        ) == (
+            "4",
+            "3",
+        )
+        source.versions = CURRENT  # the source is not asked again while the mirror holds them
         await heartbeats.remember(VIDEO, ENROLLMENT, CURRENT)  # a late lookup of older ones
         seen = await heartbeats.beat(beat(), now=T0, ttl_seconds=60, extend=True)
         assert seen.versions == (4, 3)
@@ -118,9 +129,18 @@ def test_the_mirror_misses_never_goes_back_and_gone_is_final() -> None:
     asyncio.run(scenario())
 
 
+def test_a_deleted_video_found_on_a_miss_is_gone() -> None:
+    client()
+    source = FixedVersions()
+    source.versions = None
+    heartbeats = RedisHeartbeats(REDIS_URL, source)
+    seen = asyncio.run(heartbeats.beat(beat(), now=T0, ttl_seconds=60, extend=True))
+    assert (seen.versions, seen.alive) == (None, False)
+
+
 def test_concurrent_beats_go_to_redis_as_one_script_call() -> None:
     r = client()
-    store, heartbeats = RedisSessionStore(r), RedisHeartbeats(REDIS_URL)
+    store, heartbeats = RedisSessionStore(r), RedisHeartbeats(REDIS_URL, FixedVersions())
     for user in range(1, 101):
         store.start(
             tenant="demo",
@@ -180,7 +200,10 @@ def test_an_outage_is_unavailable_and_the_mirror_catches_up_after(
 ) -> None:
     port, processes = own_redis
     url = f"redis://127.0.0.1:{port}/0"
-    heartbeats, mirror = RedisHeartbeats(url), VersionMirror(redis.Redis.from_url(url))
+    heartbeats, mirror = (
+        RedisHeartbeats(url, FixedVersions()),
+        VersionMirror(redis.Redis.from_url(url)),
+    )
     processes[0].terminate()
     processes[0].wait()
 

@@ -132,7 +132,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     assert container.projector is not None
     container.projector.follow()  # events other processes store
     app = create_app(container)
-    app.on_shutdown.append(_every(RECONCILE_SECONDS, container.playback.reconcile, "reconcile"))
+    app.on_shutdown.append(
+        _every(RECONCILE_SECONDS, container.playback.reconciliation.reconcile, "reconcile")
+    )
     if settings.embedded_worker:
         app.on_shutdown.append(_embedded_worker(container))
     if settings.progress_flush_seconds > 0:
@@ -186,7 +188,7 @@ def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     container = build(settings.with_local_secrets())
     try:
-        expired, closed = container.playback.reconcile()
+        expired, closed = container.playback.reconciliation.reconcile()
     finally:
         container.close()
     print(f"expired {expired} playback sessions; closed {closed} still live in the store")

@@ -26,6 +26,7 @@ from academy_video.adapters.memory.heartbeats import DirectHeartbeats
 from academy_video.adapters.memory.media import FakeMediaProbe, InMemoryObjectStorage
 from academy_video.adapters.memory.rate_limit import InMemoryRateLimiter
 from academy_video.adapters.memory.session_store import InMemorySessionStore
+from academy_video.adapters.memory.versions import AggregateVersions
 from academy_video.adapters.memory.views import (
     InMemoryActiveSessions,
     InMemoryJobQueue,
@@ -60,9 +61,17 @@ from .config import Settings
 from .directory import DirectorySync
 from .grants import Grants
 from .jobs import JobService
+from .media_urls import MediaUrls
 from .permissions import PermissionService
 from .persistence import COMMON, event_store_env
-from .playback import AggregateVersions, PlaybackService
+from .playback import (
+    LiveSessions,
+    MediaKeys,
+    Playback,
+    PlaybackAccess,
+    Reconciliation,
+    SessionStarts,
+)
 from .ports import (
     ActiveSessions,
     Clock,
@@ -71,6 +80,8 @@ from .ports import (
     JobQueue,
     MediaProbe,
     ObjectStorage,
+    PlaybackVersions,
+    RateLimiter,
     SessionOrders,
     SessionStore,
     Transcoder,
@@ -102,7 +113,7 @@ class Container:
     uploads: UploadService
     jobs: JobService
     permissions: PermissionService
-    playback: PlaybackService
+    playback: Playback
     progress: ProgressService
     directory_sync: DirectorySync
     catalog: VideoCatalog
@@ -173,7 +184,6 @@ def build(
     overrides.setdefault("storage", object_storage(settings))
     if settings.redis_url:
         store = overrides.setdefault("store", RedisSessionStore.from_url(settings.redis_url))
-        overrides.setdefault("heartbeats", RedisHeartbeats(settings.redis_url))
         if isinstance(store, RedisSessionStore):
             projector.listeners.append(VersionMirror(store.client).projected)
             overrides.setdefault("limiter", RedisRateLimiter(store.client))
@@ -184,7 +194,9 @@ def build(
     overrides.setdefault("orders", SqlSessionOrders(reader))
     overrides.setdefault("active", SqlActiveSessions(reader))
     overrides.setdefault("pending", SqlPendingUploads(reader))
-    overrides.setdefault("versions", SqlPlaybackVersions(reader))
+    versions = overrides.setdefault("versions", SqlPlaybackVersions(reader))
+    if settings.redis_url:
+        overrides.setdefault("heartbeats", RedisHeartbeats(settings.redis_url, versions))
     container = _assemble(settings, apps, **overrides)
     container.engine, container.projector = engine, projector
     container.reads = ReadModels(reader)
@@ -227,7 +239,6 @@ def _assemble(settings: Settings, apps: _Apps, **overrides: Any) -> Container:
         secret=settings.cdn_signing_secret,
         key_id=settings.cdn_signing_key_id,
     )
-    tokens = TokenCodec(settings.playback_token_secret or secrets.token_urlsafe(32))
     videos, grants, sessions, progresses = apps.videos, apps.grants, apps.sessions, apps.progresses
     progress = ProgressService(
         videos=videos, progresses=progresses, grants=grants, ids=ids, settings=settings
@@ -257,28 +268,90 @@ def _assemble(settings: Settings, apps: _Apps, **overrides: Any) -> Container:
         ),
         jobs=JobService(videos=videos, queue=queue, clock=clock, waker=waker, settings=settings),
         permissions=PermissionService(videos=videos, grants=grants, directory=directory, ids=ids),
-        playback=PlaybackService(
-            videos=videos,
-            grants=grants,
-            sessions=sessions,
-            progresses=progresses,
-            progress=progress,
+        playback=_playback(
+            settings,
+            apps,
+            overrides,
             directory=directory,
+            storage=storage,
             store=store,
-            signer=signer,
-            tokens=tokens,
-            clock=clock,
             active=active,
-            settings=settings,
-            versions=overrides["versions"],
-            heartbeats=overrides.get("heartbeats")
-            or DirectHeartbeats(store, overrides["versions"]),
-            limiter=overrides.get("limiter") or InMemoryRateLimiter(),
+            signer=signer,
+            clock=clock,
+            progress=progress,
         ),
         progress=progress,
         directory_sync=DirectorySync(directory),
         catalog=VideoCatalog(videos=videos, storage=storage),
         transcoder=overrides.get("transcoder") or transcoder_for(settings, storage),
+    )
+
+
+def _playback(
+    settings: Settings,
+    apps: _Apps,
+    overrides: dict[str, Any],
+    *,
+    directory: Directory,
+    storage: ObjectStorage,
+    store: SessionStore,
+    active: ActiveSessions,
+    signer: UrlSigner,
+    clock: Clock,
+    progress: ProgressService,
+) -> Playback:
+    """The playback use cases, each given only what it uses."""
+    videos, grants, sessions = apps.videos, apps.grants, apps.sessions
+    versions: PlaybackVersions = overrides["versions"]
+    limiter: RateLimiter = overrides.get("limiter") or InMemoryRateLimiter()
+    tokens = TokenCodec(settings.playback_token_secret or secrets.token_urlsafe(32))
+    media = MediaUrls(signer, settings, clock)
+    access = PlaybackAccess(directory, grants)
+    return Playback(
+        starts=SessionStarts(
+            videos=videos,
+            grants=grants,
+            progresses=apps.progresses,
+            sessions=sessions,
+            access=access,
+            store=store,
+            tokens=tokens,
+            media=media,
+            limiter=limiter,
+            clock=clock,
+            settings=settings,
+        ),
+        live=LiveSessions(
+            videos=videos,
+            sessions=sessions,
+            progress=progress,
+            store=store,
+            heartbeats=overrides.get("heartbeats") or DirectHeartbeats(store, versions),
+            versions=versions,
+            tokens=tokens,
+            media=media,
+            limiter=limiter,
+            clock=clock,
+            settings=settings,
+        ),
+        keys=MediaKeys(
+            videos=videos,
+            sessions=sessions,
+            store=store,
+            versions=versions,
+            storage=storage,
+            limiter=limiter,
+            clock=clock,
+        ),
+        reconciliation=Reconciliation(
+            sessions=sessions,
+            active=active,
+            store=store,
+            clock=clock,
+            settings=settings,
+        ),
+        access=access,
+        signer=signer,
     )
 
 

@@ -1,5 +1,5 @@
 """What a batch of player events passes before it joins the group commit
-(``PlaybackService.report_events``): every event well-formed, storable and within the payload cap
+(``LiveSessions.report_events``): every event well-formed, storable and within the payload cap
 (a batch refused here never touches another student's batch in the same save), then the
 student's budgets per minute and per day. The session's total budget is judged later, by the
 aggregate, where the batches of the same group are seen (``domain/event_budget.py``).

@@ -35,7 +35,7 @@ class World:
         self, *, user_id: int, token: str, position: float | None = None, tenant: str = TENANT
     ) -> None:
         """The (asynchronous) heartbeat, run to completion."""
-        beat = self.app.playback.heartbeat(
+        beat = self.app.playback.live.heartbeat(
             tenant=tenant, user_id=user_id, token=token, position=position
         )
         asyncio.run(beat)
@@ -44,7 +44,7 @@ class World:
         self, *, user_id: int, token: str, events: list[dict[str, Any]], tenant: str = TENANT
     ) -> int:
         """The (asynchronous) report of player events, run to completion."""
-        report = self.app.playback.report_events(
+        report = self.app.playback.live.report_events(
             tenant=tenant, user_id=user_id, token=token, events=events
         )
         return asyncio.run(report)

@@ -57,9 +57,9 @@ def budgeted(world: World) -> Budgeted:
 
 def charged(world: World, user: int = USERS[ALICE]) -> int:
     """Events charged to the student's current minute in the (in-memory) limiter."""
-    limiter = world.app.playback.limiter
+    limiter = world.app.playback.live.intake.limiter
     assert isinstance(limiter, InMemoryRateLimiter)
-    [minute, *_] = world.app.playback.event_budget.windows(TENANT, user)
+    [minute, *_] = world.app.playback.live.event_budget.windows(TENANT, user)
     window = int(world.clock.now().timestamp() // WINDOW_SECONDS)
     return limiter._counts.get((minute.key, WINDOW_SECONDS, window), 0)
 
@@ -96,7 +96,7 @@ def test_past_the_minute_budget_a_batch_waits_and_is_then_stored_once(budgeted: 
     assert world.report_events(user_id=user, token=alice.token, events=BATCH) == 10
     with pytest.raises(RateLimited, match="rate_limited") as refused:
         world.report_events(user_id=user, token=alice.token, events=BATCH)
-    budget = world.app.playback.event_budget
+    budget = world.app.playback.live.event_budget
     assert refused.value.retry_after == budget.minute_wait(10, world.clock.now())
     assert world.app.sessions.get(alice.session_id).events_total == 20
     # Bob has his own budget.
@@ -134,14 +134,14 @@ def test_a_group_crossing_the_total_stores_the_batches_before_it_and_refunds_the
 
     async def scenario() -> list[Any]:
         def send(n: int) -> Any:
-            return playback.report_events(
+            return playback.live.report_events(
                 tenant=TENANT, user_id=user, token=token, events=BATCH[:n]
             )
 
         first = asyncio.create_task(send(10))
         await asyncio.to_thread(first_running.wait, 10)
         others = [asyncio.create_task(send(n)) for n in (10, 10, 5)]
-        pending = playback._reports._groups[asyncio.get_running_loop()].pending
+        pending = playback.live._reports._groups[asyncio.get_running_loop()].pending
         for _ in range(10_000):  # until all three wait in the next group
             if len(pending) == 3:
                 break
@@ -212,8 +212,8 @@ def test_a_group_refused_by_another_writer_judges_the_total_alike_one_by_one(
     items = [ClientEvent("FOCUS_LOST")] * 10
     answers = sessions.report_many(
         [Report(session_id, batch, now) for batch in (items, items, items, items[:5])],
-        rule=world.app.playback.revoke_rule,
-        budget=world.app.playback.event_budget,
+        rule=world.app.playback.live.revoke_rule,
+        budget=world.app.playback.live.event_budget,
     )
     assert refused and [getattr(a, "stored", type(a).__name__) for a in answers] == [
         10,
@@ -235,7 +235,7 @@ def test_a_new_session_is_no_new_minute_or_day_for_its_student(budgeted: Budgete
         try:
             return world.report_events(user_id=user, token=started.token, events=BATCH)
         finally:
-            world.app.playback.end(tenant=TENANT, user_id=user, token=started.token)
+            world.app.playback.live.end(tenant=TENANT, user_id=user, token=started.token)
 
     assert send_in_a_new_session() + send_in_a_new_session() == 20
     with pytest.raises(RateLimited, match="rate_limited"):

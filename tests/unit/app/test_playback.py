@@ -16,7 +16,7 @@ from .conftest import ALICE, BOB, SESSION, TENANT, USERS, World, enroll, make_wo
 
 
 def start(world: World, video: int, enrollment: int = ALICE, device: str = "laptop") -> Started:
-    return world.app.playback.start(
+    return world.app.playback.starts.start(
         tenant=TENANT,
         user_id=USERS[enrollment],
         video_id=video,
@@ -80,7 +80,9 @@ def test_media_urls_live_media_url_seconds_and_each_refresh_cuts_new_ones() -> N
     assert started.expires_at == now + 600  # the token's, as before
     assert media_expiry(started.play_url) == media_expiry(started.media_query) == now + 90
     world.clock.advance(60)
-    refreshed = world.app.playback.refresh(tenant=TENANT, user_id=USERS[ALICE], token=started.token)
+    refreshed = world.app.playback.live.refresh(
+        tenant=TENANT, user_id=USERS[ALICE], token=started.token
+    )
     assert refreshed.expires_at == now + 60 + 600
     assert media_expiry(refreshed.play_url) == media_expiry(refreshed.media_query) == now + 150
 
@@ -105,7 +107,7 @@ def test_start_denials(world: World) -> None:
     video = world.ready_video()
     # Another student's enrollment.
     with pytest.raises(Denied, match="enrollment_mismatch"):
-        world.app.playback.start(
+        world.app.playback.starts.start(
             tenant=TENANT, user_id=USERS[BOB], video_id=video, enrollment_id=ALICE, device_id="d"
         )
     # An inactive enrollment.
@@ -127,7 +129,7 @@ def test_start_denials(world: World) -> None:
         start(world, video)
     # Another tenant's video does not exist for this caller.
     with pytest.raises(NotFound):
-        world.app.playback.start(
+        world.app.playback.starts.start(
             tenant="other", user_id=1, video_id=video, enrollment_id=ALICE, device_id="d"
         )
     with pytest.raises(Invalid, match="device_id_required"):
@@ -158,7 +160,7 @@ def test_ending_or_lapsing_frees_a_slot(world: World) -> None:
     video = world.ready_video()
     first = start(world, video)
     start(world, video)
-    world.app.playback.end(tenant=TENANT, user_id=USERS[ALICE], token=first.token)
+    world.app.playback.live.end(tenant=TENANT, user_id=USERS[ALICE], token=first.token)
     start(world, video)
     world.clock.advance(601)  # both remaining sessions lapse without heartbeats
     start(world, video)
@@ -168,12 +170,14 @@ def test_a_token_works_only_for_its_own_user(world: World) -> None:
     video = world.ready_video()
     token = start(world, video).token
     with pytest.raises(Denied, match="invalid_token"):
-        world.app.playback.refresh(tenant=TENANT, user_id=USERS[BOB], token=token)
+        world.app.playback.live.refresh(tenant=TENANT, user_id=USERS[BOB], token=token)
     with pytest.raises(Denied, match="invalid_token"):
-        world.app.playback.refresh(tenant=TENANT, user_id=USERS[ALICE], token=token[:-2] + "xx")
+        world.app.playback.live.refresh(
+            tenant=TENANT, user_id=USERS[ALICE], token=token[:-2] + "xx"
+        )
     with pytest.raises(Denied, match="token_required"):
-        world.app.playback.refresh(tenant=TENANT, user_id=USERS[ALICE], token="")
-    assert world.app.playback.refresh(tenant=TENANT, user_id=USERS[ALICE], token=token)
+        world.app.playback.live.refresh(tenant=TENANT, user_id=USERS[ALICE], token="")
+    assert world.app.playback.live.refresh(tenant=TENANT, user_id=USERS[ALICE], token=token)
 
 
 def test_a_token_expires(world: World) -> None:
@@ -200,8 +204,8 @@ def test_a_grant_change_invalidates_only_that_students_token(world: World) -> No
         tenant=TENANT, video_id=video, enrollment_ids=[ALICE], rule=Rule.FREE
     )
     with pytest.raises(Denied, match="policy_changed"):
-        world.app.playback.refresh(tenant=TENANT, user_id=USERS[ALICE], token=alice.token)
-    assert world.app.playback.refresh(tenant=TENANT, user_id=USERS[BOB], token=bob.token)
+        world.app.playback.live.refresh(tenant=TENANT, user_id=USERS[ALICE], token=alice.token)
+    assert world.app.playback.live.refresh(tenant=TENANT, user_id=USERS[BOB], token=bob.token)
 
 
 def test_heartbeats_keep_the_session_alive_and_refresh_renews_the_token(world: World) -> None:
@@ -211,7 +215,9 @@ def test_heartbeats_keep_the_session_alive_and_refresh_renews_the_token(world: W
     for _ in range(3):
         world.clock.advance(500)
         world.heartbeat(user_id=USERS[ALICE], token=token)
-        refreshed = world.app.playback.refresh(tenant=TENANT, user_id=USERS[ALICE], token=token)
+        refreshed = world.app.playback.live.refresh(
+            tenant=TENANT, user_id=USERS[ALICE], token=token
+        )
         assert refreshed.expires_at == int(world.clock.now().timestamp()) + 600
         assert refreshed.token != token
         token = refreshed.token
@@ -219,17 +225,17 @@ def test_heartbeats_keep_the_session_alive_and_refresh_renews_the_token(world: W
     with pytest.raises(Denied, match="token_expired"):
         world.heartbeat(user_id=USERS[ALICE], token=started.token)
     world.clock.advance(599)
-    assert world.app.playback.expire_lapsed() == 0
+    assert world.app.playback.reconciliation.expire_lapsed() == 0
 
 
 def test_a_session_without_heartbeats_lapses_and_reconcile_records_it_once(world: World) -> None:
     video = world.ready_video()
     started = start(world, video)
     world.clock.advance(599)
-    assert world.app.playback.expire_lapsed() == 0
+    assert world.app.playback.reconciliation.expire_lapsed() == 0
     world.clock.advance(2)
-    assert world.app.playback.expire_lapsed() == 1
-    assert world.app.playback.expire_lapsed() == 0
+    assert world.app.playback.reconciliation.expire_lapsed() == 1
+    assert world.app.playback.reconciliation.expire_lapsed() == 0
     assert world.app.sessions.get(started.session_id).status == SessionStatus.EXPIRED
 
 
@@ -244,7 +250,7 @@ def test_a_session_closed_while_the_store_failed_is_closed_there_by_reconcile(
         tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(block_seek=True)
     )
     started = start(world, video)
-    token, user, store = started.token, USERS[ALICE], world.app.playback.store
+    token, user, store = started.token, USERS[ALICE], world.app.store
 
     def unreachable(**_: object) -> None:
         raise ConnectionError("session store unreachable")
@@ -253,7 +259,7 @@ def test_a_session_closed_while_the_store_failed_is_closed_there_by_reconcile(
         if closing == "revoke":
             world.report_events(user_id=user, token=token, events=events(*["SEEK_ATTEMPT"] * 3))
         else:
-            world.app.playback.end(tenant=TENANT, user_id=user, token=token)
+            world.app.playback.live.end(tenant=TENANT, user_id=user, token=token)
 
     monkeypatch.setattr(store, closing, unreachable)
     with pytest.raises(ConnectionError):
@@ -263,11 +269,11 @@ def test_a_session_closed_while_the_store_failed_is_closed_there_by_reconcile(
     assert recorded == (SessionStatus.REVOKED if closing == "revoke" else SessionStatus.ENDED)
     world.clock.advance(30)
     world.heartbeat(user_id=user, token=token)  # the store still holds it live
-    assert world.app.playback.reconcile() == (0, 1)
-    for call in (world.app.playback.refresh, world.heartbeat):
+    assert world.app.playback.reconciliation.reconcile() == (0, 1)
+    for call in (world.app.playback.live.refresh, world.heartbeat):
         with pytest.raises(Conflict, match="session_inactive"):
             call(tenant=TENANT, user_id=user, token=token)
-    assert world.app.playback.reconcile() == (0, 0)
+    assert world.app.playback.reconciliation.reconcile() == (0, 0)
 
 
 def test_seek_attempts_under_once_revoke_the_session_on_the_third_violation(world: World) -> None:
@@ -299,7 +305,7 @@ def test_seek_attempts_under_once_revoke_the_session_on_the_third_violation(worl
     )
     session = world.app.sessions.get(started.session_id)
     assert session.status == SessionStatus.REVOKED
-    for call in (playback.refresh, world.heartbeat):
+    for call in (playback.live.refresh, world.heartbeat):
         with pytest.raises(Conflict, match="session_inactive"):
             call(tenant=TENANT, user_id=user, token=token)
     with pytest.raises(Conflict, match="session_inactive"):
@@ -370,7 +376,7 @@ def test_ending_twice_is_refused_and_end_ignores_policy_changes(world: World) ->
     video = world.ready_video()
     started = start(world, video)
     world.app.videos.change(video, allow_skip=True)
-    world.app.playback.end(tenant=TENANT, user_id=USERS[ALICE], token=started.token)
+    world.app.playback.live.end(tenant=TENANT, user_id=USERS[ALICE], token=started.token)
     assert world.app.sessions.get(started.session_id).status == SessionStatus.ENDED
     with pytest.raises(Conflict, match="session_inactive"):
-        world.app.playback.end(tenant=TENANT, user_id=USERS[ALICE], token=started.token)
+        world.app.playback.live.end(tenant=TENANT, user_id=USERS[ALICE], token=started.token)

@@ -44,11 +44,11 @@ def test_the_key_goes_to_a_session_of_the_videos_tenant_only(world: World) -> No
     video = world.ready_video()
     ours = world.app.sessions.get(start(world, video).session_id)
     playback, now = world.app.playback, world.clock.now()
-    playback.allow_key(session_id=ours.session_id, user_id=USERS[ALICE], video_id=video)
+    playback.keys.allow(session_id=ours.session_id, user_id=USERS[ALICE], video_id=video)
 
     # A session recorded for the same user id and video, but of another tenant.
     stray = recorded_twin(world, ours, "f" * 32, "other")
-    refusal = playback.store.start(
+    refusal = world.app.store.start(
         tenant="other",
         user_id=USERS[ALICE],
         session_id=stray.session_id,
@@ -60,11 +60,11 @@ def test_the_key_goes_to_a_session_of_the_videos_tenant_only(world: World) -> No
     )
     assert refusal is None
     with pytest.raises(NotFound):
-        playback.allow_key(session_id=stray.session_id, user_id=USERS[ALICE], video_id=video)
+        playback.keys.allow(session_id=stray.session_id, user_id=USERS[ALICE], video_id=video)
     # The session store is asked under the session's tenant: ended there, refused.
-    playback.store.end(tenant="demo", user_id=USERS[ALICE], session_id=ours.session_id)
+    world.app.store.end(tenant="demo", user_id=USERS[ALICE], session_id=ours.session_id)
     with pytest.raises(Denied, match="session_inactive"):
-        playback.allow_key(session_id=ours.session_id, user_id=USERS[ALICE], video_id=video)
+        playback.keys.allow(session_id=ours.session_id, user_id=USERS[ALICE], video_id=video)
 
 
 class CodesOnlyStore:
@@ -95,11 +95,11 @@ def test_reconcile_passes_over_a_session_recorded_under_a_tenant_that_is_not_a_c
     now = world.clock.now()
     old = recorded_twin(world, ours, "e" * 32, "Acme Academy")
     world.app.sessions.end(ours.session_id, now=now)  # closed; the store still holds it
-    playback = world.app.playback
-    playback.store = CodesOnlyStore(playback.store)
-    expired, closed = playback.reconcile()
+    reconciliation = world.app.playback.reconciliation
+    reconciliation.store = CodesOnlyStore(reconciliation.store)
+    expired, closed = reconciliation.reconcile()
     assert (expired, closed) == (1, 1)
     assert world.app.sessions.get(old.session_id).status == SessionStatus.EXPIRED
-    assert not playback.store.is_active(
+    assert not reconciliation.store.is_active(
         tenant="demo", user_id=USERS[ALICE], session_id=ours.session_id, now=now
     )

@@ -15,7 +15,7 @@ def test_staff_completing_a_student_by_hand_promotes_once_to_free(world: World) 
     world.app.permissions.create(
         tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.ONCE)
     )
-    started = world.app.playback.start(
+    started = world.app.playback.starts.start(
         tenant=TENANT, user_id=USERS[ALICE], video_id=video, enrollment_id=ALICE, device_id="d"
     )
     world.heartbeat(user_id=USERS[ALICE], token=started.token, position=0)
@@ -39,7 +39,7 @@ def test_a_correction_for_another_tenant_or_without_progress_is_not_found(world:
 def test_concurrent_batches_on_one_session_are_all_kept(world: World) -> None:
     """Eight players' threads on one session: conflicts are retried, no batch is lost."""
     video = world.ready_video()
-    started = world.app.playback.start(
+    started = world.app.playback.starts.start(
         tenant=TENANT, user_id=USERS[ALICE], video_id=video, enrollment_id=ALICE, device_id="d"
     )
     barrier = threading.Barrier(8)

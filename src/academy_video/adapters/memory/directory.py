@@ -63,6 +63,17 @@ class InMemoryDirectory:
             student_name=student.name,
         )
 
+    def active_enrollments(self, tenant: str, user_id: int, lecture_id: int) -> list[int]:
+        return sorted(
+            enrollment_id
+            for enrollment_id, row in self._enrollments.items()
+            if row.tenant == tenant
+            and row.lecture_id == lecture_id
+            and row.active
+            and (student := self._students.get(row.student_id)) is not None
+            and student.user_id == user_id
+        )
+
     def has_session_access(self, session_id: int, enrollment_id: int) -> bool:
         return (session_id, enrollment_id) in self._access
 

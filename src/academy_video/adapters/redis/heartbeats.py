@@ -6,10 +6,11 @@ and the token's versions without a database query and with one round trip, share
   spends ~37 µs of CPU per call; per request that is most of what a heartbeat costs).
 - **Versions mirror.** The current (policy, grant) versions live beside the sessions, in keys
   ``av:ver:{v:<video>}:p`` (the policy version, or ``gone``) and ``av:ver:{v:<video>}:g:<enr>``.
-  They are written when the projector applies a video or grant event (``VersionMirror``) and
-  when a lookup fills a miss (``remember``); a value only ever replaces an older one, so a late
-  fill cannot undo a change. Each key lives ``MIRROR_SECONDS``: if a write was lost (Redis was
-  down while the projector ran) the stale value lasts at most that long.
+  They are written when the projector applies a video or grant event (``VersionMirror``) and,
+  on a miss, by the heartbeat itself: it asks ``PlaybackVersions`` (in a worker thread, off the
+  event loop), ``remember``s the answer and asks again. A value only ever replaces an older one,
+  so a late fill cannot undo a change. Each key lives ``MIRROR_SECONDS``: if a write was lost
+  (Redis was down while the projector ran) the stale value lasts at most that long.
 - The session keys and their rules are the session store's (``session_store.py``); this batch
   script does the same clean-up, revocation check and extension as its heartbeat.
 
@@ -30,11 +31,12 @@ import redis.asyncio
 from redis.asyncio.client import Redis as AsyncRedis
 
 from academy_video.app.errors import Unavailable
-from academy_video.app.ports import UNKNOWN, Beat, Seen
+from academy_video.app.ports import LiveState, PlaybackVersions
+from academy_video.app.tokens import PlaybackClaims
 from academy_video.domain.grant import PermissionGrant
 from academy_video.domain.video import Video
 
-from .session_store import KEY_SLACK_SECONDS, _keys
+from .session_store import KEY_SLACK_SECONDS, student_keys
 
 log = logging.getLogger(__name__)
 
@@ -93,20 +95,27 @@ def _grant_key(video_id: int, enrollment_id: int) -> str:
     return f"av:ver:{{v:{int(video_id)}}}:g:{int(enrollment_id)}"
 
 
-def _versions(policy: str, grant: str) -> tuple[int, int] | str | None:
+# What the batch script answers for one call: the mirrored policy and grant versions ("" where
+# the mirror has none, ``gone`` for a deleted video) and 1 if the session is live.
+Reply = list[Any]
+
+
+def _state(policy: str, grant: str, alive: int) -> LiveState | None:
+    """A reply as the port's answer; None when the mirror lacks the versions."""
     if policy == GONE:
-        return None
-    if not policy or not grant:
-        return UNKNOWN
-    return int(policy), int(grant)
+        return LiveState(None, bool(alive))
+    if policy and grant:
+        return LiveState((int(policy), int(grant)), bool(alive))
+    return None
 
 
 class RedisHeartbeats:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, versions: PlaybackVersions) -> None:
         self.url = url
+        self.versions = versions  # where a miss of the mirror is filled from
         self._client: AsyncRedis | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._pending: list[tuple[Beat, bool, asyncio.Future[Seen]]] = []
+        self._pending: list[tuple[PlaybackClaims, bool, asyncio.Future[Reply]]] = []
         self._sending: set[asyncio.Task[None]] = set()
         self._now = 0.0
         self._ttl = 0
@@ -127,16 +136,42 @@ class RedisHeartbeats:
             self._keep = self._client.register_script(_KEEP)
         return self._beats, self._keep
 
-    async def beat(self, beat: Beat, *, now: datetime, ttl_seconds: int, extend: bool) -> Seen:
+    async def beat(
+        self, claims: PlaybackClaims, *, now: datetime, ttl_seconds: int, extend: bool
+    ) -> LiveState:
+        state = _state(*await self._ask(claims, now, ttl_seconds, extend))
+        if state is None:
+            state = await self._filled(claims, now, ttl_seconds, extend)
+        return state
+
+    async def _filled(
+        self, claims: PlaybackClaims, now: datetime, ttl_seconds: int, extend: bool
+    ) -> LiveState:
+        """A miss of the mirror: the versions looked up (in a thread: a database query), kept,
+        and the session asked again, so it is extended only under the current versions."""
+        video_id, enrollment_id = claims.video_id, claims.enrollment_id
+        current = await asyncio.to_thread(self.versions.current, video_id, enrollment_id)
+        await self.remember(video_id, enrollment_id, current)
+        policy, grant, alive = await self._ask(claims, now, ttl_seconds, extend)
+        state = _state(policy, grant, alive)
+        if state is None:  # forgotten at once (lapsed or flushed meanwhile): decide on ours
+            log.warning("heartbeats: versions of video %s not kept", video_id)
+            state = LiveState(current, bool(alive))
+        return state
+
+    def _ask(
+        self, claims: PlaybackClaims, now: datetime, ttl_seconds: int, extend: bool
+    ) -> asyncio.Future[Reply]:
         self._scripts()
-        future: asyncio.Future[Seen] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Reply] = loop.create_future()
         if not self._pending:
             # Sent once the calls already scheduled in this turn of the loop have joined.
-            asyncio.get_running_loop().call_soon(self._send_pending)
+            loop.call_soon(self._send_pending)
         # One clock per batch: the latest caller's (they are microseconds apart).
         self._now, self._ttl = now.timestamp(), ttl_seconds
-        self._pending.append((beat, extend, future))
-        return await future
+        self._pending.append((claims, extend, future))
+        return future
 
     def _send_pending(self) -> None:
         pending, self._pending = self._pending, []
@@ -145,14 +180,15 @@ class RedisHeartbeats:
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
 
-    async def _send(self, batch: list[tuple[Beat, bool, asyncio.Future[Seen]]]) -> None:
+    async def _send(self, batch: list[tuple[PlaybackClaims, bool, asyncio.Future[Reply]]]) -> None:
         beats, _ = self._scripts()
         keys: list[str] = []
         args: list[Any] = [self._now, self._ttl, KEY_SLACK_SECONDS]
-        for beat, extend, _future in batch:
-            keys += _keys(beat.tenant, beat.user_id)
-            keys += [_policy_key(beat.video_id), _grant_key(beat.video_id, beat.enrollment_id)]
-            args += [beat.session_id, beat.policy_version, beat.grant_version, int(extend)]
+        for claims, extend, _future in batch:
+            video_id = claims.video_id
+            keys += student_keys(claims.tenant, claims.user_id)
+            keys += [_policy_key(video_id), _grant_key(video_id, claims.enrollment_id)]
+            args += [claims.session_id, claims.policy_version, claims.grant_version, int(extend)]
         try:
             replies = await beats(keys=keys, args=args)
         except (redis.ConnectionError, redis.TimeoutError) as error:
@@ -166,13 +202,14 @@ class RedisHeartbeats:
                 if not future.done():
                     future.set_exception(error)
             raise
-        for (*_, future), (policy, grant, alive) in zip(batch, replies, strict=True):
+        for (*_, future), reply in zip(batch, replies, strict=True):
             if not future.done():  # its caller may have gone (client disconnected)
-                future.set_result(Seen(_versions(policy, grant), bool(alive)))
+                future.set_result(reply)
 
     async def remember(
         self, video_id: int, enrollment_id: int, versions: tuple[int, int] | None
     ) -> None:
+        """Keep looked-up versions in the mirror (never replacing newer ones)."""
         _, keep = self._scripts()
         if versions is None:
             keys, values = [_policy_key(video_id)], [GONE]

@@ -98,7 +98,7 @@ return 1
 """
 
 
-def _keys(tenant: str, user_id: int) -> list[str]:
+def student_keys(tenant: str, user_id: int) -> list[str]:
     """The student's keys: live, devices, revoked."""
     if not is_tenant_code(tenant):  # never a key another tenant's code could also spell
         raise ValueError(f"not a tenant code: {tenant!r}")
@@ -141,7 +141,7 @@ class RedisSessionStore:
     ) -> str | None:
         refusal = self._call(
             self._start,
-            _keys(tenant, user_id),
+            student_keys(tenant, user_id),
             now.timestamp(),
             ttl_seconds,
             max_sessions,
@@ -158,7 +158,7 @@ class RedisSessionStore:
         return bool(
             self._call(
                 self._heartbeat,
-                _keys(tenant, user_id),
+                student_keys(tenant, user_id),
                 now.timestamp(),
                 session_id,
                 ttl_seconds,
@@ -167,14 +167,14 @@ class RedisSessionStore:
         )
 
     def is_active(self, *, tenant: str, user_id: int, session_id: str, now: datetime) -> bool:
-        keys = _keys(tenant, user_id)
+        keys = student_keys(tenant, user_id)
         return bool(self._call(self._is_active, keys, now.timestamp(), session_id))
 
     def end(self, *, tenant: str, user_id: int, session_id: str) -> None:
-        self._call(self._end, _keys(tenant, user_id), session_id)
+        self._call(self._end, student_keys(tenant, user_id), session_id)
 
     def revoke(self, *, tenant: str, user_id: int, session_id: str, now: datetime) -> None:
-        keys = _keys(tenant, user_id)
+        keys = student_keys(tenant, user_id)
         self._call(self._revoke, keys, now.timestamp(), session_id, REVOKED_SECONDS)
 
     def ping(self) -> bool:

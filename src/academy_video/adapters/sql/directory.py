@@ -49,6 +49,24 @@ class SqlDirectory:
         )
         return None if row is None else Enrollment(**{**row, "active": bool(row["active"])})
 
+    def active_enrollments(self, tenant: str, user_id: int, lecture_id: int) -> list[int]:
+        e, s = t.enrollments, t.students
+        query = (
+            select(e.c.enrollment_id)
+            .join(s, s.c.student_id == e.c.student_id)
+            .where(
+                and_(
+                    e.c.tenant == tenant,
+                    e.c.lecture_id == lecture_id,
+                    e.c.status == "ACTIVE",
+                    s.c.user_id == user_id,
+                )
+            )
+            .order_by(e.c.enrollment_id)
+        )
+        with self.engine.connect() as conn:
+            return [int(row) for row in conn.execute(query).scalars()]
+
     def has_session_access(self, session_id: int, enrollment_id: int) -> bool:
         a = t.session_access
         return (

@@ -64,25 +64,6 @@ class ReadModels:
         query = select(st.c.student_id).where(and_(st.c.tenant == tenant, st.c.user_id == user_id))
         return self._one(query.limit(1)) is not None
 
-    def active_enrollment(self, tenant: str, user_id: int, lecture_id: int) -> int | None:
-        """The user's ACTIVE enrollment in the lecture (the lowest id if, oddly, several)."""
-        e, st = t.enrollments, t.students
-        row = self._one(
-            select(e.c.enrollment_id)
-            .join(st, st.c.student_id == e.c.student_id)
-            .where(
-                and_(
-                    e.c.tenant == tenant,
-                    e.c.lecture_id == lecture_id,
-                    e.c.status == "ACTIVE",
-                    st.c.user_id == user_id,
-                )
-            )
-            .order_by(e.c.enrollment_id)
-            .limit(1)
-        )
-        return None if row is None else int(row["enrollment_id"])
-
     # Sessions ------------------------------------------------------------------------------
 
     def sessions(self, tenant: str, *, user_id: int | None = None) -> list[Row]:

@@ -4,9 +4,10 @@
 bucket) answers a URL signed for its own path, or scoped to a prefix it lies under, and not
 expired (403 otherwise). Playlists are rewritten so each variant, segment and key URI they name
 carries a signature scoped to the video's prefix. The key endpoint (``key_router``, mounted
-whatever the storage) answers a URL signed for its path or scoped to its video's prefix, then as
-``PlaybackService.allow_key`` rules: an active, live session of that user and video under the
-rules still in force, rate-limited."""
+whatever the storage) checks the URL's signature (for its path, or scoped to a prefix) and
+hands the rest to ``app/playback/keys.py: MediaKeys.key``: the scope must be its video's prefix,
+then an active, live session of that user and video under the rules still in force,
+rate-limited."""
 
 from __future__ import annotations
 
@@ -25,8 +26,6 @@ from academy_video.adapters.cdn.signing import PARAMS, HmacUrlSigner, is_scope
 from academy_video.adapters.storage.local import BadKey, LocalDiskStorage
 from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Denied, NotFound
-from academy_video.app.media_urls import media_scope
-from academy_video.domain.video import Video, key_object
 
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -80,34 +79,20 @@ def _scope_for_children(signer: HmacUrlSigner, path: str, query: Mapping[str, st
 @get("/api/v1/playback/key/{video_id:int}", sync_to_thread=True, include_in_schema=False)
 def key(request: Request[Any, Any, Any], video_id: FromPath[int]) -> Response[bytes]:
     signer, query, now = _signer(request), request.query_params, int(time.time())
-    app: Container = request.app.state.container
-    video = _video_of(app, video_id)
     scope = query.get("acl")
     if scope is not None:
-        if signer.valid_scope(query, now) is None or video is None or scope != media_scope(video):
-            raise Denied("invalid_signature")  # scoped to another video's media, or none
+        if signer.valid_scope(query, now) is None:
+            raise Denied("invalid_signature")
     elif not signer.accepts(f"/api/v1/playback/key/{video_id}", query, now):
         raise Denied("invalid_signature")
-    # Only a request signed for this video reaches the session checks (and its rate limit).
-    app.playback.allow_key(
-        session_id=query.get("sid", ""), user_id=int(query.get("uid") or 0), video_id=video_id
+    app: Container = request.app.state.container
+    secret = app.playback.keys.key(
+        session_id=query.get("sid", ""),
+        user_id=int(query.get("uid") or 0),
+        video_id=video_id,
+        scope=scope,
     )
-    if video is None:
-        raise NotFound()
-    try:
-        stream = app.storage.open(key_object(video.tenant, video_id))
-    except KeyError:
-        raise NotFound() from None  # packaged without encryption: there is no key
-    with stream:
-        secret = stream.read()
     return Response(secret, media_type="application/octet-stream", headers=PRIVATE)
-
-
-def _video_of(app: Container, video_id: int) -> Video | None:
-    try:
-        return app.videos.get(video_id)
-    except NotFound:
-        return None
 
 
 media_router = Router("/", route_handlers=[media])

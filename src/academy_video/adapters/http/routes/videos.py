@@ -11,9 +11,8 @@ from msgspec import UNSET, structs
 from academy_video.adapters.sql.read import ReadModels
 from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Denied, Invalid, NotFound
-from academy_video.domain.policy import Rule, access_denial
 
-from ..auth import STAFF, Caller
+from ..auth import STAFF, Caller, requires
 from ..deps import ERRORS, AppDep, CallerDep, PathId, QueryId, ReadsDep
 from ..schemas import Status, StudentVideoOut, VideoOut, VideoPatch
 from ..views import check_nested, video_or_404, video_out
@@ -33,12 +32,12 @@ def list_videos(
     return [video_out(row, app.settings) for row in rows]
 
 
-@get("/videos/student", sync_to_thread=True, responses=ERRORS)
+@get("/videos/student", sync_to_thread=True, guards=[requires("student")], responses=ERRORS)
 def student_videos(
     caller: CallerDep, app: AppDep, reads: ReadsDep, session: QueryId = None
 ) -> list[StudentVideoOut]:
-    """The session's READY videos for the calling student, each with ``can_play`` and ``reason``."""
-    caller.require("student")
+    """The session's READY videos for the calling student, each with ``can_play`` and ``reason``
+    (``app/playback/access.py``: the same answer as starting playback)."""
     if session is None:
         raise Invalid("session_required", "session is required")
     lecture_session = app.directory.session(session)
@@ -46,35 +45,22 @@ def student_videos(
         raise NotFound()
     if not reads.has_student(caller.tenant, caller.user_id):
         raise Denied("student_profile_not_linked")
-    enrollment = reads.active_enrollment(caller.tenant, caller.user_id, lecture_session.lecture_id)
-    access = enrollment is not None and app.directory.has_session_access(session, enrollment)
-    rules = (
-        {
-            row["video_id"]: Rule(row["rule"])
-            for row in reads.permissions(caller.tenant, enrollment_id=enrollment)
-        }
-        if enrollment is not None
-        else {}
+    rows = reads.videos(caller.tenant, session_id=session, status="READY")
+    access = app.playback.access.student_videos(
+        tenant=caller.tenant,
+        user_id=caller.user_id,
+        session_id=session,
+        ready_videos=[row["video_id"] for row in rows],
     )
-    result = []
-    for row in reads.videos(caller.tenant, session_id=session, status="READY"):
-        reason = access_denial(
-            enrolled=enrollment is not None,
-            session_access=access,
-            ready=True,
-            rule=rules.get(row["video_id"]),
-            not_enrolled="not_enrolled",
+    return [
+        StudentVideoOut(
+            **structs.asdict(video_out(row, app.settings)),
+            can_play=access.denials[row["video_id"]] is None,
+            reason=access.denials[row["video_id"]],
+            enrollment_id=access.enrollment_id,
         )
-        video = video_out(row, app.settings)
-        result.append(
-            StudentVideoOut(
-                **structs.asdict(video),
-                can_play=reason is None,
-                reason=reason,
-                enrollment_id=enrollment,
-            )
-        )
-    return result
+        for row in rows
+    ]
 
 
 @get("/videos/{video_id:int}", sync_to_thread=True, responses=ERRORS)
@@ -101,12 +87,11 @@ def nested_video_detail(
     return video
 
 
-@patch("/videos/{video_id:int}", sync_to_thread=True, responses=ERRORS)
+@patch("/videos/{video_id:int}", sync_to_thread=True, guards=[requires(*STAFF)], responses=ERRORS)
 def edit_video(
     caller: CallerDep, app: AppDep, reads: ReadsDep, video_id: PathId, data: JSONBody[VideoPatch]
 ) -> VideoOut:
     """Title, order and the policy fields; a real policy change bumps ``policy_version``."""
-    caller.require(*STAFF)
     app.catalog.change(
         tenant=caller.tenant,
         video_id=video_id,
@@ -119,10 +104,9 @@ def edit_video(
     return _video(caller, app, reads, video_id)
 
 
-@delete("/videos/{video_id:int}", sync_to_thread=True, responses=ERRORS)
+@delete("/videos/{video_id:int}", sync_to_thread=True, guards=[requires(*STAFF)], responses=ERRORS)
 def delete_video(caller: CallerDep, app: AppDep, video_id: PathId) -> None:
     """204; the stored source and every output are removed too."""
-    caller.require(*STAFF)
     app.catalog.delete(tenant=caller.tenant, video_id=video_id)
 
 

@@ -1,0 +1,52 @@
+"""Ports: what the use cases need from the world, as ``typing.Protocol``s, by concern.
+
+Adapters live in ``academy_video.adapters``; the composition root (``bootstrap``) picks them.
+Every name is re-exported here: ``from academy_video.app.ports import X`` whatever module holds X.
+"""
+
+from __future__ import annotations
+
+from .basics import Clock, IdAllocator
+from .directory import Directory, Enrollment, Lecture, LectureSession, Student
+from .media import (
+    MediaProbe,
+    ProbeResult,
+    TranscodeFailed,
+    TranscodeOutput,
+    Transcoder,
+    WorkerWaker,
+)
+from .playback import Heartbeats, LiveState, RateLimiter, SessionStore, UrlSigner
+from .storage import MAX_PARTS, MIN_PART_BYTES, ObjectStorage, StoredObject, UploadedPart
+from .views import ActiveSessions, JobQueue, PendingUploads, PlaybackVersions, SessionOrders
+
+__all__ = [
+    "MAX_PARTS",
+    "MIN_PART_BYTES",
+    "ActiveSessions",
+    "Clock",
+    "Directory",
+    "Enrollment",
+    "Heartbeats",
+    "IdAllocator",
+    "JobQueue",
+    "Lecture",
+    "LectureSession",
+    "LiveState",
+    "MediaProbe",
+    "ObjectStorage",
+    "PendingUploads",
+    "PlaybackVersions",
+    "ProbeResult",
+    "RateLimiter",
+    "SessionOrders",
+    "SessionStore",
+    "StoredObject",
+    "Student",
+    "TranscodeFailed",
+    "TranscodeOutput",
+    "Transcoder",
+    "UploadedPart",
+    "UrlSigner",
+    "WorkerWaker",
+]

@@ -25,8 +25,8 @@ from academy_video.adapters.http.app import create_app
 from academy_video.adapters.http.auth import mint
 from academy_video.adapters.media.probe import PyAvProbe, inspect
 from academy_video.adapters.storage.s3 import S3ObjectStorage
-from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
+from academy_video.bootstrap import build
 from tests.http.conftest import SECRET, SESSION, Api, sync_roster
 from tests.media import make_video
 

@@ -26,7 +26,11 @@ from academy_video.adapters.sql.projector import Projector, count_rows
 from academy_video.adapters.sql.verify import Difference, verify
 from academy_video.app.applications import EventSourcedApp
 from academy_video.app.audit import AuditTrail, parse_time, verify_chain
-from academy_video.app.bootstrap import (
+from academy_video.app.config import Settings
+from academy_video.app.errors import NotFound
+from academy_video.app.persistence import new_cipher_key
+from academy_video.app.worker import ServiceJobs, Worker
+from academy_video.bootstrap import (
     Container,
     build,
     object_storage,
@@ -34,10 +38,6 @@ from academy_video.app.bootstrap import (
     read_engine,
     transcoder_for,
 )
-from academy_video.app.config import Settings
-from academy_video.app.errors import NotFound
-from academy_video.app.persistence import new_cipher_key
-from academy_video.app.worker import ServiceJobs, Worker
 
 MAX_DIFFERENCES_SHOWN = 50
 RECONCILE_SECONDS = 60.0

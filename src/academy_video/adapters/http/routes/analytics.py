@@ -21,8 +21,8 @@ from msgspec import Struct
 
 from academy_video.adapters.sql.analytics import RANGES, Analytics
 from academy_video.adapters.sql.read import ReadModels, Row
-from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Invalid, NotFound
+from academy_video.bootstrap import Container
 from academy_video.domain.policy import ClientEventType
 
 from .. import csv_cells

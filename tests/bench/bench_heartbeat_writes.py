@@ -18,10 +18,10 @@ from typing import Any
 
 import psycopg
 
-from academy_video.adapters.memory.media import InMemoryObjectStorage
-from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
+from academy_video.bootstrap import Adapters, build
 from academy_video.domain.progress import Sample
+from tests.fakes.media import InMemoryObjectStorage
 
 STUDENTS = 10_000
 BEAT_SECONDS = 30
@@ -43,7 +43,7 @@ def main() -> int:
         playback_token_secret="p",
         progress_flush_seconds=FLUSH_SECONDS,
     )
-    app = build(settings, storage=InMemoryObjectStorage())
+    app = build(settings, Adapters(storage=InMemoryObjectStorage()))
     inserts: list[int] = []
     recorder: Any = app.progresses.recorder
     insert = recorder.insert_events
@@ -79,7 +79,7 @@ def main() -> int:
 
     # The same heartbeats one transaction each, timed on a sample of 500.
     settings_through = Settings(**{**settings.__dict__, "progress_flush_seconds": 0})
-    through = build(settings_through, storage=InMemoryObjectStorage())
+    through = build(settings_through, Adapters(storage=InMemoryObjectStorage()))
     t0 = time.perf_counter()
     for student in range(500):
         through.progress.submit(

@@ -15,9 +15,9 @@ from litestar.testing import TestClient
 
 from academy_video.adapters.http.app import create_app
 from academy_video.adapters.http.auth import Role, mint
-from academy_video.adapters.memory.media import InMemoryObjectStorage
-from academy_video.app.bootstrap import Container, build
 from academy_video.app.config import Settings
+from academy_video.bootstrap import Adapters, Container, build
+from tests.fakes.media import FakeMediaProbe, InMemoryObjectStorage
 
 SECRET = "jwt-test-secret-of-at-least-32-bytes!"
 WORKER_TOKEN = "worker-token-for-tests"
@@ -121,7 +121,7 @@ def serving(tmp_path: Path, **settings: Any) -> Iterator[Api]:
             progress_flush_seconds=0,
             **settings,
         ),
-        storage=storage,
+        Adapters(storage=storage, probe=FakeMediaProbe(storage)),
     )
     with TestClient(create_app(container)) as client:
         api = Api(client, container, storage)

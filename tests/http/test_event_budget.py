@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from academy_video.adapters.memory.basics import FakeClock
+from tests.fakes.clock_and_ids import FakeClock
 
 from .conftest import Api, serving
 from .test_playback import BOB, play, start

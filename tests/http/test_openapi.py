@@ -16,9 +16,9 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from academy_video.adapters.http.app import create_app
 from academy_video.adapters.http.auth import mint
-from academy_video.adapters.memory.media import InMemoryObjectStorage
-from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
+from academy_video.bootstrap import Adapters, build
+from tests.fakes.media import FakeMediaProbe, InMemoryObjectStorage
 
 from .conftest import SECRET, WORKER_TOKEN, Api, sync_roster
 
@@ -49,7 +49,7 @@ def _fuzz_target() -> Any:
     atexit.register(directory.cleanup)
     storage = InMemoryObjectStorage()
     settings = Settings(data_dir=Path(directory.name), jwt_secret=SECRET, worker_token=WORKER_TOKEN)
-    container = build(settings, storage=storage)
+    container = build(settings, Adapters(storage=storage, probe=FakeMediaProbe(storage)))
     app = create_app(container)
     with TestClient(app) as client:
         api = Api(client, container, storage)

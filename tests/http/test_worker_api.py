@@ -9,9 +9,9 @@ import pytest
 from litestar.testing import TestClient
 
 from academy_video.adapters.http.app import create_app
-from academy_video.adapters.memory.media import InMemoryObjectStorage
-from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
+from academy_video.bootstrap import Adapters, build
+from tests.fakes.media import InMemoryObjectStorage
 
 from .conftest import SECRET, SESSION, WORKER_TOKEN, Api
 
@@ -44,7 +44,8 @@ def test_the_worker_token_is_required_and_checked(api: Api, tmp_path: Path) -> N
     legacy = api.client.post("/api/v1/internal/videos/1/processing-complete/", json={})
     assert (legacy.status_code, legacy.json()) == (401, {"detail": "unauthorized"})
     container = build(
-        Settings(data_dir=tmp_path / "other", jwt_secret=SECRET), storage=InMemoryObjectStorage()
+        Settings(data_dir=tmp_path / "other", jwt_secret=SECRET),
+        Adapters(storage=InMemoryObjectStorage()),
     )
     with TestClient(create_app(container)) as client:
         response = client.get(f"{BASE}/next/", headers={"X-Worker-Token": "anything"})

@@ -12,17 +12,16 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 
 from academy_video.adapters.sql.engine import postgres_engine, sqlite_engine
 from academy_video.adapters.sql.ids import PostgresIdAllocator, SQLiteIdAllocator
-from academy_video.app.bootstrap import Container, build
 from academy_video.app.config import Settings
 from academy_video.app.persistence import COMMON, postgres_env
 from academy_video.app.ports import IdAllocator
+from academy_video.bootstrap import Adapters, Container, build
 from tests.unit.app import conftest as worlds
 from tests.unit.app.conftest import World, make_world
 
@@ -43,7 +42,7 @@ def backend(
     built: list[Container] = []
     schemas: list[str] = []
 
-    def builder(settings: Settings | None = None, **overrides: Any) -> Container:
+    def builder(settings: Settings, adapters: Adapters) -> Container:
         """Each world gets a store of its own, as a fresh deployment would."""
         place = f"t_{uuid.uuid4().hex[:12]}"
         if request.param == "postgres":
@@ -68,7 +67,8 @@ def backend(
                     "SQLITE_DBNAME": str(tmp_path / f"{place}-{name.lower()}.sqlite3"),
                 }
 
-        container = build(settings, event_store=event_store, engine=engine, ids=ids, **overrides)
+        chosen = replace(adapters, ids=ids)
+        container = build(settings, chosen, event_store=event_store, engine=engine)
         built.append(container)
         return container
 
@@ -104,14 +104,16 @@ class Deployment:
             env["ACADEMY_VIDEO_DATABASE_URL"] = self.settings.database_url
         return env
 
-    def start(self, settings: Settings | None = None, **overrides: Any) -> Container:
+    def start(
+        self, settings: Settings | None = None, adapters: Adapters | None = None
+    ) -> Container:
         """A container on this deployment's stores (``settings`` may only change the rules)."""
         settings = replace(
             settings or self.settings,
             data_dir=self.settings.data_dir,
             database_url=self.settings.database_url,
         )
-        container = build(settings, **overrides)
+        container = build(settings, adapters)
         self.containers.append(container)
         return container
 

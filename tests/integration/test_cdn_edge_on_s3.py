@@ -28,9 +28,9 @@ from litestar.testing import TestClient
 from academy_video.adapters.cdn.playlists import rewrite
 from academy_video.adapters.http.app import create_app
 from academy_video.adapters.storage.s3 import S3ObjectStorage
-from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
 from academy_video.app.worker import ServiceJobs, Worker
+from academy_video.bootstrap import build
 from tests.http.conftest import SECRET, SESSION, STUDENTS, Api, sync_roster
 from tests.media import make_video
 

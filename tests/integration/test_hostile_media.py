@@ -39,9 +39,9 @@ from academy_video.adapters.media.sandbox import Refusal
 from academy_video.adapters.media.transcoder import PyAvTranscoder, TranscodeLimits
 from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.adapters.storage.s3 import S3ObjectStorage
-from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
 from academy_video.app.ports import ObjectStorage, TranscodeFailed
+from academy_video.bootstrap import build
 from academy_video.domain.video import outputs_prefix
 from tests.hostile_media import (
     Hostile,

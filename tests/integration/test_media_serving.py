@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from litestar.testing import TestClient
 
 from academy_video.adapters.http.app import create_app
-from academy_video.app.bootstrap import Container, build
 from academy_video.app.config import Settings
 from academy_video.app.playback import KEY_REQUESTS_PER_MINUTE
 from academy_video.app.worker import ServiceJobs, Worker
+from academy_video.bootstrap import Container, build
 from tests.http.conftest import SECRET, STUDENTS, Api, sync_roster
 from tests.media import make_video
 

@@ -13,11 +13,11 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from academy_video.adapters.http.app import create_app
-from academy_video.adapters.memory.media import InMemoryObjectStorage
 from academy_video.adapters.redis.session_store import RedisSessionStore
-from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
 from academy_video.app.errors import Conflict
+from academy_video.bootstrap import Adapters, build
+from tests.fakes.media import FakeMediaProbe, InMemoryObjectStorage
 from tests.http.conftest import SECRET, STUDENTS, Api, sync_roster
 
 from .test_redis_store import REDIS_URL, free_port, start_redis
@@ -33,7 +33,7 @@ def redis_api(tmp_path: Path, url: str) -> tuple[Api, TestClient[Litestar]]:
         max_devices=5,
     )
     storage = InMemoryObjectStorage()
-    container = build(settings, storage=storage)
+    container = build(settings, Adapters(storage=storage, probe=FakeMediaProbe(storage)))
     assert isinstance(container.store, RedisSessionStore)
     client = TestClient(create_app(container))
     return Api(client, container, storage), client

@@ -19,7 +19,7 @@ from academy_video.adapters.cli import main as cli
 from academy_video.adapters.sql import migrate
 from academy_video.adapters.sql import tables as t
 from academy_video.adapters.sql.verify import verify
-from academy_video.app.bootstrap import Container
+from academy_video.bootstrap import Adapters, Container
 from academy_video.domain.policy import GrantRules, Rule
 from academy_video.domain.video import MAX_REASON_LENGTH
 from tests.unit.app.conftest import ALICE, BOB, TENANT, USERS, World
@@ -233,7 +233,7 @@ def test_verify_reports_rows_that_differ_from_the_log(
 CHILD = textwrap.dedent(
     """
     import asyncio, os, signal, sys
-    from academy_video.app.bootstrap import build
+    from academy_video.bootstrap import build
     from academy_video.app.config import Settings
 
     app = build(Settings.from_env())
@@ -298,7 +298,7 @@ def test_two_processes_projecting_at_once_neither_lose_nor_repeat_events(
             enrollment_id=enrollment,
             device_id=f"d{enrollment}",
         ).token
-    other = deployment.start(store=world.app.store, clock=world.clock)
+    other = deployment.start(adapters=Adapters(store=world.app.store, clock=world.clock))
     assert other.projector is not None
     other.projector.follow(interval=0.01)  # a second process's projector, pulling
 

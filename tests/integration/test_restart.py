@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from academy_video.adapters.memory.media import InMemoryObjectStorage
-from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
+from academy_video.bootstrap import Adapters, build
 from academy_video.domain.video import VideoStatus
+from tests.fakes.media import FakeMediaProbe, InMemoryObjectStorage
 from tests.unit.app.conftest import SESSION, TENANT, make_world
 
 
@@ -13,7 +13,8 @@ def test_a_restarted_service_finds_the_queued_job_in_the_sqlite_store(tmp_path: 
     settings = Settings(data_dir=tmp_path, playback_token_secret="k")
     storage = InMemoryObjectStorage()
     world = make_world()  # only for its roster
-    first = build(settings, directory=world.directory, storage=storage)
+    adapters = Adapters(directory=world.directory, storage=storage, probe=FakeMediaProbe(storage))
+    first = build(settings, adapters)
     ticket = first.uploads.init(tenant=TENANT, session_id=SESSION, title="T", filename="a.mp4")
     storage.put(ticket.file_key, b"video:30")
     first.uploads.complete(tenant=TENANT, video_id=ticket.video.video_id)
@@ -26,7 +27,7 @@ def test_a_restarted_service_finds_the_queued_job_in_the_sqlite_store(tmp_path: 
         "progresses.sqlite3",
         "videos.sqlite3",
     ]
-    second = build(settings, directory=world.directory, storage=storage)
+    second = build(settings, adapters)
     job = second.jobs.claim_next("w1")
     assert job is not None
     assert job.video_id == ticket.video.video_id

@@ -20,10 +20,10 @@ from academy_video.adapters.http.app import create_app
 from academy_video.adapters.media.source_check import check_source_unchanged, if_match_options
 from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.adapters.storage.s3 import S3ObjectStorage
-from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
 from academy_video.app.ports import TranscodeFailed
 from academy_video.app.worker import ServiceJobs, Worker
+from academy_video.bootstrap import build
 from academy_video.domain.video import VideoStatus, key_object, outputs_prefix
 from tests.http.conftest import SECRET, SESSION, Api, sync_roster
 from tests.media import make_video

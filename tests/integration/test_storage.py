@@ -18,8 +18,8 @@ from litestar.testing import TestClient
 from academy_video.adapters.http.app import create_app
 from academy_video.adapters.storage.local import BadKey, LocalDiskStorage
 from academy_video.adapters.storage.s3 import S3ObjectStorage
-from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
+from academy_video.bootstrap import build
 from tests.contract.storage_suite import check_multipart_contract, check_storage_contract
 
 S3_ENDPOINT = os.environ.get("ACADEMY_VIDEO_TEST_S3_ENDPOINT", "")

@@ -17,9 +17,9 @@ from litestar.testing import TestClient
 from academy_video.adapters.http.app import create_app
 from academy_video.adapters.storage import local
 from academy_video.adapters.storage.local import LocalDiskStorage
-from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
 from academy_video.app.errors import Conflict
+from academy_video.bootstrap import build
 from tests.http.conftest import SECRET, SESSION, Api, sync_roster
 from tests.media import make_video
 

@@ -5,6 +5,8 @@ multipart, deletion of stored media, abandoned-upload cleanup, and the EC2 worke
 from __future__ import annotations
 
 import io
+import logging
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -25,8 +27,8 @@ from academy_video.adapters.http.app import create_app
 from academy_video.adapters.http.auth import mint
 from academy_video.adapters.media.probe import PyAvProbe, inspect
 from academy_video.adapters.storage.s3 import S3ObjectStorage
-from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
+from academy_video.bootstrap import build
 from tests.http.conftest import SECRET, SESSION, Api, sync_roster
 from tests.media import make_video
 
@@ -290,6 +292,14 @@ def test_abandoned_uploads_are_cleaned_up(
     assert "removed 1 abandoned uploads" in capsys.readouterr().out
 
 
+def woken(waker: Ec2WorkerWaker) -> None:
+    """Wake as the service does (the start tried in the waker's thread) and wait for it."""
+    waker.wake()
+    for thread in threading.enumerate():
+        if thread.name == "ec2-waker":
+            thread.join(10)
+
+
 def test_the_ec2_waker_starts_the_stopped_worker_machine() -> None:
     ec2 = boto3.client("ec2", endpoint_url=need_s3(), region_name="us-east-1")
     image = ec2.describe_images()["Images"][0]["ImageId"]
@@ -297,15 +307,17 @@ def test_the_ec2_waker_starts_the_stopped_worker_machine() -> None:
         "InstanceId"
     ]
     ec2.stop_instances(InstanceIds=[instance])
-    waker = Ec2WorkerWaker(instance, client=ec2)
-    assert waker.wake_and_wait()
+    woken(Ec2WorkerWaker(instance, client=ec2))
     state = ec2.describe_instances(InstanceIds=[instance])["Reservations"][0]["Instances"][0][
         "State"
     ]
     assert state["Name"] in ("pending", "running")
 
 
-def test_the_ec2_waker_retries_while_the_machine_is_still_stopping() -> None:
+def test_the_ec2_waker_retries_while_the_machine_is_still_stopping(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="academy_video.adapters.aws.ec2")
     client = boto3.client(
         "ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
     )
@@ -314,9 +326,12 @@ def test_the_ec2_waker_retries_while_the_machine_is_still_stopping() -> None:
     stub.add_client_error("start_instances", service_error_code="IncorrectInstanceState")
     stub.add_response("start_instances", {"StartingInstances": []})
     with stub:
-        assert Ec2WorkerWaker("i-1", client=client, interval=0).wake_and_wait()
+        woken(Ec2WorkerWaker("i-1", client=client, interval=0))
     stub.assert_no_pending_responses()
+    assert "start of i-1 accepted (attempt 3)" in caplog.text
     other = Stubber(client)
     other.add_client_error("start_instances", service_error_code="UnauthorizedOperation")
     with other:
-        assert not Ec2WorkerWaker("i-1", client=client, interval=0).wake_and_wait()
+        woken(Ec2WorkerWaker("i-1", client=client, interval=0))
+    other.assert_no_pending_responses()  # not tried again
+    assert "could not start i-1" in caplog.text

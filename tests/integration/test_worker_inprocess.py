@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from academy_video.app.bootstrap import Container, build
 from academy_video.app.config import Settings
 from academy_video.app.ports import ProbeResult
 from academy_video.app.worker import ServiceJobs, Worker
+from academy_video.bootstrap import Container, build
 from academy_video.domain.video import VideoStatus
 from tests.http.conftest import SESSION
 from tests.media import make_video

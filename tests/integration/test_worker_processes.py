@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from academy_video.app.bootstrap import open_applications
 from academy_video.app.config import Settings
+from academy_video.bootstrap import open_applications
 from academy_video.domain.video import Video
 from tests.http.test_serve_process import CLI, Server
 from tests.media import make_video

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from academy_video.app.bootstrap import Container, build
 from academy_video.app.config import Settings
+from academy_video.bootstrap import Container, build
 from academy_video.domain.playback_session import PlaybackSession
 
 from .conftest import SESSION, Stack

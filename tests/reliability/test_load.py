@@ -14,8 +14,8 @@ from typing import Any, TypedDict
 
 import httpx
 
-from academy_video.app.bootstrap import build
 from academy_video.app.config import Settings
+from academy_video.bootstrap import build
 
 from .conftest import FULL, REPORT, Stack, ready_video, roster
 

@@ -87,7 +87,7 @@ def test_stopping_a_periodic_task_waits_for_the_run_in_progress() -> None:
     container: neither may race a run still writing."""
     import threading
 
-    from academy_video.adapters.cli import _every
+    from academy_video.adapters.cli.runtime import every
 
     running, release, finished = threading.Event(), threading.Event(), []
 
@@ -96,7 +96,7 @@ def test_stopping_a_periodic_task_waits_for_the_run_in_progress() -> None:
         release.wait(10)
         finished.append(True)
 
-    stop = _every(0.001, task, "test")
+    stop = every(0.001, task, "test")
     assert running.wait(10)
     threading.Timer(0.05, release.set).start()
     stop()

@@ -2,9 +2,9 @@ from collections.abc import Callable
 
 import pytest
 
-from academy_video.adapters.memory.directory import InMemoryDirectory
 from academy_video.app.ports import Directory
 from tests.contract.directory_suite import CHECKS
+from tests.fakes.directory import InMemoryDirectory
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)

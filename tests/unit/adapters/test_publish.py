@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from academy_video.adapters.media.publish import Encryption, publish, summary_of
-from academy_video.adapters.memory.media import InMemoryObjectStorage
 from academy_video.app.ports import TranscodeFailed
+from tests.fakes.media import InMemoryObjectStorage
 
 KEY = Encryption(bytes(range(16)), bytes(range(16, 32)))
 SUMMARY = {

@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from academy_video.adapters.memory.media import InMemoryObjectStorage
 from tests.contract.storage_suite import check_multipart_contract, check_storage_contract
+from tests.fakes.media import InMemoryObjectStorage
 
 
 def test_the_in_memory_store_keeps_the_contract(tmp_path: Path) -> None:

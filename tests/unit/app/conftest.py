@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from academy_video.adapters.memory.basics import FakeClock
-from academy_video.adapters.memory.media import InMemoryObjectStorage
-from academy_video.app.bootstrap import Container, build_in_memory
 from academy_video.app.config import Settings
 from academy_video.app.directory import DirectorySync
 from academy_video.app.ports import Directory, Student
+from academy_video.bootstrap import Adapters, Container
 from academy_video.domain.policy import VideoDefaults
+from tests.fakes.clock_and_ids import FakeClock
+from tests.fakes.container import build_in_memory
+from tests.fakes.media import FakeMediaProbe, InMemoryObjectStorage
 
 TENANT = "demo"
 LECTURE, SESSION = 1, 10
@@ -66,11 +67,12 @@ class World:
 
 
 # How worlds are built: in memory here; tests/integration swaps in SQLite and PostgreSQL.
-BUILDER: Callable[..., Container] = build_in_memory
+BUILDER: Callable[[Settings, Adapters], Container] = build_in_memory
 
 
 def make_world(
-    settings: Settings | None = None, builder: Callable[..., Container] | None = None
+    settings: Settings | None = None,
+    builder: Callable[[Settings, Adapters], Container] | None = None,
 ) -> World:
     clock, storage = FakeClock(), InMemoryObjectStorage()
     app = (builder or BUILDER)(
@@ -81,8 +83,7 @@ def make_world(
             max_devices=2,
             progress_flush_seconds=0,
         ),
-        clock=clock,
-        storage=storage,
+        Adapters(clock=clock, storage=storage, probe=FakeMediaProbe(storage)),
     )
     sync = app.directory_sync
     sync.put_lecture(tenant=TENANT, lecture_id=LECTURE, title="Calculus")

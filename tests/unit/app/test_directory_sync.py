@@ -2,10 +2,10 @@
 
 import pytest
 
-from academy_video.adapters.memory.directory import InMemoryDirectory
 from academy_video.app.directory import DirectorySync
 from academy_video.app.errors import Invalid, NotFound
 from academy_video.app.ports import Student
+from tests.fakes.directory import InMemoryDirectory
 
 
 @pytest.fixture

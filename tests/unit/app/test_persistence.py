@@ -42,8 +42,8 @@ def test_a_database_url_that_is_not_postgres_is_refused(url: str) -> None:
 def test_a_cipher_key_encrypts_what_is_stored(tmp_path: Path) -> None:
     import sqlite3
 
-    from academy_video.app.bootstrap import open_applications
     from academy_video.app.persistence import new_cipher_key
+    from academy_video.bootstrap import open_applications
 
     def store(settings: Settings) -> list[bytes]:
         [videos, *others] = open_applications(settings)
@@ -82,8 +82,8 @@ def test_a_malformed_cipher_key_is_a_clear_startup_error() -> None:
 def test_an_upload_confirmed_before_source_etags_were_kept_still_loads() -> None:
     """``Video.UploadConfirmed`` version 1 had no ``source_etag``: such an event is upcast to
     ``""`` (no version recorded, so a worker checks none) and the video loads as it was."""
-    from academy_video.app.bootstrap import build_in_memory
     from academy_video.domain.video import Video, VideoStatus
+    from tests.fakes.container import build_in_memory
 
     app = build_in_memory()
     videos = app.videos

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING
 
 import boto3
@@ -40,20 +41,11 @@ class Ec2WorkerWaker:
         self.interval = interval
         self.attempts = attempts
         self._busy = threading.Lock()
-        self._stop = threading.Event()
 
     def wake(self) -> None:
         if not self._busy.acquire(blocking=False):
             return  # a wake is already under way
         threading.Thread(target=self._start, name="ec2-waker", daemon=True).start()
-
-    def wake_and_wait(self) -> bool:
-        """The same, in this thread (tests and the CLI); True if the start was accepted."""
-        with self._busy:
-            return self._try()
-
-    def close(self) -> None:
-        self._stop.set()
 
     def _start(self) -> None:
         try:
@@ -61,7 +53,7 @@ class Ec2WorkerWaker:
         finally:
             self._busy.release()
 
-    def _try(self) -> bool:
+    def _try(self) -> None:
         for attempt in range(1, self.attempts + 1):
             try:
                 self.client.start_instances(InstanceIds=[self.instance_id])
@@ -69,14 +61,12 @@ class Ec2WorkerWaker:
                 code = error.response.get("Error", {}).get("Code", "")
                 if code not in RETRIED or attempt == self.attempts:
                     log.error("ec2 waker: could not start %s: %s", self.instance_id, error)
-                    return False
+                    return
                 log.warning("ec2 waker: %s not ready (%s); retrying", self.instance_id, code)
-                if self._stop.wait(self.interval):
-                    return False
+                time.sleep(self.interval)
                 continue
             except BotoCoreError as error:
                 log.error("ec2 waker: could not reach EC2: %s", error)
-                return False
+                return
             log.info("ec2 waker: start of %s accepted (attempt %d)", self.instance_id, attempt)
-            return True
-        return False
+            return

@@ -13,7 +13,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from academy_video import __version__
 from academy_video.adapters.storage.local import LocalDiskStorage
-from academy_video.app.bootstrap import Container
+from academy_video.bootstrap import Container
 
 from .deps import DEPENDENCIES
 from .errors import HANDLERS

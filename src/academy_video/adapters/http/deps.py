@@ -11,7 +11,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 
 from academy_video.adapters.sql.read import ReadModels
-from academy_video.app.bootstrap import Container
+from academy_video.bootstrap import Container
 
 from .auth import Caller, read_bearer
 from .schemas import MAX_ID, Problem

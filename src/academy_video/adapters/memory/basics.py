@@ -1,10 +1,8 @@
-"""Clock, id allocation and worker waking in process."""
+"""The clock, and the waker when workers poll on their own."""
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 
 class SystemClock:
@@ -12,35 +10,8 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-class FakeClock:
-    """A clock tests move by hand."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
-
-
-class InMemoryIdAllocator:
-    def __init__(self) -> None:
-        self._last: defaultdict[str, int] = defaultdict(int)
-        self._lock = threading.Lock()
-
-    def next_id(self, kind: str) -> int:
-        with self._lock:
-            self._last[kind] += 1
-            return self._last[kind]
-
-
 class NoopWorkerWaker:
     """Workers poll on their own (the embedded worker, or always-on machines)."""
 
-    def __init__(self) -> None:
-        self.wakes = 0
-
     def wake(self) -> None:
-        self.wakes += 1
+        """Nothing to wake."""

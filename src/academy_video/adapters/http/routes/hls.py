@@ -24,8 +24,8 @@ from litestar.response import File
 from academy_video.adapters.cdn.playlists import rewrite
 from academy_video.adapters.cdn.signing import PARAMS, HmacUrlSigner, is_scope
 from academy_video.adapters.storage.local import BadKey, LocalDiskStorage
-from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Denied, NotFound
+from academy_video.bootstrap import Container
 
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",

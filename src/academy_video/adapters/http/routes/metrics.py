@@ -14,8 +14,8 @@ from litestar import Response, get
 
 from academy_video.adapters.sql.queries import SqlActiveSessions
 from academy_video.adapters.sql.queue import SqlJobQueue
-from academy_video.app.bootstrap import Container
 from academy_video.app.metrics import CONTENT_TYPE, REGISTRY, gauge
+from academy_video.bootstrap import Container
 
 from ..deps import AppDep
 

@@ -11,8 +11,8 @@ from litestar.params import JSONBody
 from msgspec import UNSET, structs
 
 from academy_video.adapters.sql.read import ReadModels
-from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Invalid, NotFound
+from academy_video.bootstrap import Container
 from academy_video.domain.policy import GrantRules, Rule
 
 from ..auth import STAFF, Caller

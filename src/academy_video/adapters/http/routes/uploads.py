@@ -8,9 +8,9 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from academy_video.adapters.sql.read import ReadModels
-from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Invalid
 from academy_video.app.ports import UploadedPart
+from academy_video.bootstrap import Container
 from academy_video.domain.policy import VideoDefaults
 
 from ..auth import STAFF, Caller

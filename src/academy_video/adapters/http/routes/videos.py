@@ -9,8 +9,8 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from msgspec import UNSET, structs
 
 from academy_video.adapters.sql.read import ReadModels
-from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Denied, Invalid, NotFound
+from academy_video.bootstrap import Container
 
 from ..auth import STAFF, Caller, requires
 from ..deps import ERRORS, AppDep, CallerDep, PathId, QueryId, ReadsDep

@@ -1,4 +1,4 @@
-"""The academy roster held in memory (unit tests and the in-memory container)."""
+"""The academy roster held in memory (unit tests and the in-memory build)."""
 
 from __future__ import annotations
 

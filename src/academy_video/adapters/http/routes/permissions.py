@@ -10,9 +10,9 @@ from litestar import HttpMethod, Router, delete, get, post, route
 from litestar.params import JSONBody
 from msgspec import UNSET, structs
 
-from academy_video.adapters.sql.read import ReadModels
 from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Invalid, NotFound
+from academy_video.app.reads import Reads, Row
 from academy_video.domain.policy import GrantRules, Rule
 
 from ..auth import STAFF, Caller
@@ -107,7 +107,7 @@ def bulk_set(
 def _update(
     caller: Caller,
     app: Container,
-    reads: ReadModels,
+    reads: Reads,
     permission_id: int,
     data: PermissionFields,
 ) -> PermissionOut:
@@ -138,14 +138,14 @@ def _rules(base: GrantRules, data: PermissionFields | PermissionIn) -> GrantRule
     return replace(base, **given)
 
 
-def _row(caller: Caller, reads: ReadModels, permission_id: int) -> dict[str, Any]:
+def _row(caller: Caller, reads: Reads, permission_id: int) -> Row:
     row = reads.permission(caller.tenant, permission_id)
     if row is None:
         raise NotFound()
     return row
 
 
-def _permission(caller: Caller, reads: ReadModels, permission_id: int) -> PermissionOut:
+def _permission(caller: Caller, reads: Reads, permission_id: int) -> PermissionOut:
     return permission_out(_row(caller, reads, permission_id))
 
 

@@ -7,10 +7,10 @@ from litestar import Response, Router, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from academy_video.adapters.sql.read import ReadModels
 from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Invalid
 from academy_video.app.ports import UploadedPart
+from academy_video.app.reads import Reads
 from academy_video.domain.policy import VideoDefaults
 
 from ..auth import STAFF, Caller
@@ -121,7 +121,7 @@ def multipart_abort(
     app.uploads.abort_multipart(tenant=caller.tenant, video_id=video_id, upload_id=data.upload_id)
 
 
-def _video(caller: Caller, app: Container, reads: ReadModels, video_id: int) -> VideoOut:
+def _video(caller: Caller, app: Container, reads: Reads, video_id: int) -> VideoOut:
     return video_or_404(reads, app.settings, caller.tenant, video_id)
 
 

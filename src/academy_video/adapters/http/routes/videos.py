@@ -8,9 +8,9 @@ from litestar import Router, delete, get, patch
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from msgspec import UNSET, structs
 
-from academy_video.adapters.sql.read import ReadModels
 from academy_video.app.bootstrap import Container
 from academy_video.app.errors import Denied, Invalid, NotFound
+from academy_video.app.reads import Reads
 from academy_video.domain.policy import Rule, access_denial
 
 from ..auth import STAFF, Caller
@@ -126,7 +126,7 @@ def delete_video(caller: CallerDep, app: AppDep, video_id: PathId) -> None:
     app.catalog.delete(tenant=caller.tenant, video_id=video_id)
 
 
-def _video(caller: Caller, app: Container, reads: ReadModels, video_id: int) -> VideoOut:
+def _video(caller: Caller, app: Container, reads: Reads, video_id: int) -> VideoOut:
     return video_or_404(reads, app.settings, caller.tenant, video_id)
 
 

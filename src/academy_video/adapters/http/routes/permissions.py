@@ -15,7 +15,7 @@ from academy_video.app.errors import Invalid, NotFound
 from academy_video.app.reads import Reads, Row
 from academy_video.domain.policy import GrantRules, Rule
 
-from ..auth import STAFF, Caller
+from ..auth import STAFF, Caller, requires
 from ..deps import ERRORS, AppDep, CallerDep, PathId, QueryId, ReadsDep
 from ..schemas import BulkSetIn, PermissionFields, PermissionIn, PermissionOut
 from ..views import permission_out
@@ -34,7 +34,6 @@ RULE_FIELDS = (
 def list_permissions(
     caller: CallerDep, reads: ReadsDep, video: QueryId = None, enrollment: QueryId = None
 ) -> list[PermissionOut]:
-    caller.require(*STAFF)
     rows = reads.permissions(caller.tenant, video_id=video, enrollment_id=enrollment)
     return [permission_out(row) for row in rows]
 
@@ -44,7 +43,6 @@ def create_permission(
     caller: CallerDep, app: AppDep, reads: ReadsDep, data: JSONBody[PermissionIn]
 ) -> PermissionOut:
     """201; a second permission for the same video and student is 409 ``already_exists``."""
-    caller.require(*STAFF)
     grant = app.permissions.create(
         tenant=caller.tenant,
         video_id=data.video,
@@ -56,7 +54,6 @@ def create_permission(
 
 @get("/video-permissions/{permission_id:int}", sync_to_thread=True, responses=ERRORS)
 def permission_detail(caller: CallerDep, reads: ReadsDep, permission_id: PathId) -> PermissionOut:
-    caller.require(*STAFF)
     return _permission(caller, reads, permission_id)
 
 
@@ -82,7 +79,6 @@ def change_permission(
 def delete_permission(
     caller: CallerDep, app: AppDep, reads: ReadsDep, permission_id: PathId
 ) -> None:
-    caller.require(*STAFF)
     row = _row(caller, reads, permission_id)
     app.permissions.remove(
         tenant=caller.tenant, video_id=row["video_id"], enrollment_id=row["enrollment_id"]
@@ -94,7 +90,6 @@ def bulk_set(
     caller: CallerDep, app: AppDep, reads: ReadsDep, data: JSONBody[BulkSetIn]
 ) -> list[PermissionOut]:
     """One rule for many students, each as an instructor override."""
-    caller.require(*STAFF)
     grants = app.permissions.bulk_set(
         tenant=caller.tenant,
         video_id=data.video_id,
@@ -111,7 +106,6 @@ def _update(
     permission_id: int,
     data: PermissionFields,
 ) -> PermissionOut:
-    caller.require(*STAFF)
     row = _row(caller, reads, permission_id)
     video_id, enrollment_id = row["video_id"], row["enrollment_id"]
     if data.video not in (UNSET, video_id) or data.enrollment not in (UNSET, enrollment_id):
@@ -160,4 +154,5 @@ router = Router(
         bulk_set,
     ],
     tags=["permissions"],
+    guards=[requires(*STAFF)],
 )

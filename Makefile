@@ -45,10 +45,12 @@ test-reliability: install
 test-unit: install
 	$(PY) -m pytest tests/unit -q
 
+# lint-imports checks the layer contracts in pyproject.toml ([tool.importlinter]).
 lint: install
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/ruff format --check src tests
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 bench: install
 	scripts/run-bench

@@ -5,6 +5,8 @@ import time
 import jwt
 import pytest
 
+from academy_video.adapters.http.auth import Role
+
 from .conftest import SECRET, Api
 
 
@@ -125,6 +127,25 @@ def test_a_role_that_may_not_is_403_forbidden(
     response = api.call(method, path.format(video=video), role=role, json=body)  # type: ignore[arg-type]
     assert response.status_code == 403
     assert response.json() == {"detail": "forbidden"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "role", "body"),
+    [
+        ("PUT", "/api/v1/directory/lectures/5", "staff", {"title": 5}),
+        ("POST", "/api/v1/video-permissions/", "student", {"rule": "nope"}),
+        ("PATCH", "/api/v1/video-permissions/1/", "student", {"max_speed_override": 99}),
+        ("POST", "/api/v1/videos/upload/init/", "student", {"unknown": 1}),
+        ("GET", "/api/v1/audit/videos/1/state?version=0", "staff", None),
+    ],
+)
+def test_a_role_that_may_not_is_refused_before_its_input_is_read(
+    api: Api, method: str, path: str, role: Role, body: object
+) -> None:
+    """The role guards run before the body and the parameters are parsed: 403, not 400."""
+    response = api.call(method, path, role=role, json=body)
+    assert (response.status_code, response.json()) == (403, {"detail": "forbidden"})
+    assert api.call(method, path, role="admin", json=body).status_code == 400
 
 
 def test_another_tenants_resources_are_404_and_never_listed(api: Api) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from academy_video.domain.grant import PermissionGrant
+from academy_video.domain.grant import PermissionGrant, RuleChanges, changed_rules
 from academy_video.domain.policy import GrantRules, Rule
 
 from .errors import Invalid
@@ -36,10 +34,12 @@ class PermissionService:
         )
 
     def update(
-        self, *, tenant: str, video_id: int, enrollment_id: int, rules: GrantRules
+        self, *, tenant: str, video_id: int, enrollment_id: int, changes: RuleChanges
     ) -> PermissionGrant:
+        """Change the fields named in ``changes``; the others keep their values."""
         self._check_video(tenant, video_id)
-        return self.grants.change(video_id, enrollment_id, rules)
+        current = self.grants.get(video_id, enrollment_id)
+        return self.grants.change(video_id, enrollment_id, changed_rules(current, changes))
 
     def bulk_set(
         self, *, tenant: str, video_id: int, enrollment_ids: list[int], rule: Rule
@@ -53,13 +53,12 @@ class PermissionService:
         result = []
         for enrollment_id in dict.fromkeys(enrollment_ids):
             current = self.grants.get(video_id, enrollment_id)
-            base = current.rules if current is not None else GrantRules()
             result.append(
                 self.grants.set(
                     video_id=video_id,
                     enrollment_id=enrollment_id,
                     tenant=tenant,
-                    rules=replace(base, rule=Rule(rule)),
+                    rules=changed_rules(current, {"rule": Rule(rule)}),
                     is_override=True,
                     allocate_id=self._allocate,
                 )

@@ -7,6 +7,7 @@ rule invalidates only that student's tokens (the seed bumped the whole video's v
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TypedDict
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -99,3 +100,21 @@ class PermissionGrant(Aggregate):
 
 class GrantNotFound(DomainError):
     pass
+
+
+class RuleChanges(TypedDict, total=False):
+    """Some of a grant's rule fields: those a change names; the others stay as they are."""
+
+    rule: Rule
+    allow_skip_override: bool | None
+    max_speed_override: float | None
+    show_watermark_override: bool | None
+    block_seek: bool
+    block_speed_control: bool
+
+
+def changed_rules(grant: PermissionGrant | None, changes: RuleChanges) -> GrantRules:
+    """The grant's rules with ``changes`` applied; a student without a grant starts from the
+    defaults. Every change of a grant's fields goes through here (a PATCH, a bulk set)."""
+    base = grant.rules if grant is not None else GrantRules()
+    return replace(base, **changes)

@@ -69,16 +69,32 @@ def test_update_and_remove(world: World) -> None:
         tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules()
     )
     grant = world.app.permissions.update(
-        tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.FREE)
+        tenant=TENANT, video_id=video, enrollment_id=ALICE, changes={"rule": Rule.FREE}
     )
     assert grant.rules.rule == Rule.FREE
     world.app.permissions.remove(tenant=TENANT, video_id=video, enrollment_id=ALICE)
     assert world.app.grants.get(video, ALICE) is None
     with pytest.raises(GrantNotFound):
-        world.app.permissions.update(
-            tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules()
-        )
+        world.app.permissions.update(tenant=TENANT, video_id=video, enrollment_id=ALICE, changes={})
     # After removal a new grant may be created again.
     world.app.permissions.create(
         tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules()
     )
+
+
+def test_update_changes_only_the_fields_it_names(world: World) -> None:
+    video = world.ready_video()
+    world.app.permissions.create(
+        tenant=TENANT,
+        video_id=video,
+        enrollment_id=ALICE,
+        rules=GrantRules(rule=Rule.FREE, block_seek=True, max_speed_override=1.5),
+    )
+    grant = world.app.permissions.update(
+        tenant=TENANT,
+        video_id=video,
+        enrollment_id=ALICE,
+        changes={"max_speed_override": None, "block_speed_control": True},
+    )
+    assert grant.rules == GrantRules(rule=Rule.FREE, block_seek=True, block_speed_control=True)
+    assert grant.is_override

@@ -8,9 +8,9 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import PathParameter, QueryParameter, SkipValidation
 
-from academy_video.adapters.sql.read import ReadModels
+from academy_video.app.reads import Reads
 from academy_video.bootstrap import Container
 
 from .auth import Caller, read_bearer
@@ -26,8 +26,8 @@ def _container(state: State) -> Container:
     return container
 
 
-def _reads(state: State) -> ReadModels:
-    reads: ReadModels = state.reads
+def _reads(state: State) -> Reads:
+    reads: Reads = state.reads
     return reads
 
 
@@ -45,7 +45,8 @@ QueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 # Handler parameters the dependencies above fill, marked so (Litestar 3 stops inferring them).
 CallerDep = NamedDependency[Caller]
 AppDep = NamedDependency[Container]
-ReadsDep = NamedDependency[ReadModels]
+# A Protocol cannot be checked with isinstance: the value is the one ``_reads`` returns.
+ReadsDep = NamedDependency[SkipValidation[Reads]]
 
 # The error answers every API route may give, documented with the contract's body.
 ERRORS = {

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlencode
 
 from academy_video.adapters.cdn.signing import HmacUrlSigner
-from academy_video.adapters.sql.read import ReadModels
 from academy_video.app.config import Settings
 from academy_video.app.errors import NotFound
 from academy_video.app.ports import Directory
+from academy_video.app.reads import Reads, Row
 
 from .schemas import PermissionOut, ProgressOut, VideoOut
-
-Row = dict[str, Any]
 
 
 def utc(value: datetime) -> datetime:
@@ -55,7 +52,7 @@ def check_nested(directory: Directory, video: VideoOut, lecture_id: int, session
         raise NotFound()
 
 
-def video_or_404(reads: ReadModels, settings: Settings, tenant: str, video_id: int) -> VideoOut:
+def video_or_404(reads: Reads, settings: Settings, tenant: str, video_id: int) -> VideoOut:
     """The tenant's video as JSON (read your writes), or NotFound."""
     row = reads.video(tenant, video_id)
     if row is None:

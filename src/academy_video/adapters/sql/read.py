@@ -11,7 +11,11 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, and_, func, select
 
+from academy_video.app.reads import Reads
+
 from . import tables as t
+from .queries import SqlActiveSessions
+from .queue import SqlJobQueue
 
 Row = dict[str, Any]
 
@@ -29,7 +33,9 @@ def like_pattern(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
-class ReadModels:
+class ReadModels(Reads):
+    """The query side on the SQL read models (subclassed so mypy checks every signature)."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -162,6 +168,14 @@ class ReadModels:
             .where(and_(t.students.c.user_id == user_id, t.enrollments.c.tenant == tenant))
         )
         return query.where(t.progress.c.enrollment_id.in_(own))
+
+    # Metrics -------------------------------------------------------------------------------
+
+    def active_sessions(self) -> int:
+        return SqlActiveSessions(self.engine).count()
+
+    def queue_depth(self) -> int:
+        return SqlJobQueue(self.engine).depth()
 
     # Helpers -------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from msgspec import Struct
 from academy_video.app.audit import AggregateState, AuditEvent, parse_time
 from academy_video.app.errors import Invalid
 
+from ..auth import requires
 from ..deps import ERRORS, AppDep, CallerDep, PathId
 from ..schemas import MAX_ID
 
@@ -38,14 +39,12 @@ class VideoStateOut(Struct):
 @get("/audit/videos/{video_id:int}/events", sync_to_thread=True, responses=ERRORS)
 def video_events(caller: CallerDep, app: AppDep, video_id: PathId) -> list[AuditEventOut]:
     """A video's stored events, oldest first."""
-    caller.require("admin")
     return _events(app.audit.video_events(caller.tenant, video_id))
 
 
 @get("/audit/playback-sessions/{session_id:str}/events", sync_to_thread=True, responses=ERRORS)
 def session_events(caller: CallerDep, app: AppDep, session_id: SessionId) -> list[AuditEventOut]:
     """A playback session's stored events (start, player event batches, end/revoke)."""
-    caller.require("admin")
     return _events(app.audit.session_events(caller.tenant, session_id))
 
 
@@ -58,7 +57,6 @@ def permission_events(
     caller: CallerDep, app: AppDep, video_id: PathId, enrollment_id: PathId
 ) -> list[AuditEventOut]:
     """A student's permission for a video: its stored events."""
-    caller.require("admin")
     return _events(app.audit.permission_events(caller.tenant, video_id, enrollment_id))
 
 
@@ -67,7 +65,6 @@ def video_state(
     caller: CallerDep, app: AppDep, video_id: PathId, version: Version = None, at: At = None
 ) -> VideoStateOut:
     """``?version=N`` or ``?at=<ISO time>`` (neither: now); 404 if it did not exist yet."""
-    caller.require("admin")
     if version is not None and at is not None:
         raise Invalid("version: give either version or at, not both")
     when = None
@@ -94,4 +91,5 @@ router = Router(
     "/",
     route_handlers=[video_events, session_events, permission_events, video_state],
     tags=["audit"],
+    guards=[requires("admin")],
 )

@@ -12,8 +12,6 @@ from collections.abc import Callable, Mapping
 
 from litestar import Response, get
 
-from academy_video.adapters.sql.queries import SqlActiveSessions
-from academy_video.adapters.sql.queue import SqlJobQueue
 from academy_video.app.metrics import CONTENT_TYPE, REGISTRY, gauge
 from academy_video.bootstrap import Container
 
@@ -32,13 +30,13 @@ Samples = list[tuple[Mapping[str, str], float]]
 
 def _active_sessions(app: Container) -> Samples:
     assert app.reads is not None  # create_app refuses a container without read models
-    return [({}, SqlActiveSessions(app.reads.engine).count())]
+    return [({}, app.reads.active_sessions())]
 
 
 def _queue_depth(app: Container) -> Samples:
     # The readers' engine: on SQLite the writer's would queue this count behind every write.
     assert app.reads is not None
-    return [({}, SqlJobQueue(app.reads.engine).depth())]
+    return [({}, app.reads.queue_depth())]
 
 
 def _projection_lag(app: Container) -> Samples:

@@ -3,38 +3,27 @@ affected students' playback tokens (their grant version moves)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from litestar import HttpMethod, Router, delete, get, post, route
 from litestar.params import JSONBody
 from msgspec import UNSET, structs
 
-from academy_video.adapters.sql.read import ReadModels
 from academy_video.app.errors import Invalid, NotFound
-from academy_video.bootstrap import Container
+from academy_video.app.reads import Reads, Row
+from academy_video.domain.grant import RuleChanges
 from academy_video.domain.policy import GrantRules, Rule
 
-from ..auth import STAFF, Caller
+from ..auth import STAFF, Caller, requires
 from ..deps import ERRORS, AppDep, CallerDep, PathId, QueryId, ReadsDep
 from ..schemas import BulkSetIn, PermissionFields, PermissionIn, PermissionOut
 from ..views import permission_out
-
-RULE_FIELDS = (
-    "rule",
-    "allow_skip_override",
-    "max_speed_override",
-    "show_watermark_override",
-    "block_seek",
-    "block_speed_control",
-)
 
 
 @get("/video-permissions", sync_to_thread=True, responses=ERRORS)
 def list_permissions(
     caller: CallerDep, reads: ReadsDep, video: QueryId = None, enrollment: QueryId = None
 ) -> list[PermissionOut]:
-    caller.require(*STAFF)
     rows = reads.permissions(caller.tenant, video_id=video, enrollment_id=enrollment)
     return [permission_out(row) for row in rows]
 
@@ -44,19 +33,17 @@ def create_permission(
     caller: CallerDep, app: AppDep, reads: ReadsDep, data: JSONBody[PermissionIn]
 ) -> PermissionOut:
     """201; a second permission for the same video and student is 409 ``already_exists``."""
-    caller.require(*STAFF)
     grant = app.permissions.create(
         tenant=caller.tenant,
         video_id=data.video,
         enrollment_id=data.enrollment,
-        rules=_rules(GrantRules(), data),
+        rules=GrantRules(**_changes(data)),
     )
     return _permission(caller, reads, grant.permission_id)
 
 
 @get("/video-permissions/{permission_id:int}", sync_to_thread=True, responses=ERRORS)
 def permission_detail(caller: CallerDep, reads: ReadsDep, permission_id: PathId) -> PermissionOut:
-    caller.require(*STAFF)
     return _permission(caller, reads, permission_id)
 
 
@@ -75,14 +62,23 @@ def change_permission(
 ) -> PermissionOut:
     """Only the fields given change, on a PUT too: the seed's serializer kept what a PUT left
     out, and its clients send only what they change."""
-    return _update(caller, app, reads, permission_id, data)
+    row = _row(caller, reads, permission_id)
+    video_id, enrollment_id = row["video_id"], row["enrollment_id"]
+    if data.video not in (UNSET, video_id) or data.enrollment not in (UNSET, enrollment_id):
+        raise Invalid("immutable_fields", "video and enrollment cannot change")
+    app.permissions.update(
+        tenant=caller.tenant,
+        video_id=video_id,
+        enrollment_id=enrollment_id,
+        changes=_changes(data),
+    )
+    return _permission(caller, reads, permission_id)
 
 
 @delete("/video-permissions/{permission_id:int}", sync_to_thread=True, responses=ERRORS)
 def delete_permission(
     caller: CallerDep, app: AppDep, reads: ReadsDep, permission_id: PathId
 ) -> None:
-    caller.require(*STAFF)
     row = _row(caller, reads, permission_id)
     app.permissions.remove(
         tenant=caller.tenant, video_id=row["video_id"], enrollment_id=row["enrollment_id"]
@@ -94,7 +90,6 @@ def bulk_set(
     caller: CallerDep, app: AppDep, reads: ReadsDep, data: JSONBody[BulkSetIn]
 ) -> list[PermissionOut]:
     """One rule for many students, each as an instructor override."""
-    caller.require(*STAFF)
     grants = app.permissions.bulk_set(
         tenant=caller.tenant,
         video_id=data.video_id,
@@ -104,48 +99,26 @@ def bulk_set(
     return [_permission(caller, reads, grant.permission_id) for grant in grants]
 
 
-def _update(
-    caller: Caller,
-    app: Container,
-    reads: ReadModels,
-    permission_id: int,
-    data: PermissionFields,
-) -> PermissionOut:
-    caller.require(*STAFF)
-    row = _row(caller, reads, permission_id)
-    video_id, enrollment_id = row["video_id"], row["enrollment_id"]
-    if data.video not in (UNSET, video_id) or data.enrollment not in (UNSET, enrollment_id):
-        raise Invalid("immutable_fields", "video and enrollment cannot change")
-    current = app.grants.get(video_id, enrollment_id)
-    base = current.rules if current is not None else GrantRules()
-    app.permissions.update(
-        tenant=caller.tenant,
-        video_id=video_id,
-        enrollment_id=enrollment_id,
-        rules=_rules(base, data),
-    )
-    return _permission(caller, reads, permission_id)
-
-
-def _rules(base: GrantRules, data: PermissionFields | PermissionIn) -> GrantRules:
+def _changes(data: PermissionFields | PermissionIn) -> RuleChanges:
+    """The rule fields the body gives (``is_override``, ``video`` and ``enrollment`` are not)."""
     given: dict[str, Any] = {
         name: value
         for name, value in structs.asdict(data).items()
-        if name in RULE_FIELDS and value is not UNSET
+        if name in RuleChanges.__optional_keys__ and value is not UNSET
     }
     if "rule" in given:
         given["rule"] = Rule(given["rule"])
-    return replace(base, **given)
+    return cast(RuleChanges, given)
 
 
-def _row(caller: Caller, reads: ReadModels, permission_id: int) -> dict[str, Any]:
+def _row(caller: Caller, reads: Reads, permission_id: int) -> Row:
     row = reads.permission(caller.tenant, permission_id)
     if row is None:
         raise NotFound()
     return row
 
 
-def _permission(caller: Caller, reads: ReadModels, permission_id: int) -> PermissionOut:
+def _permission(caller: Caller, reads: Reads, permission_id: int) -> PermissionOut:
     return permission_out(_row(caller, reads, permission_id))
 
 
@@ -160,4 +133,5 @@ router = Router(
         bulk_set,
     ],
     tags=["permissions"],
+    guards=[requires(*STAFF)],
 )

@@ -7,13 +7,13 @@ from litestar import Response, Router, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
-from academy_video.adapters.sql.read import ReadModels
 from academy_video.app.errors import Invalid
 from academy_video.app.ports import UploadedPart
+from academy_video.app.reads import Reads
 from academy_video.bootstrap import Container
 from academy_video.domain.policy import VideoDefaults
 
-from ..auth import STAFF, Caller
+from ..auth import STAFF, Caller, requires
 from ..deps import ERRORS, AppDep, CallerDep, PathId, ReadsDep
 from ..schemas import (
     MultipartAbortIn,
@@ -34,7 +34,6 @@ def upload_init(
     caller: CallerDep, app: AppDep, reads: ReadsDep, data: JSONBody[UploadInitIn]
 ) -> UploadInitOut:
     """201: a PENDING video (order = the session's highest + 1) and where to PUT the file."""
-    caller.require(*STAFF)
     if data.session is None or not data.title or not data.filename:
         raise Invalid("required", "session, title, filename required")
     ticket = app.uploads.init(
@@ -58,7 +57,6 @@ def upload_init(
 )
 def upload_complete(caller: CallerDep, app: AppDep, reads: ReadsDep, video_id: PathId) -> VideoOut:
     """Probe the stored source: UPLOADED and queued, or 409 with why not."""
-    caller.require(*STAFF)
     app.uploads.complete(tenant=caller.tenant, video_id=video_id)
     return _video(caller, app, reads, video_id)
 
@@ -66,7 +64,6 @@ def upload_complete(caller: CallerDep, app: AppDep, reads: ReadsDep, video_id: P
 @post("/videos/{video_id:int}/retry", sync_to_thread=True, status_code=202, responses=ERRORS)
 def retry(caller: CallerDep, app: AppDep, reads: ReadsDep, video_id: PathId) -> Response[VideoOut]:
     """202 from FAILED or UPLOADED: back in the queue with a fresh attempt count."""
-    caller.require(*STAFF)
     app.jobs.retry(tenant=caller.tenant, video_id=video_id)
     return Response(_video(caller, app, reads, video_id), status_code=HTTP_202_ACCEPTED)
 
@@ -76,7 +73,6 @@ def multipart_start(
     caller: CallerDep, app: AppDep, video_id: PathId, data: JSONBody[MultipartIn]
 ) -> MultipartOut:
     """201: one signed URL per part; PUT each part's bytes and keep the ETag it answers."""
-    caller.require(*STAFF)
     ticket = app.uploads.start_multipart(
         tenant=caller.tenant, video_id=video_id, size=data.size, content_type=data.content_type
     )
@@ -98,7 +94,6 @@ def multipart_complete(
     caller: CallerDep, app: AppDep, video_id: PathId, data: JSONBody[MultipartCompleteIn]
 ) -> MultipartCompleteOut:
     """Join the parts into the source file; then call ``upload/complete``."""
-    caller.require(*STAFF)
     stored = app.uploads.finish_multipart(
         tenant=caller.tenant,
         video_id=video_id,
@@ -117,11 +112,10 @@ def multipart_complete(
 def multipart_abort(
     caller: CallerDep, app: AppDep, video_id: PathId, data: JSONBody[MultipartAbortIn]
 ) -> None:
-    caller.require(*STAFF)
     app.uploads.abort_multipart(tenant=caller.tenant, video_id=video_id, upload_id=data.upload_id)
 
 
-def _video(caller: Caller, app: Container, reads: ReadModels, video_id: int) -> VideoOut:
+def _video(caller: Caller, app: Container, reads: Reads, video_id: int) -> VideoOut:
     return video_or_404(reads, app.settings, caller.tenant, video_id)
 
 
@@ -136,4 +130,5 @@ router = Router(
         multipart_abort,
     ],
     tags=["uploads"],
+    guards=[requires(*STAFF)],
 )

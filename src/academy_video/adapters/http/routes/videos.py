@@ -8,8 +8,8 @@ from litestar import Router, delete, get, patch
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from msgspec import UNSET, structs
 
-from academy_video.adapters.sql.read import ReadModels
 from academy_video.app.errors import Denied, Invalid, NotFound
+from academy_video.app.reads import Reads
 from academy_video.bootstrap import Container
 
 from ..auth import STAFF, Caller, requires
@@ -110,7 +110,7 @@ def delete_video(caller: CallerDep, app: AppDep, video_id: PathId) -> None:
     app.catalog.delete(tenant=caller.tenant, video_id=video_id)
 
 
-def _video(caller: Caller, app: Container, reads: ReadModels, video_id: int) -> VideoOut:
+def _video(caller: Caller, app: Container, reads: Reads, video_id: int) -> VideoOut:
     return video_or_404(reads, app.settings, caller.tenant, video_id)
 
 

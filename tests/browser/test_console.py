@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from academy_video.domain.policy import ClientEventType
 from tests.http.conftest import SESSION
 from tests.http.test_analytics import CONTRACT_CSV_HEADER
 from tests.media import make_video
@@ -135,6 +136,35 @@ def test_permissions_audit_and_export(site: Site, tabs: Any, source: Path) -> No
     text = Path(download.value.path()).read_text()
     header = next(csv.reader(io.StringIO(text)))
     assert header == CONTRACT_CSV_HEADER
+
+
+def test_the_event_filters_are_the_servers(site: Site, tabs: Any, source: Path) -> None:
+    """The Events tab's type chips list exactly the server's event types, in its order, and the
+    range menus its ranges, under the labels the console always showed (it keeps no copy)."""
+    served = site.api("GET", "/video-playback-events/filters").json()
+    assert served["event_types"] == [t.value for t in ClientEventType]
+    site.ready_video(source, "Filters")
+    page = _console(site, tabs).page
+    _open(page, "Filters")
+
+    page.click("#tab-events")
+    chips = page.locator('#events-types input[name="event_type"]')
+    expect(chips).to_have_count(len(served["event_types"]))
+    assert [chip.get_attribute("value") for chip in chips.all()] == served["event_types"]
+    assert page.locator("#events-types label.chip").all_text_contents() == served["event_types"]
+    labels = {"24h": "Last 24 hours", "7d": "Last 7 days", "all": "All time"}
+    expected = [(r["key"], labels[r["key"]]) for r in served["ranges"]]
+    for menu, chosen in (
+        ("#events-range", "24h"),
+        ("#risk-range", "24h"),
+        ("#summary-range", "7d"),
+    ):
+        page.click(f"#tab-{menu[1:].split('-')[0]}")
+        options = page.locator(f"{menu} option")
+        expect(options).to_have_count(len(expected))
+        shown = [(o.get_attribute("value"), o.text_content()) for o in options.all()]
+        assert shown == expected, menu
+        expect(page.locator(menu)).to_have_value(chosen)
 
 
 def test_staff_do_not_see_the_audit_and_students_do_not_get_in(

@@ -1,8 +1,10 @@
 """The console and player pages as the service serves them: their headers, their assets and the
 vendored hls.js (what the browser tests in tests/browser then drive)."""
 
-from academy_video.adapters.http.routes.web import content_security_policy
+from academy_video.adapters.http.routes.web import WEB_DIR, content_security_policy
+from academy_video.app.analytics import RANGES
 from academy_video.app.config import Settings
+from academy_video.domain.policy import ClientEventType
 
 from .conftest import Api
 
@@ -26,6 +28,15 @@ def test_assets_and_the_vendored_hls_js_are_served(api: Api) -> None:
         assert asset.status_code == 200, name
         assert "no-cache" in asset.headers["cache-control"]
         assert asset.headers["x-content-type-options"] == "nosniff"
+    # The console's ES modules: a module script is refused unless served as JavaScript (nosniff).
+    modules = sorted((WEB_DIR / "assets" / "console").glob("*.js"))
+    assert modules
+    for module in modules:
+        asset = api.client.get(f"/static/console/{module.name}")
+        assert asset.status_code == 200, module.name
+        assert "javascript" in asset.headers["content-type"], module.name
+        assert "no-cache" in asset.headers["cache-control"]
+        assert asset.headers["x-content-type-options"] == "nosniff"
     hls = api.client.get("/static/vendor/hls.min.js")
     assert hls.status_code == 200, "make install vendors hls.js (web/package-lock.json)"
     assert b"Hls" in hls.content[:200_000]
@@ -45,3 +56,24 @@ def test_the_policy_lets_the_pages_reach_s3_and_the_cdn_and_nothing_else() -> No
     aws = content_security_policy(Settings(s3_bucket="b"))
     assert "connect-src 'self' https://*.amazonaws.com;" in aws
     assert "connect-src 'self';" in content_security_policy(Settings())
+
+
+def test_the_console_reads_the_event_filters_from_the_server(api: Api) -> None:
+    """The event types and time ranges the console offers: the domain's and the analytics'
+    own, in their order (the console keeps no copy)."""
+    for role in ("admin", "staff"):
+        answer = api.call("GET", "/api/v1/video-playback-events/filters", role=role)
+        assert answer.status_code == 200, role
+        assert answer.json() == {
+            "event_types": [t.value for t in ClientEventType],
+            "ranges": [
+                {"key": "24h", "seconds": 86_400},
+                {"key": "7d", "seconds": 604_800},
+                {"key": "all", "seconds": None},
+            ],
+        }
+        assert [r["key"] for r in answer.json()["ranges"]] == list(RANGES)
+    assert (
+        api.call("GET", "/api/v1/video-playback-events/filters", role="student").status_code == 403
+    )
+    assert api.client.get("/api/v1/video-playback-events/filters").status_code == 401

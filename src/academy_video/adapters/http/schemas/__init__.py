@@ -6,6 +6,7 @@ from .analytics import (
     AchievementOut,
     AchievementStudent,
     AchievementSummary,
+    EventFiltersOut,
     PlaybackEventOut,
     PolicyImpactRow,
     RiskRow,
@@ -13,6 +14,7 @@ from .analytics import (
     StatsOut,
     StatsStudent,
     SummaryOut,
+    TimeRange,
 )
 from .common import (
     MAX_ID,
@@ -82,6 +84,7 @@ __all__ = [
     "CompleteIn",
     "EnrollmentIn",
     "EnrollmentOut",
+    "EventFiltersOut",
     "EventsIn",
     "FailIn",
     "Health",
@@ -131,6 +134,7 @@ __all__ = [
     "StudentVideoOut",
     "SummaryOut",
     "Text",
+    "TimeRange",
     "Title",
     "TokenIn",
     "UploadInitIn",

@@ -1,5 +1,5 @@
 """Instructor analytics: per-video statistics, summary, achievement and policy impact; the
-playback events and the risk ranking."""
+playback events, the risk ranking and the filters they accept."""
 
 from __future__ import annotations
 
@@ -101,3 +101,13 @@ class RiskRow(Struct):
     warn: int
     info: int
     last_occurred_at: datetime | None
+
+
+class TimeRange(Struct):
+    key: str  # the ``range`` query value
+    seconds: int | None  # how far back it reaches; null: all time
+
+
+class EventFiltersOut(Struct):
+    event_types: list[str]
+    ranges: list[TimeRange]

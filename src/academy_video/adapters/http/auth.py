@@ -40,11 +40,6 @@ class Caller:
     role: Role
     tenant: str
 
-    def require(self, *roles: Role) -> Caller:
-        if self.role not in roles:
-            raise Forbidden()
-        return self
-
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF
@@ -53,10 +48,14 @@ class Caller:
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
 
+CALLER = "academy_video.caller"  # where the guard leaves the caller, in the request's scope state
+
+
 def requires(*roles: Role) -> Guard:
     """A Litestar guard: the bearer's role is one of ``roles`` (401 without a valid bearer, 403
     ``forbidden`` otherwise). Declared on routers and handlers, so a handler's body is only its
-    use case; it runs before the request body is read."""
+    use case; it runs before the request body is read. The caller it read is kept in the
+    request's scope state, so ``caller_of`` does not read the bearer again."""
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         caller = read_bearer(
@@ -64,6 +63,7 @@ def requires(*roles: Role) -> Guard:
         )
         if caller.role not in roles:
             raise Forbidden()
+        connection.scope["state"][CALLER] = caller
 
     guard.__name__ = f"requires_{'_or_'.join(roles)}"
     return guard

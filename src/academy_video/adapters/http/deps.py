@@ -13,12 +13,16 @@ from litestar.params import PathParameter, QueryParameter, SkipValidation
 from academy_video.app.reads import Reads
 from academy_video.bootstrap import Container
 
-from .auth import Caller, read_bearer
+from .auth import CALLER, Caller, read_bearer
 from .schemas import MAX_ID, Problem
 
 
 def caller_of(request: Request[Any, Any, Any]) -> Caller:
-    return read_bearer(request.headers.get("authorization"), request.app.state.jwt_secret)
+    """The caller a role guard already read, else the bearer's."""
+    caller: Caller | None = request.scope["state"].get(CALLER)
+    if caller is None:
+        return read_bearer(request.headers.get("authorization"), request.app.state.jwt_secret)
+    return caller
 
 
 def _container(state: State) -> Container:

@@ -76,14 +76,14 @@ def refresh(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> RefreshO
     return RefreshOut(True, r.token, r.expires_at, r.play_url, r.media_query)
 
 
-@post("/playback/heartbeat", status_code=200, responses=ERRORS)
+@post("/playback/heartbeat", status_code=200, guards=STUDENT, responses=ERRORS)
 async def heartbeat(request: Request[Any, Any, Any], data: JSONBody[HeartbeatPlaybackIn]) -> Ok:
     """Keep the session alive; ``position`` (seconds) feeds the student's watch progress.
 
     The hot path: on the event loop, waiting on Redis only (docs/architecture.md), and with no
-    injected dependency (Litestar resolves two or more in an anyio task group) nor guard (the
-    body needs the caller anyway: a guard would read the bearer a second time)."""
-    caller = caller_of(request).require("student")
+    injected dependency (Litestar resolves two or more in an anyio task group); the caller is
+    the one the guard read."""
+    caller = caller_of(request)
     playback = request.app.state.container.playback.live
     await playback.heartbeat(
         tenant=caller.tenant, user_id=caller.user_id, token=data.token, position=data.position
@@ -97,15 +97,15 @@ def end(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> Ok:
     return Ok()
 
 
-@post("/playback/events", status_code=201, responses={**ERRORS, **EVENT_LIMITS})
+@post("/playback/events", status_code=201, guards=STUDENT, responses={**ERRORS, **EVENT_LIMITS})
 async def events(request: Request[Any, Any, Any], data: JSONBody[EventsIn]) -> Stored:
     """Judge and store a batch of player events; enough violations revoke the session.
 
-    A hot path like the heartbeat (no injected dependency nor guard); batches are written by
-    group commit.
+    A hot path like the heartbeat (no injected dependency); batches are written by group
+    commit.
     Each event's payload is capped, and each session has a budget of events per minute and in
     total: a refused batch stores nothing and may be sent again after ``Retry-After``."""
-    caller = caller_of(request).require("student")
+    caller = caller_of(request)
     stored = await request.app.state.container.playback.live.report_events(
         tenant=caller.tenant,
         user_id=caller.user_id,

@@ -14,7 +14,7 @@ from eventsourcing.domain import Aggregate, event
 
 from . import ids
 from .errors import DomainError
-from .policy import GrantRules, Rule, check_max_speed
+from .policy import GrantRules, Rule, check_max_speed, effective_rule
 
 
 class PermissionGrant(Aggregate):
@@ -72,14 +72,16 @@ class PermissionGrant(Aggregate):
         self.is_override = is_override
 
     def promote_to_free(self) -> bool:
-        """Completion turns a ``once`` rule into ``free`` (no longer an instructor override)."""
-        if not self.active or self.rules.rule != Rule.ONCE:
+        """Completion relaxes the rule as ``policy.effective_rule`` says (``once`` → ``free``);
+        the grant is then no longer an instructor override."""
+        if not self.active or effective_rule(self.rules.rule, completed=True) == self.rules.rule:
             return False
         self._promoted_to_free()
         return True
 
     @event("PromotedToFree")
     def _promoted_to_free(self) -> None:
+        # A stored event means what its name says, whatever the rule decides later.
         self.rules = replace(self.rules, rule=Rule.FREE)
         self.is_override = False
 

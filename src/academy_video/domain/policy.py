@@ -1,7 +1,7 @@
 """Playback rules as pure functions: one place for each rule the seed scattered over its views.
 
-- effective_policy: the seed's ``_effective_policy`` (playback_mixin.py), odd parts included.
-- judge_event: the seed's ``_is_violation`` (playback_views.py), not the unused policy.py.
+- effective_policy: the effective policy as the contract defines it, odd parts included.
+- judge_event: the violations the contract lists for ``POST /playback/events/``.
 - should_revoke: violated ≥ threshold, or violated/total ≥ ratio.
 - event_score / severity: the two weight tables differ on purpose (see the contract).
 - effective_rule / access_denial: once→free after completion; who may start playback.
@@ -122,7 +122,7 @@ def max_playback_rate(policy: dict[str, Any]) -> float:
 
 
 def judge_event(event_type: str, policy: dict[str, Any]) -> tuple[bool, str]:
-    """Is this client event a violation of the policy, and why (the seed's ``_is_violation``)."""
+    """Is this client event a violation of the policy, and why (the contract's violations)."""
     if event_type == ClientEventType.SEEK_ATTEMPT:
         seek = policy.get("seek") or {}
         mode = seek.get("mode")

@@ -140,7 +140,8 @@ def test_permissions_audit_and_export(site: Site, tabs: Any, source: Path) -> No
 
 def test_the_event_filters_are_the_servers(site: Site, tabs: Any, source: Path) -> None:
     """The Events tab's type chips list exactly the server's event types, in its order, and the
-    range menus its ranges, under the labels the console always showed (it keeps no copy)."""
+    range menus its ranges, under the labels the console always showed, each starting on the
+    server's default (the console keeps no copy)."""
     served = site.api("GET", "/video-playback-events/filters").json()
     assert served["event_types"] == [t.value for t in ClientEventType]
     site.ready_video(source, "Filters")
@@ -154,10 +155,11 @@ def test_the_event_filters_are_the_servers(site: Site, tabs: Any, source: Path) 
     assert page.locator("#events-types label.chip").all_text_contents() == served["event_types"]
     labels = {"24h": "Last 24 hours", "7d": "Last 7 days", "all": "All time"}
     expected = [(r["key"], labels[r["key"]]) for r in served["ranges"]]
+    defaults = served["default_ranges"]
     for menu, chosen in (
-        ("#events-range", "24h"),
-        ("#risk-range", "24h"),
-        ("#summary-range", "7d"),
+        ("#events-range", defaults["events"]),
+        ("#risk-range", defaults["risk"]),
+        ("#summary-range", defaults["summary"]),
     ):
         page.click(f"#tab-{menu[1:].split('-')[0]}")
         options = page.locator(f"{menu} option")

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from academy_video.domain.event_budget import WINDOW_SECONDS, Window
+from academy_video.domain.event_budget import wait as retry_after
 from tests.fakes.clock_and_ids import FakeClock
 
 from .conftest import Api, serving
@@ -69,7 +71,8 @@ def test_past_the_minute_budget_is_429_with_retry_after_and_then_stored_once(api
     assert (refused.status_code, refused.json()) == (429, {"detail": "rate_limited"})
     wait = int(refused.headers["Retry-After"])
     playback = api.app.playback
-    assert wait == playback.live.event_budget.minute_wait(10, playback.live.clock.now())
+    minute = Window("", playback.live.event_budget.per_minute, WINDOW_SECONDS)
+    assert wait == retry_after(minute, 10, playback.live.clock.now())
     assert play(api, "events", bob, BOB, events=batch(9)).status_code == 201  # his own budget
     assert set(stored(api, video)) == {(b, i) for b in (0, 1, 9) for i in range(10)}
     playback.live.clock.advance(wait)  # type: ignore[attr-defined]

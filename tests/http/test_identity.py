@@ -1,11 +1,12 @@
 """Who may call what: bearer JWTs, roles, and tenant isolation."""
 
+import inspect
 import time
 
 import jwt
 import pytest
 
-from academy_video.adapters.http.auth import Role
+from academy_video.adapters.http.auth import Role, requires
 
 from .conftest import SECRET, Api
 
@@ -179,3 +180,14 @@ def test_another_tenants_resources_are_404_and_never_listed(api: Api) -> None:
         api.call("GET", f"/api/v1/video-permissions/{grant['id']}/", tenant="other").json()["rule"]
         == "once"  # created with the default; the PATCH above asked for free
     )
+
+
+def test_role_guards_run_on_the_event_loop() -> None:
+    """Litestar hands a plain-function guard to a worker thread on every request: the hot
+    paths (heartbeat, events) must not pay that hop, so every guard is a coroutine function."""
+    from academy_video.adapters.http.routes.playback import events, heartbeat
+    from academy_video.adapters.http.routes.worker import worker_token
+
+    guards = [*(heartbeat.guards or []), *(events.guards or []), requires("admin"), worker_token]
+    assert len(guards) == 4
+    assert all(inspect.iscoroutinefunction(guard) for guard in guards)

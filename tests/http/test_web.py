@@ -71,6 +71,7 @@ def test_the_console_reads_the_event_filters_from_the_server(api: Api) -> None:
                 {"key": "7d", "seconds": 604_800},
                 {"key": "all", "seconds": None},
             ],
+            "default_ranges": {"summary": "7d", "risk": "24h", "events": "24h"},
         }
         assert [r["key"] for r in answer.json()["ranges"]] == list(RANGES)
     assert (

@@ -26,6 +26,8 @@ RANGES: Final[dict[str, timedelta | None]] = {
     "7d": timedelta(days=7),
     "all": None,
 }
+# The range each view answers when none is asked (the console starts from these too).
+DEFAULT_RANGES: Final[dict[str, str]] = {"summary": "7d", "risk": "24h", "events": "24h"}
 RISK_TOP = 5  # the riskiest students a summary names
 EVENT_TYPES: Final = frozenset(t.value for t in ClientEventType)
 
@@ -137,7 +139,7 @@ class AnalyticsService:
 
     def summary(self, tenant: str, video_id: int, range_key: str | None) -> Summary:
         """Completion over ACTIVE enrollments, the watched-seconds estimate, the riskiest."""
-        key = range_key or "7d"
+        key = range_key or DEFAULT_RANGES["summary"]
         since = self.since(key)
         video = self.video(tenant, video_id)
         counts = self.queries.completion(tenant, video)
@@ -192,7 +194,7 @@ class AnalyticsService:
             video_id=video_id,
             enrollment_id=enrollment_id,
             violated=violated,
-            since=self.since(range_key or "24h"),
+            since=self.since(range_key or DEFAULT_RANGES["events"]),
             event_types=types,
             search=search,
             limit=limit,
@@ -204,12 +206,13 @@ class AnalyticsService:
     ) -> list[Row]:
         """Students by Σ score, then danger, then warn events."""
         video = self.required_video(tenant, video_id)
-        return self.queries.risk(tenant, video, since=self.since(range_key or "24h"), limit=limit)
+        since = self.since(range_key or DEFAULT_RANGES["risk"])
+        return self.queries.risk(tenant, video, since=since, limit=limit)
 
     def export(self, tenant: str, video_id: int | None, range_key: str | None) -> Export:
         """Every event of the video in the range, to be streamed."""
         video = self.required_video(tenant, video_id)
-        key = range_key or "24h"
+        key = range_key or DEFAULT_RANGES["events"]  # the export is the events list, whole
         return Export(video, key, self.queries.export(tenant, video, since=self.since(key)))
 
     def required_video(self, tenant: str, video_id: int | None) -> int:

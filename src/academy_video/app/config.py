@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from academy_video.domain.progress import DEFAULT_COMPLETION_THRESHOLD
+
 PREFIX = "ACADEMY_VIDEO_"
 
 
@@ -53,7 +55,7 @@ class Settings:
     worker_lease_seconds: int = 60
     max_attempts: int = 3
     # Share watched that completes a video; also where achievement's ``completed`` band starts.
-    completion_threshold: float = 0.95
+    completion_threshold: float = DEFAULT_COMPLETION_THRESHOLD
     progress_grace_seconds: float = 2.0
     progress_flush_seconds: float = 5.0  # heartbeats written together this often (0: at once)
     start_rate_per_minute: int = 30  # playback starts a user may make per minute (0: no limit)

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from eventsourcing.persistence import IntegrityError
 
-from academy_video.domain.grant import PermissionGrant
+from academy_video.domain.grant import PermissionGrant, RuleChanges, changed_rules
 from academy_video.domain.policy import GrantRules
 
 from .applications import EventSourcedApp
@@ -53,12 +53,14 @@ class Grants(EventSourcedApp):
         """Create or replace the student's grant (bulk set)."""
         return self._put(video_id, enrollment_id, tenant, rules, is_override, allocate_id, False)
 
-    def change(self, video_id: int, enrollment_id: int, rules: GrantRules) -> PermissionGrant:
-        """Replace an existing grant's rules (it keeps whether it is an instructor override)."""
+    def change(self, video_id: int, enrollment_id: int, changes: RuleChanges) -> PermissionGrant:
+        """Change the fields named in ``changes`` of an existing grant (it keeps whether it is an
+        instructor override). Merged onto the grant as saved: a retry after a concurrent change
+        merges again, so neither change is lost."""
 
         def command(grant: PermissionGrant) -> PermissionGrant:
             grant.check_active()
-            grant.set_rules(rules, is_override=grant.is_override)
+            grant.set_rules(changed_rules(grant, changes), is_override=grant.is_override)
             return grant
 
         return self._do(video_id, enrollment_id, command)

@@ -38,8 +38,7 @@ class PermissionService:
     ) -> PermissionGrant:
         """Change the fields named in ``changes``; the others keep their values."""
         self._check_video(tenant, video_id)
-        current = self.grants.get(video_id, enrollment_id)
-        return self.grants.change(video_id, enrollment_id, changed_rules(current, changes))
+        return self.grants.change(video_id, enrollment_id, changes)
 
     def bulk_set(
         self, *, tenant: str, video_id: int, enrollment_ids: list[int], rule: Rule

@@ -58,9 +58,6 @@ class EventBudget:
         if self.total and reported + batch > self.total:
             raise EventBudgetExhausted()
 
-    def minute_wait(self, batch: int, now: datetime) -> int:
-        return wait(Window("", self.per_minute, WINDOW_SECONDS), batch, now)
-
 
 def wait(window: Window, batch: int, now: datetime) -> int:
     """Seconds after which a batch refused by ``window`` fits, if the student sends nothing

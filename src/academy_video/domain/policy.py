@@ -96,7 +96,7 @@ def effective_policy(
             max_rate = float(grant.max_speed_override)
         if grant.show_watermark_override is not None:
             watermark = grant.show_watermark_override
-        if grant.rule == Rule.ONCE and not completed:
+        if effective_rule(grant.rule, completed) == Rule.ONCE:  # once, not yet relaxed
             seek = {
                 "mode": "bounded_forward",
                 "forward_limit": "max_watched",
@@ -217,7 +217,7 @@ def access_denial(
 ) -> str | None:
     """The first reason a student may not play a video, in the seed's order; None if allowed.
 
-    No grant means ``free``; ``once`` never blocks access, it only bounds seeking.
+    No grant plays as ``NO_GRANT_RULE``; ``once`` never blocks access, it only bounds seeking.
     """
     if not enrolled:
         return not_enrolled
@@ -225,6 +225,6 @@ def access_denial(
         return "no_session_access"
     if not ready:
         return "video_not_ready"
-    if rule == Rule.BLOCKED:
+    if (NO_GRANT_RULE if rule is None else rule) == Rule.BLOCKED:
         return "blocked"
     return None

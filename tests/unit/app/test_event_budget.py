@@ -16,7 +16,7 @@ from academy_video.adapters.memory.rate_limit import InMemoryRateLimiter
 from academy_video.app.config import Settings
 from academy_video.app.errors import RateLimited
 from academy_video.app.sessions import Report
-from academy_video.domain.event_budget import WINDOW_SECONDS, PayloadTooLarge
+from academy_video.domain.event_budget import WINDOW_SECONDS, PayloadTooLarge, Window, wait
 from academy_video.domain.playback_session import ClientEvent
 
 from .conftest import ALICE, BOB, TENANT, USERS, World, make_world
@@ -97,7 +97,8 @@ def test_past_the_minute_budget_a_batch_waits_and_is_then_stored_once(budgeted: 
     with pytest.raises(RateLimited, match="rate_limited") as refused:
         world.report_events(user_id=user, token=alice.token, events=BATCH)
     budget = world.app.playback.live.event_budget
-    assert refused.value.retry_after == budget.minute_wait(10, world.clock.now())
+    minute = Window("", budget.per_minute, WINDOW_SECONDS)
+    assert refused.value.retry_after == wait(minute, 10, world.clock.now())
     assert world.app.sessions.get(alice.session_id).events_total == 20
     # Bob has his own budget.
     assert world.report_events(user_id=USERS[BOB], token=bob.token, events=BATCH) == 10

@@ -1,7 +1,11 @@
+from dataclasses import replace
+from typing import Any
+from uuid import UUID
+
 import pytest
 
 from academy_video.app.errors import AlreadyExists, Invalid, NotFound
-from academy_video.domain.grant import GrantNotFound
+from academy_video.domain.grant import GrantNotFound, PermissionGrant
 from academy_video.domain.policy import GrantRules, Rule
 
 from .conftest import ALICE, BOB, CAROL, TENANT, World
@@ -98,3 +102,35 @@ def test_update_changes_only_the_fields_it_names(world: World) -> None:
     )
     assert grant.rules == GrantRules(rule=Rule.FREE, block_seek=True, block_speed_control=True)
     assert grant.is_override
+
+
+def test_a_change_merged_during_a_concurrent_write_keeps_both(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process changes the grant between this update's load and its save: the retry
+    merges this update's fields onto that change, and neither is lost."""
+    video = world.ready_video()
+    world.app.permissions.create(
+        tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.FREE)
+    )
+    grants = world.app.grants
+    real_load = grants.load
+    raced: list[bool] = []
+
+    def load_then_race(aggregate_id: UUID, cls: type[Any]) -> Any:
+        stale = real_load(aggregate_id, cls)
+        if not raced:
+            raced.append(True)
+            theirs = real_load(aggregate_id, PermissionGrant)
+            theirs.set_rules(replace(theirs.rules, block_seek=True), is_override=True)
+            grants.save(theirs)  # as another process would: not through this one's lock
+        return stale
+
+    monkeypatch.setattr(grants, "load", load_then_race)
+    grant = world.app.permissions.update(
+        tenant=TENANT, video_id=video, enrollment_id=ALICE, changes={"max_speed_override": 1.5}
+    )
+    assert raced
+    assert grant.rules == GrantRules(rule=Rule.FREE, block_seek=True, max_speed_override=1.5)
+    saved = world.app.grants.get(video, ALICE)
+    assert saved is not None and saved.rules == grant.rules

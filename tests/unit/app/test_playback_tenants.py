@@ -12,6 +12,8 @@ import pytest
 from academy_video.app.errors import Denied, NotFound
 from academy_video.domain.ids import is_tenant_code
 from academy_video.domain.playback_session import PlaybackSession, SessionStatus
+from academy_video.domain.video import key_object
+from tests.fakes.media import InMemoryObjectStorage
 
 from .conftest import ALICE, USERS, World
 from .test_playback import start
@@ -44,7 +46,16 @@ def test_the_key_goes_to_a_session_of_the_videos_tenant_only(world: World) -> No
     video = world.ready_video()
     ours = world.app.sessions.get(start(world, video).session_id)
     playback, now = world.app.playback, world.clock.now()
-    playback.keys.allow(session_id=ours.session_id, user_id=USERS[ALICE], video_id=video)
+    storage = world.app.storage
+    assert isinstance(storage, InMemoryObjectStorage)
+    storage.put(key_object("demo", video), b"k" * 16)
+
+    def key(session: PlaybackSession) -> bytes:
+        return playback.keys.key(
+            session_id=session.session_id, user_id=USERS[ALICE], video_id=video, scope=None
+        )
+
+    assert key(ours) == b"k" * 16
 
     # A session recorded for the same user id and video, but of another tenant.
     stray = recorded_twin(world, ours, "f" * 32, "other")
@@ -60,11 +71,11 @@ def test_the_key_goes_to_a_session_of_the_videos_tenant_only(world: World) -> No
     )
     assert refusal is None
     with pytest.raises(NotFound):
-        playback.keys.allow(session_id=stray.session_id, user_id=USERS[ALICE], video_id=video)
+        key(stray)
     # The session store is asked under the session's tenant: ended there, refused.
     world.app.store.end(tenant="demo", user_id=USERS[ALICE], session_id=ours.session_id)
     with pytest.raises(Denied, match="session_inactive"):
-        playback.keys.allow(session_id=ours.session_id, user_id=USERS[ALICE], video_id=video)
+        key(ours)
 
 
 class CodesOnlyStore:

@@ -7,12 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from academy_video.domain.event_budget import (
+    WINDOW_SECONDS,
     EventBudget,
     EventBudgetExhausted,
     PayloadTooLarge,
+    Window,
     payload_size,
     wait,
 )
+from academy_video.domain.event_budget import wait as wait_after
 from academy_video.domain.playback_session import ClientEvent, SessionInactive, SessionStatus
 
 from .test_playback_session import QUIET, RULE, SEEK, T0, new_session
@@ -85,7 +88,8 @@ def test_an_ended_session_says_so_before_its_budget() -> None:
 )
 def test_the_wait_after_a_per_minute_refusal(into: float, batch: int, wait: int) -> None:
     now = datetime(2026, 1, 1, 9, 0, tzinfo=UTC) + timedelta(seconds=into)
-    assert BUDGET.minute_wait(batch, now) == wait
+    minute = Window("", BUDGET.per_minute, WINDOW_SECONDS)
+    assert wait_after(minute, batch, now) == wait
 
 
 def test_the_unlimited_budget_refuses_nothing() -> None:

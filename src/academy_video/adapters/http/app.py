@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 
 def create_app(container: Container) -> Litestar:
-    if container.reads is None:
+    if container.reads is None or container.analytics is None:
         raise ValueError("the HTTP API reads the SQL read models: build the container with build()")
     if not container.settings.jwt_secret:
         raise ValueError("ACADEMY_VIDEO_JWT_SECRET is required to check callers' tokens")

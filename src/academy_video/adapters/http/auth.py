@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -45,7 +45,8 @@ class Caller:
         return self.role in STAFF
 
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+# Asynchronous: Litestar runs a plain-function guard in a worker thread, a hop per request.
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 CALLER = "academy_video.caller"  # where the guard leaves the caller, in the request's scope state
@@ -57,7 +58,7 @@ def requires(*roles: Role) -> Guard:
     use case; it runs before the request body is read. The caller it read is kept in the
     request's scope state, so ``caller_of`` does not read the bearer again."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         caller = read_bearer(
             connection.headers.get("authorization"), connection.app.state.jwt_secret
         )

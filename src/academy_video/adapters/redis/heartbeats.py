@@ -2,8 +2,8 @@
 and the token's versions without a database query and with one round trip, shared.
 
 - **Coalescing.** Calls that arrive in the same turn of the event loop go to Redis together, as
-  one EVALSHA of a batch script: one round trip and one reply to parse for all of them (redis-py
-  spends ~37 µs of CPU per call; per request that is most of what a heartbeat costs).
+  one EVALSHA of a batch script: one round trip and one reply to parse for all of them (redis-py's
+  CPU per call is most of what a heartbeat costs: docs/benchmarks.md).
 - **Versions mirror.** The current (policy, grant) versions live beside the sessions, in keys
   ``av:ver:{v:<video>}:p`` (the policy version, or ``gone``) and ``av:ver:{v:<video>}:g:<enr>``.
   They are written when the projector applies a video or grant event (``VersionMirror``) and,

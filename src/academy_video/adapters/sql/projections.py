@@ -16,7 +16,7 @@ from typing import Any
 from academy_video.app.applications import event_name
 from academy_video.domain.grant import PermissionGrant
 from academy_video.domain.playback_session import PlaybackSession, within_session
-from academy_video.domain.policy import ANALYTICS_WEIGHTS, event_score, severity
+from academy_video.domain.policy import ANALYTICS_WEIGHTS, Severity, event_score, severity
 from academy_video.domain.progress import WatchProgress
 from academy_video.domain.video import Video, VideoStatus
 
@@ -160,9 +160,9 @@ def project_session(batch: Batch, session: PlaybackSession, event: Any, position
                 "tenant": session.tenant,
                 "events": 1,
                 "score": event_score(kind, violated, reason, ANALYTICS_WEIGHTS),
-                "danger": int(level == "danger"),
-                "warn": int(level == "warn"),
-                "info": int(level == "info"),
+                "danger": int(level == Severity.DANGER),
+                "warn": int(level == Severity.WARN),
+                "info": int(level == Severity.INFO),
                 "last_occurred_at": occurred,
             },
             maxima=HOUR_MAXIMA,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from academy_video.domain.grant import PermissionGrant
 from academy_video.domain.policy import access_denial
-from academy_video.domain.video import NotReady, Video
+from academy_video.domain.video import NotReady, Video, VideoDeleted
 
 from ..errors import Denied
 from ..grants import Grants
@@ -68,7 +68,10 @@ class PlaybackAccess:
             video_id: _denial(
                 standing,
                 True,
-                None if enrollment is None else self.grants.get(video_id, enrollment),
+                # A grant decides only once enrollment and access allow: none is read otherwise.
+                self.grants.get(video_id, enrollment)
+                if enrollment is not None and standing.session_access
+                else None,
                 not_enrolled="not_enrolled",
             )
             for video_id in ready_videos
@@ -113,6 +116,6 @@ def _playable(video: Video) -> bool:
     """``Video.check_playable`` as a flag: ``access_denial`` orders it among the other reasons."""
     try:
         video.check_playable()
-    except NotReady:
+    except (NotReady, VideoDeleted):
         return False
     return True

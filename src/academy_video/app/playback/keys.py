@@ -53,10 +53,6 @@ class MediaKeys:
         with stream:
             return stream.read()
 
-    def allow(self, *, session_id: str, user_id: int, video_id: int) -> None:
-        """Whether the key of ``video_id`` may go to this session (raises if not)."""
-        self._allow(session_id, user_id, video_id, self._video(video_id))
-
     def _allow(self, session_id: str, user_id: int, video_id: int, video: Video | None) -> Video:
         """An ACTIVE, live session of that user and video, started under the rules still in
         force (a permission or policy change since: ``policy_changed``, as its heartbeat hears),

@@ -42,7 +42,7 @@ Range = Annotated[str | None, QueryParameter(name="range", max_length=8)]
 
 def provide_analytics(state: State) -> AnalyticsService:
     analytics: AnalyticsService | None = state.container.analytics
-    if analytics is None:  # create_app refuses a container without read models
+    if analytics is None:  # create_app refuses a container without them
         raise RuntimeError("analytics need the SQL read models")
     return analytics
 

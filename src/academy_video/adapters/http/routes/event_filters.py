@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from litestar import Router, get
 
-from academy_video.app.analytics import RANGES
+from academy_video.app.analytics import DEFAULT_RANGES, RANGES
 from academy_video.domain.policy import ClientEventType
 
 from ..auth import STAFF, requires
@@ -19,6 +19,7 @@ FILTERS = EventFiltersOut(
         TimeRange(key, None if span is None else int(span.total_seconds()))
         for key, span in RANGES.items()
     ],
+    default_ranges=dict(DEFAULT_RANGES),
 )
 
 

@@ -21,7 +21,7 @@ from ..deps import ERRORS, AppDep, PathId
 from ..schemas import ClaimOut, CompleteIn, FailIn, HeartbeatIn, JobOut, WorkerAck
 
 
-def worker_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def worker_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """The router's guard: it runs before a body is read, so a caller without the token learns
     nothing about what a body should hold."""
     expected: str = connection.app.state.container.settings.worker_token

@@ -111,3 +111,4 @@ class TimeRange(Struct):
 class EventFiltersOut(Struct):
     event_types: list[str]
     ranges: list[TimeRange]
+    default_ranges: dict[str, str]  # view (summary, risk, events) -> the range it answers unasked

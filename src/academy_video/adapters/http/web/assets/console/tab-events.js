@@ -9,8 +9,8 @@ import { fresh, inTab } from "./tab-panel.js";
 
 const EVENTS_PAGE = 50;
 
-// What the instructor chose, kept across videos; range: what the server answers when none is asked.
-const chosen = { violated: "", types: new Set(), range: "24h", search: "", offset: 0 };
+// What the instructor chose, kept across videos; range: null until chosen (the server's default).
+const chosen = { violated: "", types: new Set(), range: null, search: "", offset: 0 };
 
 // The one call that needs a response header (X-Total-Count).
 async function fetchWithTotal(path) {
@@ -28,6 +28,7 @@ export function loadEvents(video, gen, panel) {
 
 function eventsView(video, gen, filters) {
   const f = chosen;
+  f.range ??= filters.default_ranges.events;
   f.offset = 0;
   const results = h("div", { id: "events-results" }, h("p", { className: "muted" }, "Loading…"));
   const reload = (resetOffset = true) => {

@@ -9,14 +9,13 @@ import { $$ } from "./state.js";
 import { fresh, inTab } from "./tab-panel.js";
 import { badge, pressable } from "./widgets.js";
 
-let riskRange = "24h"; // what the server answers when no range is asked
+let riskRange = null; // until chosen: the server's default for the risk ranking
 
 export function loadRisk(video, gen, panel, reopen) {
   inTab(gen, panel, async () => {
-    const [rows, filters] = await Promise.all([
-      api("GET", `/video-playback-events/risk/?video=${video.id}&limit=20&range=${riskRange}`),
-      eventFilters(),
-    ]);
+    const filters = await eventFilters(); // asked once per page
+    riskRange ??= filters.default_ranges.risk;
+    const rows = await api("GET", `/video-playback-events/risk/?video=${video.id}&limit=20&range=${riskRange}`);
     const select = rangeSelect("risk-range", filters.ranges, riskRange, () => {
       riskRange = select.value;
       reopen();

@@ -5,14 +5,13 @@ import { eventFilters, rangeSelect } from "./filters.js";
 import { inTab } from "./tab-panel.js";
 import { badge, longDuration, percent, tile } from "./widgets.js";
 
-let summaryRange = "7d"; // what the server answers when no range is asked
+let summaryRange = null; // until chosen: the server's default for the summary
 
 export function loadSummary(video, gen, panel, reopen) {
   inTab(gen, panel, async () => {
-    const [data, filters] = await Promise.all([
-      api("GET", `/videos/${video.id}/summary/?range=${summaryRange}`),
-      eventFilters(),
-    ]);
+    const filters = await eventFilters(); // asked once per page
+    summaryRange ??= filters.default_ranges.summary;
+    const data = await api("GET", `/videos/${video.id}/summary/?range=${summaryRange}`);
     const select = rangeSelect("summary-range", filters.ranges, summaryRange, () => {
       summaryRange = select.value;
       reopen();

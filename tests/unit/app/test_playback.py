@@ -12,7 +12,7 @@ from academy_video.app.playback import Started
 from academy_video.domain.playback_session import SessionStatus
 from academy_video.domain.policy import GrantRules, Rule, VideoDefaults
 
-from .conftest import ALICE, BOB, SESSION, TENANT, USERS, World, enroll, make_world
+from .conftest import ALICE, BOB, LECTURE, SESSION, TENANT, USERS, World, enroll, make_world
 
 
 def start(world: World, video: int, enrollment: int = ALICE, device: str = "laptop") -> Started:
@@ -380,3 +380,24 @@ def test_ending_twice_is_refused_and_end_ignores_policy_changes(world: World) ->
     assert world.app.sessions.get(started.session_id).status == SessionStatus.ENDED
     with pytest.raises(Conflict, match="session_inactive"):
         world.app.playback.live.end(tenant=TENANT, user_id=USERS[ALICE], token=started.token)
+
+
+def test_the_list_plays_as_the_enrollment_the_sessions_list_offers(world: World) -> None:
+    """A student with two ACTIVE enrollments in the lecture, only the higher one with access to
+    the session: the sessions list hands the player that one, so the videos list answers for it
+    too (can play), and starting with it is allowed."""
+    video = world.ready_video()
+    sync = world.app.directory_sync
+    sync.put_enrollment(
+        tenant=TENANT,
+        enrollment_id=100,
+        student_id=ALICE + 500,
+        lecture_id=LECTURE,
+        status="ACTIVE",
+    )
+    answer = world.app.playback.access.student_videos(
+        tenant=TENANT, user_id=USERS[ALICE], session_id=SESSION, ready_videos=[video]
+    )
+    assert (answer.enrollment_id, answer.denials) == (ALICE, {video: None})
+    started = start(world, video)
+    assert started.session_id

@@ -3,11 +3,12 @@ session's videos (``can_play`` and ``reason``).
 
 The student plays as one of their ACTIVE enrollments in the video's lecture, as the directory
 has them (``Directory.active_enrollments``): start names which (one that is not theirs, not
-ACTIVE or of another lecture is refused), the list takes the lowest. Then ``access_denial``
-(domain/policy.py) gives the first reason in the seed's order, with the video's readiness from
-``Video.check_playable`` and the rule of the student's grant. The two answers differ only in
-how "not enrolled" is spelled, as the contract has it: ``enrollment_mismatch`` for start,
-``not_enrolled`` in the list."""
+ACTIVE or of another lecture is refused), the list takes the lowest that has access to the
+session (the one the student's sessions list hands the player), else the lowest. Then
+``access_denial`` (domain/policy.py) gives the first reason in the seed's order, with the
+video's readiness from ``Video.check_playable`` and the rule of the student's grant. The two
+answers differ only in how "not enrolled" is spelled, as the contract has it:
+``enrollment_mismatch`` for start, ``not_enrolled`` in the list."""
 
 from __future__ import annotations
 
@@ -81,23 +82,21 @@ class PlaybackAccess:
     def standing(
         self, *, tenant: str, user_id: int, session_id: int, chosen: int | None = None
     ) -> Standing:
-        """Which of the student's ACTIVE enrollments in the session's lecture they play as
-        (``chosen`` if it is one of them; without it, the lowest), and whether it has access to
-        the session."""
+        """Which of the student's ACTIVE enrollments in the session's lecture they play as, and
+        whether it has access to the session: ``chosen`` if it is one of them; without it, the
+        lowest with access (the one the student's sessions list offers), else the lowest."""
         session = self.directory.session(session_id)
         enrolled = (
             []
             if session is None
             else self.directory.active_enrollments(tenant, user_id, session.lecture_id)
         )
-        if chosen is None:
-            enrollment = enrolled[0] if enrolled else None
-        else:
-            enrollment = chosen if chosen in enrolled else None
-        access = enrollment is not None and self.directory.has_session_access(
-            session_id, enrollment
-        )
-        return Standing(enrollment, access)
+        if chosen is not None:
+            enrolled = [chosen] if chosen in enrolled else []
+        for enrollment in enrolled:
+            if self.directory.has_session_access(session_id, enrollment):
+                return Standing(enrollment, True)
+        return Standing(enrolled[0] if enrolled else None, False)
 
 
 def _denial(

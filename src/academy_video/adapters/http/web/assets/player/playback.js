@@ -222,7 +222,8 @@ export class Playback {
 
   // The student stops, or leaves the page: end the session. Leaving, what is still queued goes
   // first, in its own keepalive request (most went already when the page was hidden); the two
-  // requests may cross, and events that arrive after the end are refused.
+  // requests may cross, and events that arrive after the end are refused. The end cannot wait
+  // for the events' answer: a page that is gone runs no more code, and the end would never leave.
   async stop({ leaving = false } = {}) {
     if (this.closed) return;
     if (!this.session) {

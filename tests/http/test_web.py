@@ -28,15 +28,17 @@ def test_assets_and_the_vendored_hls_js_are_served(api: Api) -> None:
         assert asset.status_code == 200, name
         assert "no-cache" in asset.headers["cache-control"]
         assert asset.headers["x-content-type-options"] == "nosniff"
-    # The console's ES modules: a module script is refused unless served as JavaScript (nosniff).
-    modules = sorted((WEB_DIR / "assets" / "console").glob("*.js"))
-    assert modules
-    for module in modules:
-        asset = api.client.get(f"/static/console/{module.name}")
-        assert asset.status_code == 200, module.name
-        assert "javascript" in asset.headers["content-type"], module.name
-        assert "no-cache" in asset.headers["cache-control"]
-        assert asset.headers["x-content-type-options"] == "nosniff"
+    # The console's and the player's ES modules: a module script is refused unless served as
+    # JavaScript (nosniff).
+    for folder in ("console", "player"):
+        modules = sorted((WEB_DIR / "assets" / folder).glob("*.js"))
+        assert modules, folder
+        for module in modules:
+            asset = api.client.get(f"/static/{folder}/{module.name}")
+            assert asset.status_code == 200, module.name
+            assert "javascript" in asset.headers["content-type"], module.name
+            assert "no-cache" in asset.headers["cache-control"]
+            assert asset.headers["x-content-type-options"] == "nosniff"
     hls = api.client.get("/static/vendor/hls.min.js")
     assert hls.status_code == 200, "make install vendors hls.js (web/package-lock.json)"
     assert b"Hls" in hls.content[:200_000]

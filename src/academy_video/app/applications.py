@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import TypeVar
 from uuid import UUID
 
@@ -76,13 +77,23 @@ class EventSourcedApp(Application[UUID]):
         except NotFound:
             return None
 
+    @contextmanager
+    def writing(self, aggregate_ids: Iterable[UUID]) -> Iterator[None]:
+        """Hold the write locks of these aggregates (each stripe once, in one order, so two
+        holders cannot deadlock): a save of several aggregates queues with ``apply``."""
+        stripes = sorted({aggregate_id.int % len(self._stripes) for aggregate_id in aggregate_ids})
+        with ExitStack() as held:
+            for stripe in stripes:
+                held.enter_context(self._stripes[stripe])
+            yield
+
     def apply(self, aggregate_id: UUID, cls: type[A], command: Callable[[A], T]) -> T:
         """Load, apply ``command``, save; on a concurrent write, start again from fresh state.
 
         Writers in this process queue on a lock striped by aggregate id, so conflicts only come
         from other processes; those are retried after a short random pause.
         """
-        with self._stripes[aggregate_id.int % len(self._stripes)]:
+        with self.writing([aggregate_id]):
             for attempt in range(CONFLICT_RETRIES):
                 aggregate = self.load(aggregate_id, cls)
                 result = command(aggregate)

@@ -63,24 +63,29 @@ class PlaybackSessions(EventSourcedApp):
         batch is reported on its own, with retries."""
         sessions: dict[str, PlaybackSession] = {}
         answers: list[ReportOutcome | Exception] = []
-        for report in reports:
+        # Under the sessions' write locks, as ``apply``: this process's other writers of them
+        # (an end, a batch retried alone) wait instead of racing this save.
+        with self.writing(PlaybackSession.create_id(r.session_id) for r in reports):
+            for report in reports:
+                try:
+                    session = sessions.get(report.session_id) or self.get(report.session_id)
+                    sessions[report.session_id] = session
+                    answers.append(
+                        session.report_events(
+                            report.items, now=report.now, rule=rule, budget=budget
+                        )
+                    )
+                except DomainError as refusal:
+                    answers.append(refusal)
             try:
-                session = sessions.get(report.session_id) or self.get(report.session_id)
-                sessions[report.session_id] = session
-                answers.append(
-                    session.report_events(report.items, now=report.now, rule=rule, budget=budget)
-                )
-            except DomainError as refusal:
-                answers.append(refusal)
-        try:
-            self.save(*sessions.values())
-        except Exception as error:
-            # Another process wrote one of these sessions (retried alone), or one batch cannot
-            # be stored: each batch on its own, so a failure is that batch's alone.
-            if len(reports) == 1 and not isinstance(error, IntegrityError):
-                raise
-            return [self._alone(report, rule, budget) for report in reports]
-        return answers
+                self.save(*sessions.values())
+                return answers
+            except Exception as error:
+                if len(reports) == 1 and not isinstance(error, IntegrityError):
+                    raise
+        # Another process wrote one of these sessions (retried alone), or one batch cannot be
+        # stored: each batch on its own, so a failure is that batch's alone.
+        return [self._alone(report, rule, budget) for report in reports]
 
     def _alone(
         self, report: Report, rule: RevokeRule, budget: EventBudget

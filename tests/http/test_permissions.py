@@ -33,7 +33,7 @@ def test_create_read_update_replace_delete(api: Api) -> None:
         "student_name": "Student 101",
         "rule": "once",
         "max_speed_override": 1.25,
-        "is_override": True,
+        "is_override": False,  # the old model's default, when the client does not say
         "block_seek": False,
     }
     pid = body["id"]
@@ -81,6 +81,18 @@ def test_a_second_permission_for_the_same_student_and_video_is_409(api: Api) -> 
     assert (again.status_code, again.json()) == (409, {"detail": "already_exists"})
     # The first create named no rule: the seed's default, once.
     assert [p["rule"] for p in api.call("GET", "/api/v1/video-permissions/").json()] == ["once"]
+
+
+def test_a_create_keeps_the_is_override_it_is_given(api: Api) -> None:
+    """As the old model: ``is_override`` is the client's on create (default false), and an
+    update leaves it as it is."""
+    video = api.ready_video()
+    body = {"video": video, "enrollment": 101, "is_override": True}
+    created = api.call("POST", "/api/v1/video-permissions/", json=body)
+    assert (created.status_code, created.json()["is_override"]) == (201, True)
+    pid = created.json()["id"]
+    patched = api.call("PATCH", f"/api/v1/video-permissions/{pid}", json={"block_seek": True})
+    assert (patched.json()["block_seek"], patched.json()["is_override"]) == (True, True)
 
 
 def test_bulk_set_makes_overrides_for_each_student(api: Api) -> None:

@@ -121,7 +121,9 @@ def test_retry_from_failed_or_uploaded_only(api: Api) -> None:
     assert api.call("GET", f"/api/v1/videos/{video_id}").json()["status"] == "FAILED"
     retried = api.call("POST", f"/api/v1/videos/{video_id}/retry")
     assert retried.status_code == 202
-    assert (retried.json()["status"], retried.json()["error_reason"]) == ("UPLOADED", "")
+    assert retried.json()["detail"] == "Video reprocessing queued (HTTP worker polling)"
+    video = retried.json()["video"]
+    assert (video["id"], video["status"], video["error_reason"]) == (video_id, "UPLOADED", "")
     assert api.call("POST", f"/api/v1/videos/{video_id}/retry", role="student").status_code == 403
 
 

@@ -103,7 +103,7 @@ def test_every_use_case_shows_in_the_read_models_when_it_returns(deployment: Dep
         tenant=TENANT, video_id=video_id, enrollment_id=BOB, rules=GrantRules(rule=Rule.ONCE)
     )
     [grant] = rows(engine, t.permissions, video_id=video_id, enrollment_id=BOB)
-    assert (grant["rule"], grant["active"], grant["is_override"]) == ("once", True, True)
+    assert (grant["rule"], grant["active"], grant["is_override"]) == ("once", True, False)
 
     play_a_little(world, video_id)
     [session] = rows(engine, t.playback_sessions, enrollment_id=ALICE)

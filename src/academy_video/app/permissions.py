@@ -21,15 +21,22 @@ class PermissionService:
         self.ids = ids
 
     def create(
-        self, *, tenant: str, video_id: int, enrollment_id: int, rules: GrantRules
+        self,
+        *,
+        tenant: str,
+        video_id: int,
+        enrollment_id: int,
+        rules: GrantRules,
+        is_override: bool = False,
     ) -> PermissionGrant:
+        """A new grant; ``is_override`` as the client says (default false, as the old model's)."""
         self._check(tenant, video_id, enrollment_id)
         return self.grants.create(
             video_id=video_id,
             enrollment_id=enrollment_id,
             tenant=tenant,
             rules=rules,
-            is_override=True,
+            is_override=is_override,
             allocate_id=self._allocate,
         )
 

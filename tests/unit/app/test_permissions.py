@@ -17,7 +17,7 @@ def test_a_permission_is_unique_per_video_and_student(world: World) -> None:
         tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules(rule=Rule.BLOCKED)
     )
     assert grant.permission_id > 0
-    assert grant.is_override
+    assert not grant.is_override  # the old model's default
     with pytest.raises(AlreadyExists):
         world.app.permissions.create(
             tenant=TENANT, video_id=video, enrollment_id=ALICE, rules=GrantRules()
@@ -93,6 +93,7 @@ def test_update_changes_only_the_fields_it_names(world: World) -> None:
         video_id=video,
         enrollment_id=ALICE,
         rules=GrantRules(rule=Rule.FREE, block_seek=True, max_speed_override=1.5),
+        is_override=True,
     )
     grant = world.app.permissions.update(
         tenant=TENANT,
@@ -101,7 +102,7 @@ def test_update_changes_only_the_fields_it_names(world: World) -> None:
         changes={"max_speed_override": None, "block_speed_control": True},
     )
     assert grant.rules == GrantRules(rule=Rule.FREE, block_seek=True, block_speed_control=True)
-    assert grant.is_override
+    assert grant.is_override  # kept: an update does not change it
 
 
 def test_a_change_merged_during_a_concurrent_write_keeps_both(

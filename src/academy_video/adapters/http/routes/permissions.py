@@ -38,6 +38,7 @@ def create_permission(
         video_id=data.video,
         enrollment_id=data.enrollment,
         rules=GrantRules(**_changes(data)),
+        is_override=data.is_override,
     )
     return _permission(caller, reads, grant.permission_id)
 

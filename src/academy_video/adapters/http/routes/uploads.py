@@ -22,11 +22,14 @@ from ..schemas import (
     MultipartIn,
     MultipartOut,
     PartUrl,
+    RetryOut,
     UploadInitIn,
     UploadInitOut,
     VideoOut,
 )
 from ..views import video_or_404
+
+RETRY_QUEUED = "Video reprocessing queued (HTTP worker polling)"  # the old app's words
 
 
 @post("/videos/upload/init", sync_to_thread=True, responses=ERRORS)
@@ -62,10 +65,12 @@ def upload_complete(caller: CallerDep, app: AppDep, reads: ReadsDep, video_id: P
 
 
 @post("/videos/{video_id:int}/retry", sync_to_thread=True, status_code=202, responses=ERRORS)
-def retry(caller: CallerDep, app: AppDep, reads: ReadsDep, video_id: PathId) -> Response[VideoOut]:
-    """202 from FAILED or UPLOADED: back in the queue with a fresh attempt count."""
+def retry(caller: CallerDep, app: AppDep, reads: ReadsDep, video_id: PathId) -> Response[RetryOut]:
+    """202 from FAILED or UPLOADED: back in the queue with a fresh attempt count. The answer's
+    ``detail`` is the old app's; ``video`` is the video as it now stands."""
     app.jobs.retry(tenant=caller.tenant, video_id=video_id)
-    return Response(_video(caller, app, reads, video_id), status_code=HTTP_202_ACCEPTED)
+    answer = RetryOut(RETRY_QUEUED, _video(caller, app, reads, video_id))
+    return Response(answer, status_code=HTTP_202_ACCEPTED)
 
 
 @post("/videos/{video_id:int}/upload/multipart", sync_to_thread=True, responses=ERRORS)

@@ -18,7 +18,7 @@ from academy_video.app.errors import Invalid, Unavailable
 
 from ..auth import Unauthorized
 from ..deps import ERRORS, AppDep, PathId
-from ..schemas import ClaimOut, CompleteIn, FailIn, HeartbeatIn, JobOut, WorkerAck
+from ..schemas import ClaimOut, CompleteIn, FailIn, HeartbeatIn, JobOut, LegacyAck, WorkerAck
 
 
 async def worker_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -113,13 +113,13 @@ def fail(
 )
 def legacy_processing_complete(
     app: AppDep, video_id: PathId, data: JSONBody[CompleteIn]
-) -> WorkerAck:
-    """The seed's legacy completion (no lease check), now behind the worker token."""
+) -> LegacyAck:
+    """The seed's legacy completion (no lease check), now behind the worker token; answered as
+    the old app did, for its workers."""
     if not data.hls_path:
         raise Invalid("hls_path_required", "hls_path required")
-    return WorkerAck(
-        True, app.jobs.acknowledge_legacy(video_id, hls_path=data.hls_path, duration=data.duration)
-    )
+    said = app.jobs.acknowledge_legacy(video_id, hls_path=data.hls_path, duration=data.duration)
+    return LegacyAck(True, idempotent=True) if said == "idempotent" else LegacyAck(True)
 
 
 router = Router(

@@ -65,11 +65,21 @@ from .uploads import (
     MultipartOut,
     PartIn,
     PartUrl,
+    RetryOut,
     UploadInitIn,
     UploadInitOut,
 )
 from .videos import StudentVideoOut, VideoOut, VideoPatch
-from .worker import ClaimOut, CompleteIn, FailIn, HeartbeatIn, JobOut, Rendition, WorkerAck
+from .worker import (
+    ClaimOut,
+    CompleteIn,
+    FailIn,
+    HeartbeatIn,
+    JobOut,
+    LegacyAck,
+    Rendition,
+    WorkerAck,
+)
 
 __all__ = [
     "MAX_ID",
@@ -103,6 +113,7 @@ __all__ = [
     "Ok",
     "PartIn",
     "PartUrl",
+    "RetryOut",
     "PermissionFields",
     "PermissionIn",
     "PermissionOut",
@@ -141,5 +152,6 @@ __all__ = [
     "UploadInitOut",
     "VideoOut",
     "VideoPatch",
+    "LegacyAck",
     "WorkerAck",
 ]

@@ -32,7 +32,7 @@ class PermissionIn(Input, kw_only=True):
     show_watermark_override: bool | None = None
     block_seek: bool = False
     block_speed_control: bool = False
-    is_override: bool | UnsetType = UNSET  # ignored, as on update
+    is_override: bool = False  # as the old model's default; an update keeps it as it is
 
 
 class PermissionOut(Struct):

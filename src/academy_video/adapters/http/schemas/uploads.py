@@ -62,3 +62,10 @@ class MultipartCompleteOut(Struct):
 
 class MultipartAbortIn(Input):
     upload_id: Annotated[str, Meta(min_length=1, max_length=1024)]
+
+
+class RetryOut(Struct):
+    """The old app's answer to a retry (its ``detail``), with the video as it now stands."""
+
+    detail: str
+    video: VideoOut

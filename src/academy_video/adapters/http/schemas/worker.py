@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 
 class JobOut(Struct):
@@ -48,3 +48,11 @@ class FailIn(Struct):
 class WorkerAck(Struct):
     ok: bool
     reason: str
+
+
+class LegacyAck(Struct, omit_defaults=True):
+    """The old app's answer to ``processing-complete``: ``{"ok": true}``, and
+    ``"idempotent": true`` when the video was already READY."""
+
+    ok: bool
+    idempotent: bool | UnsetType = UNSET

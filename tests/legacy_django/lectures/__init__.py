@@ -1,0 +1,1 @@
+"""Stand-in for the old SaaS's `lectures` app (app label `lectures`)."""

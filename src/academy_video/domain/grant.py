@@ -7,7 +7,7 @@ rule invalidates only that student's tokens (the seed bumped the whole video's v
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TypedDict
+from typing import Any, TypedDict
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -31,6 +31,66 @@ class PermissionGrant(Aggregate):
         self.active = False
         self.rules = GrantRules()
         self.is_override = False
+
+    class Imported(Aggregate.Created):
+        """The grant's history begins in the old app: ``source`` names its row there
+        (``video_videopermission:5``); its rule and overrides come along."""
+
+        video_id: int
+        enrollment_id: int
+        tenant: str
+        permission_id: int
+        source: str
+        rule: str
+        allow_skip_override: bool | None
+        max_speed_override: float | None
+        show_watermark_override: bool | None
+        block_seek: bool
+        block_speed_control: bool
+        is_override: bool
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.active = True
+            aggregate.rules = GrantRules(
+                rule=Rule(self.rule),
+                allow_skip_override=self.allow_skip_override,
+                max_speed_override=self.max_speed_override,
+                show_watermark_override=self.show_watermark_override,
+                block_seek=self.block_seek,
+                block_speed_control=self.block_speed_control,
+            )
+            aggregate.is_override = self.is_override
+
+    @classmethod
+    def imported(
+        cls,
+        *,
+        video_id: int,
+        enrollment_id: int,
+        tenant: str,
+        permission_id: int,
+        source: str,
+        rules: GrantRules,
+        is_override: bool,
+    ) -> PermissionGrant:
+        if rules.max_speed_override is not None:
+            check_max_speed(rules.max_speed_override)
+        return cls._create(
+            cls.Imported,
+            id=cls.create_id(video_id, enrollment_id),
+            video_id=video_id,
+            enrollment_id=enrollment_id,
+            tenant=tenant,
+            permission_id=permission_id,
+            source=source,
+            rule=Rule(rules.rule).value,
+            allow_skip_override=rules.allow_skip_override,
+            max_speed_override=rules.max_speed_override,
+            show_watermark_override=rules.show_watermark_override,
+            block_seek=rules.block_seek,
+            block_speed_control=rules.block_speed_control,
+            is_override=is_override,
+        )
 
     def set_rules(self, rules: GrantRules, *, is_override: bool) -> bool:
         """Set the rule and overrides; returns False (and records nothing) if nothing changed."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -61,6 +62,56 @@ class WatchProgress(Aggregate):
         self.anchors: dict[str, Sample] = {}  # per playback session, the most recent last
         self.paced_at: datetime | None = None  # by when all that was credited could be watched
         self.rejected_jumps = 0
+
+    class Imported(Aggregate.Created):
+        """The progress's history begins in the old app: ``source`` names its row there
+        (``video_videoprogress:9``). Only the totals come along: the old app kept no ranges,
+        so what was watched before counts as ``progress`` without coverage."""
+
+        video_id: int
+        enrollment_id: int
+        tenant: str
+        progress_id: int
+        source: str
+        progress: float
+        last_position: float
+        completed: bool
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.progress = self.progress
+            aggregate.last_position = self.last_position
+            aggregate.max_position = self.last_position
+            aggregate.completed = self.completed
+
+    @classmethod
+    def imported(
+        cls,
+        *,
+        video_id: int,
+        enrollment_id: int,
+        tenant: str,
+        progress_id: int,
+        source: str,
+        progress: float,
+        last_position: float,
+        completed: bool,
+    ) -> WatchProgress:
+        if not 0.0 <= progress <= 1.0:
+            raise InvalidValue("progress", "progress must be between 0 and 1")
+        if last_position < 0:
+            raise InvalidValue("last_position", "last_position must not be negative")
+        return cls._create(
+            cls.Imported,
+            id=cls.create_id(video_id, enrollment_id),
+            video_id=video_id,
+            enrollment_id=enrollment_id,
+            tenant=tenant,
+            progress_id=progress_id,
+            source=source,
+            progress=progress,
+            last_position=last_position,
+            completed=completed,
+        )
 
     def record(
         self,

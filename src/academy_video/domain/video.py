@@ -121,6 +121,48 @@ class Video(Aggregate):
             show_watermark=defaults.show_watermark,
         )
 
+    class Imported(Aggregate.Created):
+        """The video's history begins in the old app: ``source`` names its row there
+        (``video_video:17``); the state it had comes along (a READY video keeps its keys)."""
+
+        video_id: int
+        tenant: str
+        session_id: int
+        title: str
+        file_key: str
+        order: int
+        allow_skip: bool
+        max_speed: float
+        show_watermark: bool
+        source: str
+        status: str
+        policy_version: int
+        duration: float | None
+        hls_path: str
+        thumbnail_key: str
+        error_reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = VideoStatus(self.status)
+            aggregate.policy_version = self.policy_version
+            aggregate.duration = self.duration
+            aggregate.hls_path = self.hls_path
+            aggregate.thumbnail_key = self.thumbnail_key
+            aggregate.error_reason = self.error_reason
+            aggregate.processing_progress = 100 if self.status == VideoStatus.READY else 0
+
+    @classmethod
+    def imported(cls, *, source: str, created_at: datetime, **state: Any) -> Video:
+        """A video brought over from the old app (``Imported``'s fields as keywords)."""
+        check_max_speed(float(state["max_speed"]))
+        return cls._create(
+            cls.Imported,
+            id=cls.create_id(state["video_id"]),
+            timestamp=created_at,
+            source=source,
+            **state,
+        )
+
     @property
     def defaults(self) -> VideoDefaults:
         return VideoDefaults(self.allow_skip, self.max_speed, self.show_watermark)

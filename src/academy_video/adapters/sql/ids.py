@@ -39,6 +39,19 @@ class PostgresIdAllocator:
         assert row is not None
         return int(row[0])
 
+    def advance_past(self, kind: str, value: int) -> None:
+        """The next id is above ``value`` (imported ids are never handed out again); a sequence
+        already past it stays where it is."""
+        sequence = f'"{self._schema}"."{_check(kind)}_ids"'
+        if kind not in self._known:
+            self._create(sequence)
+            self._known.add(kind)
+        with self._pool.connection() as conn:
+            conn.execute(
+                f"SELECT setval('{sequence}', GREATEST(%s, (SELECT last_value FROM {sequence})))",
+                (int(value),),
+            )
+
     def _create(self, sequence: str) -> None:
         try:
             with self._pool.connection() as conn:
@@ -73,6 +86,20 @@ class SQLiteIdAllocator:
             conn.execute("ROLLBACK")
             raise
         return int(row[0])
+
+    def advance_past(self, kind: str, value: int) -> None:
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                "INSERT INTO ids (kind, last) VALUES (?, ?) "
+                "ON CONFLICT (kind) DO UPDATE SET last = MAX(last, excluded.last)",
+                (_check(kind), int(value)),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     def _connect(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -142,10 +142,18 @@ def project_session(batch: Batch, session: PlaybackSession, event: Any, position
             "violations_total": session.violations_total,
         },
     )
-    if event_name(event) != "EventsReported":
+    name = event_name(event)
+    if name not in ("EventsReported", "EventsImported"):
         return
-    started, received = session.started_at.timestamp(), event.received_at.timestamp()
+    started = session.started_at.timestamp()
     for number, item in enumerate(event.items):
+        # An imported event keeps the receive time the old app gave it.
+        received_at = (
+            datetime.fromtimestamp(item["received_at"], UTC)
+            if name == "EventsImported"
+            else event.received_at
+        )
+        received = received_at.timestamp()
         occurred = datetime.fromtimestamp(
             within_session(item["occurred_at"], started, received), UTC
         )
@@ -182,7 +190,7 @@ def project_session(batch: Batch, session: PlaybackSession, event: Any, position
                 "violated": bool(item["violated"]),
                 "violation_reason": item["reason"] or "",
                 "occurred_at": occurred,
-                "received_at": event.received_at,
+                "received_at": received_at,
                 "payload": item["payload"] or {},
             },
         )

@@ -1,0 +1,2 @@
+"""The old Django app's database, read for ``import django`` (``reader.py``; the table and
+column names it reads, with the old app's as defaults, in ``names.py``)."""

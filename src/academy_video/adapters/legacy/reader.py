@@ -1,0 +1,90 @@
+"""The old app's tables through SQLAlchemy Core: one ordered query per table, streamed (a
+server-side cursor on PostgreSQL) and handed on ``batch`` rows at a time, so memory stays
+bounded whatever the table's size. Works on PostgreSQL (``postgresql://…``, ``--schema``) and
+SQLite (``sqlite:///path``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from academy_video.app.switchover.records import OldPlaybackEvent
+
+from .names import TableNames, default_names
+
+R = TypeVar("R")
+TYPES: dict[str, sa.types.TypeEngine[Any]] = {
+    "datetime": sa.DateTime(),
+    "datetime | None": sa.DateTime(),
+    "bool": sa.Boolean(),
+    "bool | None": sa.Boolean(),
+    "Any": sa.JSON(),
+}
+
+
+def engine_url(dsn: str) -> str:
+    """``postgresql://`` is psycopg 3 here (the driver the service uses)."""
+    for plain in ("postgresql://", "postgres://"):
+        if dsn.startswith(plain):
+            return "postgresql+psycopg://" + dsn[len(plain) :]
+    return dsn
+
+
+class SqlLegacyReader:
+    def __init__(
+        self, dsn: str, *, schema: str | None = None, names: dict[type, TableNames] | None = None
+    ) -> None:
+        self.engine = sa.create_engine(engine_url(dsn))
+        self.schema = schema
+        self.names = names or default_names()
+
+    def table(self, record: type) -> str:
+        return self.names[record].table
+
+    def count(self, record: type) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(self._table(record))
+                ).scalar_one()
+            )
+
+    def read(self, record: type[R], batch: int) -> Iterator[list[R]]:
+        table = self._table(record)
+        columns = self.names[record].columns
+        order = [table.c[columns["id"]]]
+        if record is OldPlaybackEvent:
+            order.insert(0, table.c[columns["session_id"]])
+        query = sa.select(*(table.c[columns[f.name]] for f in fields(record))).order_by(*order)  # type: ignore[arg-type]
+        names = [f.name for f in fields(record)]  # type: ignore[arg-type]
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+            for part in result.partitions(batch):
+                yield [
+                    record(**{n: _utc(v) for n, v in zip(names, row, strict=True)}) for row in part
+                ]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _table(self, record: type) -> sa.TableClause:
+        names = self.names[record]
+        return sa.table(
+            names.table,
+            *(
+                sa.column(names.columns[f.name], TYPES.get(str(f.type), sa.types.NULLTYPE))
+                for f in fields(record)
+            ),
+            schema=self.schema,
+        )
+
+
+def _utc(value: Any) -> Any:
+    """Django stores UTC; SQLite hands it back without an offset."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

@@ -1,0 +1,2 @@
+"""Switching over from the old Django app: its rows as records (``records.py``), the import of
+them as directory rows and domain events (``importer.py``), its report (``report.py``)."""

@@ -1,0 +1,321 @@
+"""The old app's videos, permissions, progress, playback sessions and playback events as
+aggregates: each new one starts with its ``Imported`` event naming its source row; one already
+here whose old row changed gets the ordinary events of that change. Each aggregate is saved
+whole (its events in one save) or, when its row is bad, not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from eventsourcing.domain import Aggregate
+
+from academy_video.app.applications import EventSourcedApp
+from academy_video.domain.errors import DomainError
+from academy_video.domain.grant import PermissionGrant
+from academy_video.domain.playback_session import PlaybackSession, SessionStatus
+from academy_video.domain.policy import ClientEventType, GrantRules, Rule
+from academy_video.domain.progress import WatchProgress
+from academy_video.domain.video import Video, VideoStatus
+from academy_video.domain.video_storage import is_under
+
+from .records import (
+    ImportProgress,
+    LegacyReader,
+    OldPermission,
+    OldPlaybackEvent,
+    OldPlaybackSession,
+    OldProgress,
+    OldVideo,
+)
+from .report import ImportReport
+from .roster import Roster
+
+T = TypeVar("T")
+# The old worker published under ``media/hls/…``; this service's under ``hls/…``.
+OLD_STATUS = {"PROCESSING": VideoStatus.UPLOADED}  # the old worker's lease does not come along
+
+
+class BadRow(Exception):
+    pass
+
+
+@dataclass
+class AggregateImport:
+    reader: LegacyReader
+    videos: EventSourcedApp
+    grants: EventSourcedApp
+    progresses: EventSourcedApp
+    sessions: EventSourcedApp
+    roster: Roster
+    report: ImportReport
+    progress: ImportProgress
+    write: bool
+    retranscode: bool
+    batch: int
+    video_tenant: dict[int, tuple[str, int, int]] = field(default_factory=dict)
+    # video → (tenant, lecture, policy version)
+    highest: dict[str, int] = field(default_factory=dict)  # id kind → highest id seen
+    unsaved: dict[str, PlaybackSession] = field(default_factory=dict)  # a dry run's sessions
+
+    def run(self) -> None:
+        self._each(OldVideo, self.videos, self._video)
+        self._each(OldPermission, self.grants, self._grant)
+        self._each(OldProgress, self.progresses, self._progress)
+        self._each(OldPlaybackSession, self.sessions, self._session)
+        self._events()
+
+    def _each(
+        self, record: type[T], app: EventSourcedApp, build: Callable[[T], Aggregate | None]
+    ) -> None:
+        table = self.reader.table(record)
+        self.progress.start(table, self.reader.count(record))
+        for rows in self.reader.read(record, self.batch):
+            pending: list[Aggregate] = []
+            for row in rows:
+                try:
+                    aggregate = build(row)
+                except (BadRow, DomainError, ValueError) as error:
+                    self.report.skip(
+                        table, getattr(row, "id", "?"), str(error) or type(error).__name__
+                    )
+                    continue
+                if aggregate is not None:
+                    pending.append(aggregate)
+            if self.write and pending:
+                app.save(*pending)
+            self.progress.advance(len(rows))
+
+    def _count(self, table: str, existing: Aggregate | None, changed: bool) -> None:
+        counts = self.report.counts(table)
+        if existing is None:
+            counts.imported += 1
+        elif changed:
+            counts.changed += 1
+        else:
+            counts.unchanged += 1
+
+    def _seen(self, kind: str, value: int) -> None:
+        self.highest[kind] = max(self.highest.get(kind, 0), value)
+
+    def _video(self, row: OldVideo) -> Aggregate | None:
+        session = self.roster.sessions.get(row.session_id)
+        if session is None:
+            raise BadRow("dangling session")
+        if row.status not in VideoStatus.__members__:
+            raise BadRow(f"unknown status {row.status!r}")
+        if row.duration is not None and row.duration < 0:
+            raise BadRow("negative duration")
+        tenant, lecture = session
+        own = (f"hls/{tenant}/videos/{row.id}/", f"media/hls/{tenant}/videos/{row.id}/")
+        ready = row.status == VideoStatus.READY
+        if ready and not any(is_under(row.hls_path, p) for p in own):
+            raise BadRow("hls_path is not under the video's own prefix")
+        thumbnail = row.thumbnail or ""
+        thumbnail = thumbnail if any(is_under(thumbnail, p) for p in own) else ""
+        status = OLD_STATUS.get(row.status, VideoStatus(row.status))
+        if ready and self.retranscode:
+            status = VideoStatus.UPLOADED
+        self.video_tenant[row.id] = (tenant, lecture, row.policy_version)
+        self._seen("videos", row.id)
+        table = self.reader.table(OldVideo)
+        existing = self.videos.find(Video.create_id(row.id), Video)
+        if existing is None:
+            video = Video.imported(
+                source=f"{table}:{row.id}",
+                created_at=row.created_at,
+                video_id=row.id,
+                tenant=tenant,
+                session_id=row.session_id,
+                title=row.title,
+                file_key=row.file_key,
+                order=row.order,
+                allow_skip=row.allow_skip,
+                max_speed=row.max_speed,
+                show_watermark=row.show_watermark,
+                status=status.value,
+                policy_version=row.policy_version,
+                duration=None if row.duration is None else float(row.duration),
+                hls_path=row.hls_path if ready else "",
+                thumbnail_key=thumbnail,
+                error_reason=row.error_reason or "",
+            )
+            if video.status == VideoStatus.UPLOADED:
+                video.request_retry()  # queued for this service's workers
+            self._count(table, None, False)
+            return video
+        changed = existing.edit(title=row.title or existing.title, order=row.order)
+        changed |= existing.change_policy(
+            allow_skip=row.allow_skip, max_speed=row.max_speed, show_watermark=row.show_watermark
+        )
+        self._count(table, existing, changed)
+        return existing if changed else None
+
+    def _audience(self, video_id: int, enrollment_id: int) -> str:
+        video, enrollment = (
+            self.video_tenant.get(video_id),
+            self.roster.enrollments.get(enrollment_id),
+        )
+        if video is None:
+            raise BadRow("dangling video")
+        if enrollment is None:
+            raise BadRow("dangling enrollment")
+        if video[:2] != enrollment[:2]:
+            raise BadRow("enrollment of another lecture")
+        return video[0]
+
+    def _grant(self, row: OldPermission) -> Aggregate | None:
+        tenant = self._audience(row.video_id, row.enrollment_id)
+        if row.rule not in {r.value for r in Rule}:
+            raise BadRow(f"unknown rule {row.rule!r}")
+        rules = GrantRules(
+            rule=Rule(row.rule),
+            allow_skip_override=row.allow_skip_override,
+            max_speed_override=row.max_speed_override,
+            show_watermark_override=row.show_watermark_override,
+            block_seek=row.block_seek,
+            block_speed_control=row.block_speed_control,
+        )
+        self._seen("permissions", row.id)
+        table = self.reader.table(OldPermission)
+        existing = self.grants.find(
+            PermissionGrant.create_id(row.video_id, row.enrollment_id), PermissionGrant
+        )
+        if existing is None:
+            self._count(table, None, False)
+            return PermissionGrant.imported(
+                video_id=row.video_id,
+                enrollment_id=row.enrollment_id,
+                tenant=tenant,
+                permission_id=row.id,
+                source=f"{table}:{row.id}",
+                rules=rules,
+                is_override=row.is_override,
+            )
+        changed = existing.set_rules(rules, is_override=row.is_override)
+        self._count(table, existing, changed)
+        return existing if changed else None
+
+    def _progress(self, row: OldProgress) -> Aggregate | None:
+        tenant = self._audience(row.video_id, row.enrollment_id)
+        self._seen("progress", row.id)
+        table = self.reader.table(OldProgress)
+        existing = self.progresses.find(
+            WatchProgress.create_id(row.video_id, row.enrollment_id), WatchProgress
+        )
+        if existing is None:
+            self._count(table, None, False)
+            return WatchProgress.imported(
+                video_id=row.video_id,
+                enrollment_id=row.enrollment_id,
+                tenant=tenant,
+                progress_id=row.id,
+                source=f"{table}:{row.id}",
+                progress=float(row.progress),
+                last_position=float(row.last_position),
+                completed=row.completed,
+            )
+        wanted = (float(row.progress), row.completed, float(row.last_position))
+        changed = wanted != (existing.progress, existing.completed, existing.last_position)
+        if changed:
+            existing.correct(progress=wanted[0], completed=wanted[1], last_position=wanted[2])
+        self._count(table, existing, changed)
+        return existing if changed else None
+
+    def _session(self, row: OldPlaybackSession) -> Aggregate | None:
+        tenant = self._audience(row.video_id, row.enrollment_id)
+        if row.status not in SessionStatus.__members__:
+            raise BadRow(f"unknown status {row.status!r}")
+        if not row.session_id or len(row.session_id) > 64:
+            raise BadRow("session_id empty or longer than 64")
+        table = self.reader.table(OldPlaybackSession)
+        existing = self.sessions.find(PlaybackSession.create_id(row.session_id), PlaybackSession)
+        if existing is None:
+            self._count(table, None, False)
+            created = PlaybackSession.imported(
+                source=f"{table}:{row.id}",
+                status=row.status,
+                ended_at=row.ended_at,
+                session_id=row.session_id,
+                tenant=tenant,
+                video_id=row.video_id,
+                enrollment_id=row.enrollment_id,
+                user_id=self.roster.enrollments[row.enrollment_id][2],
+                device_id=row.device_id[:128],
+                policy={},
+                policy_version=self.video_tenant[row.video_id][2],
+                grant_version=0,
+                started_at=row.started_at,
+                expires_at=row.ended_at or row.started_at,
+            )
+            if not self.write:
+                self.unsaved[row.session_id] = created
+            return created
+        changed = existing.status == SessionStatus.ACTIVE and row.status != existing.status
+        if changed:
+            closing: dict[str, Callable[[datetime], Any]] = {
+                "ENDED": lambda at: existing.end(now=at),
+                "EXPIRED": lambda at: existing.expire(now=at),
+                "REVOKED": lambda at: existing.revoke(reason="imported", now=at),
+            }
+            closing[row.status](row.ended_at or row.updated_at)
+        self._count(table, existing, changed)
+        return existing if changed else None
+
+    def _events(self) -> None:
+        table = self.reader.table(OldPlaybackEvent)
+        self.progress.start(table, self.reader.count(OldPlaybackEvent))
+        for rows in self.reader.read(OldPlaybackEvent, self.batch):
+            pending: list[Aggregate] = []
+            for session_id, group in _by_session(rows):
+                session = self.unsaved.get(session_id) or self.sessions.find(
+                    PlaybackSession.create_id(session_id), PlaybackSession
+                )
+                items = [item for item in (self._item(session, row) for row in group) if item]
+                counts = self.report.counts(table)
+                if session is None or not items:
+                    continue
+                fresh = session.import_events(items, source=table)
+                counts.imported += fresh
+                counts.unchanged += len(items) - fresh
+                if fresh:
+                    pending.append(session)
+            if self.write and pending:
+                self.sessions.save(*pending)
+            self.progress.advance(len(rows))
+
+    def _item(self, session: PlaybackSession | None, row: OldPlaybackEvent) -> dict[str, Any]:
+        table = self.reader.table(OldPlaybackEvent)
+        if session is None:
+            self.report.skip(table, row.id, "dangling playback session")
+        elif (session.video_id, session.enrollment_id) != (row.video_id, row.enrollment_id):
+            self.report.skip(table, row.id, "video or enrollment not its session's")
+        elif row.event_type not in ClientEventType.__members__:
+            self.report.skip(table, row.id, f"unknown event type {row.event_type!r}")
+        else:
+            return {
+                "id": row.id,
+                "type": row.event_type,
+                "occurred_at": row.occurred_at.timestamp(),
+                "received_at": row.received_at.timestamp(),
+                "payload": row.event_payload if isinstance(row.event_payload, dict) else {},
+                "policy_snapshot": row.policy_snapshot
+                if isinstance(row.policy_snapshot, dict)
+                else {},
+                "violated": bool(row.violated),
+                "reason": row.violation_reason or "",
+            }
+        return {}
+
+
+def _by_session(rows: list[OldPlaybackEvent]) -> Iterator[tuple[str, list[OldPlaybackEvent]]]:
+    group: list[OldPlaybackEvent] = []
+    for row in rows:
+        if group and group[0].session_id != row.session_id:
+            yield group[0].session_id, group
+            group = []
+        group.append(row)
+    if group:
+        yield group[0].session_id, group

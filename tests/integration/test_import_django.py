@@ -1,0 +1,174 @@
+"""``import django`` end to end: the old database (created and filled by Django, on PostgreSQL
+or SQLite) into PostgreSQL and into the embedded default, then this service's HTTP answers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+
+from academy_video.adapters.http.app import create_app
+from academy_video.adapters.http.auth import mint
+from academy_video.adapters.legacy.reader import SqlLegacyReader
+from academy_video.adapters.sql.verify import verify
+from academy_video.app.config import Settings
+from academy_video.app.switchover.importer import DjangoImport, ImportOptions
+from academy_video.app.switchover.records import IdFloor
+from academy_video.app.switchover.report import ImportReport
+from academy_video.bootstrap import Adapters, Container, build, id_allocator
+from tests.fakes.media import InMemoryObjectStorage
+from tests.integration.conftest import DATABASE_URL, need_postgres
+from tests.legacy_django import academy, database
+from tests.legacy_django.academy import Academy, BadRow
+from tests.legacy_django.database import LegacyDatabase
+from tests.legacy_django.video.models import Video as OldVideo
+from tests.legacy_django.video.models import VideoPermission as OldPermission
+
+SECRET = "jwt-test-secret-of-at-least-32-bytes!"
+
+
+@dataclass
+class World:
+    old: LegacyDatabase
+    academy: Academy
+    bad: list[BadRow]
+    settings: Settings
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """The old database and the new store on the same kind of server: PostgreSQL (the old
+    tables in a schema of their own, the new store in a database of its own) or SQLite."""
+    target_db = ""
+    if request.param == "postgres":
+        need_postgres()
+        old = database.open_postgres(DATABASE_URL)
+        target_db = f"imp_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {target_db}")
+        parts = urlsplit(DATABASE_URL)
+        url = urlunsplit(parts._replace(path=f"/{target_db}"))
+    else:
+        old = database.open_sqlite(tmp_path / "old.sqlite3")
+        url = ""
+    filled = academy.fill_small_academy(old)
+    bad = academy.add_bad_rows(old)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=url,
+        jwt_secret=SECRET,
+        playback_token_secret="p",
+        worker_token="w",
+    )
+    yield World(old, filled, bad, settings)
+    database.close(old)
+    if target_db:
+        with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {target_db} WITH (FORCE)")
+
+
+def run_import(world: World, **options: Any) -> ImportReport:
+    container, ids = open_store(world)
+    reader = SqlLegacyReader(world.old.url, schema=world.old.schema)
+    try:
+        floor: IdFloor = ids
+        return DjangoImport(
+            reader,
+            container.directory,
+            container.videos,
+            container.grants,
+            container.progresses,
+            container.sessions,
+            floor,
+        ).run(ImportOptions(**options))
+    finally:
+        reader.close()
+        container.close()
+
+
+def open_store(world: World) -> tuple[Container, Any]:
+    ids = id_allocator(world.settings)
+    adapters = Adapters(storage=InMemoryObjectStorage(), ids=ids)
+    return build(world.settings, adapters), ids
+
+
+def get(client: TestClient[Any], path: str, tenant: str) -> Any:
+    token = mint(SECRET, role="admin", tenant=tenant, user_id=1)
+    response = client.get(f"/api/v1/{path}", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_an_old_academy_comes_over_with_its_ids_and_history(world: World) -> None:
+    report = run_import(world)
+
+    skipped = {(p.table, p.key) for p in report.problems}
+    assert skipped == {(b.table, b.key) for b in world.bad}
+    videos = report.tables["video_video"]
+    assert videos.imported == world.academy.rows["video_video"]
+    events = report.tables["video_videoplaybackevent"]
+    assert events.imported == world.academy.rows["video_videoplaybackevent"]
+
+    container, ids = open_store(world)
+    try:
+        assert verify(container.engine, container.applications) == []  # type: ignore[arg-type]
+        with TestClient(create_app(container)) as client:
+            ready = world.academy.videos_by_status["READY"][0]
+            old = (
+                OldVideo.objects.using(world.old.alias)
+                .select_related("session__lecture__tenant")
+                .get(id=ready)
+            )
+            tenant = old.session.lecture.tenant.code
+            listed = {v["id"]: v for v in get(client, "videos", tenant)}
+            assert listed[ready]["status"] == "READY"
+            assert listed[ready]["title"] == old.title
+            assert listed[ready]["duration"] == old.duration
+            assert listed[ready]["hls_path"] == old.hls_path
+            permissions = get(client, f"video-permissions?video={ready}", tenant)
+            old_permissions = OldPermission.objects.using(world.old.alias).filter(video_id=ready)
+            assert {(p["id"], p["rule"], p["is_override"]) for p in permissions} == {
+                (p.id, p.rule, p.is_override)
+                for p in old_permissions
+                if ("video_videopermission", p.id) not in skipped
+            }
+            trail = get(client, f"audit/videos/{ready}/events", tenant)
+            assert trail[0]["type"] == "Imported"
+            assert trail[0]["data"]["source"] == f"video_video:{ready}"
+        # The allocator hands out ids past the imported ones.
+        assert ids.next_id("videos") > max(world.academy.videos_by_status["READY"])
+    finally:
+        container.close()
+
+
+def test_a_second_run_writes_nothing_and_picks_up_a_changed_row(world: World) -> None:
+    run_import(world)
+    again = run_import(world)
+    assert all(
+        c.imported == 0 and c.changed == 0 for t, c in again.tables.items() if t != "tenants_tenant"
+    )
+
+    ready = world.academy.videos_by_status["READY"][0]
+    OldVideo.objects.using(world.old.alias).filter(id=ready).update(title="Renamed")
+    changed = run_import(world)
+    assert changed.tables["video_video"].changed == 1
+    container, _ = open_store(world)
+    try:
+        trail = container.audit.video_events(None, ready)
+        assert [e.type for e in trail][-1] == "Edited"
+    finally:
+        container.close()
+
+
+def test_a_dry_run_writes_nothing_and_reports_the_same(world: World) -> None:
+    dry = run_import(world, dry_run=True)
+    real = run_import(world)
+    assert dry.tables == real.tables
+    assert [p.describe() for p in dry.problems] == [p.describe() for p in real.problems]

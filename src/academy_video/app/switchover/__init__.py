@@ -1,0 +1,1 @@
+"""Switching over from the old Django app: the import and its verification."""

@@ -4,6 +4,8 @@ when nothing differs but what docs/migration-verify.md explains, 1 otherwise."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import Engine
 
 from academy_video.adapters.legacy.old_rules import SqlOldAnswers
@@ -15,14 +17,19 @@ from academy_video.bootstrap import build
 from academy_video.domain.policy import Limits
 
 
-def run_verify(settings: Settings, old: Engine, tables: OldTables | None = None) -> int:
+def run_verify(
+    settings: Settings,
+    old: Engine,
+    tables: OldTables | None = None,
+    tenant_map: Mapping[str, str] | None = None,
+) -> int:
     """Compare the old database on ``old`` with this service built from ``settings``."""
     container = build(settings)
     try:
         if container.analytics is None or container.reads is None:
             raise RuntimeError("verify needs the SQL read models")
         verifier = Verifier(
-            SqlOldAnswers(old, tables),
+            SqlOldAnswers(old, tables, tenant_map),
             container.analytics,
             container.reads,
             limits=Limits(settings.max_sessions, settings.max_devices),

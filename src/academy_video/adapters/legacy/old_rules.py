@@ -10,7 +10,7 @@ summed by the database, a video at a time; the per-student lists are one lecture
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -147,11 +147,18 @@ def achievement(rows: Sequence[Row]) -> Row:
 
 
 class SqlOldAnswers:
-    """The old app's answers over its tables (``OldTables`` names them)."""
+    """The old app's answers over its tables (``OldTables`` names them); ``tenant_map`` renames
+    tenant codes as the import did (``--tenant-map OLD=NEW``)."""
 
-    def __init__(self, engine: Engine, tables: OldTables | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        tables: OldTables | None = None,
+        tenant_map: Mapping[str, str] | None = None,
+    ) -> None:
         self.engine = engine
         self.t = tables or OldTables()
+        self.tenant_map = dict(tenant_map or {})
 
     def videos(self) -> Iterator[OldVideo]:
         v, s, lec, ten = self.t.video, self.t.session, self.t.lecture, self.t.tenant
@@ -175,7 +182,8 @@ class SqlOldAnswers:
             rows = self._all(page)
             for r in rows:
                 fields = {name: r[name] for name in VIDEO_FIELDS}
-                yield OldVideo(r["id"], r["code"], r["session_id"], r["lecture_id"], fields)
+                tenant = str(self.tenant_map.get(r["code"], r["code"]))
+                yield OldVideo(r["id"], tenant, r["session_id"], r["lecture_id"], fields)
             if len(rows) < VIDEO_PAGE:
                 return
             after = rows[-1]["id"]

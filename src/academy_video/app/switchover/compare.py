@@ -28,7 +28,8 @@ class Difference:
     explanation: str = ""  # the documented difference that predicts it; "" if none does
 
     def describe(self) -> str:
-        where = f"{self.what}.{self.path}" if self.path else self.what
+        joint = "" if self.path.startswith("[") or not self.path else "."
+        where = f"{self.what}{joint}{self.path}"
         return f"video {self.video_id}: {where}: old {self.old!r}, new {self.new!r}"
 
 

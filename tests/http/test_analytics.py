@@ -163,8 +163,8 @@ def test_stats_and_policy_impact(api: Api, video: int) -> None:
         "completed": False,
         "rule": "once",
         "effective_rule": "once",
-        "parent_phone": None,
-        "student_phone": None,
+        "parent_phone": "",  # empty: "" as the old app answered
+        "student_phone": "",
         "school": None,
         "grade": None,
     }

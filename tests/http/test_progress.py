@@ -7,8 +7,9 @@ from academy_video.domain.progress import Sample
 from .conftest import STUDENTS, Api
 
 
-def watched(api: Api, video: int, enrollment: int) -> int:
-    """Progress as two heartbeats 10 s apart leave it (10 % of 100 s); returns its public id."""
+def watched(api: Api, video: int, enrollment: int, seconds: float = 10) -> int:
+    """Progress as two heartbeats ``seconds`` apart leave it (10 s: 10 % of 100 s); returns its
+    public id."""
     start = datetime(2026, 1, 1, tzinfo=UTC)
     result = api.app.progress.record(
         video_id=video,
@@ -16,7 +17,7 @@ def watched(api: Api, video: int, enrollment: int) -> int:
         tenant="demo",
         duration=100.0,
         max_rate=1.0,
-        samples=[Sample("s", 0, start), Sample("s", 10, start + timedelta(seconds=10))],
+        samples=[Sample("s", 0, start), Sample("s", seconds, start + timedelta(seconds=seconds))],
     )
     return int(result.progress_id)
 

@@ -29,6 +29,7 @@ ALICE = 101
 COVERED: dict[tuple[str, str], tuple[dict[str, Any] | None, str]] = {
     ("GET", "/api/v1/videos/{video_id:int}"): (None, ""),
     ("PATCH", "/api/v1/videos/{video_id:int}"): ({"title": "renamed"}, ""),
+    ("PUT", "/api/v1/videos/{video_id:int}"): ({"title": "renamed", "id": "{video}"}, ""),
     ("DELETE", "/api/v1/videos/{video_id:int}"): (None, ""),
     ("POST", "/api/v1/videos/{video_id:int}/upload/complete"): ({}, ""),
     ("POST", "/api/v1/videos/{video_id:int}/retry"): ({}, ""),
@@ -51,6 +52,7 @@ COVERED: dict[tuple[str, str], tuple[dict[str, Any] | None, str]] = {
     ("DELETE", "/api/v1/video-permissions/{permission_id:int}"): (None, ""),
     ("GET", "/api/v1/video-progress/{progress_id:int}"): (None, ""),
     ("PATCH", "/api/v1/video-progress/{progress_id:int}"): ({"progress": 0.5}, ""),
+    ("PUT", "/api/v1/video-progress/{progress_id:int}"): ({"progress": 0.5}, ""),
     ("GET", "/api/v1/video-playback-events/risk"): (None, "video={video}"),
     ("GET", "/api/v1/video-playback-events/export"): (None, "video={video}"),
     ("GET", "/api/v1/audit/videos/{video_id:int}/events"): (None, ""),

@@ -87,7 +87,7 @@ def test_claim_heartbeat_complete(api: Api) -> None:
     elsewhere = worker(
         api, "POST", f"{BASE}/{video}/complete/", json={"hls_path": "hls/other/videos/1/m.m3u8"}
     )
-    detail = f"hls_path must be under hls/demo/videos/{video}/"
+    detail = f"hls_path must be under hls/demo/videos/{video}/ or media/hls/demo/videos/{video}/"
     assert (elsewhere.status_code, elsewhere.json()) == (400, {"detail": detail})
     body = {
         "hls_path": f"hls/demo/videos/{video}/master.m3u8",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from academy_video.domain.video import Video, key_object, outputs_prefix
+from academy_video.domain.video import Video, key_object
+from academy_video.domain.video_storage import own_prefixes
 
 from .ports import ObjectStorage
 from .videos import Videos
@@ -50,12 +51,16 @@ class VideoCatalog:
         video = self.videos.delete(video_id)
         # Each step on its own, so one refused (say, listing multipart uploads is not allowed)
         # does not keep the others from running. Outputs go by where outputs go (a worker may
-        # have published without reporting): the ladder, the thumbnail and the AES key.
+        # have published without reporting): the ladder and thumbnail under each of the video's own
+        # prefixes (the old workers' too), and the AES key.
         steps: list[tuple[Callable[[str], object], str]] = [
             (self.storage.seal, video.file_key),  # upload URLs still valid write nothing more
             (self.storage.abort_multipart, video.file_key),  # its unfinished uploads
             *((self.storage.delete, key) for key in media_keys(video)),
-            (self.storage.delete_prefix, outputs_prefix(video.tenant, video.video_id)),
+            *(
+                (self.storage.delete_prefix, prefix)
+                for prefix in own_prefixes(video.tenant, video_id)
+            ),
             (self.storage.delete, key_object(video.tenant, video.video_id)),
         ]
         for remove, key in steps:

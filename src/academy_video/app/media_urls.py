@@ -5,7 +5,8 @@ session keeps of its media, and what a player outlives by refreshing."""
 
 from __future__ import annotations
 
-from academy_video.domain.video import Video, outputs_prefix
+from academy_video.domain.video import Video
+from academy_video.domain.video_storage import published_prefix
 
 from .config import Settings
 from .ports import Clock, UrlSigner
@@ -31,6 +32,6 @@ class MediaUrls:
 
 
 def media_scope(video: Video) -> str:
-    """What a video's ``media_query`` reaches: its output prefix (the key endpoint accepts a
-    scoped signature for this prefix alone)."""
-    return "/" + outputs_prefix(video.tenant, video.video_id)
+    """What a video's ``media_query`` reaches: the output prefix it was published under (the
+    key endpoint accepts a scoped signature for this prefix alone)."""
+    return "/" + published_prefix(video.tenant, video.video_id, video.hls_path)

@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate, event
 from . import ids
 from .errors import DomainError
 from .policy import VideoDefaults, check_max_speed
+from .video_duration import usable_duration
 from .video_lease import (
     LeaseLost,
     LeaseOwnerMismatch,
@@ -174,7 +175,10 @@ class Video(Aggregate):
         names the version probed (workers refuse any other)."""
         self.check_status(VideoStatus.PENDING)
         self._upload_confirmed(
-            size=size, duration=probe.get("duration"), probe=probe, source_etag=source_etag
+            size=size,
+            duration=usable_duration(probe.get("duration")),
+            probe=probe,
+            source_etag=source_etag,
         )
 
     class UploadConfirmed(Aggregate.Event):
@@ -300,12 +304,10 @@ class Video(Aggregate):
         worker_id: str,
     ) -> None:
         check_published(self.tenant, self.video_id, hls_path=hls_path, thumbnail_key=thumbnail_key)
-        if duration is not None and duration < 0:
-            duration = None
         self._processing_completed(
             worker_id=worker_id,
             hls_path=hls_path,
-            duration=duration,
+            duration=usable_duration(duration),  # a negative or NaN one keeps the probe's
             thumbnail_key=thumbnail_key,
             renditions=renditions,
         )

@@ -133,6 +133,13 @@ def on_http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[A
     return detail(status, text)
 
 
+def on_too_deep(request: Request[Any, Any, Any], _: RecursionError) -> Response[Any]:
+    """msgspec gives up on JSON nested past its recursion limit, even in a field it skips: the
+    body is refused as it would be for any malformed JSON (a 400, not a 500)."""
+    log.warning("too deeply nested on %s %s", request.method, request.url.path)
+    return detail(HTTP_400_BAD_REQUEST, "JSON is malformed: nested too deeply")
+
+
 def on_database_down(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
     return detail(HTTP_503_SERVICE_UNAVAILABLE, "database_unavailable")
@@ -150,6 +157,7 @@ HANDLERS: dict[int | type[Exception], Any] = {
     Unauthorized: on_unauthorized_worker,
     ValidationException: on_validation,
     HTTPException: on_http_error,
+    RecursionError: on_too_deep,
     sqlalchemy.exc.OperationalError: on_database_down,
     psycopg.OperationalError: on_database_down,
     # The event store's (eventsourcing's own classes: no connection after its retries).

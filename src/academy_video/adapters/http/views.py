@@ -11,6 +11,8 @@ from academy_video.app.config import Settings
 from academy_video.app.errors import NotFound
 from academy_video.app.ports import Directory
 from academy_video.app.reads import Reads, Row
+from academy_video.domain.video_duration import usable_duration, whole_seconds
+from academy_video.domain.video_storage import fallback_thumbnail
 
 from .schemas import PermissionOut, ProgressOut, VideoOut
 
@@ -27,13 +29,14 @@ def video_out(row: Row, settings: Settings) -> VideoOut:
         session_id=row["session_id"],
         title=row["title"],
         file_key=row["file_key"],
-        duration=row["duration"],
+        duration=whole_seconds(row["duration"]),
         order=row["order"],
         status=row["status"],
         allow_skip=row["allow_skip"],
         max_speed=row["max_speed"],
         show_watermark=row["show_watermark"],
-        thumbnail_url=_thumbnail(settings, row["thumbnail_key"], updated),
+        thumbnail=_thumbnail(settings, row["thumbnail_key"], updated),
+        thumbnail_url=_thumbnail(settings, _thumbnail_key(row), updated),
         hls_path=row["hls_path"],
         hls_url=_cdn(settings, row["hls_path"], updated),
         created_at=utc(row["created_at"]),
@@ -42,7 +45,15 @@ def video_out(row: Row, settings: Settings) -> VideoOut:
         error_reason=row["error_reason"],
         policy_version=row["policy_version"],
         processing_progress=row["processing_progress"],
+        duration_precise=usable_duration(row["duration"]),
     )
+
+
+def _thumbnail_key(row: Row) -> str:
+    """The worker's thumbnail; a READY video without one has the old serializer's fallback."""
+    if row["thumbnail_key"] or row["status"] != "READY":
+        return str(row["thumbnail_key"])
+    return fallback_thumbnail(row["tenant"], row["video_id"], row["hls_path"])
 
 
 def check_nested(directory: Directory, video: VideoOut, lecture_id: int, session_id: int) -> None:
@@ -110,7 +121,7 @@ def progress_out(row: Row) -> ProgressOut:
         student_name=row["student_name"] or "",
         progress=row["progress"],
         progress_percent=round(row["progress"] * 100, 1),
-        last_position=row["last_position"],
+        last_position=int(row["last_position"]),  # whole seconds, as the old IntegerField
         completed=row["completed"],
         updated_at=utc(row["updated_at"]),
     )

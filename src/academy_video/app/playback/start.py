@@ -76,7 +76,7 @@ class SessionStarts:
 
         now = self.clock.now()
         ttl = self.settings.playback_ttl_seconds
-        session_id = uuid.uuid4().hex
+        session_id = str(uuid.uuid4())  # the old app's form (36 characters, hyphens)
         refusal = self.store.start(
             tenant=tenant,
             user_id=user_id,

@@ -115,7 +115,7 @@ def achievement(caller: CallerDep, analytics: AnalyticsDep, video_id: PathId) ->
                 student_name=s.student_name,
                 progress=s.progress,
                 completed=s.completed,
-                watched_seconds=s.watched_seconds,
+                watched_seconds=int(s.watched_seconds),  # the old last_position: whole s
                 status=s.status.value,
             )
             for s in result.students
@@ -232,8 +232,8 @@ def _stats(tenant: str, settings: Settings, analytics: AnalyticsService, video_i
             completed=bool(r["completed"]),
             rule=r["rule"],
             effective_rule=r["effective_rule"],
-            parent_phone=r["parent_phone"] or None,
-            student_phone=r["student_phone"] or None,
+            parent_phone=r["parent_phone"] or "",  # the old app's empty phone: ""
+            student_phone=r["student_phone"] or "",
             school=r["school"] or None,
             grade=r["grade"] or None,
         )

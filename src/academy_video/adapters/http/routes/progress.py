@@ -3,7 +3,7 @@ a student sees only their own."""
 
 from __future__ import annotations
 
-from litestar import Router, get, patch
+from litestar import HttpMethod, Router, get, route
 from litestar.params import JSONBody
 from msgspec import UNSET
 
@@ -33,8 +33,9 @@ def progress_detail(caller: CallerDep, reads: ReadsDep, progress_id: PathId) -> 
     return progress_out(row)
 
 
-@patch(
+@route(
     "/video-progress/{progress_id:int}",
+    http_method=[HttpMethod.PATCH, HttpMethod.PUT],
     sync_to_thread=True,
     responses=ERRORS,
     guards=[requires(*STAFF)],
@@ -46,7 +47,8 @@ def correct_progress(
     progress_id: PathId,
     data: JSONBody[ProgressPatch],
 ) -> ProgressOut:
-    """A manual correction; completing this way promotes a ``once`` rule to ``free``."""
+    """A manual correction; completing this way promotes a ``once`` rule to ``free``. Only the
+    fields given change, on a PUT too; what else the old clients send back is ignored."""
     row = reads.progress(caller.tenant, progress_id)
     if row is None:
         raise NotFound()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Router, delete, get, patch
+from litestar import HttpMethod, Router, delete, get, route
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from msgspec import UNSET, structs
 
@@ -87,11 +87,19 @@ def nested_video_detail(
     return video
 
 
-@patch("/videos/{video_id:int}", sync_to_thread=True, guards=[requires(*STAFF)], responses=ERRORS)
+@route(
+    "/videos/{video_id:int}",
+    http_method=[HttpMethod.PATCH, HttpMethod.PUT],
+    sync_to_thread=True,
+    guards=[requires(*STAFF)],
+    responses=ERRORS,
+)
 def edit_video(
     caller: CallerDep, app: AppDep, reads: ReadsDep, video_id: PathId, data: JSONBody[VideoPatch]
 ) -> VideoOut:
-    """Title, order and the policy fields; a real policy change bumps ``policy_version``."""
+    """Title, order and the policy fields; a real policy change bumps ``policy_version``. Only
+    the fields given change, on a PUT too (the old clients' update sends the video back whole:
+    its read-only fields are ignored)."""
     app.catalog.change(
         tenant=caller.tenant,
         video_id=video_id,

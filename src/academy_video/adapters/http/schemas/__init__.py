@@ -28,6 +28,7 @@ from .common import (
     Speed,
     Status,
     Stored,
+    StrictInput,
     Text,
     Title,
 )
@@ -141,6 +142,7 @@ __all__ = [
     "StatsStudent",
     "Status",
     "Stored",
+    "StrictInput",
     "StudentIn",
     "StudentOut",
     "StudentVideoOut",

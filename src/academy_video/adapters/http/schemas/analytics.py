@@ -19,8 +19,8 @@ class StatsStudent(Struct):
     completed: bool
     rule: str
     effective_rule: str
-    parent_phone: str | None
-    student_phone: str | None
+    parent_phone: str
+    student_phone: str
     school: str | None
     grade: str | None
 
@@ -59,7 +59,7 @@ class AchievementStudent(Struct):
     student_name: str
     progress: float
     completed: bool
-    watched_seconds: float
+    watched_seconds: int
     status: str
 
 

@@ -1,5 +1,6 @@
-"""What every body shares: id and text bounds, the rule and status names, the refusal of
-unknown fields and NUL characters, the error body and the plain acknowledgements."""
+"""What every body shares: id and text bounds, the rule and status names, unknown fields ignored
+(the old app's bodies) or refused (the directory's), NUL characters refused, the error body and
+the plain acknowledgements."""
 
 from __future__ import annotations
 
@@ -17,8 +18,12 @@ RuleName = Literal["free", "once", "blocked"]
 Status = Literal["PENDING", "UPLOADED", "PROCESSING", "READY", "FAILED"]
 
 
-class Input(Struct, forbid_unknown_fields=True):
-    """Request bodies refuse unknown fields: a typo must not be silently ignored."""
+class Input(Struct):
+    """A request body of the old app's resources. Fields it does not declare are ignored, as
+    DRF's serializers did: the old clients send a whole object back (``id``, ``created_at``,
+    ``student_name``, ``status``, …) and read-only or unknown fields must neither fail the call
+    nor change anything. A declared field of the wrong type is still a 400 naming it, and the
+    body limit (``MAX_BODY_BYTES``) bounds what is skipped."""
 
     def __post_init__(self) -> None:
         # NUL is no character of any valid text and PostgreSQL refuses it: a 400 now, rather
@@ -27,6 +32,11 @@ class Input(Struct, forbid_unknown_fields=True):
             value = getattr(self, name)
             if isinstance(value, str) and "\x00" in value:
                 raise ValueError(f"{name}: NUL characters are not allowed")
+
+
+class StrictInput(Input, forbid_unknown_fields=True):
+    """A body of this service's own APIs (the directory sync): an unknown field is a 400, so a
+    typo (``parent_phne``) or a field it will not take (``tenant``) is not silently dropped."""
 
 
 class Health(Struct):

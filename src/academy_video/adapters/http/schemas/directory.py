@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from .common import Id, Input, Short, Text
+from .common import Id, Short, StrictInput, Text
 
 
-class LectureIn(Input):
+class LectureIn(StrictInput):
     title: Text = ""
 
 
@@ -19,7 +19,7 @@ class LectureOut(Struct):
     title: str
 
 
-class SessionIn(Input):
+class SessionIn(StrictInput):
     lecture_id: Id
     title: Text = ""
 
@@ -41,7 +41,7 @@ class SessionListed(Struct):
     enrollment_id: int | None = None
 
 
-class StudentIn(Input):
+class StudentIn(StrictInput):
     user_id: Id
     name: Text = ""
     phone: Short = ""
@@ -60,7 +60,7 @@ class StudentOut(Struct):
     grade: str
 
 
-class EnrollmentIn(Input):
+class EnrollmentIn(StrictInput):
     student_id: Id
     lecture_id: Id
     status: Literal["ACTIVE", "INACTIVE"]
@@ -73,7 +73,7 @@ class EnrollmentOut(Struct):
     status: str
 
 
-class SessionAccessIn(Input):
+class SessionAccessIn(StrictInput):
     session_id: Id
     enrollment_id: Id
     granted: bool
@@ -85,7 +85,7 @@ class SessionAccessOut(Struct):
     granted: bool
 
 
-class AttendanceIn(Input):
+class AttendanceIn(StrictInput):
     session_id: Id
     enrollment_id: Id
     status: Annotated[str, Meta(min_length=1, max_length=32)]

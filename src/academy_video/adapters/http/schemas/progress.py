@@ -26,6 +26,6 @@ class ProgressOut(Struct):
     student_name: str
     progress: float
     progress_percent: float
-    last_position: float
+    last_position: int  # whole seconds, truncated, as the old app's IntegerField
     completed: bool
     updated_at: datetime

@@ -15,12 +15,13 @@ class VideoOut(Struct):
     session_id: int
     title: str
     file_key: str
-    duration: float | None
+    duration: int | None  # whole seconds, truncated, as the old app stored it
     order: int
     status: str
     allow_skip: bool
     max_speed: float
     show_watermark: bool
+    thumbnail: str | None  # the old ImageField's URL: the worker's own thumbnail, no fallback
     thumbnail_url: str | None
     hls_path: str
     hls_url: str | None
@@ -30,6 +31,7 @@ class VideoOut(Struct):
     error_reason: str
     policy_version: int
     processing_progress: int
+    duration_precise: float | None  # the measured seconds (``duration`` truncates them)
 
 
 class StudentVideoOut(VideoOut):
@@ -41,6 +43,9 @@ class StudentVideoOut(VideoOut):
 
 
 class VideoPatch(Input):
+    """What an edit may change. The rest of a video sent back (``id``, ``status``, ``hls_path``,
+    ``file_key``, ``duration``, ``session``, …) is read-only here and ignored."""
+
     title: Title | UnsetType = UNSET
     order: Annotated[int, Meta(ge=0, le=1_000_000)] | UnsetType = UNSET
     allow_skip: bool | UnsetType = UNSET

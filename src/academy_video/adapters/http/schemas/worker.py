@@ -36,7 +36,9 @@ class Rendition(Struct):
 
 class CompleteIn(Struct):
     hls_path: Annotated[str, Meta(max_length=1024)] | None = None
-    duration: Annotated[float, Meta(ge=0, le=1e7)] | None = None
+    # Unbounded as the old app took it: one it cannot use (negative, absurd) is dropped by the
+    # domain (``domain/video_duration.py: usable_duration``), the completion still stands.
+    duration: float | None = None
     thumbnail_key: Annotated[str, Meta(max_length=1024)] = ""
     renditions: Annotated[list[Rendition], Meta(max_length=20)] = []
 

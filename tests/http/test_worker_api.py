@@ -103,8 +103,10 @@ def test_claim_heartbeat_complete(api: Api) -> None:
         "reason": "idempotent",
     }
     done = api.call("GET", f"/api/v1/videos/{video}").json()
-    assert (done["status"], done["duration"], done["hls_path"], done["processing_progress"]) == (
+    shown_state = (done["status"], done["duration"], done["duration_precise"], done["hls_path"])
+    assert (*shown_state, done["processing_progress"]) == (
         "READY",
+        29,  # whole seconds, truncated, as the old app stored it
         29.96,
         body["hls_path"],
         100,

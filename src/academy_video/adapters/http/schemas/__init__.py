@@ -50,6 +50,7 @@ from .permissions import BulkSetIn, PermissionFields, PermissionIn, PermissionOu
 from .playback import (
     ClientEventIn,
     EventsIn,
+    HeartbeatOut,
     HeartbeatPlaybackIn,
     PlaybackStartIn,
     PlaybackStartOut,
@@ -99,6 +100,7 @@ __all__ = [
     "FailIn",
     "Health",
     "HeartbeatIn",
+    "HeartbeatOut",
     "HeartbeatPlaybackIn",
     "Id",
     "Input",

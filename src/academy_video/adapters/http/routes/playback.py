@@ -78,7 +78,7 @@ def refresh(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> RefreshO
     return RefreshOut(True, r.token, r.expires_at, r.play_url, r.media_query, r.policy)
 
 
-BEAT_OK = HeartbeatOut()  # the usual answer, built once
+BEAT_OK = HeartbeatOut(True)  # the usual answer, built once
 
 
 @post("/playback/heartbeat", status_code=200, guards=STUDENT, responses=ERRORS)
@@ -99,7 +99,7 @@ async def heartbeat(
     )
     if beat.token is None:
         return BEAT_OK
-    return HeartbeatOut(policy=beat.policy, token=beat.token, expires_at=beat.claims.expires_at)
+    return HeartbeatOut(True, beat.policy, beat.token, beat.claims.expires_at)
 
 
 @post("/playback/end", sync_to_thread=True, status_code=200, guards=STUDENT, responses=ERRORS)

@@ -63,7 +63,7 @@ class HeartbeatOut(Struct, omit_defaults=True):
     the policy the player applies from now on and the token for its later calls (same expiry
     as the one presented). Additions to the contract: old clients ignore them."""
 
-    ok: bool = True
+    ok: bool  # no default: omit_defaults would leave it out
     policy: dict[str, object] | None = None
     token: str | None = None
     expires_at: int | None = None

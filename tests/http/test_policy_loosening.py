@@ -5,6 +5,8 @@ tests/integration/test_policy_loosening_on_redis.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from .conftest import Api
 from .test_playback import ALICE, BOB, play, start
 
@@ -66,7 +68,12 @@ def test_a_tightening_still_stops_the_session(api: Api) -> None:
     alice, bob = start(api, video).json(), start(api, video, BOB).json()
     body = {"video_id": video, "enrollments": [ALICE], "rule": "blocked"}
     assert api.call("POST", "/api/v1/video-permissions/bulk_set/", json=body).status_code == 200
-    for call, extra in (("heartbeat", {}), ("refresh", {}), ("events", {"events": []})):
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("heartbeat", {}),
+        ("refresh", {}),
+        ("events", {"events": []}),
+    ]
+    for call, extra in calls:
         refused = play(api, call, alice["token"], **extra)
         assert (refused.status_code, refused.json()) == (403, {"detail": "policy_changed"}), call
     assert play(api, "heartbeat", bob["token"], BOB).json() == {"ok": True}

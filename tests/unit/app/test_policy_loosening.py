@@ -224,3 +224,31 @@ def test_a_video_wide_loosening_lets_every_student_go_on(world: World) -> None:
         beat = world.heartbeat(user_id=USERS[enrollment], token=started.token)
         assert beat.policy is not None and beat.policy["playback_rate"]["max"] == 1.5
         assert beat.claims.max_rate == 1.5  # progress is now capped at the new rate
+
+
+def test_a_versions_mirror_behind_the_new_token_hands_nothing_over_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis's versions mirror may lag the aggregates for a moment: the new token then looks
+    stale to the live side, but it already carries the session's rules, so the answer is the
+    usual one (and the session stays live)."""
+    video = world.ready_video()
+    started = start(world, video)
+    old_versions = world.app.playback.live.versions.current(video, ALICE)
+    world.app.videos.change(video, max_speed=2.0)
+    handed = world.heartbeat(user_id=ALICE_USER, token=started.token)
+    assert handed.token is not None
+    heartbeats = world.app.playback.live.heartbeats
+    monkeypatch.setattr(heartbeats, "versions", FixedVersions(old_versions))
+    again = world.heartbeat(user_id=ALICE_USER, token=handed.token)
+    assert again.token is None and again.policy is None
+    assert again.claims.versions == handed.claims.versions
+    assert stored_events(world, started.session_id).count("PolicyUpdated") == 1
+
+
+class FixedVersions:
+    def __init__(self, versions: tuple[int, int] | None) -> None:
+        self.versions = versions
+
+    def current(self, video_id: int, enrollment_id: int) -> tuple[int, int] | None:
+        return self.versions

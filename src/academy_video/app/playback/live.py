@@ -109,7 +109,7 @@ class LiveSessions:
         policy = None
         if stale(claims.versions, self.versions.current(claims.video_id, claims.enrollment_id)):
             update = self._follow(claims, alive=self._is_live(claims))
-            claims, policy = update.claims, update.policy
+            claims, policy = update.claims, update.policy if update.news else None
         self._alive(claims)
         expires_at = int(self.clock.now().timestamp()) + self.settings.playback_ttl_seconds
         video = self.videos.get(claims.video_id)
@@ -168,6 +168,8 @@ class LiveSessions:
         adopt them or refuse, then extend under the new token's claims."""
         update = self._follow(claims, alive=alive)
         self._alive(update.claims)
+        if not update.news:
+            return Beat(update.claims)
         return Beat(update.claims, update.policy, self.tokens.encode(update.claims))
 
     def end(self, *, tenant: str, user_id: int, token: str) -> None:

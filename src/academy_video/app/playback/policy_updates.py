@@ -38,10 +38,13 @@ class InForce:
 
 @dataclass(frozen=True)
 class PolicyUpdate:
-    """The session goes on: the policy it now plays under and the claims of its new token."""
+    """The session goes on: the policy it now plays under and the claims of its new token;
+    ``news`` unless the presented token already carried them (the versions mirror behind the
+    aggregates for a moment: nothing to hand over again)."""
 
     policy: dict[str, Any]
     claims: PlaybackClaims
+    news: bool
 
 
 class PolicyUpdates:
@@ -99,7 +102,7 @@ class PolicyUpdates:
                 grant_version=session.grant_version,
                 max_rate=max_playback_rate(session.policy),
             )
-            return PolicyUpdate(session.policy, fresh)
+            return PolicyUpdate(session.policy, fresh, fresh.versions != claims.versions)
 
         with tightened_as_denied(), inactive_as_conflict():
             return self.sessions.apply(

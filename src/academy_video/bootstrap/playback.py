@@ -14,6 +14,7 @@ from academy_video.app.playback import (
     MediaKeys,
     Playback,
     PlaybackAccess,
+    PolicyUpdates,
     Reconciliation,
     SessionStarts,
 )
@@ -30,6 +31,7 @@ from academy_video.app.ports import (
 )
 from academy_video.app.progress_service import ProgressService
 from academy_video.app.tokens import TokenCodec
+from academy_video.domain.policy import Limits
 
 from .applications import Applications
 
@@ -55,6 +57,14 @@ def playback(
     tokens = TokenCodec(settings.playback_token_secret or secrets.token_urlsafe(32))
     media = MediaUrls(signer, settings, clock)
     access = PlaybackAccess(directory, grants)
+    updates = PolicyUpdates(
+        videos=videos,
+        grants=grants,
+        progresses=apps.progresses,
+        sessions=sessions,
+        limits=Limits(settings.max_sessions, settings.max_devices),
+        clock=clock,
+    )
     return Playback(
         starts=SessionStarts(
             videos=videos,
@@ -76,6 +86,7 @@ def playback(
             store=store,
             heartbeats=heartbeats or DirectHeartbeats(store, versions),
             versions=versions,
+            updates=updates,
             tokens=tokens,
             media=media,
             limiter=limiter,
@@ -87,6 +98,7 @@ def playback(
             sessions=sessions,
             store=store,
             versions=versions,
+            updates=updates,
             storage=storage,
             limiter=limiter,
             clock=clock,

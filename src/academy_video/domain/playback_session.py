@@ -19,6 +19,7 @@ from . import ids
 from .errors import DomainError
 from .event_budget import UNLIMITED, EventBudget
 from .policy import judge_event, should_revoke
+from .policy_change import PolicyChange, classify_change
 
 
 class SessionStatus(StrEnum):
@@ -76,7 +77,8 @@ class PlaybackSession(Aggregate):
         self.enrollment_id = enrollment_id
         self.user_id = user_id
         self.device_id = device_id
-        self.policy = policy
+        self.policy = policy  # the policy in force: the start's, then each PolicyUpdated's
+        self.started_policy = policy
         self.policy_version = policy_version
         self.grant_version = grant_version
         self.started_at = started_at
@@ -192,6 +194,51 @@ class PlaybackSession(Aggregate):
         self.events_total += len(items)
         self.violations_total += sum(1 for i in items if i["violated"])
 
+    def follow_policy(
+        self,
+        policy: dict[str, Any] | None,
+        *,
+        policy_version: int,
+        grant_version: int,
+        now: datetime,
+    ) -> PolicyChange:
+        """Go on under the rules now in force (``policy``, None: the student is blocked) if
+        they take nothing away from the session's (``classify_change``); a tightening refuses
+        (``PolicyTightened``) before the session's status is looked at, as the seed checked the
+        versions first. Records ``PolicyUpdated`` only when the policy or versions differ, so a
+        second caller with the same news records nothing."""
+        change = classify_change(self.policy, policy)
+        if policy is None or change == PolicyChange.TIGHTENED:
+            raise PolicyTightened("policy_changed")
+        self.check_active()
+        if policy != self.policy or (policy_version, grant_version) != self.versions:
+            self._policy_updated(
+                policy=policy,
+                policy_version=policy_version,
+                grant_version=grant_version,
+                change=change.value,
+                at=now,
+            )
+        return change
+
+    @event("PolicyUpdated")
+    def _policy_updated(
+        self,
+        policy: dict[str, Any],
+        policy_version: int,
+        grant_version: int,
+        change: str,
+        at: datetime,
+    ) -> None:
+        self.policy = policy
+        self.policy_version = policy_version
+        self.grant_version = grant_version
+
+    @property
+    def versions(self) -> tuple[int, int]:
+        """The (policy, grant) versions of the policy in force."""
+        return self.policy_version, self.grant_version
+
     def end(self, *, now: datetime) -> None:
         self.check_active()
         self._ended(at=now)
@@ -243,4 +290,8 @@ def within_session(occurred_at: float | None, started: float, now: float) -> flo
 
 
 class SessionInactive(DomainError):
+    pass
+
+
+class PolicyTightened(DomainError):
     pass

@@ -11,6 +11,7 @@ import pytest
 
 from academy_video.app.config import Settings
 from academy_video.app.directory import DirectorySync
+from academy_video.app.playback import Beat
 from academy_video.app.ports import Directory, Student
 from academy_video.bootstrap import Adapters, Container
 from academy_video.domain.policy import VideoDefaults
@@ -34,12 +35,12 @@ class World:
 
     def heartbeat(
         self, *, user_id: int, token: str, position: float | None = None, tenant: str = TENANT
-    ) -> None:
+    ) -> Beat:
         """The (asynchronous) heartbeat, run to completion."""
         beat = self.app.playback.live.heartbeat(
             tenant=tenant, user_id=user_id, token=token, position=position
         )
-        asyncio.run(beat)
+        return asyncio.run(beat)
 
     def report_events(
         self, *, user_id: int, token: str, events: list[dict[str, Any]], tenant: str = TENANT

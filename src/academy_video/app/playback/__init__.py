@@ -1,7 +1,7 @@
 """Playback use cases, one module per responsibility: ``start`` (and its rate limit), ``live``
 (refresh, heartbeat, end, player events), ``keys`` (the AES key endpoint's rule and key),
 ``reconcile`` (the periodic repair); ``access`` answers who may play a video, ``checks`` holds
-the version checks they share."""
+the version checks they share, ``policy_updates`` whether a session goes on under changed rules."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from ..ports import UrlSigner
 from .access import PlaybackAccess, StudentVideos
 from .keys import KEY_REQUESTS_PER_MINUTE, MediaKeys
-from .live import LiveSessions, Refreshed
+from .live import Beat, LiveSessions, Refreshed
+from .policy_updates import PolicyUpdate, PolicyUpdates
 from .reconcile import Reconciliation
 from .start import SessionStarts, Started
 
@@ -29,10 +30,13 @@ class Playback:
 
 __all__ = [
     "KEY_REQUESTS_PER_MINUTE",
+    "Beat",
     "LiveSessions",
     "MediaKeys",
     "Playback",
     "PlaybackAccess",
+    "PolicyUpdate",
+    "PolicyUpdates",
     "Reconciliation",
     "Refreshed",
     "SessionStarts",

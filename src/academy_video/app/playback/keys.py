@@ -1,7 +1,7 @@
 """The AES-128 key of a video's HLS media, for the key endpoint (docs/cdn.md): its bytes go to
-an ACTIVE, live session of that user and video, started under the rules still in force, at most
-KEY_REQUESTS_PER_MINUTE times a minute. The endpoint has checked the URL's signature; a
-signature scoped to a prefix must be this video's media."""
+an ACTIVE, live session of that user and video, under rules that did not tighten since it
+started, at most KEY_REQUESTS_PER_MINUTE times a minute. The endpoint has checked the URL's
+signature; a signature scoped to a prefix must be this video's media."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from ..media_urls import media_scope
 from ..ports import Clock, ObjectStorage, PlaybackVersions, RateLimiter, SessionStore
 from ..sessions import PlaybackSessions
 from ..videos import Videos
-from .checks import check_versions
+from .checks import stale
+from .policy_updates import PolicyUpdates
 
 KEY_REQUESTS_PER_MINUTE = 30  # per session: hls.js asks once per key rotation and retry
 
@@ -26,6 +27,7 @@ class MediaKeys:
         sessions: PlaybackSessions,
         store: SessionStore,
         versions: PlaybackVersions,
+        updates: PolicyUpdates,
         storage: ObjectStorage,
         limiter: RateLimiter,
         clock: Clock,
@@ -34,6 +36,7 @@ class MediaKeys:
         self.sessions = sessions
         self.store = store
         self.versions = versions
+        self.updates = updates
         self.storage = storage
         self.limiter = limiter
         self.clock = clock
@@ -54,10 +57,11 @@ class MediaKeys:
             return stream.read()
 
     def _allow(self, session_id: str, user_id: int, video_id: int, video: Video | None) -> Video:
-        """An ACTIVE, live session of that user and video, started under the rules still in
-        force (a permission or policy change since: ``policy_changed``, as its heartbeat hears),
-        under its rate limit. The signed URL names a user but no tenant: the session's tenant is
-        the student's, and the video must be that tenant's (NotFound)."""
+        """An ACTIVE, live session of that user and video, whose rules did not tighten since
+        (``policy_changed``, as its heartbeat hears; a loosening the heartbeat has not adopted
+        yet still gets the key), under its rate limit. The signed URL names a user but no
+        tenant: the session's tenant is the student's, and the video must be that tenant's
+        (NotFound)."""
         now = self.clock.now()
         try:
             session = self.sessions.get(session_id)
@@ -72,8 +76,8 @@ class MediaKeys:
             )
         ):
             raise Denied("session_inactive")
-        held = (session.policy_version, session.grant_version)
-        check_versions(held, self.versions.current(video_id, session.enrollment_id), policy=True)
+        if stale(session.versions, self.versions.current(video_id, session.enrollment_id)):
+            self.updates.check(session)
         if video is None or video.tenant != session.tenant:
             raise NotFound()
         allowed = self.limiter.allow(

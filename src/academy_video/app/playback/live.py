@@ -5,7 +5,12 @@ The checks run in the seed's order: token (signature, owner, expiry) → policy 
 versions → the recorded session status → live session store. The owner is a student: a user of
 a tenant (user ids are each tenant's own), so the caller's tenant goes with its user id to the
 token check and to every session-store call. Heartbeats and event batches are the hot path:
-asynchronous, one call to the ``Heartbeats`` port, no aggregate loaded."""
+asynchronous, one call to the ``Heartbeats`` port, no aggregate loaded.
+
+Versions that are no longer current are not the end of the session: the rules in force decide
+(``PolicyUpdates``). A heartbeat or refresh then adopts a loosened policy and answers it with a
+new token; an event batch under the old token is accepted; a tightening is ``policy_changed``.
+Only that path (a token staler than the rules) loads anything."""
 
 from __future__ import annotations
 
@@ -28,7 +33,8 @@ from ..progress_service import ProgressService
 from ..sessions import PlaybackSessions, Report
 from ..tokens import PlaybackClaims, TokenCodec
 from ..videos import Videos
-from .checks import check_versions, inactive_as_conflict
+from .checks import inactive_as_conflict, stale
+from .policy_updates import PolicyUpdate, PolicyUpdates
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,17 @@ class Refreshed:
     expires_at: int
     play_url: str
     media_query: str
+    policy: dict[str, Any] | None = None  # the session's new policy, when this refresh adopted it
+
+
+@dataclass(frozen=True)
+class Beat:
+    """A heartbeat's answer: the claims it was judged under; when it adopted changed rules,
+    the session's new policy and the token that carries it (same expiry as the one presented)."""
+
+    claims: PlaybackClaims
+    policy: dict[str, Any] | None = None
+    token: str | None = None
 
 
 class LiveSessions:
@@ -49,6 +66,7 @@ class LiveSessions:
         store: SessionStore,
         heartbeats: Heartbeats,
         versions: PlaybackVersions,
+        updates: PolicyUpdates,
         tokens: TokenCodec,
         media: MediaUrls,
         limiter: RateLimiter,
@@ -61,6 +79,7 @@ class LiveSessions:
         self.store = store
         self.heartbeats = heartbeats
         self.versions = versions
+        self.updates = updates
         self.tokens = tokens
         self.media = media
         self.clock = clock
@@ -86,7 +105,11 @@ class LiveSessions:
 
         The seed only answered ``ok``, so players of videos longer than the TTL had to start over.
         """
-        claims = self._claims(tenant=tenant, user_id=user_id, token=token)
+        claims = self._decode(tenant, user_id, token)
+        policy = None
+        if stale(claims.versions, self.versions.current(claims.video_id, claims.enrollment_id)):
+            update = self._follow(claims, alive=self._is_live(claims))
+            claims, policy = update.claims, update.policy if update.news else None
         self._alive(claims)
         expires_at = int(self.clock.now().timestamp()) + self.settings.playback_ttl_seconds
         video = self.videos.get(claims.video_id)
@@ -96,6 +119,7 @@ class LiveSessions:
             expires_at=expires_at,
             play_url=play_url,
             media_query=media_query,
+            policy=policy,
         )
 
     async def heartbeat(
@@ -105,14 +129,23 @@ class LiveSessions:
         user_id: int,
         token: str,
         position: float | None = None,
-    ) -> PlaybackClaims:
+    ) -> Beat:
         """Extend the session's liveness; a position feeds the student's watch progress.
 
         The hot path, asynchronous: one (shared) call to the live side and no aggregate; the
         token carries what progress needs. An ended, revoked or expired session has no
-        liveness left."""
+        liveness left. Under a token staler than the rules, the session goes on under the
+        rules in force if they loosen its own (``Beat.policy`` and ``Beat.token``), in a
+        worker thread: this is the one heartbeat that loads aggregates."""
         claims = self._decode(tenant, user_id, token)
-        await self._live(claims, extend=True)
+        beat = Beat(claims)
+        now, ttl = self.clock.now(), self.settings.playback_ttl_seconds
+        state = await self.heartbeats.beat(claims, now=now, ttl_seconds=ttl, extend=True)
+        if stale(claims.versions, state.versions):
+            beat = await asyncio.to_thread(self._beat_under_new_rules, claims, state.alive)
+            claims = beat.claims
+        elif not state.alive:
+            raise Conflict("session_inactive")
         if position is not None:
             sample = Sample(claims.session_id, position, self.clock.now())
             credit = partial(
@@ -128,11 +161,20 @@ class LiveSessions:
                 credit()  # into the buffer: no I/O
             else:
                 await asyncio.to_thread(credit)  # written through: off the event loop
-        return claims
+        return beat
+
+    def _beat_under_new_rules(self, claims: PlaybackClaims, alive: bool) -> Beat:
+        """The heartbeat of a token staler than the rules (the live side did not extend it):
+        adopt them or refuse, then extend under the new token's claims."""
+        update = self._follow(claims, alive=alive)
+        self._alive(update.claims)
+        if not update.news:
+            return Beat(update.claims)
+        return Beat(update.claims, update.policy, self.tokens.encode(update.claims))
 
     def end(self, *, tenant: str, user_id: int, token: str) -> None:
         # As in the seed, ending needs no policy check: a stale policy must not keep a slot busy.
-        claims = self._claims(tenant=tenant, user_id=user_id, token=token, check_policy=False)
+        claims = self._claims(tenant=tenant, user_id=user_id, token=token)
         with inactive_as_conflict():
             self.sessions.end(claims.session_id, now=self.clock.now())
         self.store.end(tenant=tenant, user_id=user_id, session_id=claims.session_id)
@@ -148,7 +190,7 @@ class LiveSessions:
         if len(events) > self.settings.event_batch_max:  # before any work on it
             raise TooLarge("batch_too_large")
         claims = self._decode(tenant, user_id, token)
-        await self._live(claims, extend=False)
+        await self._live(claims)
         items = self.intake.parse(events)
         now = self.clock.now()
         async with self.intake.charged(claims, len(items), now):
@@ -171,29 +213,42 @@ class LiveSessions:
         now = self.clock.now().timestamp()
         return self.tokens.decode(token, tenant=tenant, user_id=user_id, now=now)
 
-    def _claims(
-        self, *, tenant: str, user_id: int, token: str, check_policy: bool = True
-    ) -> PlaybackClaims:
-        """The one check of a presented token, in the seed's order: token (signature, owner,
-        expiry) → the video still exists → its policy and the student's grant unchanged.
-
-        No aggregate is loaded: the versions come from one ``PlaybackVersions`` lookup. The
-        session's own state is then checked where it is used: liveness and revocation by the
-        session store, the recorded status by the ``PlaybackSession`` a command loads anyway."""
+    def _claims(self, *, tenant: str, user_id: int, token: str) -> PlaybackClaims:
+        """A presented token's claims for a call that needs no policy check (end: a stale
+        policy must not keep a slot busy): token (signature, owner, expiry) → the video still
+        exists (one ``PlaybackVersions`` lookup, no aggregate)."""
         claims = self._decode(tenant, user_id, token)
-        current = self.versions.current(claims.video_id, claims.enrollment_id)
-        check_versions(claims.versions, current, policy=check_policy)
+        stale(claims.versions, self.versions.current(claims.video_id, claims.enrollment_id))
         return claims
 
-    async def _live(self, claims: PlaybackClaims, *, extend: bool) -> None:
-        """The hot path's ``_claims`` + ``_alive``: the versions and the session's liveness in
-        one call to the live side (which answers the versions without a database query, but
-        on a miss of its mirror)."""
+    async def _live(self, claims: PlaybackClaims) -> None:
+        """An event batch's check: the versions and the session's liveness in one call to the
+        live side (which answers the versions without a database query, but on a miss of its
+        mirror). Under a token staler than the rules, the batch is accepted unless they
+        tightened the session's (checked in a worker thread); the heartbeat swaps the token."""
         now, ttl = self.clock.now(), self.settings.playback_ttl_seconds
-        state = await self.heartbeats.beat(claims, now=now, ttl_seconds=ttl, extend=extend)
-        check_versions(claims.versions, state.versions, policy=True)
+        state = await self.heartbeats.beat(claims, now=now, ttl_seconds=ttl, extend=False)
+        if stale(claims.versions, state.versions):
+            await asyncio.to_thread(self.updates.check_claims, claims)
         if not state.alive:
             raise Conflict("session_inactive")
+
+    def _follow(self, claims: PlaybackClaims, *, alive: bool) -> PolicyUpdate:
+        """Adopt the rules in force for a live session; for one no longer live, only say
+        whether they tightened its own (``policy_changed``, the seed's order: versions before
+        liveness) or not (``session_inactive``): nothing is recorded on a session gone."""
+        if not alive:
+            self.updates.check_claims(claims)
+            raise Conflict("session_inactive")
+        return self.updates.adopt(claims)
+
+    def _is_live(self, claims: PlaybackClaims) -> bool:
+        return self.store.is_active(
+            tenant=claims.tenant,
+            user_id=claims.user_id,
+            session_id=claims.session_id,
+            now=self.clock.now(),
+        )
 
     def _alive(self, claims: PlaybackClaims) -> None:
         """The session store's word: live and unrevoked, and renewed."""

@@ -17,6 +17,7 @@ from ..auth import requires
 from ..deps import ERRORS, AppDep, CallerDep, caller_of
 from ..schemas import (
     EventsIn,
+    HeartbeatOut,
     HeartbeatPlaybackIn,
     Ok,
     PlaybackStartIn,
@@ -71,24 +72,34 @@ def start(caller: CallerDep, app: AppDep, data: JSONBody[PlaybackStartIn]) -> Pl
 
 @post("/playback/refresh", sync_to_thread=True, status_code=200, guards=STUDENT, responses=ERRORS)
 def refresh(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> RefreshOut:
-    """Extend the session; a fresh token, master URL and ``media_query`` with new expiries."""
+    """Extend the session; a fresh token, master URL and ``media_query`` with new expiries,
+    and ``policy`` when the session went on under changed rules that take nothing away."""
     r = app.playback.live.refresh(tenant=caller.tenant, user_id=caller.user_id, token=data.token)
-    return RefreshOut(True, r.token, r.expires_at, r.play_url, r.media_query)
+    return RefreshOut(True, r.token, r.expires_at, r.play_url, r.media_query, r.policy)
+
+
+BEAT_OK = HeartbeatOut(True)  # the usual answer, built once
 
 
 @post("/playback/heartbeat", status_code=200, guards=STUDENT, responses=ERRORS)
-async def heartbeat(request: Request[Any, Any, Any], data: JSONBody[HeartbeatPlaybackIn]) -> Ok:
-    """Keep the session alive; ``position`` (seconds) feeds the student's watch progress.
+async def heartbeat(
+    request: Request[Any, Any, Any], data: JSONBody[HeartbeatPlaybackIn]
+) -> HeartbeatOut:
+    """Keep the session alive; ``position`` (seconds) feeds the student's watch progress. When
+    the session went on under changed rules that take nothing away: ``policy`` and ``token``
+    (with its ``expires_at``) for the player's later calls.
 
     The hot path: on the event loop, waiting on Redis only (docs/architecture.md), and with no
     injected dependency (Litestar resolves two or more in an anyio task group); the caller is
     the one the guard read."""
     caller = caller_of(request)
     playback = request.app.state.container.playback.live
-    await playback.heartbeat(
+    beat = await playback.heartbeat(
         tenant=caller.tenant, user_id=caller.user_id, token=data.token, position=data.position
     )
-    return Ok()
+    if beat.token is None:
+        return BEAT_OK
+    return HeartbeatOut(True, beat.policy, beat.token, beat.claims.expires_at)
 
 
 @post("/playback/end", sync_to_thread=True, status_code=200, guards=STUDENT, responses=ERRORS)

@@ -51,6 +51,7 @@ from .permissions import BulkSetIn, PermissionFields, PermissionIn, PermissionOu
 from .playback import (
     ClientEventIn,
     EventsIn,
+    HeartbeatOut,
     HeartbeatPlaybackIn,
     PlaybackStartIn,
     PlaybackStartOut,
@@ -100,6 +101,7 @@ __all__ = [
     "FailIn",
     "Health",
     "HeartbeatIn",
+    "HeartbeatOut",
     "HeartbeatPlaybackIn",
     "Id",
     "Input",

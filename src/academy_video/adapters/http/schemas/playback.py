@@ -47,9 +47,23 @@ class EventsIn(TokenIn):
     events: list[ClientEventIn] = []
 
 
-class RefreshOut(Struct):
+class RefreshOut(Struct, omit_defaults=True):
     ok: bool
     token: str
     expires_at: int
     play_url: str
     media_query: str
+    # Only when this refresh moved the session to changed rules that take nothing away: the
+    # policy the player applies from now on (an addition to the contract: docs/web.md).
+    policy: dict[str, object] | None = None
+
+
+class HeartbeatOut(Struct, omit_defaults=True):
+    """``{"ok": true}``; when the session moved to changed rules that take nothing away, also
+    the policy the player applies from now on and the token for its later calls (same expiry
+    as the one presented). Additions to the contract: old clients ignore them."""
+
+    ok: bool  # no default: omit_defaults would leave it out
+    policy: dict[str, object] | None = None
+    token: str | None = None
+    expires_at: int | None = None

@@ -28,12 +28,17 @@ export class PolicyGuard {
     this.position = this.runFrom = position;
   }
 
+  // The policy from now on: at the start, and again when the server hands over rules that
+  // loosened mid-session (a rate the new rule still allows is kept, the furthest point watched
+  // too).
   apply(policy) {
     this.policy = policy;
     const speed = speedRule(policy);
     this.view.showRates(speed);
-    this.lastRate = speed.fixed;
-    this.el.defaultPlaybackRate = this.el.playbackRate = speed.fixed;
+    const rate = rateAllowed(speed, this.el.playbackRate) ? this.el.playbackRate : speed.fixed;
+    this.lastRate = rate;
+    this.el.defaultPlaybackRate = this.el.playbackRate = rate;
+    this.view.showRate(rate);
     this.view.showRules(policy, speed);
   }
 

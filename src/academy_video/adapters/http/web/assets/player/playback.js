@@ -91,12 +91,19 @@ export class Playback {
 
   async heartbeat() {
     if (this.closed) return;
+    const sent = this.session.token;
     try {
-      await api("POST", "/playback/heartbeat/", {
-        token: this.session.token,
+      const beat = await api("POST", "/playback/heartbeat/", {
+        token: sent,
         position: Number(this.el.currentTime.toFixed(2)),
         playback_rate: this.el.playbackRate,
       });
+      // Rules that loosened come with a token for them; one a refresh replaced meanwhile is
+      // newer (and carries them too).
+      if (beat && beat.policy && beat.token && this.session.token === sent) {
+        this.session.token = beat.token;
+        this.rulesLoosened(beat.policy);
+      }
     } catch (error) {
       await this.serverSaid(error);
     }
@@ -107,8 +114,9 @@ export class Playback {
     try {
       const fresh = await apiResponse("POST", "/playback/refresh/", { token: this.session.token });
       if (this.closed) return false;
-      const { token, expires_at, play_url, media_query } = fresh.data;
+      const { token, expires_at, play_url, media_query, policy } = fresh.data;
       Object.assign(this.session, { token, expires_at, play_url, media_query });
+      if (policy) this.rulesLoosened(policy);
       this.refreshIn(refreshDelay(fresh));
       return true;
     } catch (error) {
@@ -167,10 +175,25 @@ export class Playback {
 
   applyPolicy(policy) {
     this.guard.apply(policy);
-    if (this.view.showWatermark(policy, this.who)) {
+    const marked = this.view.showWatermark(policy, this.who);
+    if (marked && !this.watermarkTimer) {
       this.view.moveWatermark();
-      this.every(WATERMARK_MOVE_MS, () => this.view.moveWatermark());
+      this.watermarkTimer = setInterval(() => this.view.moveWatermark(), WATERMARK_MOVE_MS);
+      this.timers.push(this.watermarkTimer);
+    } else if (!marked && this.watermarkTimer) {
+      clearInterval(this.watermarkTimer);
+      this.watermarkTimer = null;
     }
+  }
+
+  // The server moved the session to rules that take nothing away (a completed `once` video
+  // becomes free, a wider speed cap, seeking allowed, the watermark removed): applied in
+  // place, the video plays on. Rules that tighten end the session instead (policy_changed).
+  rulesLoosened(policy) {
+    if (this.closed) return;
+    this.session.policy = policy;
+    this.applyPolicy(policy);
+    this.view.say("The rules for this video were relaxed; playback goes on under the new ones.");
   }
 
   // --- events (event-queue.js) ---------------------------------------------------------------

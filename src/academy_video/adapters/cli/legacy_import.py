@@ -2,7 +2,8 @@
 
 Reads the old tables at ``--dsn`` (PostgreSQL, or ``sqlite:///path``) and writes them into the
 store the settings name; a progress bar on stderr, the report (skipped rows, counts per table)
-on stdout. ``--dry-run`` writes nothing and prints the same report."""
+on stdout. ``--dry-run`` writes nothing and prints the same report. ``--verify`` imports
+nothing: it compares (``verify_import.py``), so it is run on its own after an import."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from academy_video.adapters.legacy.names import load_names
+from academy_video.adapters.legacy.old_tables import OldTables
 from academy_video.adapters.legacy.reader import SqlLegacyReader
 from academy_video.app.config import Settings
 from academy_video.app.switchover.importer import MAX_BATCH, DjangoImport, ImportOptions
@@ -20,6 +22,7 @@ from academy_video.app.switchover.records import IdFloor
 from academy_video.bootstrap import Adapters, build, id_allocator
 
 from .common import Subcommands, refuse
+from .verify_import import verify_old
 
 MAX_TENANT_MAPS = 1000
 
@@ -31,6 +34,12 @@ def add_commands(commands: Subcommands) -> None:
     django.add_argument("--dsn", required=True, help="postgresql://… or sqlite:///path")
     django.add_argument("--schema", default=None, help="the old tables' PostgreSQL schema")
     django.add_argument("--dry-run", action="store_true", help="write nothing, report the same")
+    django.add_argument(
+        "--verify",
+        action="store_true",
+        help="import nothing: compare the old app's answers with this service's (exit 1 if any "
+        "difference is not a documented one)",
+    )
     django.add_argument(
         "--retranscode",
         action="store_true",
@@ -70,6 +79,10 @@ def run_import_django(args: argparse.Namespace, settings: Settings) -> int:
         names = load_names(args.names)
     except (ValueError, OSError) as error:
         return refuse(str(error))
+    if args.verify:
+        if args.dry_run or args.retranscode:
+            return refuse("--verify imports nothing: drop --dry-run and --retranscode")
+        return verify_old(args.dsn, settings, OldTables(names, args.schema), tenant_map)
     reader = SqlLegacyReader(args.dsn, schema=args.schema, names=names)
     ids = id_allocator(settings)
     container = build(settings.with_local_secrets(), replace(Adapters(), ids=ids))

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from academy_video.app.switchover.records import OldPlaybackEvent
 
-from .names import TableNames, default_names
+from .names import TableNames, default_names, old_table
 
 R = TypeVar("R")
 TYPES: dict[str, sa.types.TypeEngine[Any]] = {
@@ -55,11 +55,10 @@ class SqlLegacyReader:
 
     def read(self, record: type[R], batch: int) -> Iterator[list[R]]:
         table = self._table(record)
-        columns = self.names[record].columns
-        order = [table.c[columns["id"]]]
+        order = [table.c.id]
         if record is OldPlaybackEvent:
-            order.insert(0, table.c[columns["session_id"]])
-        query = sa.select(*(table.c[columns[f.name]] for f in fields(record))).order_by(*order)  # type: ignore[arg-type]
+            order.insert(0, table.c.session_id)
+        query = sa.select(*(table.c[f.name] for f in fields(record))).order_by(*order)  # type: ignore[arg-type]
         names = [f.name for f in fields(record)]  # type: ignore[arg-type]
         with self.engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
@@ -71,16 +70,9 @@ class SqlLegacyReader:
     def close(self) -> None:
         self.engine.dispose()
 
-    def _table(self, record: type) -> sa.TableClause:
-        names = self.names[record]
-        return sa.table(
-            names.table,
-            *(
-                sa.column(names.columns[f.name], TYPES.get(str(f.type), sa.types.NULLTYPE))
-                for f in fields(record)
-            ),
-            schema=self.schema,
-        )
+    def _table(self, record: type) -> sa.FromClause:
+        types = {f.name: TYPES.get(str(f.type), sa.types.NULLTYPE) for f in fields(record)}
+        return old_table(self.names[record], types, self.schema)
 
 
 def _utc(value: Any) -> Any:

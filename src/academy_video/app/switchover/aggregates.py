@@ -35,6 +35,7 @@ from .roster import Roster
 
 T = TypeVar("T")
 # The old worker published under ``media/hls/…``; this service's under ``hls/…``.
+OLD_THUMBNAILS = "thumbnails/"  # the old ImageField's upload_to: thumbnails instructors uploaded
 OLD_STATUS = {"PROCESSING": VideoStatus.UPLOADED}  # the old worker's lease does not come along
 
 
@@ -114,7 +115,8 @@ class AggregateImport:
         if ready and not any(is_under(row.hls_path, p) for p in own):
             raise BadRow("hls_path is not under the video's own prefix")
         thumbnail = row.thumbnail or ""
-        thumbnail = thumbnail if any(is_under(thumbnail, p) for p in own) else ""
+        if not any(is_under(thumbnail, p) for p in (*own, OLD_THUMBNAILS)):
+            thumbnail = ""  # another video's media is not this one's to show
         status = OLD_STATUS.get(row.status, VideoStatus(row.status))
         if ready and self.retranscode:
             status = VideoStatus.UPLOADED

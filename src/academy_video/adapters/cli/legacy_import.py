@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,13 @@ from academy_video.adapters.legacy.names import load_names
 from academy_video.adapters.legacy.old_tables import OldTables
 from academy_video.adapters.legacy.reader import SqlLegacyReader
 from academy_video.app.config import Settings
-from academy_video.app.switchover.importer import MAX_BATCH, DjangoImport, ImportOptions
-from academy_video.app.switchover.records import IdFloor
+from academy_video.app.switchover.importer import (
+    DEFAULT_OVERLAP,
+    MAX_BATCH,
+    DjangoImport,
+    ImportOptions,
+)
+from academy_video.app.switchover.records import IdFloor, ImportMarks
 from academy_video.bootstrap import Adapters, build, id_allocator
 
 from .common import Subcommands, refuse
@@ -56,6 +62,12 @@ def add_commands(commands: Subcommands) -> None:
     )
     django.add_argument("--names", type=Path, default=None, help="JSON: other table/column names")
     django.add_argument("--batch", type=int, default=1000, help=f"rows per batch (≤ {MAX_BATCH})")
+    django.add_argument(
+        "--overlap-minutes",
+        type=float,
+        default=DEFAULT_OVERLAP.total_seconds() / 60,
+        help="read each table again from its last run's mark less this (late commits, clocks)",
+    )
     django.set_defaults(run=run_import_django)
 
 
@@ -75,9 +87,10 @@ def run_import_django(args: argparse.Namespace, settings: Settings) -> int:
             tenant_map=tenant_map,
             active_statuses=frozenset(args.active_status or ["ACTIVE"]),
             batch=args.batch,
+            overlap=timedelta(minutes=args.overlap_minutes),
         )
         names = load_names(args.names)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, OverflowError) as error:
         return refuse(str(error))
     if args.verify:
         if args.dry_run or args.retranscode:
@@ -88,6 +101,7 @@ def run_import_django(args: argparse.Namespace, settings: Settings) -> int:
     container = build(settings.with_local_secrets(), replace(Adapters(), ids=ids))
     try:
         floor: IdFloor = ids  # type: ignore[assignment]
+        marks: ImportMarks = ids  # type: ignore[assignment]
         report = DjangoImport(
             reader,
             container.directory,
@@ -97,6 +111,7 @@ def run_import_django(args: argparse.Namespace, settings: Settings) -> int:
             container.sessions,
             floor,
             progress=BarOnStderr(),
+            marks=marks,
         ).run(options)
     finally:
         container.close()

@@ -4,7 +4,9 @@ reported, that one, with its video and field, and the exit status says so."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -147,3 +149,35 @@ def test_a_rule_changed_in_this_service_is_reported_with_its_video_and_fields(
         f"video {video_id}: permissions[id={permission_id}].policy",
     ]
     assert status == 1
+
+
+def test_verify_reads_the_tables_under_the_names_the_import_was_given(
+    imported: tuple[LegacyDatabase, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    old, new_url = imported
+    names = tmp_path / "names.json"
+    names.write_text(
+        json.dumps({"video_video": {"table": "old_videos", "columns": {"title": "name"}}})
+    )
+    old_sql(old, "ALTER TABLE video_video RENAME TO old_videos")
+    old_sql(old, "ALTER TABLE old_videos RENAME COLUMN title TO name")
+    try:
+        monkeypatch.setenv("ACADEMY_VIDEO_DATABASE_URL", new_url)
+        status = cli.main(["import", "django", *dsn(old), "--names", str(names), "--verify"])
+        lines = capsys.readouterr().out.strip().splitlines()
+    finally:
+        old_sql(old, "ALTER TABLE old_videos RENAME COLUMN name TO title")
+        old_sql(old, "ALTER TABLE old_videos RENAME TO video_video")
+    assert differences(lines) == []
+    assert status == 0
+
+
+def test_verify_imports_nothing_so_it_refuses_the_import_flags(
+    imported: tuple[LegacyDatabase, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, _ = imported
+    assert cli.main(["import", "django", *dsn(old), "--verify", "--dry-run"]) == 2
+    assert "--verify imports nothing" in capsys.readouterr().err

@@ -422,7 +422,9 @@ def _videos(
             prefix = f"media/hls/{tenant}/videos/{video_id}"
             fields["duration"] = rng.randint(300, 3600)
             fields["hls_path"] = f"{prefix}/master.m3u8"
-            fields["thumbnail"] = None if i % 6 == 5 else f"{prefix}/thumbnail.jpg"
+            # An instructor's upload (the ImageField's upload_to), the worker's, or none.
+            thumbnails = {4: f"thumbnails/{video_id}.jpg", 5: None}
+            fields["thumbnail"] = thumbnails.get(i % 6, f"{prefix}/thumbnail.jpg")
         elif status == "PROCESSING":
             fields["processing_started_at"] = START + timedelta(days=20)
             fields["leased_until"] = START + timedelta(days=20, minutes=5)

@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from . import ids
-from .errors import DomainError
+from .errors import DomainError, InvalidValue
 from .policy import VideoDefaults, check_max_speed
 from .video_duration import usable_duration
 from .video_lease import (
@@ -34,7 +34,7 @@ from .video_lease import (
     processing_percent,
 )
 from .video_status import CannotRetry, IllegalTransition, NotReady, VideoDeleted, VideoStatus
-from .video_storage import check_published, key_object, outputs_prefix
+from .video_storage import check_published, is_under, key_object, outputs_prefix
 
 __all__ = [
     "MAX_REASON_LENGTH",
@@ -163,6 +163,30 @@ class Video(Aggregate):
             source=source,
             **state,
         )
+
+    def adopt_old_output(
+        self, *, hls_path: str, duration: float | None, thumbnail_key: str
+    ) -> bool:
+        """The old app's worker finished a video after it was imported (the switchover window):
+        its output, as the ordinary ``ProcessingCompleted`` (worker ``old-app``), unless this
+        service's worker already published one (READY stays as it is). True if adopted."""
+        if self.deleted or self.status == VideoStatus.READY:
+            return False
+        own = outputs_prefix(self.tenant, self.video_id)
+        for name, key in (("hls_path", hls_path), ("thumbnail_key", thumbnail_key)):
+            # The old worker published under media/hls/…, this service's under hls/….
+            if key and not (is_under(key, own) or is_under(key, "media/" + own)):
+                raise InvalidValue(name, f"{name} must be under {own}")
+        if not hls_path or (duration is not None and duration < 0):
+            raise InvalidValue("hls_path", "a completed video names its playlist")
+        self._processing_completed(
+            worker_id="old-app",
+            hls_path=hls_path,
+            duration=duration,
+            thumbnail_key=thumbnail_key,
+            renditions=[],
+        )
+        return True
 
     @property
     def defaults(self) -> VideoDefaults:

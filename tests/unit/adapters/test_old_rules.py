@@ -3,11 +3,15 @@ the risk ranking's ties, scores of unknown types, the once rule in the policy)."
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from academy_video.adapters.legacy import old_rules
+from academy_video.adapters.legacy.names import load_names
 from academy_video.adapters.legacy.old_tables import OldTables
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -158,8 +162,15 @@ def test_effective_rule_relaxes_only_once_on_completion() -> None:
     assert old_rules.effective_rule("blocked", True) == "blocked"
 
 
-def test_old_table_names_are_configurable_and_a_misspelled_one_is_refused() -> None:
-    assert OldTables({"video": "legacy_video"}).video.name == "legacy_video"
-    assert OldTables().permission.name == "video_videopermission"
+def test_old_tables_are_named_by_the_imports_names_file(tmp_path: Path) -> None:
+    names = tmp_path / "names.json"
+    names.write_text(
+        json.dumps({"video_video": {"table": "legacy_video", "columns": {"title": "name"}}})
+    )
+    tables = OldTables(load_names(names))
+    assert "FROM video_videopermission" in str(select(tables.permission.c.id))
+    query = str(select(tables.video.c.title, tables.video.c.id))
+    assert "legacy_video.name AS title" in query  # reached and answered as the old field
+    names.write_text(json.dumps({"vidoe": {"table": "x"}}))
     with pytest.raises(ValueError, match="vidoe"):
-        OldTables({"vidoe": "x"})
+        load_names(names)

@@ -2,24 +2,33 @@
 
 Reads the old tables at ``--dsn`` (PostgreSQL, or ``sqlite:///path``) and writes them into the
 store the settings name; a progress bar on stderr, the report (skipped rows, counts per table)
-on stdout. ``--dry-run`` writes nothing and prints the same report."""
+on stdout. ``--dry-run`` writes nothing and prints the same report. ``--verify`` imports
+nothing: it compares (``verify_import.py``), so it is run on its own after an import."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from academy_video.adapters.legacy.names import load_names
+from academy_video.adapters.legacy.old_tables import OldTables
 from academy_video.adapters.legacy.reader import SqlLegacyReader
 from academy_video.app.config import Settings
-from academy_video.app.switchover.importer import MAX_BATCH, DjangoImport, ImportOptions
-from academy_video.app.switchover.records import IdFloor
+from academy_video.app.switchover.importer import (
+    DEFAULT_OVERLAP,
+    MAX_BATCH,
+    DjangoImport,
+    ImportOptions,
+)
+from academy_video.app.switchover.records import IdFloor, ImportMarks
 from academy_video.bootstrap import Adapters, build, id_allocator
 
 from .common import Subcommands, refuse
+from .verify_import import verify_old
 
 MAX_TENANT_MAPS = 1000
 
@@ -31,6 +40,12 @@ def add_commands(commands: Subcommands) -> None:
     django.add_argument("--dsn", required=True, help="postgresql://… or sqlite:///path")
     django.add_argument("--schema", default=None, help="the old tables' PostgreSQL schema")
     django.add_argument("--dry-run", action="store_true", help="write nothing, report the same")
+    django.add_argument(
+        "--verify",
+        action="store_true",
+        help="import nothing: compare the old app's answers with this service's (exit 1 if any "
+        "difference is not a documented one)",
+    )
     django.add_argument(
         "--retranscode",
         action="store_true",
@@ -47,6 +62,12 @@ def add_commands(commands: Subcommands) -> None:
     )
     django.add_argument("--names", type=Path, default=None, help="JSON: other table/column names")
     django.add_argument("--batch", type=int, default=1000, help=f"rows per batch (≤ {MAX_BATCH})")
+    django.add_argument(
+        "--overlap-minutes",
+        type=float,
+        default=DEFAULT_OVERLAP.total_seconds() / 60,
+        help="read each table again from its last run's mark less this (late commits, clocks)",
+    )
     django.set_defaults(run=run_import_django)
 
 
@@ -66,15 +87,21 @@ def run_import_django(args: argparse.Namespace, settings: Settings) -> int:
             tenant_map=tenant_map,
             active_statuses=frozenset(args.active_status or ["ACTIVE"]),
             batch=args.batch,
+            overlap=timedelta(minutes=args.overlap_minutes),
         )
         names = load_names(args.names)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, OverflowError) as error:
         return refuse(str(error))
+    if args.verify:
+        if args.dry_run or args.retranscode:
+            return refuse("--verify imports nothing: drop --dry-run and --retranscode")
+        return verify_old(args.dsn, settings, OldTables(names, args.schema), tenant_map)
     reader = SqlLegacyReader(args.dsn, schema=args.schema, names=names)
     ids = id_allocator(settings)
     container = build(settings.with_local_secrets(), replace(Adapters(), ids=ids))
     try:
         floor: IdFloor = ids  # type: ignore[assignment]
+        marks: ImportMarks = ids  # type: ignore[assignment]
         report = DjangoImport(
             reader,
             container.directory,
@@ -84,6 +111,7 @@ def run_import_django(args: argparse.Namespace, settings: Settings) -> int:
             container.sessions,
             floor,
             progress=BarOnStderr(),
+            marks=marks,
         ).run(options)
     finally:
         container.close()

@@ -1,14 +1,18 @@
 """Which old table and columns each record is read from. The defaults are the names Django gave
 the old models (``video_video``, ``enrollment_enrollment``, …); an academy whose SaaS named them
 otherwise passes a JSON file: ``{"video_video": {"table": "old_videos", "columns": {"title":
-"name"}}}`` (keys are the default table names; columns are the records' field names)."""
+"name"}}}`` (keys are the default table names; columns are the records' field names). The
+import's reader and ``--verify``'s old rules read the same names (``old_table``)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 from academy_video.app.switchover.records import RECORDS
 
@@ -72,3 +76,19 @@ def _identifier(name: object) -> str:
     if not isinstance(name, str) or not name.isidentifier() or len(name) > MAX_NAME:
         raise ValueError(f"not a table or column name: {name!r}")
     return name
+
+
+def old_table(
+    names: TableNames, types: Mapping[str, Any], schema: str | None = None
+) -> sa.FromClause:
+    """The old table with ``types``' columns (record field → SQL type), each reachable by its
+    field name (``.c.title``) and answering under it, whatever the column is called."""
+    table = sa.table(
+        names.table,
+        *(sa.column(names.columns[field], kind) for field, kind in types.items()),
+        schema=schema,
+    )
+    if all(names.columns[field] == field for field in types):
+        return table
+    renamed = [table.c[names.columns[field]].label(field) for field in types]
+    return sa.select(*renamed).subquery(names.table)

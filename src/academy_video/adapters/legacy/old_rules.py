@@ -47,6 +47,7 @@ VIDEO_FIELDS: Final = (
     "max_speed",
     "show_watermark",
     "hls_path",
+    "thumbnail",
 )
 
 

@@ -1,21 +1,37 @@
-"""The old app's tables as ``old_rules`` reads them: Django's names by default (the old models'
-``<app>_<model>``, a foreign key's ``<field>_id``), each table renamable."""
+"""The old app's tables as ``old_rules`` reads them, named as the import reads them
+(``names.py``: Django's names by default, a ``--names`` file renames tables and columns), so
+``--verify`` reads the very rows the import read."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, String, column, table
-from sqlalchemy.sql.expression import TableClause
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, String
+from sqlalchemy.sql.expression import FromClause
 
-# logical name → (Django's table name, {column: type})
-SCHEMA: dict[str, tuple[str, dict[str, Any]]] = {
-    "tenant": ("tenants_tenant", {"id": BigInteger, "code": String}),
-    "lecture": ("lectures_lecture", {"id": BigInteger, "tenant_id": BigInteger}),
-    "session": ("lectures_session", {"id": BigInteger, "lecture_id": BigInteger}),
+from academy_video.app.switchover.records import (
+    OldAttendance,
+    OldEnrollment,
+    OldLecture,
+    OldPermission,
+    OldPlaybackEvent,
+    OldProgress,
+    OldSession,
+    OldStudent,
+    OldTenant,
+    OldVideo,
+)
+
+from .names import TableNames, default_names, old_table
+
+# logical name → (the record read, {its field: SQL type}): what the old rules read
+SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
+    "tenant": (OldTenant, {"id": BigInteger, "code": String}),
+    "lecture": (OldLecture, {"id": BigInteger, "tenant_id": BigInteger}),
+    "session": (OldSession, {"id": BigInteger, "lecture_id": BigInteger}),
     "student": (
-        "students_student",
+        OldStudent,
         {
             "id": BigInteger,
             "name": String,
@@ -26,15 +42,15 @@ SCHEMA: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
     "enrollment": (
-        "enrollment_enrollment",
+        OldEnrollment,
         {"id": BigInteger, "student_id": BigInteger, "lecture_id": BigInteger, "status": String},
     ),
     "attendance": (
-        "attendance_attendance",
+        OldAttendance,
         {"id": BigInteger, "session_id": BigInteger, "enrollment_id": BigInteger, "status": String},
     ),
     "video": (
-        "video_video",
+        OldVideo,
         {
             "id": BigInteger,
             "session_id": BigInteger,
@@ -47,10 +63,11 @@ SCHEMA: dict[str, tuple[str, dict[str, Any]]] = {
             "max_speed": Float,
             "show_watermark": Boolean,
             "hls_path": String,
+            "thumbnail": String,
         },
     ),
     "permission": (
-        "video_videopermission",
+        OldPermission,
         {
             "id": BigInteger,
             "video_id": BigInteger,
@@ -65,7 +82,7 @@ SCHEMA: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
     "progress": (
-        "video_videoprogress",
+        OldProgress,
         {
             "id": BigInteger,
             "video_id": BigInteger,
@@ -76,7 +93,7 @@ SCHEMA: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
     "event": (
-        "video_videoplaybackevent",
+        OldPlaybackEvent,
         {
             "id": BigInteger,
             "video_id": BigInteger,
@@ -92,29 +109,25 @@ SCHEMA: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 class OldTables:
-    """One ``TableClause`` per old table; ``names`` renames tables (logical name → table),
-    ``schema`` is the PostgreSQL schema they are in (None: the connection's search path)."""
+    """One selectable per old table, its columns reachable (and answering) under the records'
+    field names; ``names`` are the import's (``load_names``), ``schema`` the PostgreSQL schema
+    the tables are in (None: the connection's search path)."""
 
-    def __init__(self, names: Mapping[str, str] | None = None, schema: str | None = None) -> None:
-        names = names or {}
-        unknown = set(names) - set(SCHEMA)
-        if unknown:
-            raise ValueError(f"unknown old tables: {', '.join(sorted(unknown))}")
+    def __init__(
+        self, names: Mapping[type, TableNames] | None = None, schema: str | None = None
+    ) -> None:
+        named = {**default_names(), **(names or {})}
         built = {
-            logical: table(
-                names.get(logical, default),
-                *(column(c, k) for c, k in cols.items()),
-                schema=schema,
-            )
-            for logical, (default, cols) in SCHEMA.items()
+            logical: old_table(named[record], columns, schema)
+            for logical, (record, columns) in SCHEMA.items()
         }
-        self.tenant: TableClause = built["tenant"]
-        self.lecture: TableClause = built["lecture"]
-        self.session: TableClause = built["session"]
-        self.student: TableClause = built["student"]
-        self.enrollment: TableClause = built["enrollment"]
-        self.attendance: TableClause = built["attendance"]
-        self.video: TableClause = built["video"]
-        self.permission: TableClause = built["permission"]
-        self.progress: TableClause = built["progress"]
-        self.event: TableClause = built["event"]
+        self.tenant: FromClause = built["tenant"]
+        self.lecture: FromClause = built["lecture"]
+        self.session: FromClause = built["session"]
+        self.student: FromClause = built["student"]
+        self.enrollment: FromClause = built["enrollment"]
+        self.attendance: FromClause = built["attendance"]
+        self.video: FromClause = built["video"]
+        self.permission: FromClause = built["permission"]
+        self.progress: FromClause = built["progress"]
+        self.event: FromClause = built["event"]

@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from academy_video.app.switchover.records import OldPlaybackEvent
+from academy_video.app.switchover.records import CHANGED_AT, OldPlaybackEvent
 
-from .names import TableNames, default_names
+from .names import TableNames, default_names, old_table
 
 R = TypeVar("R")
 TYPES: dict[str, sa.types.TypeEngine[Any]] = {
@@ -45,21 +45,23 @@ class SqlLegacyReader:
     def table(self, record: type) -> str:
         return self.names[record].table
 
-    def count(self, record: type) -> int:
-        with self.engine.connect() as conn:
-            return int(
-                conn.execute(
-                    sa.select(sa.func.count()).select_from(self._table(record))
-                ).scalar_one()
-            )
-
-    def read(self, record: type[R], batch: int) -> Iterator[list[R]]:
+    def count(self, record: type, since: datetime | None = None) -> int:
         table = self._table(record)
-        columns = self.names[record].columns
-        order = [table.c[columns["id"]]]
+        where = _since(record, table, self._moment(since))
+        query = sa.select(sa.func.count()).select_from(table).where(*where)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def read(self, record: type[R], batch: int, since: datetime | None = None) -> Iterator[list[R]]:
+        table = self._table(record)
+        order = [table.c.id]
         if record is OldPlaybackEvent:
-            order.insert(0, table.c[columns["session_id"]])
-        query = sa.select(*(table.c[columns[f.name]] for f in fields(record))).order_by(*order)  # type: ignore[arg-type]
+            order.insert(0, table.c.session_id)
+        query = (
+            sa.select(*(table.c[f.name] for f in fields(record)))  # type: ignore[arg-type]
+            .where(*_since(record, table, self._moment(since)))
+            .order_by(*order)
+        )
         names = [f.name for f in fields(record)]  # type: ignore[arg-type]
         with self.engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
@@ -68,19 +70,24 @@ class SqlLegacyReader:
                     record(**{n: _utc(v) for n, v in zip(names, row, strict=True)}) for row in part
                 ]
 
+    def _moment(self, since: datetime | None) -> datetime | None:
+        """SQLite holds Django's times as naive UTC text: compare with the same."""
+        if since is None or self.engine.dialect.name != "sqlite":
+            return since
+        return since.astimezone(UTC).replace(tzinfo=None)
+
     def close(self) -> None:
         self.engine.dispose()
 
-    def _table(self, record: type) -> sa.TableClause:
-        names = self.names[record]
-        return sa.table(
-            names.table,
-            *(
-                sa.column(names.columns[f.name], TYPES.get(str(f.type), sa.types.NULLTYPE))
-                for f in fields(record)
-            ),
-            schema=self.schema,
-        )
+    def _table(self, record: type) -> sa.FromClause:
+        types = {f.name: TYPES.get(str(f.type), sa.types.NULLTYPE) for f in fields(record)}
+        return old_table(self.names[record], types, self.schema)
+
+
+def _since(record: type, table: sa.FromClause, since: datetime | None) -> list[Any]:
+    if since is None or record not in CHANGED_AT:
+        return []
+    return [table.c[CHANGED_AT[record]] >= since]
 
 
 def _utc(value: Any) -> Any:

@@ -2,6 +2,8 @@
 
 PostgreSQL: one sequence per kind (``nextval`` never hands a value out twice, even to
 concurrent transactions). SQLite: a counter row per kind, bumped in an immediate transaction.
+Beside them, ``import django``'s change mark per old table (``import_marks``): the same store,
+so one backup holds both.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from psycopg import errors
 from psycopg_pool import ConnectionPool
@@ -52,6 +56,36 @@ class PostgresIdAllocator:
                 (int(value),),
             )
 
+    def mark(self, name: str) -> datetime | None:
+        """``import django``'s change mark of an old table (``ImportMarks``)."""
+        with self._pool.connection() as conn:
+            self._marks(conn)
+            row = conn.execute(
+                f'SELECT through FROM "{self._schema}".import_marks WHERE name = %s', (name,)
+            ).fetchone()
+        return None if row is None else row[0]
+
+    def set_mark(self, name: str, through: datetime) -> None:
+        with self._pool.connection() as conn:
+            self._marks(conn)
+            conn.execute(
+                f'INSERT INTO "{self._schema}".import_marks (name, through) VALUES (%s, %s) '
+                "ON CONFLICT (name) DO UPDATE SET through = excluded.through",
+                (name, through),
+            )
+
+    def _marks(self, conn: Any) -> None:
+        if "import_marks" not in self._known:
+            try:
+                conn.execute(
+                    f'CREATE TABLE IF NOT EXISTS "{self._schema}".import_marks '
+                    "(name text PRIMARY KEY, through timestamptz NOT NULL)"
+                )
+                conn.commit()
+            except (errors.UniqueViolation, errors.DuplicateTable):
+                conn.rollback()  # a concurrent creator won
+            self._known.add("import_marks")
+
     def _create(self, sequence: str) -> None:
         try:
             with self._pool.connection() as conn:
@@ -70,6 +104,9 @@ class SQLiteIdAllocator:
         self._local = threading.local()
         with self._connect() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS ids (kind TEXT PRIMARY KEY, last INTEGER)")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS import_marks (name TEXT PRIMARY KEY, through TEXT)"
+            )
 
     def next_id(self, kind: str) -> int:
         conn = self._connect()
@@ -100,6 +137,19 @@ class SQLiteIdAllocator:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    def mark(self, name: str) -> datetime | None:
+        """``import django``'s change mark of an old table (``ImportMarks``)."""
+        row = self._connect().execute("SELECT through FROM import_marks WHERE name = ?", (name,))
+        found = row.fetchone()
+        return None if found is None else datetime.fromisoformat(found[0])
+
+    def set_mark(self, name: str, through: datetime) -> None:
+        self._connect().execute(
+            "INSERT INTO import_marks (name, through) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET through = excluded.through",
+            (name, through.isoformat()),
+        )
 
     def _connect(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

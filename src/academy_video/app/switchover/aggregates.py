@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from eventsourcing.domain import Aggregate
@@ -22,8 +22,11 @@ from academy_video.domain.video import Video, VideoStatus
 from academy_video.domain.video_storage import is_under
 
 from .records import (
+    CHANGED_AT,
+    ImportMarks,
     ImportProgress,
     LegacyReader,
+    MarksInMemory,
     OldPermission,
     OldPlaybackEvent,
     OldPlaybackSession,
@@ -35,6 +38,7 @@ from .roster import Roster
 
 T = TypeVar("T")
 # The old worker published under ``media/hls/…``; this service's under ``hls/…``.
+OLD_THUMBNAILS = "thumbnails/"  # the old ImageField's upload_to: thumbnails instructors uploaded
 OLD_STATUS = {"PROCESSING": VideoStatus.UPLOADED}  # the old worker's lease does not come along
 
 
@@ -55,6 +59,8 @@ class AggregateImport:
     write: bool
     retranscode: bool
     batch: int
+    marks: ImportMarks = field(default_factory=MarksInMemory)
+    overlap: timedelta = timedelta(0)
     video_tenant: dict[int, tuple[str, int, int]] = field(default_factory=dict)
     # video → (tenant, lecture, policy version)
     highest: dict[str, int] = field(default_factory=dict)  # id kind → highest id seen
@@ -67,12 +73,29 @@ class AggregateImport:
         self._each(OldPlaybackSession, self.sessions, self._session)
         self._events()
 
+    def _since(self, record: type) -> datetime | None:
+        """Where this table's read starts: its mark less the overlap (a row saved late by a
+        transaction that began before the mark, or another server's clock, still comes)."""
+        through = self.marks.mark(self.reader.table(record))
+        return None if through is None else through - self.overlap
+
+    def _advance(self, record: type, rows: list[Any], latest: datetime | None) -> datetime | None:
+        column = CHANGED_AT[record]
+        return max((getattr(r, column) for r in rows), default=latest) if rows else latest
+
+    def _mark(self, record: type, latest: datetime | None) -> None:
+        """Only once the whole table is saved: an interrupted run reads it again from the
+        previous mark, and finds what it saved unchanged."""
+        if self.write and latest is not None:
+            self.marks.set_mark(self.reader.table(record), latest)
+
     def _each(
         self, record: type[T], app: EventSourcedApp, build: Callable[[T], Aggregate | None]
     ) -> None:
-        table = self.reader.table(record)
-        self.progress.start(table, self.reader.count(record))
-        for rows in self.reader.read(record, self.batch):
+        table, since = self.reader.table(record), self._since(record)
+        latest: datetime | None = None
+        self.progress.start(table, self.reader.count(record, since))
+        for rows in self.reader.read(record, self.batch, since):
             pending: list[Aggregate] = []
             for row in rows:
                 try:
@@ -87,6 +110,9 @@ class AggregateImport:
             if self.write and pending:
                 app.save(*pending)
             self.progress.advance(len(rows))
+            if record in CHANGED_AT:
+                latest = self._advance(record, rows, latest)
+        self._mark(record, latest)
 
     def _count(self, table: str, existing: Aggregate | None, changed: bool) -> None:
         counts = self.report.counts(table)
@@ -114,7 +140,8 @@ class AggregateImport:
         if ready and not any(is_under(row.hls_path, p) for p in own):
             raise BadRow("hls_path is not under the video's own prefix")
         thumbnail = row.thumbnail or ""
-        thumbnail = thumbnail if any(is_under(thumbnail, p) for p in own) else ""
+        if not any(is_under(thumbnail, p) for p in (*own, OLD_THUMBNAILS)):
+            thumbnail = ""  # another video's media is not this one's to show
         status = OLD_STATUS.get(row.status, VideoStatus(row.status))
         if ready and self.retranscode:
             status = VideoStatus.UPLOADED
@@ -147,15 +174,32 @@ class AggregateImport:
             self._count(table, None, False)
             return video
         changed = existing.edit(title=row.title or existing.title, order=row.order)
+        if ready and not self.retranscode:
+            # The old worker finished during the switchover window.
+            changed |= existing.adopt_old_output(
+                hls_path=row.hls_path,
+                duration=None if row.duration is None else float(row.duration),
+                thumbnail_key=thumbnail if thumbnail.startswith(own) else "",
+            )
         changed |= existing.change_policy(
             allow_skip=row.allow_skip, max_speed=row.max_speed, show_watermark=row.show_watermark
         )
         self._count(table, existing, changed)
         return existing if changed else None
 
+    def _video_here(self, video_id: int) -> tuple[str, int, int] | None:
+        """A video this run did not read (unchanged since the mark), as the store has it."""
+        if video_id not in self.video_tenant:
+            video = self.videos.find(Video.create_id(video_id), Video)
+            session = None if video is None else self.roster.sessions.get(video.session_id)
+            if video is None or session is None:
+                return None
+            self.video_tenant[video_id] = (video.tenant, session[1], video.policy_version)
+        return self.video_tenant[video_id]
+
     def _audience(self, video_id: int, enrollment_id: int) -> str:
         video, enrollment = (
-            self.video_tenant.get(video_id),
+            self._video_here(video_id),
             self.roster.enrollments.get(enrollment_id),
         )
         if video is None:
@@ -265,9 +309,10 @@ class AggregateImport:
         return existing if changed else None
 
     def _events(self) -> None:
-        table = self.reader.table(OldPlaybackEvent)
-        self.progress.start(table, self.reader.count(OldPlaybackEvent))
-        for rows in self.reader.read(OldPlaybackEvent, self.batch):
+        table, since = self.reader.table(OldPlaybackEvent), self._since(OldPlaybackEvent)
+        latest: datetime | None = None
+        self.progress.start(table, self.reader.count(OldPlaybackEvent, since))
+        for rows in self.reader.read(OldPlaybackEvent, self.batch, since):
             pending: list[Aggregate] = []
             for session_id, group in _by_session(rows):
                 session = self.unsaved.get(session_id) or self.sessions.find(
@@ -285,6 +330,8 @@ class AggregateImport:
             if self.write and pending:
                 self.sessions.save(*pending)
             self.progress.advance(len(rows))
+            latest = self._advance(OldPlaybackEvent, rows, latest)
+        self._mark(OldPlaybackEvent, latest)
 
     def _item(self, session: PlaybackSession | None, row: OldPlaybackEvent) -> dict[str, Any]:
         table = self.reader.table(OldPlaybackEvent)

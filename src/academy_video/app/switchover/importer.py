@@ -4,24 +4,31 @@ The roster goes through the Directory port; videos, permissions, progress, playb
 and their events become aggregates whose history starts with an ``Imported`` event naming the
 old row. Ids stay (old URLs keep working); the id allocators move past them. A second run
 compares each old row with what is here and writes only what is new or changed (changes as the
-ordinary events); an interrupted run is such a second run: what was saved is found unchanged.
+ordinary events); the tables with a change time are read only from the last run's mark (less
+an overlap), and an interrupted run is such a second run: its marks were not moved, what it
+saved is found unchanged.
 ``dry_run`` writes nothing and reports the same.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from academy_video.app.applications import EventSourcedApp
 from academy_video.app.ports import Directory
 
 from .aggregates import AggregateImport
-from .records import IdFloor, ImportProgress, LegacyReader, NoProgress
+from .records import IdFloor, ImportMarks, ImportProgress, LegacyReader, MarksInMemory, NoProgress
 from .report import ImportReport
 from .roster import RosterImport
 
 DEFAULT_BATCH = 1000
 MAX_BATCH = 50_000
+# The old app stamps updated_at when it saves, before its transaction commits: a row committed
+# after a run read past its time is read again by the next run if it is within this margin.
+DEFAULT_OVERLAP = timedelta(minutes=10)
+MAX_OVERLAP = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -31,10 +38,13 @@ class ImportOptions:
     tenant_map: dict[str, str] = field(default_factory=dict)  # old tenant code → new
     active_statuses: frozenset[str] = frozenset({"ACTIVE"})  # enrollment statuses that play
     batch: int = DEFAULT_BATCH
+    overlap: timedelta = DEFAULT_OVERLAP  # each table is read again from its mark less this
 
     def __post_init__(self) -> None:
         if not 1 <= self.batch <= MAX_BATCH:
             raise ValueError(f"batch must be 1 to {MAX_BATCH}")
+        if not timedelta(0) <= self.overlap <= MAX_OVERLAP:
+            raise ValueError(f"overlap must be 0 to {MAX_OVERLAP.days} days")
 
 
 @dataclass
@@ -47,6 +57,7 @@ class DjangoImport:
     sessions: EventSourcedApp
     ids: IdFloor
     progress: ImportProgress = field(default_factory=NoProgress)
+    marks: ImportMarks = field(default_factory=MarksInMemory)
 
     def run(self, options: ImportOptions) -> ImportReport:
         report = ImportReport(dry_run=options.dry_run)
@@ -74,6 +85,8 @@ class DjangoImport:
                 write,
                 options.retranscode,
                 options.batch,
+                self.marks,
+                options.overlap,
             )
             media.run()
         finally:

@@ -7,7 +7,7 @@ memory), in key order (playback events: by playback session, then id)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -157,6 +157,16 @@ RECORDS: tuple[type, ...] = (
     OldPlaybackEvent,
 )
 
+# The tables read only from their change mark on (``ImportMarks``), and the column that says when
+# a row last changed. The others (the roster, permissions: no such column) are read whole and
+# compared with what is here, which writes nothing for an unchanged row.
+CHANGED_AT: dict[type, str] = {
+    OldVideo: "updated_at",
+    OldProgress: "updated_at",
+    OldPlaybackSession: "updated_at",
+    OldPlaybackEvent: "received_at",
+}
+
 R = TypeVar("R")
 
 
@@ -168,11 +178,12 @@ class LegacyReader(Protocol):
         in the import events' ``source``."""
         ...
 
-    def count(self, record: type) -> int: ...
+    def count(self, record: type, since: datetime | None = None) -> int: ...
 
-    def read(self, record: type[R], batch: int) -> Iterator[list[R]]:
+    def read(self, record: type[R], batch: int, since: datetime | None = None) -> Iterator[list[R]]:
         """The table's rows, ``batch`` at a time, by id (playback events: by playback
-        session, then id, so one session's events come together)."""
+        session, then id, so one session's events come together); with ``since``, only those
+        whose ``CHANGED_AT`` column is at or after it."""
         ...
 
 
@@ -180,6 +191,29 @@ class IdFloor(Protocol):
     """The public id allocator, moved past the ids that came over (``adapters/sql/ids.py``)."""
 
     def advance_past(self, kind: str, value: int) -> None: ...
+
+
+class ImportMarks(Protocol):
+    """Per old table, the latest change time a finished run read (in the new store,
+    ``adapters/sql/ids.py``): the next run reads from there, less an overlap."""
+
+    def mark(self, name: str) -> datetime | None: ...
+
+    def set_mark(self, name: str, through: datetime) -> None: ...
+
+
+@dataclass
+class MarksInMemory:
+    """Marks held by one import only: each new one reads every row (the content comparison
+    still writes only what changed)."""
+
+    held: dict[str, datetime] = field(default_factory=dict)
+
+    def mark(self, name: str) -> datetime | None:
+        return self.held.get(name)
+
+    def set_mark(self, name: str, through: datetime) -> None:
+        self.held[name] = through
 
 
 class ImportProgress(Protocol):

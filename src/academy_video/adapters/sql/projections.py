@@ -9,6 +9,8 @@ the log position that orders the job queue.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -142,13 +144,28 @@ def project_session(batch: Batch, session: PlaybackSession, event: Any, position
             "violations_total": session.violations_total,
         },
     )
-    if event_name(event) != "EventsReported":
-        return
+    if event_name(event) == "EventsReported":
+        project_reported(batch, session, event)
+
+
+def project_reported(batch: Batch, session: PlaybackSession, event: Any) -> None:
+    """One row per player event of the batch, numbered in log order (``event_id``), the policy
+    they were judged against (the session's as it stands after the batch), and the hourly sums.
+
+    ``occurred_at`` is the server's time, the batch's ``received_at`` (as the seed's, whose
+    events took the time they were stored); ``client_occurred_at`` is the player's own, as each
+    item holds it (kept within the session: ``within_session``, applied again for items stored
+    before that rule). Items of every age hold the same two fields and project alike."""
     started, received = session.started_at.timestamp(), event.received_at.timestamp()
+    occurred = event.received_at
+    hour = occurred.replace(minute=0, second=0, microsecond=0)
+    key = policy_key(session.policy)
+    # Stored once per policy (an upsert of the same content), however many events share it.
+    batch.increment(
+        t.playback_policies, {"policy_key": key, "policy": session.policy}, maxima=frozenset()
+    )
     for number, item in enumerate(event.items):
-        occurred = datetime.fromtimestamp(
-            within_session(item["occurred_at"], started, received), UTC
-        )
+        client = datetime.fromtimestamp(within_session(item["occurred_at"], started, received), UTC)
         violated, kind, reason = bool(item["violated"]), item["type"], item["reason"] or ""
         level = severity(kind, violated)
         batch.increment(
@@ -156,7 +173,7 @@ def project_session(batch: Batch, session: PlaybackSession, event: Any, position
             {
                 "video_id": session.video_id,
                 "enrollment_id": session.enrollment_id,
-                "hour": occurred.replace(minute=0, second=0, microsecond=0),
+                "hour": hour,
                 "tenant": session.tenant,
                 "events": 1,
                 "score": event_score(kind, violated, reason, ANALYTICS_WEIGHTS),
@@ -178,14 +195,24 @@ def project_session(batch: Batch, session: PlaybackSession, event: Any, position
                 "video_id": session.video_id,
                 "enrollment_id": session.enrollment_id,
                 "user_id": session.user_id,
-                "event_type": item["type"],
-                "violated": bool(item["violated"]),
-                "violation_reason": item["reason"] or "",
+                "event_type": kind,
+                "violated": violated,
+                "violation_reason": reason,
                 "occurred_at": occurred,
+                "client_occurred_at": client,
                 "received_at": event.received_at,
                 "payload": item["payload"] or {},
+                "policy_key": key,
             },
+            serial="event_id",
         )
+
+
+def policy_key(policy: dict[str, Any]) -> int:
+    """A policy's key in ``playback_policies``: 63 bits of a hash of its canonical JSON (a
+    positive BIGINT), the same for the same content in every process and rebuild."""
+    text = json.dumps(policy, sort_keys=True, separators=(",", ":")).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") >> 1
 
 
 HOUR_MAXIMA = frozenset({"last_occurred_at"})

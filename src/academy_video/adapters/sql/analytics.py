@@ -229,12 +229,9 @@ class SqlAnalytics(SqlStudentAnalytics):
         """Each row's ``policy_snapshot``, from its ``policy_key``. A key names one content for
         ever (``projections.policy_key``), so policies are kept once read: a page asks only for
         those not seen yet, and each is decoded once, not once per row."""
-        page: dict[int, dict[str, Any]] = {}
-        for key in {r["policy_key"] for r in rows}:
-            policy = self._policies.get(key)
-            if policy is not None:
-                page[key] = policy
-        missing = {r["policy_key"] for r in rows} - page.keys()
+        kept, keys = self._policies, {r["policy_key"] for r in rows}
+        page = {key: kept[key] for key in keys if key in kept}
+        missing = keys - page.keys()
         if missing:
             p = t.playback_policies
             query = select(p.c.policy_key, p.c.policy).where(p.c.policy_key.in_(missing))

@@ -10,10 +10,11 @@ the log position that orders the job queue.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from academy_video.app.applications import event_name
 from academy_video.domain.grant import PermissionGrant
@@ -146,6 +147,12 @@ def project_session(batch: Batch, session: PlaybackSession, event: Any, position
     )
     if event_name(event) == "EventsReported":
         project_reported(batch, session, event)
+    else:  # only these set a session's policy (Started; a later change): keep each one stored
+        batch.increment(
+            t.playback_policies,
+            {"policy_key": policy_key(session.policy), "policy": session.policy},
+            maxima=frozenset(),
+        )
 
 
 def project_reported(batch: Batch, session: PlaybackSession, event: Any) -> None:
@@ -159,11 +166,7 @@ def project_reported(batch: Batch, session: PlaybackSession, event: Any) -> None
     started, received = session.started_at.timestamp(), event.received_at.timestamp()
     occurred = event.received_at
     hour = occurred.replace(minute=0, second=0, microsecond=0)
-    key = policy_key(session.policy)
-    # Stored once per policy (an upsert of the same content), however many events share it.
-    batch.increment(
-        t.playback_policies, {"policy_key": key, "policy": session.policy}, maxima=frozenset()
-    )
+    key = policy_key(session.policy)  # stored by the event that set it (project_session)
     for number, item in enumerate(event.items):
         client = datetime.fromtimestamp(within_session(item["occurred_at"], started, received), UTC)
         violated, kind, reason = bool(item["violated"]), item["type"], item["reason"] or ""
@@ -211,7 +214,7 @@ def project_reported(batch: Batch, session: PlaybackSession, event: Any) -> None
 def policy_key(policy: dict[str, Any]) -> int:
     """A policy's key in ``playback_policies``: 63 bits of a hash of its canonical JSON (a
     positive BIGINT), the same for the same content in every process and rebuild."""
-    text = json.dumps(policy, sort_keys=True, separators=(",", ":")).encode()
+    text = msgspec.json.encode(policy, order="sorted")
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") >> 1
 
 

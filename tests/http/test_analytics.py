@@ -350,12 +350,10 @@ def test_risk_from_hourly_sums_equals_the_raw_rows_for_any_range_start(api: Api)
     never_revoke = RevokeRule(threshold=10**6, ratio=2.0)
     for enrollment in (ALICE, BOB, CAROL):
         session = start(api, video, enrollment).json()["session_id"]
-        for _ in range(4):
-            batch = [
-                ClientEvent(rng.choice(types), now - rng.uniform(0, 3 * 86400), {})
-                for _ in range(40)
-            ]
-            api.app.sessions.report(session, batch, now=datetime.now(UTC), rule=never_revoke)
+        for _ in range(16):  # batches the server received over three days (its time counts)
+            received = datetime.fromtimestamp(now - rng.uniform(0, 3 * 86400), UTC)
+            batch = [ClientEvent(rng.choice(types), None, {}) for _ in range(10)]
+            api.app.sessions.report(session, batch, now=received, rule=never_revoke)
     reads = api.app.reads
     assert reads is not None
     analytics = SqlAnalytics(reads.engine)

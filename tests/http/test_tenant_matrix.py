@@ -25,7 +25,8 @@ OTHER_ENROLLMENT, OTHER_USER = 900, 9000
 ALICE = 101
 
 # Route template → (request body, a query string). ``{video}``, ``{permission}``,
-# ``{progress}``, ``{session}``, ``{enrollment}`` are filled with either tenant's objects.
+# ``{progress}``, ``{session}``, ``{enrollment}``, ``{event}`` are filled with either tenant's
+# objects.
 COVERED: dict[tuple[str, str], tuple[dict[str, Any] | None, str]] = {
     ("GET", "/api/v1/videos/{video_id:int}"): (None, ""),
     ("PATCH", "/api/v1/videos/{video_id:int}"): ({"title": "renamed"}, ""),
@@ -53,6 +54,7 @@ COVERED: dict[tuple[str, str], tuple[dict[str, Any] | None, str]] = {
     ("GET", "/api/v1/video-progress/{progress_id:int}"): (None, ""),
     ("PATCH", "/api/v1/video-progress/{progress_id:int}"): ({"progress": 0.5}, ""),
     ("PUT", "/api/v1/video-progress/{progress_id:int}"): ({"progress": 0.5}, ""),
+    ("GET", "/api/v1/video-playback-events/{event_id:int}"): (None, ""),
     ("GET", "/api/v1/video-playback-events/risk"): (None, "video={video}"),
     ("GET", "/api/v1/video-playback-events/export"): (None, "video={video}"),
     ("GET", "/api/v1/audit/videos/{video_id:int}/events"): (None, ""),
@@ -123,7 +125,20 @@ def objects(api: Api, tenant: str) -> dict[str, Any]:
     else:
         started = start(api, video)
     assert started.status_code == 201, started.text
+    reported = api.call(
+        "POST",
+        "/api/v1/playback/events/",
+        role="student",
+        tenant=tenant,
+        user=user,
+        json={"token": started.json()["token"], "events": [{"type": "FOCUS_LOST"}]},
+    )
+    assert reported.status_code == 201, reported.text
+    [event] = api.call(
+        "GET", "/api/v1/video-playback-events/", tenant=tenant, params={"video": video}
+    ).json()
     return {
+        "event": event["id"],
         "video": video,
         "permission": permission,
         "progress": progress.progress_id,
@@ -141,6 +156,7 @@ def request(api: Api, route: tuple[str, str], objs: dict[str, Any], role: Role) 
         .replace("{progress_id:int}", str(objs["progress"]))
         .replace("{session_id:str}", str(objs["session"]))
         .replace("{enrollment_id:int}", str(objs["enrollment"]))
+        .replace("{event_id:int}", str(objs["event"]))
     )
     query = query.format(**objs)
     if body is not None:

@@ -148,8 +148,9 @@ def test_a_failure_reason_as_long_as_the_domain_allows_fits_the_read_model(
 
 def test_events_stored_before_the_time_rule_still_project(deployment: Deployment) -> None:
     """Stored before player times were kept within the session's life, an event may hold any
-    number; the projection keeps it within the session too (a time no datetime can hold once
-    stopped the playback-event read models)."""
+    number; the projection keeps the player's time within the session too (a time no datetime
+    can hold once stopped the playback-event read models). ``occurred_at`` is the batch's
+    ``received_at``, whatever the items hold."""
     world = deployment.world()
     engine = engine_of(world.app)
     video = world.ready_video()
@@ -165,11 +166,11 @@ def test_events_stored_before_the_time_rule_still_project(deployment: Deployment
     )
     assert world.app.projector is not None and set(world.app.projector.lag().values()) == {0}
     stored = rows(engine, t.playback_events, session_id=row["session_id"])
-    latest = max(e["batch_version"] for e in stored)
-    times = sorted(
-        e["occurred_at"].replace(tzinfo=None) for e in stored if e["batch_version"] == latest
-    )
-    assert times == [row["started_at"].replace(tzinfo=None), now.replace(tzinfo=None)]
+    latest = [e for e in stored if e["batch_version"] == max(e["batch_version"] for e in stored)]
+    naive = now.replace(tzinfo=None)
+    assert {e["occurred_at"].replace(tzinfo=None) for e in latest} == {naive}
+    client = sorted(e["client_occurred_at"].replace(tzinfo=None) for e in latest)
+    assert client == [row["started_at"].replace(tzinfo=None), naive]
 
 
 def test_a_rebuild_equals_the_live_read_models(deployment: Deployment) -> None:
@@ -197,6 +198,7 @@ def test_a_rebuild_equals_the_live_read_models(deployment: Deployment) -> None:
         "progress": 1,
         "playback_sessions": 1,
         "playback_events": 3,
+        "playback_policies": 1,
         "playback_event_hours": 1,
     }
 
@@ -340,7 +342,7 @@ def test_the_migrations_create_exactly_the_tables_the_code_declares(
         monkeypatch.setenv(name, value)
     assert cli(["db", "upgrade"]) == 0
     assert cli(["db", "upgrade"]) == 0  # idempotent
-    assert "revision 0005 (head 0005)" in capsys.readouterr().out
+    assert "revision 0006 (head 0006)" in capsys.readouterr().out
     container = deployment.start()
     with engine_of(container).connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": migrate.ours})

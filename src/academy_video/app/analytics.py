@@ -74,9 +74,12 @@ class AnalyticsQueries(Protocol):
         search: str | None,
         limit: int | None,
         offset: int,
+        event_id: int | None = None,
     ) -> tuple[Iterator[Row], int]:
-        """The matching events (every stored column, ``student_name``, ``severity``, ``score``),
-        newest first, and how many match; without ``limit`` every match, read a page at a time."""
+        """The matching events (every stored column, ``student_name``, ``severity``, ``score``,
+        ``policy_snapshot``: the policy the event was judged against), newest first by the
+        server's time, and how many match; without ``limit`` every match, read a page at a
+        time. ``event_id``: only that event, if it matches."""
         ...
 
     def export(self, tenant: str, video_id: int, *, since: datetime | None) -> Iterator[Row]:
@@ -109,6 +112,18 @@ class StudentAchievement:
 class Achievement:
     totals: achievement.Totals
     students: list[StudentAchievement]
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What the events list (and the retrieve, as the seed's) is narrowed by; None: any."""
+
+    video_id: int | None = None
+    enrollment_id: int | None = None
+    violated: bool | None = None
+    range_key: str | None = None  # a RANGES key; None: DEFAULT_RANGES["events"]
+    event_types: str | None = None  # comma-separated ClientEventType values
+    search: str | None = None  # in the student's name, the session id, the user id
 
 
 @dataclass(frozen=True)
@@ -175,31 +190,37 @@ class AnalyticsService:
     def events(
         self,
         tenant: str,
+        filters: EventFilter,
         *,
-        video_id: int | None,
-        enrollment_id: int | None,
-        violated: bool | None,
-        range_key: str | None,
-        event_types: str | None,
-        search: str | None,
         limit: int | None,
         offset: int,
+        event_id: int | None = None,
     ) -> tuple[Iterator[Row], int]:
-        """The events list (``event_types`` comma-separated): the page, or every match."""
-        types = [x for x in (event_types or "").split(",") if x]
+        """The events list: the page, or every match (``event_id``: only that event)."""
+        types = [x for x in (filters.event_types or "").split(",") if x]
         if any(x not in EVENT_TYPES for x in types):
             raise Invalid("event_type")
         return self.queries.events(
             tenant,
-            video_id=video_id,
-            enrollment_id=enrollment_id,
-            violated=violated,
-            since=self.since(range_key or DEFAULT_RANGES["events"]),
+            video_id=filters.video_id,
+            enrollment_id=filters.enrollment_id,
+            violated=filters.violated,
+            since=self.since(filters.range_key or DEFAULT_RANGES["events"]),
             event_types=types,
-            search=search,
+            search=filters.search,
             limit=limit,
             offset=offset,
+            event_id=event_id,
         )
+
+    def event(self, tenant: str, event_id: int, filters: EventFilter) -> Row:
+        """One event of the list, by id, as the seed's retrieve found it: in the list the same
+        filters give (its default range too: 24 h), else NotFound."""
+        rows, _ = self.events(tenant, filters, limit=1, offset=0, event_id=event_id)
+        row = next(rows, None)
+        if row is None:
+            raise NotFound()
+        return row
 
     def risk(
         self, tenant: str, video_id: int | None, range_key: str | None, limit: int

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from academy_video.app.analytics import AnalyticsService, Row
+from academy_video.app.analytics import AnalyticsService, EventFilter, Row
 from academy_video.app.errors import Invalid, NotFound
 from academy_video.domain.achievement import Band
 
@@ -58,6 +58,7 @@ class FakeAnalyticsQueries:
         search: str | None,
         limit: int | None,
         offset: int,
+        event_id: int | None = None,
     ) -> tuple[Iterator[Row], int]:
         self.since.append(since)
         return iter([]), 0
@@ -72,17 +73,7 @@ def service(queries: FakeAnalyticsQueries, threshold: float = 0.95) -> Analytics
 
 
 def events(analytics: AnalyticsService, **filters: Any) -> tuple[Iterator[Row], int]:
-    given: dict[str, Any] = {
-        "video_id": None,
-        "enrollment_id": None,
-        "violated": None,
-        "range_key": None,
-        "event_types": None,
-        "search": None,
-        "limit": None,
-        "offset": 0,
-    }
-    return analytics.events("demo", **(given | filters))
+    return analytics.events("demo", EventFilter(**filters), limit=None, offset=0)
 
 
 def test_ranges_are_measured_from_the_clock() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 
@@ -28,7 +27,7 @@ CSV_HEADER = [
 
 def event_out(r: Row) -> PlaybackEventOut:
     return PlaybackEventOut(
-        id=event_id(r),
+        id=r["event_id"],
         video=r["video_id"],
         enrollment_id=r["enrollment_id"],
         student_name=r["student_name"],
@@ -38,18 +37,13 @@ def event_out(r: Row) -> PlaybackEventOut:
         violated=bool(r["violated"]),
         violation_reason=r["violation_reason"],
         event_payload=r["payload"] or {},
+        policy_snapshot=r["policy_snapshot"] or {},
         occurred_at=utc(r["occurred_at"]),
         received_at=utc(r["received_at"]),
         severity=r["severity"],
         score=int(r["score"]),
+        client_occurred_at=utc(r["client_occurred_at"]),
     )
-
-
-def event_id(r: Row) -> int:
-    """A stable integer id for a stored player event (the API's ids are integers): 62 bits of a
-    hash of its key (session, batch, position), the same after any rebuild."""
-    key = f"{r['session_aggregate_id']}:{r['batch_version']}:{r['item']}".encode()
-    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") >> 2
 
 
 def export_csv(rows: Iterator[Row]) -> Iterator[bytes]:

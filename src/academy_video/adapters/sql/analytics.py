@@ -9,12 +9,14 @@ Scores, severities and effective rules are ``rules.py``'s expressions, built fro
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
+    Engine,
     Select,
     String,
     and_,
@@ -37,6 +39,7 @@ from .read import like_pattern
 from .student_analytics import Row, SqlStudentAnalytics
 
 STREAM_ROWS = 2_000  # rows per page when the events list or the export is read in full
+POLICIES_KEPT = 10_000  # distinct policies kept decoded (an academy has a few hundred)
 
 e = t.playback_events
 
@@ -63,6 +66,10 @@ def _student_name(enrollment: ColumnElement[int]) -> Any:
 class SqlAnalytics(SqlStudentAnalytics):
     """``AnalyticsQueries`` over the read models: the per-student queries (inherited) and the
     playback events'."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self._policies: dict[int, dict[str, Any]] = {}  # policy_key → policy, as stored
 
     def risk(self, tenant: str, video_id: int, *, since: datetime | None, limit: int) -> list[Row]:
         """Per student: Σ score, events by severity, the latest; highest score first.
@@ -121,11 +128,14 @@ class SqlAnalytics(SqlStudentAnalytics):
         search: str | None,
         limit: int | None,
         offset: int,
+        event_id: int | None = None,
     ) -> tuple[Iterator[Row], int]:
         """The events that match, newest first in a stable order, and how many match in all.
         With a ``limit``, that page; without, every match, read in keyset pages (a
-        caller that reads them all keeps memory flat)."""
+        caller that reads them all keeps memory flat). ``event_id``: only that event."""
         conditions: list[ColumnElement[bool]] = [e.c.tenant == tenant]
+        if event_id is not None:
+            conditions.append(e.c.event_id == event_id)
         if video_id is not None:
             conditions.append(e.c.video_id == video_id)
         if enrollment_id is not None:
@@ -161,10 +171,11 @@ class SqlAnalytics(SqlStudentAnalytics):
         if limit is None:
             with self.engine.connect() as conn:
                 total = conn.execute(counted).scalar_one()
-            return self._newest_first(query, offset), int(total)
+            return self._newest_first(query, offset, self._add_policies), int(total)
         with self.engine.connect() as conn:
             page = conn.execute(query.limit(limit).offset(offset)).mappings()
             rows = [dict(r) for r in page]
+            self._add_policies(conn, rows)
             total = conn.execute(counted).scalar_one()
         return iter(rows), int(total)
 
@@ -190,15 +201,22 @@ class SqlAnalytics(SqlStudentAnalytics):
         )
         return self._newest_first(query, 0)
 
-    def _newest_first(self, query: Select[Any], offset: int) -> Iterator[Row]:
+    def _newest_first(
+        self,
+        query: Select[Any],
+        offset: int,
+        complete: Callable[[Connection, list[Row]], None] | None = None,
+    ) -> Iterator[Row]:
         """The rows of ``query`` (ordered ``_NEWEST_FIRST``, with the ``_KEY`` columns), a page of
-        STREAM_ROWS per query, each page after the last row of the one before (keyset). A
-        connection is held only while a page is read, never while a slow client reads the
-        response, so streams cannot starve the pool."""
+        STREAM_ROWS per query, each page after the last row of the one before (keyset), given to
+        ``complete`` first if any. A connection is held only while a page is read, never while
+        a slow client reads the response, so streams cannot starve the pool."""
         page = query.limit(STREAM_ROWS).offset(offset)
         while True:
             with self.engine.connect() as conn:
                 rows = [dict(r) for r in conn.execute(page).mappings()]
+                if complete is not None:
+                    complete(conn, rows)
             yield from rows
             if len(rows) < STREAM_ROWS:
                 return
@@ -206,6 +224,24 @@ class SqlAnalytics(SqlStudentAnalytics):
             page = query.where(tuple_(*_KEY) < tuple_(*last)).limit(STREAM_ROWS)
 
     # Helpers ----------------------------------------------------------------------------------
+
+    def _add_policies(self, conn: Connection, rows: list[Row]) -> None:
+        """Each row's ``policy_snapshot``, from its ``policy_key``. A key names one content for
+        ever (``projections.policy_key``), so policies are kept once read: a page asks only for
+        those not seen yet, and each is decoded once, not once per row."""
+        kept, keys = self._policies, {r["policy_key"] for r in rows}
+        page = {key: kept[key] for key in keys if key in kept}
+        missing = keys - page.keys()
+        if missing:
+            p = t.playback_policies
+            query = select(p.c.policy_key, p.c.policy).where(p.c.policy_key.in_(missing))
+            found: dict[int, dict[str, Any]] = dict(conn.execute(query).tuples().all())
+            page.update(found)
+            if len(self._policies) + len(found) > POLICIES_KEPT:
+                self._policies = {}  # a new dict: other threads keep reading the one they hold
+            self._policies.update(found)
+        for row in rows:
+            row["policy_snapshot"] = page.get(row["policy_key"], {})
 
     @staticmethod
     def _events_of(tenant: str, video_id: int, since: datetime | None) -> ColumnElement[bool]:
@@ -215,8 +251,9 @@ class SqlAnalytics(SqlStudentAnalytics):
         return and_(*conditions)
 
 
-# Newest first; ties broken by the row's key, so pages neither repeat nor skip rows.
-_KEY = (e.c.occurred_at, e.c.session_aggregate_id, e.c.batch_version, e.c.item)
+# Newest first (the server's time), ties broken by the id as the seed's ``-occurred_at, -id``:
+# pages neither repeat nor skip rows.
+_KEY = (e.c.occurred_at, e.c.event_id)
 _NEWEST_FIRST = tuple(column.desc() for column in _KEY)
 
 

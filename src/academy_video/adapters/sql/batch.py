@@ -3,7 +3,8 @@ a few ``executemany`` statements instead of one round trip per event.
 
 Per row (keyed by table and aggregate id) only the last write matters, so writes merge: a
 partial update after a full put folds into the put, a delete wins over both, a put after a
-delete replaces it. Rows of append-only tables are inserted as they come. Counter rows
+delete replaces it. Rows of append-only tables are inserted as they come (a ``serial`` column
+numbered on from the largest stored, in the order they were appended). Counter rows
 (``increment``) add up in memory and then in the database, one upsert per row.
 """
 
@@ -13,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Table, bindparam, func
+from sqlalchemy import Connection, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .engine import upsert
@@ -27,6 +28,7 @@ class Batch:
         self._appends: dict[Table, list[dict[str, Any]]] = defaultdict(list)
         self._counters: dict[Table, dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
         self._maxima: dict[Table, frozenset[str]] = {}
+        self._serials: dict[Table, str] = {}
 
     def put(self, table: Table, row: dict[str, Any]) -> None:
         """Insert the row of ``row["aggregate_id"]``, or set these columns if it exists."""
@@ -42,8 +44,13 @@ class Batch:
     def delete(self, table: Table, aggregate_id: UUID) -> None:
         self._rows[table, aggregate_id] = (DELETE, {"aggregate_id": aggregate_id})
 
-    def append(self, table: Table, row: dict[str, Any]) -> None:
+    def append(self, table: Table, row: dict[str, Any], *, serial: str = "") -> None:
+        """Insert ``row``; with ``serial``, that column gets the next number of the table (the
+        largest stored + 1, then on in append order): under the projector's lock on its log,
+        the same numbers whenever the same events are applied in the same order."""
         self._appends[table].append(row)
+        if serial:
+            self._serials[table] = serial
 
     def increment(self, table: Table, row: dict[str, Any], *, maxima: frozenset[str]) -> None:
         """Add ``row``'s numbers to the row with its primary key (created if missing); the
@@ -87,6 +94,11 @@ class Batch:
             )
             conn.execute(statement, [{f"b_{c}": v for c, v in r.items()} for r in rows])
         for table, rows in self._appends.items():
+            serial = self._serials.get(table)
+            if serial is not None:
+                last = conn.execute(select(func.max(table.c[serial]))).scalar() or 0
+                for number, row in enumerate(rows, start=last + 1):
+                    row[serial] = number
             conn.execute(table.insert(), rows)
         for table, counters in self._counters.items():
             rows = list(counters.values())
@@ -94,6 +106,7 @@ class Batch:
         self._rows.clear()
         self._appends.clear()
         self._counters.clear()
+        self._serials.clear()
 
 
 def key_names(table: Table) -> tuple[str, ...]:

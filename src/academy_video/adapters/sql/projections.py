@@ -9,9 +9,13 @@ the log position that orders the job queue.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from academy_video.app.applications import event_name
 from academy_video.domain.grant import PermissionGrant
@@ -143,57 +147,113 @@ def project_session(batch: Batch, session: PlaybackSession, event: Any, position
         },
     )
     name = event_name(event)
-    if name not in ("EventsReported", "EventsImported"):
-        return
-    started = session.started_at.timestamp()
+    if name == "EventsReported":
+        project_reported(batch, session, event)
+    elif name == "EventsImported":
+        project_imported(batch, session, event)
+    else:  # only these set a session's policy (Started; a later change): keep each one stored
+        store_policy(batch, session.policy)
+
+
+def project_reported(batch: Batch, session: PlaybackSession, event: Any) -> None:
+    """One row per player event of the batch, numbered in log order (``event_id``), the policy
+    they were judged against (the session's as it stands after the batch), and the hourly sums.
+
+    ``occurred_at`` is the server's time, the batch's ``received_at`` (as the seed's, whose
+    events took the time they were stored); ``client_occurred_at`` is the player's own, as each
+    item holds it (kept within the session: ``within_session``, applied again for items stored
+    before that rule). Items of every age hold the same two fields and project alike."""
+    started, received = session.started_at.timestamp(), event.received_at.timestamp()
+    key = policy_key(session.policy)  # stored by the event that set it (project_session)
     for number, item in enumerate(event.items):
-        # An imported event keeps the receive time the old app gave it.
-        received_at = (
-            datetime.fromtimestamp(item["received_at"], UTC)
-            if name == "EventsImported"
-            else event.received_at
-        )
-        received = received_at.timestamp()
-        occurred = datetime.fromtimestamp(
-            within_session(item["occurred_at"], started, received), UTC
-        )
-        violated, kind, reason = bool(item["violated"]), item["type"], item["reason"] or ""
-        level = severity(kind, violated)
-        batch.increment(
-            t.playback_event_hours,
-            {
-                "video_id": session.video_id,
-                "enrollment_id": session.enrollment_id,
-                "hour": occurred.replace(minute=0, second=0, microsecond=0),
-                "tenant": session.tenant,
-                "events": 1,
-                "score": event_score(kind, violated, reason, ANALYTICS_WEIGHTS),
-                "danger": int(level == Severity.DANGER),
-                "warn": int(level == Severity.WARN),
-                "info": int(level == Severity.INFO),
-                "last_occurred_at": occurred,
-            },
-            maxima=HOUR_MAXIMA,
-        )
-        batch.append(
-            t.playback_events,
-            {
-                "session_aggregate_id": session.id,
-                "batch_version": event.originator_version,
-                "item": number,
-                "session_id": session.session_id,
-                "tenant": session.tenant,
-                "video_id": session.video_id,
-                "enrollment_id": session.enrollment_id,
-                "user_id": session.user_id,
-                "event_type": item["type"],
-                "violated": bool(item["violated"]),
-                "violation_reason": item["reason"] or "",
-                "occurred_at": occurred,
-                "received_at": received_at,
-                "payload": item["payload"] or {},
-            },
-        )
+        client = datetime.fromtimestamp(within_session(item["occurred_at"], started, received), UTC)
+        times = EventTimes(event.received_at, client, event.received_at)
+        project_item(batch, session, event, number, item, times, key)
+
+
+def project_imported(batch: Batch, session: PlaybackSession, event: Any) -> None:
+    """The old app's events of a session: its ``occurred_at`` was already the server's time (it
+    kept no player time, so that is the client time too), and each event kept the policy it was
+    judged against (``policy_snapshot``), stored like any other policy."""
+    for number, item in enumerate(event.items):
+        occurred = datetime.fromtimestamp(item["occurred_at"], UTC)
+        times = EventTimes(occurred, occurred, datetime.fromtimestamp(item["received_at"], UTC))
+        snapshot = item.get("policy_snapshot")
+        snapshot = snapshot if isinstance(snapshot, dict) else {}
+        project_item(batch, session, event, number, item, times, store_policy(batch, snapshot))
+
+
+@dataclass(frozen=True)
+class EventTimes:
+    occurred_at: datetime  # the server's: ranges, risk, order
+    client_occurred_at: datetime
+    received_at: datetime
+
+
+def store_policy(batch: Batch, policy: dict[str, Any]) -> int:
+    key = policy_key(policy)
+    batch.increment(t.playback_policies, {"policy_key": key, "policy": policy}, maxima=frozenset())
+    return key
+
+
+def project_item(
+    batch: Batch,
+    session: PlaybackSession,
+    event: Any,
+    number: int,
+    item: dict[str, Any],
+    times: EventTimes,
+    key: int,
+) -> None:
+    """One player event's row and its share of the hourly sums."""
+    occurred = times.occurred_at
+    violated, kind, reason = bool(item["violated"]), item["type"], item["reason"] or ""
+    level = severity(kind, violated)
+    batch.increment(
+        t.playback_event_hours,
+        {
+            "video_id": session.video_id,
+            "enrollment_id": session.enrollment_id,
+            "hour": occurred.replace(minute=0, second=0, microsecond=0),
+            "tenant": session.tenant,
+            "events": 1,
+            "score": event_score(kind, violated, reason, ANALYTICS_WEIGHTS),
+            "danger": int(level == Severity.DANGER),
+            "warn": int(level == Severity.WARN),
+            "info": int(level == Severity.INFO),
+            "last_occurred_at": occurred,
+        },
+        maxima=HOUR_MAXIMA,
+    )
+    batch.append(
+        t.playback_events,
+        {
+            "session_aggregate_id": session.id,
+            "batch_version": event.originator_version,
+            "item": number,
+            "session_id": session.session_id,
+            "tenant": session.tenant,
+            "video_id": session.video_id,
+            "enrollment_id": session.enrollment_id,
+            "user_id": session.user_id,
+            "event_type": kind,
+            "violated": violated,
+            "violation_reason": reason,
+            "occurred_at": occurred,
+            "client_occurred_at": times.client_occurred_at,
+            "received_at": times.received_at,
+            "payload": item["payload"] or {},
+            "policy_key": key,
+        },
+        serial="event_id",
+    )
+
+
+def policy_key(policy: dict[str, Any]) -> int:
+    """A policy's key in ``playback_policies``: 63 bits of a hash of its canonical JSON (a
+    positive BIGINT), the same for the same content in every process and rebuild."""
+    text = msgspec.json.encode(policy, order="sorted")
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") >> 1
 
 
 HOUR_MAXIMA = frozenset({"last_occurred_at"})

@@ -210,9 +210,13 @@ playback_sessions = Table(
 playback_events = Table(
     "playback_events",
     metadata,
-    Column("session_aggregate_id", Uuid, primary_key=True),
-    Column("batch_version", Integer, primary_key=True, autoincrement=False),  # event version
-    Column("item", Integer, primary_key=True, autoincrement=False),  # position in the batch
+    # The event's public id: its place among all player events in the PlaybackSessions log
+    # (1, 2, …, numbered by the projection in log order), so a rebuild gives the same ids.
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    # Where it is stored: the session, its EventsReported version, the position in that batch.
+    Column("session_aggregate_id", Uuid, nullable=False),
+    Column("batch_version", Integer, nullable=False),
+    Column("item", Integer, nullable=False),
     Column("session_id", String(SHORT * 2), nullable=False),
     _tenant(),
     Column("video_id", BigInteger, nullable=False),
@@ -221,11 +225,22 @@ playback_events = Table(
     Column("event_type", String(SHORT), nullable=False),
     Column("violated", Boolean, nullable=False),
     Column("violation_reason", String(NAME), nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),  # the server's receive time
+    Column("client_occurred_at", DateTime(timezone=True), nullable=False),  # the player's
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("payload", JSON, nullable=False),
+    Column("policy_key", BigInteger, nullable=False),  # the policy judged by: playback_policies
     Index("ix_playback_events_video_time", "video_id", "occurred_at"),
     Index("ix_playback_events_video_enrollment", "video_id", "enrollment_id"),
+)
+
+# Each effective policy player events were judged against, once, under a key made from its
+# content (``projections.policy_key``): an event row holds the key instead of a copy.
+playback_policies = Table(
+    "playback_policies",
+    metadata,
+    Column("policy_key", BigInteger, primary_key=True, autoincrement=False),
+    Column("policy", JSON, nullable=False),
 )
 
 # Per video, student and hour (UTC): the sums the risk ranking and the summary rank by, kept up
@@ -281,5 +296,6 @@ PROJECTED: tuple[Table, ...] = (
     progress,
     playback_sessions,
     playback_events,
+    playback_policies,
     playback_event_hours,
 )

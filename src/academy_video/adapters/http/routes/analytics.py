@@ -13,7 +13,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
 
-from academy_video.app.analytics import AnalyticsService
+from academy_video.app.analytics import AnalyticsService, EventFilter
 from academy_video.app.config import Settings
 
 from ..analytics_views import event_out, export_csv
@@ -144,38 +144,47 @@ def policy_impact(
 EVENTS_LISTED = ResponseSpec(list[PlaybackEventOut], description="Events, newest first")
 
 
-@get("/video-playback-events", sync_to_thread=True, responses={**ERRORS, 200: EVENTS_LISTED})
-def playback_events(
-    caller: CallerDep,
-    analytics: AnalyticsDep,
+def provide_event_filter(
     video: QueryId = None,
     enrollment: QueryId = None,
     violated: FromQuery[bool | None] = None,
     range_key: Range = None,
     event_type: Annotated[str | None, QueryParameter(max_length=500)] = None,
     search: Annotated[str | None, QueryParameter(max_length=200)] = None,
+) -> EventFilter:
+    """The list's query filters (the seed's names), for the list and the retrieve."""
+    return EventFilter(video, enrollment, violated, range_key, event_type, search)
+
+
+EventFilterDep = NamedDependency[EventFilter]
+
+
+@get("/video-playback-events", sync_to_thread=True, responses={**ERRORS, 200: EVENTS_LISTED})
+def playback_events(
+    caller: CallerDep,
+    analytics: AnalyticsDep,
+    filters: EventFilterDep,
     limit: Annotated[int | None, QueryParameter(ge=1, le=PAGE_MAX)] = None,
     offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Response[list[PlaybackEventOut]] | Stream:
     """Newest first (ties in a fixed order, so pages are stable). Every match, as the seed's list
     gave them (streamed: memory stays flat); ``limit``/``offset`` page it (the console does);
     ``X-Total-Count`` says how many match in all."""
-    rows, total = analytics.events(
-        caller.tenant,
-        video_id=video,
-        enrollment_id=enrollment,
-        violated=violated,
-        range_key=range_key,
-        event_types=event_type,
-        search=search,
-        limit=limit,
-        offset=offset,
-    )
+    rows, total = analytics.events(caller.tenant, filters, limit=limit, offset=offset)
     headers = {"X-Total-Count": str(total)}
     if limit is None:
         body = aborting(json_array(rows, event_out))
         return Stream(body, media_type="application/json", headers=headers)
     return Response([event_out(r) for r in rows], headers=headers)
+
+
+@get("/video-playback-events/{event_id:int}", sync_to_thread=True, responses=ERRORS)
+def playback_event(
+    caller: CallerDep, analytics: AnalyticsDep, filters: EventFilterDep, event_id: PathId
+) -> PlaybackEventOut:
+    """One event of the list, as the seed's retrieve: found within the list the same filters
+    give (its default range is the list's, 24 h: ``range=all`` finds an older one), else 404."""
+    return event_out(analytics.event(caller.tenant, event_id, filters))
 
 
 @get("/video-playback-events/risk", sync_to_thread=True, responses=ERRORS)
@@ -251,10 +260,14 @@ router = Router(
         achievement,
         policy_impact,
         playback_events,
+        playback_event,
         risk,
         export,
     ],
     tags=["analytics"],
     guards=[requires(*STAFF)],
-    dependencies={"analytics": Provide(provide_analytics, sync_to_thread=False)},
+    dependencies={
+        "analytics": Provide(provide_analytics, sync_to_thread=False),
+        "filters": Provide(provide_event_filter, sync_to_thread=False),
+    },
 )

@@ -77,7 +77,9 @@ class PolicyImpactRow(Struct):
 
 
 class PlaybackEventOut(Struct):
-    id: int
+    """The seed's fields in the seed's order, then ``client_occurred_at`` (new)."""
+
+    id: int  # 1, 2, … in the order events were stored; the same after a rebuild
     video: int
     enrollment_id: int
     student_name: str
@@ -87,10 +89,12 @@ class PlaybackEventOut(Struct):
     violated: bool
     violation_reason: str
     event_payload: dict[str, Any]
-    occurred_at: datetime
+    policy_snapshot: dict[str, Any]  # the effective policy the event was judged against
+    occurred_at: datetime  # when the server received it (the seed's too)
     received_at: datetime
     severity: str
     score: int
+    client_occurred_at: datetime  # the player's own time, kept within the session's life
 
 
 class RiskRow(Struct):

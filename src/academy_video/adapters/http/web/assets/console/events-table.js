@@ -30,7 +30,17 @@ export function eventsTable(rows, withStudent) {
               return h(
                 "tr",
                 { className: e.violated ? "event violated" : "event" },
-                h("td", { className: "nowrap" }, formatTime(e.occurred_at)),
+                h(
+                  "td",
+                  {
+                    className: "nowrap",
+                    // The server's time; the player's own clock, on hover.
+                    title: e.client_occurred_at
+                      ? `Player's time: ${formatTime(e.client_occurred_at)}`
+                      : "",
+                  },
+                  formatTime(e.occurred_at),
+                ),
                 withStudent ? h("td", {}, e.student_name) : null,
                 h("td", { className: "mono" }, e.event_type),
                 h("td", {}, e.violated ? "Yes" : "No"),

@@ -158,6 +158,17 @@ def test_an_old_academy_comes_over_with_its_ids_and_history(world: World) -> Non
                 for p in old_permissions
                 if ("video_videopermission", p.id) not in skipped
             }
+            # The old events list as the old app answered it: its server time, its snapshot.
+            listed_events = get(client, f"video-playback-events?video={ready}&range=all", tenant)
+            old_events = OldEvent.objects.using(world.old.alias).filter(video_id=ready)
+            kept = [e for e in old_events if ("video_videoplaybackevent", e.id) not in skipped]
+            assert kept and any(e.policy_snapshot for e in kept)
+            assert sorted(
+                (e["event_type"], e["occurred_at"][:19], e["policy_snapshot"])
+                for e in listed_events
+            ) == sorted(
+                (e.event_type, e.occurred_at.isoformat()[:19], e.policy_snapshot) for e in kept
+            )
             trail = get(client, f"audit/videos/{ready}/events", tenant)
             assert trail[0]["type"] == "Imported"
             assert trail[0]["data"]["source"] == f"video_video:{ready}"

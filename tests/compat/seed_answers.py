@@ -178,3 +178,26 @@ PLAYBACK_REFRESH: dict[str, Any] = {
     "media_query": Added(str, "docs/architecture.md: refresh renews the media URLs"),
 }
 OK: dict[str, Any] = {"ok": Exactly(True)}
+
+# serializers.py: PlaybackEventBatchResponseSerializer (201).
+PLAYBACK_EVENTS_STORED: dict[str, Any] = {"stored": int}
+
+# serializers.py: VideoPlaybackEventListSerializer (the list and the retrieve).
+PLAYBACK_EVENT: dict[str, Any] = {
+    "id": int,
+    "video": int,
+    "enrollment_id": int,
+    "student_name": str,
+    "session_id": str,
+    "user_id": int,
+    "event_type": str,
+    "violated": bool,
+    "violation_reason": str,
+    "event_payload": dict,
+    "policy_snapshot": POLICY,
+    "occurred_at": TIME,
+    "received_at": TIME,
+    "severity": str,
+    "score": int,
+    "client_occurred_at": Added(TIME, "docs/architecture.md: the player's own time beside it"),
+}

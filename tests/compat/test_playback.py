@@ -1,7 +1,6 @@
 """The student player as the old one called playback (start, refresh, heartbeat, end), and the
 session id in the old form, ``str(uuid.uuid4())``; sessions opened with the hex form before the
-change keep working. (Heartbeats after a policy loosening and the events list are covered by
-their own suites.)"""
+change keep working. (Heartbeats after a policy loosening and the events list: test_events.py.)"""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ def test_the_events_list_and_one_event_as_the_old_admin_pages_read_them(api: Api
     video = api.ready_video()
     token = start(api, video).json()["token"]
     # The old player's items: a type, its own time in Unix seconds, a payload.
-    items = [
+    items: list[dict[str, Any]] = [
         {"type": "FOCUS_LOST", "occurred_at": 1, "payload": {"why": "tab"}},
         {"type": "SPEED_CHANGE_ATTEMPT", "payload": {"speed": 2.0}},
     ]

@@ -74,7 +74,8 @@ def played_path(api: Api) -> str:
         user=STUDENTS[ALICE],
         json={"token": response.json()["token"]},
     )
-    return urlsplit(response.json()["play_url"]).path.lstrip("/")
+    play_url: str = response.json()["play_url"]
+    return urlsplit(play_url).path.lstrip("/")
 
 
 def test_students_play_the_old_output_until_the_new_one_replaces_it(

@@ -75,7 +75,7 @@ def test_a_re_encode_is_a_job_in_the_queue_while_the_video_stays_ready(
     assert {k: v.queued_seq for k, v in rows(world).items()} == {
         k: v.queued_seq for k, v in before.items()
     }
-    assert verify(engine_of(world.app), world.app.applications) == []  # type: ignore[arg-type]
+    assert verify(engine_of(world.app), world.app.applications) == []
 
 
 def test_a_failed_re_encode_leaves_the_queue(deployment: Deployment) -> None:

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from academy_video.app.errors import NotFound
-from academy_video.domain.video import CannotReencode, Video
+from academy_video.domain.video import CannotReencode
+from tests.unit.domain.test_video_reencode import old_ready as imported_ready
 
 from .conftest import SESSION, STUDENTS, Api
 from .test_worker_api import BASE, worker
@@ -25,24 +26,12 @@ ALICE = 101
 def old_ready(api: Api) -> int:
     """A video brought over READY by ``import django``, its old output in the bucket."""
     api.app.videos.save(
-        Video.imported(
-            source=f"video_video:{VIDEO}",
-            created_at=api.app.clock.now(),
+        imported_ready(
             video_id=VIDEO,
-            tenant="demo",
             session_id=SESSION,
-            title="Week 1",
             file_key=f"videos/demo/{SESSION}/old.mp4",
-            order=1,
-            allow_skip=True,
-            max_speed=2.0,
-            show_watermark=False,
-            status="READY",
-            policy_version=1,
-            duration=300.0,
             hls_path=f"{OLD}master.m3u8",
             thumbnail_key=f"{OLD}thumbnail.jpg",
-            error_reason="",
         )
     )
     for name in ("master.m3u8", "720p/index.m3u8", "720p/seg_00000.ts", "thumbnail.jpg"):

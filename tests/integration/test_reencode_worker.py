@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from academy_video.app.worker import ServiceJobs, Worker
-from academy_video.domain.video import Video, VideoStatus, key_object
+from academy_video.domain.video import VideoStatus, key_object
 from tests.http.conftest import Api
 from tests.media import make_video
+from tests.unit.domain.test_video_reencode import old_ready
 
 from .test_media_serving import get, serving, start, uris
 
@@ -29,24 +30,11 @@ def import_old_ready(api: Api, tmp_path: Path) -> None:
     clear.write_text("#EXTM3U\n#EXT-X-ENDLIST\n")
     api.app.storage.put_file(f"{OLD}master.m3u8", clear, "application/vnd.apple.mpegurl")
     api.app.videos.save(
-        Video.imported(
-            source=f"video_video:{VIDEO}",
-            created_at=api.app.clock.now(),
+        old_ready(
             video_id=VIDEO,
-            tenant="demo",
-            session_id=10,
-            title="Week 1",
             file_key=source,
-            order=1,
-            allow_skip=True,
-            max_speed=2.0,
-            show_watermark=False,
-            status="READY",
-            policy_version=1,
-            duration=4.0,
             hls_path=f"{OLD}master.m3u8",
             thumbnail_key="",
-            error_reason="",
         )
     )
 

@@ -12,7 +12,8 @@ import pytest
 
 from academy_video.app.ports import TranscodeFailed, TranscodeOutput
 from academy_video.app.worker import ServiceJobs, Worker
-from academy_video.domain.video import Video, VideoStatus
+from academy_video.domain.video import VideoStatus
+from tests.unit.domain.test_video_reencode import old_ready
 
 from .conftest import SESSION, TENANT, USERS, World
 
@@ -23,24 +24,12 @@ NEW = f"hls/{TENANT}/videos/{VIDEO}/"
 
 def import_old_ready(world: World) -> None:
     world.app.videos.save(
-        Video.imported(
-            source=f"video_video:{VIDEO}",
-            created_at=world.clock.now(),
+        old_ready(
             video_id=VIDEO,
-            tenant=TENANT,
             session_id=SESSION,
-            title="Week 1",
             file_key=f"videos/{TENANT}/{SESSION}/old.mp4",
-            order=1,
-            allow_skip=True,
-            max_speed=2.0,
-            show_watermark=False,
-            status="READY",
-            policy_version=1,
-            duration=300.0,
             hls_path=f"{OLD}master.m3u8",
             thumbnail_key=f"{OLD}thumbnail.jpg",
-            error_reason="",
         )
     )
     world.storage.put(f"{OLD}master.m3u8", b"old")

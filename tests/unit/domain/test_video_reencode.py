@@ -53,7 +53,7 @@ def old_ready(**changes: object) -> Video:
         "error_reason": "",
         **changes,
     }
-    return Video.imported(source="video_video:7", created_at=T0, **state)
+    return Video.imported(source=f"video_video:{state['video_id']}", created_at=T0, **state)
 
 
 def queued() -> Video:

@@ -14,6 +14,10 @@ from eventsourcing.persistence import Recording
 
 from academy_video.app.applications import event_name
 
+DONE = frozenset(
+    {"ProcessingCompleted", "ProcessingFailed", "Reencoded", "ReencodeFailed", "Deleted"}
+)
+
 
 class InMemoryJobQueue:
     """video id → (log position that queued it, lease end); plus the claimers' reservations."""
@@ -43,18 +47,18 @@ class InMemoryJobQueue:
             for recording in recordings:
                 event = recording.domain_event
                 name = event_name(event)
-                if name == "Registered":
+                if name in ("Registered", "Imported"):
                     self._ids[event.originator_id] = event.video_id  # type: ignore[attr-defined]
                     continue
                 video_id = self._ids.get(event.originator_id)
                 if video_id is None:
                     continue
-                if name in ("UploadConfirmed", "RetryRequested"):
+                if name in ("UploadConfirmed", "RetryRequested", "ReencodeRequested"):
                     self._entries[video_id] = (recording.notification.id, None)
                 elif name in ("ProcessingStarted", "LeaseExtended") and video_id in self._entries:
                     seq, _ = self._entries[video_id]
                     self._entries[video_id] = (seq, event.leased_until)  # type: ignore[attr-defined]
-                elif name in ("ProcessingCompleted", "ProcessingFailed", "Deleted"):
+                elif name in DONE:
                     self._entries.pop(video_id, None)
 
 

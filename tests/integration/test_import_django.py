@@ -207,19 +207,40 @@ def test_a_dry_run_writes_nothing_and_reports_the_same(world: World) -> None:
 def test_retranscode_queues_ready_videos_for_this_services_ladder(world: World) -> None:
     report = run_import(world, retranscode=True)
     assert report.tables["video_video"].imported == world.academy.rows["video_video"]
+    readies = world.academy.videos_by_status["READY"]
     container, _ = open_store(world)
     try:
-        for ready in world.academy.videos_by_status["READY"]:
+        # Queued, and still READY on the old output: the lectures stay playable meanwhile.
+        with TestClient(create_app(container)) as client:
+            for tenant in world.academy.tenants:
+                for shown in get(client, "videos", tenant):
+                    if shown["id"] in readies:
+                        assert shown["status"] == "READY"
+                        assert shown["hls_path"].startswith(f"media/hls/{tenant}/")
+        for ready in readies:
             video = container.videos.find(Video.create_id(ready), Video)
-            assert video is not None
-            # The domain has no "READY and queued": it is unplayable until a worker publishes
-            # (the old playlist stays named, and in the bucket, for a rollback).
-            assert video.status == VideoStatus.UPLOADED
+            assert video is not None and video.reencoding
+            video.check_playable()
             trail = [e.type for e in container.audit.video_events(None, ready)]
-            assert trail == ["Imported", "RetryRequested"]  # the projection queues it
+            assert trail == ["Imported", "ReencodeRequested"]  # the projection queues it
+        assert verify(container.engine, container.applications) == []  # type: ignore[arg-type]
+
+        # This service's worker takes each (after the old PROCESSING ones queued before them)
+        # and completes it: the video switches to its new output.
+        while (job := container.jobs.claim_next("w1")) is not None:
+            new = f"hls/{job.tenant_code}/videos/{job.video_id}/master.m3u8"
+            assert container.jobs.complete(job.video_id, "w1", hls_path=new) == "ok"
+        for ready in readies:
+            video = container.videos.load(Video.create_id(ready), Video)
+            assert (video.status, video.reencoding) == (VideoStatus.READY, False)
+            assert video.hls_path == f"hls/{video.tenant}/videos/{ready}/master.m3u8"
+            assert video.replaced_prefix == f"media/hls/{video.tenant}/videos/{ready}/"
         assert verify(container.engine, container.applications) == []  # type: ignore[arg-type]
     finally:
         container.close()
+    # Running again asks for nothing more: they are on this service's ladder now.
+    again = run_import(world, retranscode=True)
+    assert again.tables["video_video"].changed == 0
 
 
 def test_a_tenant_map_renames_the_old_codes_and_a_code_that_is_no_slug_is_skipped(

@@ -1,12 +1,18 @@
 """Transcoding job use cases, with the seed's lease semantics.
 
-Claim: the oldest UPLOADED video, or a PROCESSING one whose lease ran out. The queue reserves
-a candidate so concurrent claimers spread over different videos; the Video aggregate decides,
-and the event store's optimistic concurrency makes sure a video goes to one worker only.
+Claim: the oldest UPLOADED video, or a PROCESSING one whose lease ran out, or a READY one queued
+for a re-encode. The queue reserves a candidate so concurrent claimers spread over different
+videos; the Video aggregate decides, and the event store's optimistic concurrency makes sure a
+video goes to one worker only.
+
+A re-encode's completion switches the video to the new output in one event; the old output is
+removed once that is saved, as a deletion removes outputs: each step on its own, a storage
+failure logged (the objects are orphaned, the video is fine).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,8 +20,10 @@ from typing import Any
 from academy_video.domain.video import Video
 
 from .config import Settings
-from .ports import Clock, JobQueue, WorkerWaker
+from .ports import Clock, JobQueue, ObjectStorage, WorkerWaker
 from .videos import Videos
+
+log = logging.getLogger(__name__)
 
 # Reservations tried per claim: one refused by its aggregate (a stale row, a video that just
 # ran out of attempts) costs a round, so a claim never loops for long.
@@ -40,8 +48,10 @@ class JobService:
         clock: Clock,
         waker: WorkerWaker,
         settings: Settings,
+        storage: ObjectStorage,
     ) -> None:
         self.videos = videos
+        self.storage = storage
         self.queue = queue
         self.clock = clock
         self.waker = waker
@@ -92,7 +102,9 @@ class JobService:
         thumbnail_key: str = "",
         renditions: list[dict[str, Any]] | None = None,
     ) -> str:
-        return self.videos.complete(
+        """``ok`` or ``idempotent``; a re-encode's old output is removed once its new one is
+        recorded (students starting from then on play the new ladder)."""
+        outcome, replaced = self.videos.complete(
             video_id,
             worker_id=worker_id,
             now=self.clock.now(),
@@ -101,6 +113,12 @@ class JobService:
             thumbnail_key=thumbnail_key,
             renditions=renditions or [],
         )
+        if replaced:
+            try:
+                self.storage.delete_prefix(replaced)
+            except Exception:
+                log.exception("video %s re-encoded, but removing %s failed", video_id, replaced)
+        return outcome
 
     def fail(self, video_id: int, worker_id: str, reason: str) -> str:
         return self.videos.fail(video_id, worker_id=worker_id, now=self.clock.now(), reason=reason)
@@ -113,3 +131,12 @@ class JobService:
         self.videos.retry(video_id)
         self.waker.wake()
         return self.videos.get(video_id)
+
+    def reencode(self, *, tenant: str | None, video_id: int, reason: str) -> bool:
+        """Queue a READY video for this service's ladder; it plays its current output until the
+        new one is published. False if one is already queued. ``tenant=None``: the operator's."""
+        self.videos.get(video_id, tenant=tenant)
+        queued = self.videos.reencode(video_id, reason)
+        if queued:
+            self.waker.wake()
+        return queued

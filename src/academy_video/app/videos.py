@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from eventsourcing.persistence import IntegrityError
 
@@ -15,6 +15,11 @@ from .applications import EventSourcedApp
 from .errors import AlreadyExists, NotFound
 
 T = TypeVar("T")
+
+
+class Completion(NamedTuple):
+    outcome: str  # "ok", or "idempotent" when it was done already
+    replaced_prefix: str = ""  # a re-encode's old output, to remove now it is saved
 
 
 class Videos(EventSourcedApp):
@@ -106,18 +111,20 @@ class Videos(EventSourcedApp):
         duration: float | None,
         thumbnail_key: str,
         renditions: list[dict[str, Any]],
-    ) -> str:
-        return self._do(
-            video_id,
-            lambda v: v.complete_processing(
+    ) -> Completion:
+        def command(video: Video) -> Completion:
+            reencoding = video.reencoding
+            outcome = video.complete_processing(
                 worker_id=worker_id,
                 now=now,
                 hls_path=hls_path,
                 duration=duration,
                 thumbnail_key=thumbnail_key,
                 renditions=renditions,
-            ),
-        )
+            )
+            return Completion(outcome, video.replaced_prefix if reencoding else "")
+
+        return self._do(video_id, command)
 
     def acknowledge_completion(
         self, video_id: int, *, hls_path: str, duration: float | None
@@ -133,6 +140,10 @@ class Videos(EventSourcedApp):
 
     def retry(self, video_id: int) -> None:
         self._do(video_id, lambda v: v.request_retry())
+
+    def reencode(self, video_id: int, reason: str) -> bool:
+        """Queue a READY video for a new ladder; it stays READY (False: already queued)."""
+        return self._do(video_id, lambda v: v.request_reencode(reason))
 
     def change(
         self,

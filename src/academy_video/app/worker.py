@@ -9,6 +9,9 @@ the ``JobSource`` differs.
 - ``stop`` (SIGTERM) cancels the transcode at the next frame batch: nothing is reported, so the
   lease simply expires and another worker redoes the job. A completion is only sent for a
   finished, fully stored output, so there is never a half-written READY.
+- A READY video queued for a re-encode is a job like any other: it plays its current output
+  until the completion switches it to the one published (a failure leaves it there), so nothing
+  here tells the two apart.
 - A source that cannot be transcoded is reported as failed with the transcoder's reason; one
   that is no longer the version confirmed at ``upload/complete`` (its ETag differs) is reported
   as ``source_changed``, and nothing of it is published.

@@ -113,6 +113,7 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
             clock=clock,
             waker=waker,
             settings=settings,
+            storage=storage,
         ),
         permissions=PermissionService(videos=videos, grants=grants, directory=directory, ids=ids),
         playback=playback(

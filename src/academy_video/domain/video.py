@@ -33,11 +33,26 @@ from .video_lease import (
     lease_expired,
     processing_percent,
 )
-from .video_status import CannotRetry, IllegalTransition, NotReady, VideoDeleted, VideoStatus
-from .video_storage import check_published, is_under, key_object, outputs_prefix
+from .video_status import (
+    CannotReencode,
+    CannotRetry,
+    IllegalTransition,
+    NotReady,
+    VideoDeleted,
+    VideoStatus,
+)
+from .video_storage import (
+    check_published,
+    check_reencodable,
+    is_under,
+    key_object,
+    outputs_prefix,
+    prefix_to_remove,
+)
 
 __all__ = [
     "MAX_REASON_LENGTH",
+    "CannotReencode",
     "CannotRetry",
     "IllegalTransition",
     "LeaseLost",
@@ -95,6 +110,9 @@ class Video(Aggregate):
         self.leased_until: datetime | None = None
         self.attempts = 0
         self.processing_progress = 0
+        self.reencode_reason = ""  # why a re-encode is queued or in work ("": none)
+        self.reencode_progress = 0  # its worker's percent (the video shows READY's 100)
+        self.replaced_prefix = ""  # the output the last re-encode replaced, removed since
         self.deleted = False
 
     @classmethod
@@ -243,12 +261,22 @@ class Video(Aggregate):
     # Processing ---------------------------------------------------------------------------
 
     def is_claimable(self, now: datetime) -> bool:
-        """UPLOADED, or PROCESSING under a lease that has run out (its worker died)."""
+        """UPLOADED, or PROCESSING under a lease that has run out (its worker died), or READY
+        with a re-encode queued and no live lease."""
         if self.deleted:
             return False
         if self.status == VideoStatus.UPLOADED:
             return True
-        return self.status == VideoStatus.PROCESSING and lease_expired(self.leased_until, now)
+        if self.status == VideoStatus.PROCESSING or self.reencoding:
+            return lease_expired(self.leased_until, now)
+        return False
+
+    @property
+    def awaits_worker(self) -> bool:
+        """In the job queue: to be processed, in work, or READY and queued for a re-encode."""
+        return not self.deleted and (
+            self.status in (VideoStatus.UPLOADED, VideoStatus.PROCESSING) or self.reencoding
+        )
 
     def start_processing(
         self, *, worker_id: str, now: datetime, lease_seconds: int, max_attempts: int
@@ -257,7 +285,10 @@ class Video(Aggregate):
         if not self.is_claimable(now):
             raise NotClaimable("not_claimable", f"video {self.video_id} is {self.status}")
         if self.attempts >= max_attempts:
-            self._processing_failed(worker_id="", reason="max_attempts_exceeded")
+            if self.reencoding:
+                self._reencode_failed(worker_id="", reason="max_attempts_exceeded")
+            else:
+                self._processing_failed(worker_id="", reason="max_attempts_exceeded")
             return False
         self._processing_started(
             worker_id=worker_id,
@@ -268,17 +299,20 @@ class Video(Aggregate):
 
     @event("ProcessingStarted")
     def _processing_started(self, worker_id: str, attempt: int, leased_until: datetime) -> None:
-        self.status = VideoStatus.PROCESSING
         self.leased_by = worker_id
         self.leased_until = leased_until
         self.attempts = attempt
-        self.processing_progress = 0
+        if self.reencoding:  # it stays READY, playing its current output
+            self.reencode_progress = 0
+        else:
+            self.status = VideoStatus.PROCESSING
+            self.processing_progress = 0
 
     def extend_lease(
         self, *, worker_id: str, now: datetime, lease_seconds: int, progress: int | None = None
     ) -> None:
         """A live worker keeps its lease; a stranger or a late one is refused."""
-        if self.status != VideoStatus.PROCESSING:
+        if self.status != VideoStatus.PROCESSING and not self.reencoding:
             raise LeaseLost("lease_owner_mismatch_or_expired")
         check_renewable(self.leased_by, self.leased_until, worker_id, now)
         self._lease_extended(
@@ -290,7 +324,11 @@ class Video(Aggregate):
     @event("LeaseExtended")
     def _lease_extended(self, worker_id: str, leased_until: datetime, progress: int | None) -> None:
         self.leased_until = leased_until
-        if progress is not None:
+        if progress is None:
+            return
+        if self.reencoding:
+            self.reencode_progress = progress
+        else:
             self.processing_progress = progress
 
     def complete_processing(
@@ -303,7 +341,13 @@ class Video(Aggregate):
         thumbnail_key: str = "",
         renditions: list[dict[str, Any]] | None = None,
     ) -> str:
-        """Record the HLS output. Returns ``ok``, or ``idempotent`` if it was already READY."""
+        """Record the HLS output. Returns ``ok``, or ``idempotent`` if it was already READY
+        (and no re-encode is in work: its completion switches the video to the new output)."""
+        if self.reencoding:
+            self._complete_reencode(
+                worker_id, now, hls_path, duration, thumbnail_key, renditions or []
+            )
+            return "ok"
         if self.status == VideoStatus.READY and self.hls_path:
             return "idempotent"
         self.check_lease_owner(worker_id, now)
@@ -356,7 +400,14 @@ class Video(Aggregate):
         self._release_lease()
 
     def fail_processing(self, *, worker_id: str, now: datetime, reason: str) -> str:
-        """Record why processing failed. Returns ``ok``, or ``idempotent`` if already FAILED."""
+        """Record why processing failed. Returns ``ok``, or ``idempotent`` if already FAILED.
+        A failed re-encode leaves the video READY on its current output."""
+        if self.reencoding:
+            self._check_reencode_lease(worker_id, now)
+            self._reencode_failed(
+                worker_id=worker_id, reason=(reason or "unknown")[:MAX_REASON_LENGTH]
+            )
+            return "ok"
         if self.status == VideoStatus.FAILED:
             return "idempotent"
         self.check_lease_owner(worker_id, now)
@@ -385,6 +436,103 @@ class Video(Aggregate):
         self.error_reason = ""
         self.attempts = 0
         self.processing_progress = 0
+        self._release_lease()
+
+    # Re-encoding a READY video -------------------------------------------------------------
+
+    @property
+    def reencoding(self) -> bool:
+        """A re-encode is queued or in work (the video stays READY meanwhile)."""
+        return bool(self.reencode_reason)
+
+    @property
+    def plays_old_output(self) -> bool:
+        """READY on an output this service's workers did not publish (the old app's)."""
+        own = outputs_prefix(self.tenant, self.video_id)
+        return self.status == VideoStatus.READY and not is_under(self.hls_path, own)
+
+    def request_reencode(self, reason: str) -> bool:
+        """Queue a READY video for this service's ladder (and AES key). It stays READY and
+        plays from its current output until a worker's completion switches it to the new one;
+        a failure leaves it there. False when one is already queued or in work."""
+        self.check_status(VideoStatus.READY)
+        if self.reencoding:
+            return False
+        check_reencodable(self.tenant, self.video_id, self.hls_path)
+        self._reencode_requested(reason=(reason.strip() or "requested")[:MAX_REASON_LENGTH])
+        return True
+
+    @event("ReencodeRequested")
+    def _reencode_requested(self, reason: str) -> None:
+        self.reencode_reason = reason
+        self.reencode_progress = 0
+        self.attempts = 0
+        self.error_reason = ""  # an earlier re-encode's failure is history now
+        self._release_lease()
+
+    def _check_reencode_lease(self, worker_id: str, now: datetime) -> None:
+        """Only a claimed re-encode is reported on, by its worker (or after its lease lapsed)."""
+        self.check_not_deleted()
+        if not self.leased_by:  # queued, never claimed: as a completion of an UPLOADED video
+            raise IllegalTransition("invalid_status", f"Invalid status: {self.status}")
+        self.check_lease_owner(worker_id, now)
+
+    def _complete_reencode(
+        self,
+        worker_id: str,
+        now: datetime,
+        hls_path: str,
+        duration: float | None,
+        thumbnail_key: str,
+        renditions: list[dict[str, Any]],
+    ) -> None:
+        self._check_reencode_lease(worker_id, now)
+        check_published(self.tenant, self.video_id, hls_path=hls_path, thumbnail_key=thumbnail_key)
+        own = outputs_prefix(self.tenant, self.video_id)
+        if not is_under(hls_path, own):  # where the worker published, away from the old output
+            raise InvalidValue("hls_path", f"hls_path must be under {own}")
+        self._reencoded(
+            worker_id=worker_id,
+            hls_path=hls_path,
+            duration=usable_duration(duration),
+            thumbnail_key=thumbnail_key,
+            renditions=renditions,
+            replaced_hls_path=self.hls_path,
+            replaced_prefix=prefix_to_remove(
+                self.tenant, self.video_id, replaced=self.hls_path, published=hls_path
+            ),
+        )
+
+    @event("Reencoded")
+    def _reencoded(
+        self,
+        worker_id: str,
+        hls_path: str,
+        duration: float | None,
+        thumbnail_key: str,
+        renditions: list[dict[str, Any]],
+        replaced_hls_path: str,
+        replaced_prefix: str,
+    ) -> None:
+        """The new output replaces the old in one event; ``replaced_prefix`` is removed from
+        storage once it is saved ("" when nothing is to be removed)."""
+        self.hls_path = hls_path
+        if duration is not None:
+            self.duration = duration
+        self.thumbnail_key = thumbnail_key
+        self.renditions = renditions
+        self.replaced_prefix = replaced_prefix
+        self.reencode_reason = ""
+        self.reencode_progress = 100
+        self.error_reason = ""
+        self._release_lease()
+
+    @event("ReencodeFailed")
+    def _reencode_failed(self, worker_id: str, reason: str) -> None:
+        """Shown to staff as the READY video's ``error_reason`` until the next re-encode."""
+        self.reencode_reason = ""
+        self.reencode_progress = 0
+        self.error_reason = f"reencode_failed: {reason}"[:MAX_REASON_LENGTH]
         self._release_lease()
 
     # Policy and metadata ------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 PENDING → UPLOADED → PROCESSING → READY | FAILED, as in the seed; a deleted video refuses every
 command. The aggregate (``video.py``) decides which command applies in which status.
+
+A READY video may be re-encoded (``Video.request_reencode``): it is queued and leased like any job
+while its status stays READY, so it plays from its current output until the new one replaces it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ class IllegalTransition(DomainError):
 
 class CannotRetry(DomainError):
     pass
+
+
+class CannotReencode(DomainError):
+    """A re-encode would publish over the output students play (it already is this service's)."""
 
 
 class VideoDeleted(DomainError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from .errors import DomainError, InvalidValue
+from .video_status import CannotReencode
 
 # What a published key may be made of: the characters of this service's and the old workers'
 # keys, nothing a URL or a shell would read otherwise (``%``, ``?``, ``#``, ``\``, spaces, …).
@@ -48,6 +49,16 @@ def fallback_thumbnail(tenant: str, video_id: int, hls_path: str) -> str:
     return published_prefix(tenant, video_id, hls_path) + FALLBACK_THUMBNAIL
 
 
+def prefix_to_remove(tenant: str, video_id: int, *, replaced: str, published: str) -> str:
+    """What a re-encode leaves behind once its output (``published``) replaces the one students
+    played (``replaced``): the own prefix the old output was under, or ``""`` when that is where
+    the new one is, or it was nowhere of its own (nothing then is removed)."""
+    old = published_prefix(tenant, video_id, replaced)
+    if not replaced or not is_under(replaced, old) or is_under(published, old):
+        return ""
+    return old
+
+
 def key_object(tenant: str, video_id: int) -> str:
     """Where a video's AES-128 key is kept: outside the public ``hls/`` prefix."""
     return f"keys/{tenant}/videos/{video_id}/aes.key"
@@ -62,6 +73,16 @@ def check_published(tenant: str, video_id: int, *, hls_path: str, thumbnail_key:
     for name, key in (("hls_path", hls_path), ("thumbnail_key", thumbnail_key)):
         if key and not any(is_under(key, prefix) for prefix in prefixes):
             raise InvalidValue(name, f"{name} must be under {' or '.join(prefixes)}")
+
+
+def check_reencodable(tenant: str, video_id: int, hls_path: str) -> None:
+    """A re-encode publishes under ``outputs_prefix`` (emptying it first), so the output students
+    play must be elsewhere: the old workers' prefix, or none of its own."""
+    if is_under(hls_path, outputs_prefix(tenant, video_id)):
+        raise CannotReencode(
+            "reencode_in_place",
+            "the video already plays this service's ladder; a re-encode would publish over it",
+        )
 
 
 def is_under(key: str, prefix: str) -> bool:

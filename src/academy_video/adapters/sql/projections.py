@@ -22,7 +22,7 @@ from academy_video.domain.grant import PermissionGrant
 from academy_video.domain.playback_session import PlaybackSession, within_session
 from academy_video.domain.policy import ANALYTICS_WEIGHTS, Severity, event_score, severity
 from academy_video.domain.progress import WatchProgress
-from academy_video.domain.video import Video, VideoStatus
+from academy_video.domain.video import Video
 
 from . import tables as t
 from .batch import Batch
@@ -37,12 +37,16 @@ def project_video(batch: Batch, video: Video, event: Any, position: int) -> None
         batch.delete(t.job_queue, video.id)
         return
     batch.put(t.videos, video_row(video))
-    if name in ("UploadConfirmed", "RetryRequested"):
+    if name in QUEUEING:
         batch.put(t.job_queue, job_row(video, queued_seq=position))
     elif name in ("ProcessingStarted", "LeaseExtended"):
         batch.update(t.job_queue, video.id, {"available_at": video.leased_until})
-    elif video.status not in (VideoStatus.UPLOADED, VideoStatus.PROCESSING):
+    elif not video.awaits_worker:
         batch.delete(t.job_queue, video.id)
+
+
+# Events that start a queue round (a READY video's re-encode too: it stays READY meanwhile).
+QUEUEING = frozenset({"UploadConfirmed", "RetryRequested", "ReencodeRequested"})
 
 
 def video_row(video: Video) -> dict[str, Any]:

@@ -40,6 +40,7 @@ T = TypeVar("T")
 # The old worker published under ``media/hls/…``; this service's under ``hls/…``.
 OLD_THUMBNAILS = "thumbnails/"  # the old ImageField's upload_to: thumbnails instructors uploaded
 OLD_STATUS = {"PROCESSING": VideoStatus.UPLOADED}  # the old worker's lease does not come along
+RETRANSCODE = "import django --retranscode: this service's ladder and AES key"
 
 
 class BadRow(Exception):
@@ -143,8 +144,6 @@ class AggregateImport:
         if not any(is_under(thumbnail, p) for p in (*own, OLD_THUMBNAILS)):
             thumbnail = ""  # another video's media is not this one's to show
         status = OLD_STATUS.get(row.status, VideoStatus(row.status))
-        if ready and self.retranscode:
-            status = VideoStatus.UPLOADED
         self.video_tenant[row.id] = (tenant, lecture, row.policy_version)
         self._seen("videos", row.id)
         table = self.reader.table(OldVideo)
@@ -171,16 +170,20 @@ class AggregateImport:
             )
             if video.status == VideoStatus.UPLOADED:
                 video.request_retry()  # queued for this service's workers
+            elif self.retranscode and video.plays_old_output:
+                video.request_reencode(RETRANSCODE)  # READY and playable meanwhile
             self._count(table, None, False)
             return video
         changed = existing.edit(title=row.title or existing.title, order=row.order)
-        if ready and not self.retranscode:
+        if ready:
             # The old worker finished during the switchover window.
             changed |= existing.adopt_old_output(
                 hls_path=row.hls_path,
                 duration=None if row.duration is None else float(row.duration),
                 thumbnail_key=thumbnail if thumbnail.startswith(own) else "",
             )
+        if self.retranscode and existing.plays_old_output:
+            changed |= existing.request_reencode(RETRANSCODE)  # once: again while queued is a no-op
         changed |= existing.change_policy(
             allow_skip=row.allow_skip, max_speed=row.max_speed, show_watermark=row.show_watermark
         )

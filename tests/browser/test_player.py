@@ -186,14 +186,25 @@ def test_a_device_limit_is_explained_to_the_student(
 def test_leaving_the_page_sends_what_is_queued_and_ends_the_session(
     site: Site, tabs: Any, source: Path
 ) -> None:
+    """The end carries what is queued: one keepalive request, so the events cannot arrive after
+    the end (as two requests they could, and were then refused)."""
     video = site.ready_video(source, "Leaving")
-    tab = play(site, tabs, 1002, "Leaving")
+    tab = tabs()
+    # A blur as the page goes: queued, not yet sent, when the player's pagehide runs (this
+    # listener comes first). A blur sent earlier could meet the player's 5 s flush on its way.
+    tab.context.add_init_script(
+        "addEventListener('pagehide', () => dispatchEvent(new Event('blur')))"
+    )
+    play(site, tabs, 1002, "Leaving", tab=tab)
     page, session = tab.page, tab.session
-    page.evaluate("window.dispatchEvent(new Event('blur'))")  # queued, not yet sent
 
-    page.goto("about:blank")  # pagehide: both sent as keepalive requests, which outlive it
+    page.goto("about:blank")  # pagehide: the end, a keepalive request, outlives the page
     _until_ended(site, session)
     assert [e["event_type"] for e in _events(site, video, 102, "FOCUS_LOST")] == ["FOCUS_LOST"]
+    # Stored by the end itself, just before the session ended.
+    *_, carried, ended = site.api("GET", f"/audit/playback-sessions/{session}/events").json()
+    assert (carried["type"], ended["type"]) == ("EventsReported", "Ended")
+    assert "FOCUS_LOST" in [item["type"] for item in carried["data"]["items"]]
 
 
 def _until_ended(site: Site, session: str) -> None:
@@ -234,3 +245,39 @@ def test_heartbeats_carry_the_position_and_feed_progress(
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert rows[0]["last_position"] > 1
+
+
+# The event queue's keepalive bodies, in the page (its own module, as the player loads it).
+ENDING = """async ([count, details, token, holding]) => {
+  const { EventQueue, KEEPALIVE_BODY_MAX } = await import("/static/player/event-queue.js");
+  const queue = new EventQueue(() => token, async () => {});
+  for (let i = 0; i < count; i++) queue.add("PLAYER_ERROR", { i, details });
+  if (holding) queue.holdUntil = Date.now() + 60_000;
+  const body = queue.endBody(token);
+  const size = (value) => new TextEncoder().encode(JSON.stringify(value)).length;
+  return { size: size(body), max: KEEPALIVE_BODY_MAX, order: body.events.map((e) => e.payload.i),
+           one: size(body.events[0] || {}), left: queue.queue.length, closed: queue.closed };
+}"""
+
+
+@pytest.mark.parametrize(
+    ("count", "details", "carried"),
+    [(250, "", 200), (300, "x" * 400, None)],  # a batch at most; under the cap, what fits
+)
+def test_the_end_carries_what_fits_one_keepalive_request(
+    site: Site, tabs: Any, count: int, details: str, carried: int | None
+) -> None:
+    page = tabs().sign_in(f"{site.url}/player", site.token("student", 1002))
+    token = "t" * 600
+    body = page.evaluate(ENDING, [count, details, token, False])
+    assert body["max"] * 2 <= 64 * 1024  # the browsers' budget, for two in flight
+    assert body["size"] <= body["max"]
+    assert body["order"] == list(range(len(body["order"])))  # the oldest, in order
+    if carried is not None:
+        assert len(body["order"]) == carried
+    else:
+        assert 0 < len(body["order"]) < 200
+        assert body["size"] + body["one"] + 1 > body["max"]  # the next would not fit
+    assert (body["left"], body["closed"]) == (0, True)  # the page is going: nothing else leaves
+    held = page.evaluate(ENDING, [3, "", token, True])
+    assert (held["order"], held["left"]) == ([], 0)  # past the budget the end goes alone

@@ -5,11 +5,9 @@ it, and the new token's heartbeats take the hot path again."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 import redis
 
@@ -17,7 +15,7 @@ from academy_video.adapters.redis.heartbeats import RedisHeartbeats
 from tests.http.conftest import Api, serving
 from tests.http.test_policy_loosening import *  # noqa: F403 (the tests themselves)
 
-from .conftest import DATABASE_URL, need_postgres
+from .databases import fresh_database
 from .test_redis_store import REDIS_URL
 
 
@@ -25,16 +23,10 @@ from .test_redis_store import REDIS_URL
 def api(tmp_path: Path) -> Iterator[Api]:
     if not REDIS_URL:
         pytest.fail("ACADEMY_VIDEO_TEST_REDIS_URL is not set: run the tests with `make test`")
-    need_postgres()
     redis.Redis.from_url(REDIS_URL).flushdb()
-    database = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {database}")
-    try:
-        url = DATABASE_URL.rsplit("/", 1)[0] + "/" + database
-        with serving(tmp_path, redis_url=REDIS_URL, database_url=url) as api:
-            assert isinstance(api.app.playback.live.heartbeats, RedisHeartbeats)
-            yield api
-    finally:
-        with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE {database} WITH (FORCE)")
+    with (
+        fresh_database() as url,
+        serving(tmp_path, redis_url=REDIS_URL, database_url=url) as api,
+    ):
+        assert isinstance(api.app.playback.live.heartbeats, RedisHeartbeats)
+        yield api

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..ports import UrlSigner
 from .access import PlaybackAccess, StudentVideos
 from .keys import KEY_REQUESTS_PER_MINUTE, MediaKeys
-from .live import Beat, LiveSessions, Refreshed
+from .live import Beat, Ended, LiveSessions, Refreshed
 from .policy_updates import PolicyUpdate, PolicyUpdates
 from .reconcile import Reconciliation
 from .start import SessionStarts, Started
@@ -31,6 +31,7 @@ class Playback:
 __all__ = [
     "KEY_REQUESTS_PER_MINUTE",
     "Beat",
+    "Ended",
     "LiveSessions",
     "MediaKeys",
     "Playback",

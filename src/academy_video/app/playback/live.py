@@ -10,7 +10,11 @@ asynchronous, one call to the ``Heartbeats`` port, no aggregate loaded.
 Versions that are no longer current are not the end of the session: the rules in force decide
 (``PolicyUpdates``). A heartbeat or refresh then adopts a loosened policy and answers it with a
 new token; an event batch under the old token is accepted; a tightening is ``policy_changed``.
-Only that path (a token staler than the rules) loads anything."""
+Only that path (a token staler than the rules) loads anything.
+
+An end may carry the player's last queued events (a page that closes sends one request: two
+would cross, and events that reach an ended session are refused): they are judged and stored
+as a batch of ``report_events`` first, then the session ends."""
 
 from __future__ import annotations
 
@@ -20,11 +24,11 @@ from functools import partial
 from typing import Any
 
 from academy_video.domain.event_budget import EventBudget
-from academy_video.domain.playback_session import ReportOutcome, RevokeRule
+from academy_video.domain.playback_session import ClientEvent, ReportOutcome, RevokeRule
 from academy_video.domain.progress import Sample
 
 from ..config import Settings
-from ..errors import Conflict, TooLarge
+from ..errors import Conflict, Denied, RateLimited, TooLarge
 from ..event_intake import EventIntake
 from ..group_commit import GroupCommit
 from ..media_urls import MediaUrls
@@ -54,6 +58,25 @@ class Beat:
     claims: PlaybackClaims
     policy: dict[str, Any] | None = None
     token: str | None = None
+
+
+@dataclass(frozen=True)
+class Ended:
+    """An end that carried events: how many were stored; when they were not taken, why (the
+    code the events endpoint would have answered: the session ended all the same); and whether
+    they revoked the session, which then had nothing left to end."""
+
+    stored: int = 0
+    events_refused: str | None = None
+    revoked: bool = False
+
+
+# Why an end's events may be refused without refusing the end: the session's state or the
+# student's budget, not the request (a student leaving must end the session).
+EVENTS_REFUSED_ENDING_ANYWAY = (Conflict, Denied, RateLimited)
+ENDING_ANYWAY_CODES = frozenset(
+    {"session_inactive", "policy_changed", "rate_limited", "event_budget_exhausted"}
+)
 
 
 class LiveSessions:
@@ -174,10 +197,36 @@ class LiveSessions:
 
     def end(self, *, tenant: str, user_id: int, token: str) -> None:
         # As in the seed, ending needs no policy check: a stale policy must not keep a slot busy.
-        claims = self._claims(tenant=tenant, user_id=user_id, token=token)
+        self._end(self._claims(tenant=tenant, user_id=user_id, token=token))
+
+    async def end_with_events(
+        self, *, tenant: str, user_id: int, token: str, events: list[dict[str, Any]]
+    ) -> Ended:
+        """End a session after storing the player's last queued events, as one call.
+
+        Checked as ``end``, then the events as a batch of ``report_events`` (same bounds, same
+        budgets, same judging). A batch too large or malformed refuses the whole call: nothing
+        stored, nothing ended. Events refused for the session's state or the student's budget
+        are dropped and the session ends all the same (``Ended.events_refused``)."""
+        self._check_batch(events)
+        claims = await asyncio.to_thread(self._claims, tenant=tenant, user_id=user_id, token=token)
+        items = self.intake.parse(events)
+        try:
+            await self._live(claims)
+            outcome = await self._record(claims, items)
+        except EVENTS_REFUSED_ENDING_ANYWAY as refusal:
+            if refusal.code not in ENDING_ANYWAY_CODES:
+                raise
+            await asyncio.to_thread(self._end, claims)
+            return Ended(events_refused=refusal.code)
+        if not outcome.revoked:
+            await asyncio.to_thread(self._end, claims)
+        return Ended(stored=outcome.stored, revoked=outcome.revoked)
+
+    def _end(self, claims: PlaybackClaims) -> None:
         with inactive_as_conflict():
             self.sessions.end(claims.session_id, now=self.clock.now())
-        self.store.end(tenant=tenant, user_id=user_id, session_id=claims.session_id)
+        self.store.end(tenant=claims.tenant, user_id=claims.user_id, session_id=claims.session_id)
 
     async def report_events(
         self, *, tenant: str, user_id: int, token: str, events: list[dict[str, Any]]
@@ -187,11 +236,19 @@ class LiveSessions:
         Checked like a heartbeat (without extending), each event's payload capped and the
         session's budget charged (``EventIntake``), then written by group commit: the batches
         of every request that arrives while one write runs go into the next, as one save."""
-        if len(events) > self.settings.event_batch_max:  # before any work on it
-            raise TooLarge("batch_too_large")
+        self._check_batch(events)
         claims = self._decode(tenant, user_id, token)
         await self._live(claims)
-        items = self.intake.parse(events)
+        outcome = await self._record(claims, self.intake.parse(events))
+        return outcome.stored
+
+    def _check_batch(self, events: list[dict[str, Any]]) -> None:
+        if len(events) > self.settings.event_batch_max:  # before any work on it
+            raise TooLarge("batch_too_large")
+
+    async def _record(self, claims: PlaybackClaims, items: list[ClientEvent]) -> ReportOutcome:
+        """A checked batch: the student's budgets charged, stored by group commit, and the
+        session revoked on the live side too when its events revoked it."""
         now = self.clock.now()
         async with self.intake.charged(claims, len(items), now):
             with inactive_as_conflict():
@@ -199,12 +256,12 @@ class LiveSessions:
         if outcome.revoked:
             await asyncio.to_thread(
                 self.store.revoke,
-                tenant=tenant,
-                user_id=user_id,
+                tenant=claims.tenant,
+                user_id=claims.user_id,
                 session_id=claims.session_id,
                 now=now,
             )
-        return outcome.stored
+        return outcome
 
     # The checks of a presented token ------------------------------------------------------
 

@@ -5,8 +5,10 @@ bound to its student: the caller's tenant and user id."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+import anyio
 from litestar import Request, Router, post
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
@@ -19,7 +21,6 @@ from ..schemas import (
     EventsIn,
     HeartbeatOut,
     HeartbeatPlaybackIn,
-    Ok,
     PlaybackStartIn,
     PlaybackStartOut,
     Problem,
@@ -27,6 +28,7 @@ from ..schemas import (
     Stored,
     TokenIn,
 )
+from ..schemas.playback import ClientEventIn, EndIn, EndOut
 
 # What the events route adds to ERRORS: its bounds (docs/configuration.md, "What one session
 # may send").
@@ -102,10 +104,28 @@ async def heartbeat(
     return HeartbeatOut(True, beat.policy, beat.token, beat.claims.expires_at)
 
 
-@post("/playback/end", sync_to_thread=True, status_code=200, guards=STUDENT, responses=ERRORS)
-def end(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> Ok:
-    app.playback.live.end(tenant=caller.tenant, user_id=caller.user_id, token=data.token)
-    return Ok()
+END_OK = EndOut(True)  # the old app's answer, to its body
+
+
+@post(
+    "/playback/end", status_code=200, guards=STUDENT, responses={**ERRORS, 413: EVENT_LIMITS[413]}
+)
+async def end(request: Request[Any, Any, Any], data: JSONBody[EndIn]) -> EndOut:
+    """End the session: it no longer holds a slot of the limits. ``events`` (an addition, for
+    a page that closes: one request, where two would cross) are the player's last queued
+    events, stored first as a batch of ``/playback/events`` would be (413 and 400 alike:
+    nothing stored, nothing ended); refused for the session's state or its budget, they are
+    dropped, ``events_refused`` says why, and the session ends all the same."""
+    caller = caller_of(request)
+    live = request.app.state.container.playback.live
+    if data.events is None:  # the old app's body, answered as it did
+        end_it = partial(live.end, tenant=caller.tenant, user_id=caller.user_id, token=data.token)
+        await anyio.to_thread.run_sync(end_it)
+        return END_OK
+    ended = await live.end_with_events(
+        tenant=caller.tenant, user_id=caller.user_id, token=data.token, events=as_dicts(data.events)
+    )
+    return EndOut(True, ended.stored, ended.events_refused, ended.revoked)
 
 
 @post("/playback/events", status_code=201, guards=STUDENT, responses={**ERRORS, **EVENT_LIMITS})
@@ -121,12 +141,13 @@ async def events(request: Request[Any, Any, Any], data: JSONBody[EventsIn]) -> S
         tenant=caller.tenant,
         user_id=caller.user_id,
         token=data.token,
-        events=[
-            {"type": e.type, "occurred_at": e.occurred_at, "payload": e.payload}
-            for e in data.events
-        ],
+        events=as_dicts(data.events),
     )
     return Stored(stored)
+
+
+def as_dicts(events: list[ClientEventIn]) -> list[dict[str, Any]]:
+    return [{"type": e.type, "occurred_at": e.occurred_at, "payload": e.payload} for e in events]
 
 
 router = Router("/", route_handlers=[start, refresh, heartbeat, end, events], tags=["playback"])

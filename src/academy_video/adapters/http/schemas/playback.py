@@ -1,4 +1,4 @@
-"""Playback: start, heartbeats, player events, refresh."""
+"""Playback: start, heartbeats, player events, refresh, end."""
 
 from __future__ import annotations
 
@@ -45,6 +45,24 @@ class EventsIn(TokenIn):
     # No length here: a batch over ACADEMY_VIDEO_EVENT_BATCH_MAX is the contract's 413
     # batch_too_large (app/playback.py), not a validation 400; the body limit bounds the parse.
     events: list[ClientEventIn] = []
+
+
+class EndIn(TokenIn):
+    """The old app's ``{"token"}``; ``events``, an addition (docs/architecture.md): the player's
+    last queued events, stored before the session ends, bounded as a batch of ``EventsIn``."""
+
+    events: list[ClientEventIn] | None = None
+
+
+class EndOut(Struct, omit_defaults=True):
+    """``{"ok": true}`` as before; with ``events`` sent, also how many were stored, and when
+    they were refused without refusing the end, why (``events_refused``: the events endpoint's
+    code); ``revoked`` when they revoked the session, which then had nothing left to end."""
+
+    ok: bool  # no default: omit_defaults would leave it out
+    stored: int | None = None
+    events_refused: str | None = None
+    revoked: bool = False
 
 
 class RefreshOut(Struct, omit_defaults=True):

@@ -243,10 +243,10 @@ export class Playback {
     this.view.hideControls();
   }
 
-  // The student stops, or leaves the page: end the session. Leaving, what is still queued goes
-  // first, in its own keepalive request (most went already when the page was hidden); the two
-  // requests may cross, and events that arrive after the end are refused. The end cannot wait
-  // for the events' answer: a page that is gone runs no more code, and the end would never leave.
+  // The student stops, or leaves the page: end the session. Leaving, the end carries what is
+  // still queued (`events`, stored before the session ends): ONE keepalive request, as a page
+  // that is gone runs no more code. Two (the events, then the end) could cross, and events that
+  // arrive after the end are refused; the end cannot wait for their answer either.
   async stop({ leaving = false } = {}) {
     if (this.closed) return;
     if (!this.session) {
@@ -255,9 +255,9 @@ export class Playback {
     }
     const token = this.session.token;
     if (leaving) {
-      this.events.sendNow();
+      const body = this.events.endBody(token);
       this.teardown();
-      api("POST", "/playback/end/", { token }, { keepalive: true }).catch(() => {});
+      api("POST", "/playback/end/", body, { keepalive: true }).catch(() => {});
       return;
     }
     await this.events.flush();

@@ -36,8 +36,9 @@ def test_a_student_who_completes_a_once_video_plays_on(api: Api) -> None:
     beat = play(api, "heartbeat", started["token"], position=6)
     assert beat.status_code == 200, beat.text
     body = beat.json()
-    assert set(body) == {"ok", "policy", "token", "expires_at"}
+    assert set(body) == {"ok", "policy", "token", "expires_at", "change"}
     assert body["ok"] is True and body["expires_at"] == started["expires_at"]
+    assert body["change"] == "loosened"
     assert body["policy"]["seek"]["mode"] == "free"
     assert body["policy"] == {**started["policy"], "seek": body["policy"]["seek"]}
     token = body["token"]
@@ -59,7 +60,16 @@ def test_a_wider_cap_for_everyone_comes_with_a_heartbeat_or_a_refresh(api: Api) 
     assert beat["policy"]["playback_rate"] == {"max": 2.0, "ui_control": True}
     fresh = play(api, "refresh", bob["token"], BOB).json()
     assert fresh["policy"]["playback_rate"]["max"] == 2.0
-    assert set(fresh) == {"ok", "token", "expires_at", "play_url", "media_query", "policy"}
+    assert set(fresh) == {
+        "ok",
+        "token",
+        "expires_at",
+        "play_url",
+        "media_query",
+        "policy",
+        "change",
+    }
+    assert fresh["change"] == "loosened"
     assert play(api, "heartbeat", fresh["token"], BOB).json() == {"ok": True}
 
 
@@ -93,3 +103,18 @@ def test_a_mixed_change_is_a_tightening(api: Api) -> None:
     }
     assert api.call("POST", "/api/v1/video-permissions/", json=body).status_code == 201
     assert play(api, "heartbeat", alice["token"]).json() == {"detail": "policy_changed"}
+
+
+def test_a_change_that_gives_the_student_nothing_swaps_the_token_quietly(api: Api) -> None:
+    """The video's cap raised while Alice's own override keeps hers: new versions, the same
+    rules for her. The answer swaps the token but says ``unchanged`` (the player announces
+    nothing); a real loosening says ``loosened``."""
+    video = api.ready_video()
+    body = {"video": video, "enrollment": ALICE, "rule": "free", "max_speed_override": 1.0}
+    assert api.call("POST", "/api/v1/video-permissions/", json=body).status_code == 201
+    alice, bob = start(api, video).json(), start(api, video, BOB).json()
+    assert api.call("PATCH", f"/api/v1/videos/{video}", json={"max_speed": 2.0}).status_code == 200
+    beat = play(api, "heartbeat", alice["token"]).json()
+    assert beat["change"] == "unchanged" and beat["policy"] == alice["policy"]
+    assert beat["token"] != alice["token"]
+    assert play(api, "heartbeat", bob["token"], BOB).json()["change"] == "loosened"

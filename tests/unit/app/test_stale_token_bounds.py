@@ -61,7 +61,7 @@ def test_the_sessions_older_token_after_adoption_loads_nothing(
     started = start(world, video)
     world.app.videos.change(video, max_speed=2.0)
     assert world.heartbeat(user_id=ALICE_USER, token=started.token).token is not None
-    world.app.playback.live.judge._answers.clear()  # noqa: SLF001 (forgetting, as a new process)
+    world.app.playback.live.judge._answers.clear()
 
     def loaded(*_: Any, **__: Any) -> Any:
         raise AssertionError("the slow path ran")
@@ -199,4 +199,3 @@ def test_the_key_rate_limit_comes_before_the_rules_check(
     with pytest.raises(RateLimited):
         ask()
     assert checks["check"] == 0
-

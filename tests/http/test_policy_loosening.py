@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from academy_video.app.playback import PolicyUpdates
+
 from .conftest import Api
 from .test_playback import ALICE, BOB, play, start
 
@@ -118,3 +122,25 @@ def test_a_change_that_gives_the_student_nothing_swaps_the_token_quietly(api: Ap
     assert beat["change"] == "unchanged" and beat["policy"] == alice["policy"]
     assert beat["token"] != alice["token"]
     assert play(api, "heartbeat", bob["token"], BOB).json()["change"] == "loosened"
+
+
+def test_an_old_player_that_never_swaps_its_token_is_judged_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the session adopted the change (noted in the session store), its start token is as
+    good as the new one: heartbeats and events under it load nothing, in any process."""
+    video = api.ready_video()
+    alice = start(api, video).json()
+    assert api.call("PATCH", f"/api/v1/videos/{video}", json={"max_speed": 2.0}).status_code == 200
+    assert "token" in play(api, "heartbeat", alice["token"]).json()
+    api.app.playback.live.judge.forget()
+
+    def loaded(*_: Any, **__: Any) -> Any:
+        raise AssertionError("the slow path ran")
+
+    for name in ("in_force", "adopt", "check", "check_claims"):
+        monkeypatch.setattr(PolicyUpdates, name, loaded)
+    for second in range(20):
+        assert play(api, "heartbeat", alice["token"], position=second).json() == {"ok": True}
+        events = play(api, "events", alice["token"], events=[{"type": "FOCUS_LOST"}])
+        assert events.status_code == 201, events.text

@@ -82,6 +82,10 @@ class StaleTokenJudge:
         answer = self._remembered(question)
         return answer[1] if answer is not None and answer[0] else None
 
+    def forget(self) -> None:
+        """Drop every remembered answer (as a new process starts with none)."""
+        self._answers.clear()
+
     def _remembered(self, question: Hashable) -> Answer | None:
         kept = self._answers.get(question)
         if kept is None:

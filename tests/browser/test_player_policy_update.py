@@ -101,3 +101,26 @@ def _seek_attempts(site: Site, video: int, enrollment: int) -> list[Any]:
     path = f"/video-playback-events/?video={video}&enrollment={enrollment}&event_type=SEEK_ATTEMPT"
     rows: list[Any] = site.api("GET", path).json()
     return rows
+
+
+def test_a_change_that_gives_the_student_nothing_is_not_announced(
+    site: Site, tabs: Any, source: Path
+) -> None:
+    """The video's cap raised while the student's override keeps hers: the player swaps to the
+    new token but tells her nothing (``change: unchanged``)."""
+    video = site.ready_video(source, "Capped", max_speed=1.5)
+    body = {"video": video, "enrollment": 103, "rule": "free", "max_speed_override": 1.0}
+    assert site.api("POST", "/video-permissions/", json=body).status_code == 201
+    tab = play(site, tabs, 1003, "Capped")
+    page = tab.page
+    with page.expect_response("**/playback/heartbeat/", timeout=HEARTBEAT_WAIT * 1000):
+        pass
+    assert site.api("PATCH", f"/videos/{video}", json={"max_speed": 2.0}).status_code == 200
+    with page.expect_response("**/playback/heartbeat/", timeout=HEARTBEAT_WAIT * 1000) as beat:
+        pass
+    answer = beat.value.json()
+    assert answer["change"] == "unchanged" and answer["token"]
+    with page.expect_response("**/playback/heartbeat/", timeout=HEARTBEAT_WAIT * 1000) as later:
+        pass
+    assert (later.value.request.post_data_json or {}).get("token") == answer["token"]
+    expect(page.locator("#notice")).not_to_contain_text("relaxed")

@@ -68,4 +68,4 @@ def test_a_heartbeat_after_finishing_a_once_video_is_ok_for_the_old_player(api: 
     # The old player reads ``ok`` and nothing else; the new policy and token come beside it.
     assert beat.status_code == 200, beat.text
     assert beat.json()["ok"] is True
-    assert set(beat.json()) <= {"ok", "policy", "token", "expires_at"}
+    assert set(beat.json()) <= {"ok", "policy", "token", "expires_at", "change"}

@@ -62,3 +62,17 @@ def test_the_directory_still_refuses_unknown_fields(api: Api) -> None:
         400,
         {"detail": "Object contains unknown field `tenant`"},
     )
+
+
+def test_a_recursion_error_of_ours_is_a_500_not_malformed_json(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the body's decoding turns a RecursionError into 400 "nested too deeply": one raised
+    by a use case is a bug of the service, answered 500."""
+
+    def recursing(**_: Any) -> Any:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(api.app.playback.live, "refresh", recursing)
+    response = api.call("POST", "/api/v1/playback/refresh/", json={"token": "t"}, role="student")
+    assert (response.status_code, response.json()) == (500, {"detail": "internal_error"})

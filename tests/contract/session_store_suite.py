@@ -131,7 +131,28 @@ def check_the_same_user_id_in_two_tenants_is_two_students(store: SessionStore) -
     assert open_session(store, "other-c", "phone", tenant="other") == ("concurrency_limit_exceeded")
 
 
+def check_adopted_versions_are_noted_for_a_live_session_and_go_with_it(
+    store: SessionStore,
+) -> None:
+    store.adopt(**ME, session_id="nobody", versions=(2, 1))  # not live: nothing noted
+    assert store.adopted(**ME, session_id="nobody") is None
+    for sid in ("ended", "revoked", "lapsed"):
+        open_session(store, sid, max_sessions=3)
+        store.adopt(**ME, session_id=sid, versions=(2, 1))
+        assert store.adopted(**ME, session_id=sid) == (2, 1)
+    store.adopt(**ME, session_id="ended", versions=(3, 1))  # a later change replaces it
+    assert store.adopted(**ME, session_id="ended") == (3, 1)
+    assert store.adopted(**TWIN, session_id="ended") is None  # another student's session
+    store.end(**ME, session_id="ended")
+    store.revoke(**ME, session_id="revoked", now=T0)
+    assert store.adopted(**ME, session_id="ended") is None
+    assert store.adopted(**ME, session_id="revoked") is None
+    open_session(store, "next", now=T0 + timedelta(seconds=61))  # "lapsed" is cleaned away
+    assert store.adopted(**ME, session_id="lapsed") is None
+
+
 CHECKS = [
+    check_adopted_versions_are_noted_for_a_live_session_and_go_with_it,
     check_twenty_concurrent_starts_with_a_limit_of_two_yield_exactly_two,
     check_device_limit_counts_distinct_devices_only,
     check_heartbeat_extends_only_a_live_owned_unrevoked_session,

@@ -50,6 +50,8 @@ def build_in_memory(
         active=given.active or listening(apps.sessions, InMemoryActiveSessions()),
         pending=given.pending or listening(apps.videos, InMemoryPendingUploads()),
         versions=given.versions or AggregateVersions(apps.videos, apps.grants),
+        # No read models here: completion read from the progress aggregates themselves.
+        completions=given.completions or apps.progresses,
     )
     return assemble(settings or Settings(), apps, chosen)
 

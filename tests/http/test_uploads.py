@@ -223,3 +223,29 @@ def test_an_upload_over_the_limit_is_refused_when_it_is_stored(
     completed = api.call("POST", f"/api/v1/videos/{video_id}/upload/complete/")
     assert (completed.status_code, completed.json()) == (413, {"detail": "upload_too_large"})
     assert ticket["file_key"] not in api.storage.objects
+
+
+def test_the_multipart_endpoints_refuse_unknown_fields(api: Api) -> None:
+    """This service's own API (the old app had no multipart upload): a misspelt field is a 400,
+    never silently dropped (``contentType`` would have left the file an mp4)."""
+    video_id = init(api)["video"]["id"]
+    base = f"/api/v1/videos/{video_id}/upload/multipart"
+    typo = api.call("POST", base, json={"size": 5, "contentType": "video/webm"})
+    assert (typo.status_code, typo.json()) == (
+        400,
+        {"detail": "Object contains unknown field `contentType`"},
+    )
+    upload_id = api.call("POST", base, json={"size": 5}).json()["upload_id"]
+    part = {"part_number": 1, "etag": '"x"', "checksum": "y"}
+    completed = api.call("POST", f"{base}/complete", json={"upload_id": upload_id, "parts": [part]})
+    assert completed.status_code == 400 and "checksum" in completed.json()["detail"]
+    bodies = [
+        (
+            {"upload_id": upload_id, "parts": [{"part_number": 1, "etag": "x"}], "force": 1},
+            "complete",
+        )
+    ]
+    bodies.append(({"upload_id": upload_id, "reason": "x"}, "abort"))
+    for body, step in bodies:
+        refused = api.call("POST", f"{base}/{step}", json=body)
+        assert refused.status_code == 400 and "unknown field" in refused.json()["detail"], step

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from litestar.testing import TestClient
 
 from academy_video.adapters.http.app import create_app
+from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.app.config import Settings
 from academy_video.app.playback import KEY_REQUESTS_PER_MINUTE
 from academy_video.app.worker import ServiceJobs, Worker
@@ -277,3 +278,64 @@ def test_a_video_packaged_without_encryption_has_no_key_to_hand_out(tmp_path: Pa
         assert get(api, uris(variant.text)[0]).content.startswith(b"\x47")  # TS sync byte
         answer = api.client.get(f"/api/v1/playback/key/{video}?{session['media_query']}")
         assert (answer.status_code, answer.json()) == (404, {"detail": "not_found"})
+
+
+def published_under_the_old_prefix(app: Container, tmp_path: Path) -> int:
+    """A video whose outputs sit under ``media/hls/…`` on the local disk (the old workers'
+    prefix, which ``import django`` keeps): a master, one variant, one segment."""
+    storage = app.storage
+    assert isinstance(storage, LocalDiskStorage)
+
+    def put(key: str, data: bytes) -> None:
+        file = storage.path(key)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(data)
+
+    ticket = app.uploads.init(tenant="demo", session_id=10, title="Old", filename="a.mp4")
+    source = make_video(tmp_path / "v.mp4", seconds=4, size=(160, 120))
+    storage.put_file(ticket.file_key, source, "video/mp4")
+    app.uploads.complete(tenant="demo", video_id=ticket.video.video_id)
+    video = ticket.video.video_id
+    prefix = f"media/hls/demo/videos/{video}/"
+    files = {
+        "master.m3u8": "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000\n240p/index.m3u8\n",
+        "240p/index.m3u8": "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\nseg0.ts\n"
+        "#EXT-X-ENDLIST\n",
+        "240p/seg0.ts": "segment bytes",
+    }
+    for name, text in files.items():
+        put(prefix + name, text.encode())
+    job = app.jobs.claim_next("w")
+    assert job is not None and job.video_id == video
+    app.jobs.complete(video, "w", hls_path=prefix + "master.m3u8", duration=4)
+    return video
+
+
+def test_a_video_published_under_media_hls_plays_on_the_embedded_edge(
+    api: Api, tmp_path: Path
+) -> None:
+    video = published_under_the_old_prefix(api.app, tmp_path)
+    session = start(api, video)
+    assert urlsplit(session["play_url"]).path == f"/media/hls/demo/videos/{video}/master.m3u8"
+    master = get(api, session["play_url"])
+    assert master.status_code == 200, master.text
+    [variant_url] = uris(master.text)
+    assert parse_qs(urlsplit(variant_url).query)["acl"] == [f"/media/hls/demo/videos/{video}/"]
+    variant = get(api, variant_url)
+    [segment_url] = uris(variant.text)
+    segment = get(api, segment_url)
+    assert (segment.status_code, segment.content) == (200, b"segment bytes")
+    # The same checks as under /hls/: unsigned, or scoped to another prefix, is refused.
+    assert get(api, segment_url.split("?")[0] + "?").status_code == 403
+    query = parse_qs(urlsplit(session["play_url"]).query)
+    elsewhere = api.app.playback.signer.scope(
+        "/media/hls/demo/videos/999999/",
+        expires_at=int(query["exp"][0]),
+        user_id=STUDENTS[101],
+        session_id=session["session_id"],
+    )
+    assert get(api, f"{BASE}{urlsplit(segment_url).path}?{elsewhere}").status_code == 403
+    under_hls = api.app.playback.signer.scope(
+        f"/hls/demo/videos/{video}/", expires_at=int(query["exp"][0]), user_id=STUDENTS[101]
+    )
+    assert get(api, f"{BASE}{urlsplit(segment_url).path}?{under_hls}").status_code == 403

@@ -45,9 +45,11 @@ def test_every_key_expires_so_nothing_leaks(store: RedisSessionStore) -> None:
     open_session(store, "a")
     store.revoke(tenant="demo", user_id=1, session_id="a", now=T0)
     open_session(store, "b")
+    store.adopt(tenant="demo", user_id=1, session_id="b", versions=(2, 0))
     # redis-py's sync answers are typed as maybe awaitable (one signature for both clients).
     keys = cast(list[str], store.client.keys("av:*"))
     assert sorted(keys) == [
+        "av:{t:demo:u:1}:adopted",
         "av:{t:demo:u:1}:devices",
         "av:{t:demo:u:1}:live",
         "av:{t:demo:u:1}:revoked",

@@ -45,21 +45,24 @@ class EventIntake:
         self, claims: PlaybackClaims, batch: int, now: datetime
     ) -> AsyncIterator[None]:
         """Charge the student's minute and day with ``batch`` events around the block that
-        stores them (all the student's sessions count: a new session is no new budget): a batch
-        that does not fit is ``rate_limited`` with the seconds to wait. A refusal inside the
+        checks and stores them (all the student's sessions count: a new session is no new
+        budget): a batch that does not fit is ``rate_limited`` with the seconds to wait. An
+        empty batch costs one: it stores nothing but its check is work (a token staler than the
+        rules is judged), so it is paid for like an event. A refusal inside the
         block gives the charge back; the session's total budget refusing is
         ``event_budget_exhausted``, with the seconds until the token lapses (the session takes
         no more events: a later token of it is refused alike)."""
-        windows = self.budget.windows(claims.tenant, claims.user_id) if batch else []
+        cost = max(1, batch)
+        windows = self.budget.windows(claims.tenant, claims.user_id)
         if windows:
-            refused = await asyncio.to_thread(self.limiter.allow_all, windows, now=now, cost=batch)
+            refused = await asyncio.to_thread(self.limiter.allow_all, windows, now=now, cost=cost)
             if refused is not None:
-                raise RateLimited(retry_after=wait(refused, batch, now))
+                raise RateLimited(retry_after=wait(refused, cost, now))
         try:
             yield
         except Exception as refusal:  # not a cancelled caller: its batch may still be stored
             for window in windows:
-                await self._refund(window, now, batch)
+                await self._refund(window, now, cost)
             if isinstance(refusal, EventBudgetExhausted):
                 lapse = max(1, claims.expires_at - int(now.timestamp()))
                 raise RateLimited(refusal.code, retry_after=lapse) from None

@@ -21,6 +21,7 @@ from academy_video.app.playback import (
 from academy_video.app.ports import (
     ActiveSessions,
     Clock,
+    Completions,
     Directory,
     Heartbeats,
     ObjectStorage,
@@ -48,6 +49,7 @@ def playback(
     clock: Clock,
     progress: ProgressService,
     versions: PlaybackVersions,
+    completions: Completions,
     heartbeats: Heartbeats | None,
     limiter: RateLimiter | None,
 ) -> Playback:
@@ -60,7 +62,7 @@ def playback(
     updates = PolicyUpdates(
         videos=videos,
         grants=grants,
-        progresses=apps.progresses,
+        completions=completions,
         sessions=sessions,
         limits=Limits(settings.max_sessions, settings.max_devices),
         clock=clock,

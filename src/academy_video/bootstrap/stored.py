@@ -17,6 +17,7 @@ from academy_video.adapters.sql.directory import SqlDirectory
 from academy_video.adapters.sql.projector import Projector
 from academy_video.adapters.sql.queries import (
     SqlActiveSessions,
+    SqlCompletions,
     SqlPendingUploads,
     SqlPlaybackVersions,
     SqlSessionOrders,
@@ -78,6 +79,7 @@ def build(
         active=given_or(given.active, lambda: SqlActiveSessions(reader)),
         pending=given_or(given.pending, lambda: SqlPendingUploads(reader)),
         versions=versions,
+        completions=given_or(given.completions, lambda: SqlCompletions(reader)),
     )
     container = assemble(settings, apps, chosen)
     container.engine, container.projector = engine, projector

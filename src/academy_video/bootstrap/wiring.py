@@ -18,6 +18,7 @@ from academy_video.app.permissions import PermissionService
 from academy_video.app.ports import (
     ActiveSessions,
     Clock,
+    Completions,
     Directory,
     Heartbeats,
     IdAllocator,
@@ -67,6 +68,7 @@ class Adapters:
     active: ActiveSessions | None = None
     pending: PendingUploads | None = None
     versions: PlaybackVersions | None = None
+    completions: Completions | None = None
 
 
 def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Container:
@@ -127,6 +129,7 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
             clock=clock,
             progress=progress,
             versions=versions,
+            completions=_given(adapters.completions, "completions"),
             heartbeats=adapters.heartbeats,
             limiter=adapters.limiter,
         ),

@@ -78,7 +78,6 @@ class PlaybackSession(Aggregate):
         self.user_id = user_id
         self.device_id = device_id
         self.policy = policy  # the policy in force: the start's, then each PolicyUpdated's
-        self.started_policy = policy
         self.policy_version = policy_version
         self.grant_version = grant_version
         self.started_at = started_at

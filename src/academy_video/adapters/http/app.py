@@ -16,7 +16,7 @@ from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.bootstrap import Container
 
 from .deps import DEPENDENCIES
-from .errors import HANDLERS
+from .errors import HANDLERS, JsonBodyRequest
 from .observe import RequestObserver
 from .routes import (
     analytics,
@@ -80,6 +80,7 @@ def create_app(container: Container) -> Litestar:
         route_handlers=handlers,
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,
+        request_class=JsonBodyRequest,
         request_max_body_size=MAX_BODY_BYTES,
         # Logging is the process's (``serve`` configures it): Litestar's default queue handler
         # would drop the last records when uvicorn exits by re-raising SIGTERM.

@@ -133,9 +133,24 @@ def on_http_error(_: Request[Any, Any, Any], error: HTTPException) -> Response[A
     return detail(status, text)
 
 
-def on_too_deep(request: Request[Any, Any, Any], _: RecursionError) -> Response[Any]:
-    """msgspec gives up on JSON nested past its recursion limit, even in a field it skips: the
-    body is refused as it would be for any malformed JSON (a 400, not a 500)."""
+class BodyTooDeep(Exception):
+    """A request body nested past the JSON decoder's recursion limit."""
+
+
+class JsonBodyRequest(Request[Any, Any, Any]):
+    """The request every route gets (``request_class``): its body's decoding is the one place
+    a ``RecursionError`` means bad input. msgspec gives up on JSON nested past its limit, even
+    in a field it skips; anywhere else a RecursionError is a bug of ours (a 500)."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except RecursionError:
+            raise BodyTooDeep() from None
+
+
+def on_too_deep(request: Request[Any, Any, Any], _: BodyTooDeep) -> Response[Any]:
+    """The body is refused as it would be for any malformed JSON (a 400, not a 500)."""
     log.warning("too deeply nested on %s %s", request.method, request.url.path)
     return detail(HTTP_400_BAD_REQUEST, "JSON is malformed: nested too deeply")
 
@@ -157,7 +172,7 @@ HANDLERS: dict[int | type[Exception], Any] = {
     Unauthorized: on_unauthorized_worker,
     ValidationException: on_validation,
     HTTPException: on_http_error,
-    RecursionError: on_too_deep,
+    BodyTooDeep: on_too_deep,
     sqlalchemy.exc.OperationalError: on_database_down,
     psycopg.OperationalError: on_database_down,
     # The event store's (eventsourcing's own classes: no connection after its retries).

@@ -19,10 +19,14 @@ class DirectHeartbeats:
     ) -> LiveState:
         versions = self.versions.current(claims.video_id, claims.enrollment_id)
         tenant, user, sid = claims.tenant, claims.user_id, claims.session_id
-        if extend and versions == claims.versions:
+        adopted = None
+        if versions is not None and versions != claims.versions:
+            adopted = self.store.adopted(tenant=tenant, user_id=user, session_id=sid)
+        state = LiveState(versions, False, adopted)
+        if extend and state.current_for(claims):
             alive = self.store.heartbeat(
                 tenant=tenant, user_id=user, session_id=sid, now=now, ttl_seconds=ttl_seconds
             )
         else:
             alive = self.store.is_active(tenant=tenant, user_id=user, session_id=sid, now=now)
-        return LiveState(versions, alive)
+        return LiveState(versions, alive, adopted)

@@ -15,6 +15,7 @@ class _UserSessions:
     expires: dict[str, datetime] = field(default_factory=dict)  # session → liveness deadline
     devices: dict[str, str] = field(default_factory=dict)  # session → device
     revoked: dict[str, datetime] = field(default_factory=dict)  # session → forget after
+    adopted: dict[str, tuple[int, int]] = field(default_factory=dict)  # session → versions
 
 
 class InMemorySessionStore:
@@ -68,12 +69,27 @@ class InMemorySessionStore:
             if user is not None:
                 user.expires.pop(session_id, None)
                 user.devices.pop(session_id, None)
+                user.adopted.pop(session_id, None)
+
+    def adopt(
+        self, *, tenant: str, user_id: int, session_id: str, versions: tuple[int, int]
+    ) -> None:
+        with self._lock:
+            user = self._users.get((tenant, user_id))
+            if user is not None and session_id in user.expires:
+                user.adopted[session_id] = versions
+
+    def adopted(self, *, tenant: str, user_id: int, session_id: str) -> tuple[int, int] | None:
+        with self._lock:
+            user = self._users.get((tenant, user_id))
+            return None if user is None else user.adopted.get(session_id)
 
     def revoke(self, *, tenant: str, user_id: int, session_id: str, now: datetime) -> None:
         with self._lock:
             user = self._users.setdefault((tenant, user_id), _UserSessions())
             user.expires.pop(session_id, None)
             user.devices.pop(session_id, None)
+            user.adopted.pop(session_id, None)
             user.revoked[session_id] = now + REVOKED_TTL
 
     def _clean(self, student: tuple[str, int], now: datetime) -> _UserSessions:
@@ -82,6 +98,7 @@ class InMemorySessionStore:
         for sid in [s for s, deadline in user.expires.items() if deadline <= now]:
             del user.expires[sid]
             user.devices.pop(sid, None)
+            user.adopted.pop(sid, None)
         for sid in [s for s, forget in user.revoked.items() if forget <= now]:
             del user.revoked[sid]
         return user

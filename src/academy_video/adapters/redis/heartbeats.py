@@ -36,7 +36,7 @@ from academy_video.app.tokens import PlaybackClaims
 from academy_video.domain.grant import PermissionGrant
 from academy_video.domain.video import Video
 
-from .session_store import KEY_SLACK_SECONDS, student_keys
+from .session_store import KEY_SLACK_SECONDS, noted_versions, student_keys
 
 log = logging.getLogger(__name__)
 
@@ -48,27 +48,31 @@ MIRRORED = frozenset({"Videos", "Grants"})  # the Applications whose aggregates 
 _BEATS = """
 local now, ttl, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local out = {}
-for i = 0, #KEYS / 5 - 1 do
-  local live, devices, revoked = KEYS[i * 5 + 1], KEYS[i * 5 + 2], KEYS[i * 5 + 3]
-  local p = redis.call('GET', KEYS[i * 5 + 4])
-  local g = redis.call('GET', KEYS[i * 5 + 5])
+for i = 0, #KEYS / 6 - 1 do
+  local live, devices, revoked = KEYS[i * 6 + 1], KEYS[i * 6 + 2], KEYS[i * 6 + 3]
+  local adopted = KEYS[i * 6 + 4]
+  local p = redis.call('GET', KEYS[i * 6 + 5])
+  local g = redis.call('GET', KEYS[i * 6 + 6])
   local a = 4 + i * 4
   local sid, pv, gv, extend = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   for _, s in ipairs(redis.call('ZRANGEBYSCORE', live, '-inf', now)) do
     redis.call('HDEL', devices, s)
+    redis.call('HDEL', adopted, s)
   end
   redis.call('ZREMRANGEBYSCORE', live, '-inf', now)
   redis.call('ZREMRANGEBYSCORE', revoked, '-inf', now)
-  local alive = 0
+  local alive, noted = 0, ''
   if (not redis.call('ZSCORE', revoked, sid)) and redis.call('ZSCORE', live, sid) then
     alive = 1
-    if extend == '1' and p == pv and g == gv then
+    if not (p == pv and g == gv) then noted = redis.call('HGET', adopted, sid) or '' end
+    if extend == '1' and p and g and ((p == pv and g == gv) or noted == p .. ':' .. g) then
       redis.call('ZADD', live, 'XX', now + ttl, sid)
       redis.call('EXPIRE', live, ttl + slack)
       redis.call('EXPIRE', devices, ttl + slack)
+      redis.call('EXPIRE', adopted, ttl + slack)
     end
   end
-  out[#out + 1] = {p or '', g or '', alive}
+  out[#out + 1] = {p or '', g or '', alive, noted}
 end
 return out
 """
@@ -96,16 +100,17 @@ def _grant_key(video_id: int, enrollment_id: int) -> str:
 
 
 # What the batch script answers for one call: the mirrored policy and grant versions ("" where
-# the mirror has none, ``gone`` for a deleted video) and 1 if the session is live.
+# the mirror has none, ``gone`` for a deleted video), 1 if the session is live, and the versions
+# it adopted ("" unless the claims' versions differ from the mirrored ones).
 Reply = list[Any]
 
 
-def _state(policy: str, grant: str, alive: int) -> LiveState | None:
+def _state(policy: str, grant: str, alive: int, noted: str = "") -> LiveState | None:
     """A reply as the port's answer; None when the mirror lacks the versions."""
     if policy == GONE:
         return LiveState(None, bool(alive))
     if policy and grant:
-        return LiveState((int(policy), int(grant)), bool(alive))
+        return LiveState((int(policy), int(grant)), bool(alive), noted_versions(noted))
     return None
 
 
@@ -152,11 +157,11 @@ class RedisHeartbeats:
         video_id, enrollment_id = claims.video_id, claims.enrollment_id
         current = await asyncio.to_thread(self.versions.current, video_id, enrollment_id)
         await self.remember(video_id, enrollment_id, current)
-        policy, grant, alive = await self._ask(claims, now, ttl_seconds, extend)
-        state = _state(policy, grant, alive)
+        policy, grant, alive, noted = await self._ask(claims, now, ttl_seconds, extend)
+        state = _state(policy, grant, alive, noted)
         if state is None:  # forgotten at once (lapsed or flushed meanwhile): decide on ours
             log.warning("heartbeats: versions of video %s not kept", video_id)
-            state = LiveState(current, bool(alive))
+            state = LiveState(current, bool(alive), noted_versions(noted))
         return state
 
     def _ask(

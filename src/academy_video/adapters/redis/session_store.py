@@ -7,6 +7,8 @@ nothing outlives its use:
 - ``av:{t:<tenant>:u:<user>}:live``    sorted set: session id → liveness deadline (Unix seconds)
 - ``av:{t:<tenant>:u:<user>}:devices`` hash: session id → device id, for live sessions
 - ``av:{t:<tenant>:u:<user>}:revoked`` sorted set: session id → when to forget the revocation
+- ``av:{t:<tenant>:u:<user>}:adopted`` hash: session id → ``<policy>:<grant>``, the versions whose
+  rules the live session adopted (``SessionStore.adopt``)
 
 A tenant is a tenant code (``domain/ids.py``: no ``:``, braces or spaces), so a tag names one
 student only.
@@ -34,6 +36,7 @@ _CLEAN = """
 local now = tonumber(ARGV[1])
 for _, sid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
   redis.call('HDEL', KEYS[2], sid)
+  redis.call('HDEL', KEYS[4], sid)
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
@@ -68,6 +71,7 @@ if not redis.call('ZSCORE', KEYS[1], sid) then return 0 end
 redis.call('ZADD', KEYS[1], 'XX', now + ttl, sid)
 redis.call('EXPIRE', KEYS[1], ttl + tonumber(ARGV[4]))
 redis.call('EXPIRE', KEYS[2], ttl + tonumber(ARGV[4]))
+redis.call('EXPIRE', KEYS[4], ttl + tonumber(ARGV[4]))
 return 1
 """
 )
@@ -85,6 +89,16 @@ return 0
 _END = """
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
+return 1
+"""
+
+# Noted only for a live session, and kept as long as the sessions' keys are.
+_ADOPT = """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl > 0 then redis.call('EXPIRE', KEYS[4], ttl) end
 return 1
 """
 
@@ -92,6 +106,7 @@ _REVOKE = """
 local now, sid, keep = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
 redis.call('ZREM', KEYS[1], sid)
 redis.call('HDEL', KEYS[2], sid)
+redis.call('HDEL', KEYS[4], sid)
 redis.call('ZADD', KEYS[3], now + keep, sid)
 redis.call('EXPIRE', KEYS[3], keep + 60)
 return 1
@@ -99,11 +114,23 @@ return 1
 
 
 def student_keys(tenant: str, user_id: int) -> list[str]:
-    """The student's keys: live, devices, revoked."""
+    """The student's keys: live, devices, revoked, adopted."""
     if not is_tenant_code(tenant):  # never a key another tenant's code could also spell
         raise ValueError(f"not a tenant code: {tenant!r}")
     tag = f"av:{{t:{tenant}:u:{int(user_id)}}}"
-    return [f"{tag}:live", f"{tag}:devices", f"{tag}:revoked"]
+    return [f"{tag}:live", f"{tag}:devices", f"{tag}:revoked", f"{tag}:adopted"]
+
+
+def versions_note(versions: tuple[int, int]) -> str:
+    return f"{int(versions[0])}:{int(versions[1])}"
+
+
+def noted_versions(note: str | None) -> tuple[int, int] | None:
+    """A ``versions_note`` read back (None: none, or not one)."""
+    policy, _, grant = (note or "").partition(":")
+    if not (policy.isdigit() and grant.isdigit()):
+        return None
+    return int(policy), int(grant)
 
 
 class RedisSessionStore:
@@ -114,6 +141,7 @@ class RedisSessionStore:
         self._is_active: Script = client.register_script(_IS_ACTIVE)
         self._end: Script = client.register_script(_END)
         self._revoke: Script = client.register_script(_REVOKE)
+        self._adopt: Script = client.register_script(_ADOPT)
 
     @classmethod
     def from_url(cls, url: str) -> RedisSessionStore:
@@ -176,6 +204,20 @@ class RedisSessionStore:
     def revoke(self, *, tenant: str, user_id: int, session_id: str, now: datetime) -> None:
         keys = student_keys(tenant, user_id)
         self._call(self._revoke, keys, now.timestamp(), session_id, REVOKED_SECONDS)
+
+    def adopt(
+        self, *, tenant: str, user_id: int, session_id: str, versions: tuple[int, int]
+    ) -> None:
+        keys = student_keys(tenant, user_id)
+        self._call(self._adopt, keys, session_id, versions_note(versions))
+
+    def adopted(self, *, tenant: str, user_id: int, session_id: str) -> tuple[int, int] | None:
+        key = student_keys(tenant, user_id)[3]
+        try:
+            note = self.client.hget(key, session_id)
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            raise Unavailable("session_store_unavailable") from error
+        return noted_versions(note if isinstance(note, str) else None)
 
     def ping(self) -> bool:
         try:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
-from .tables import permissions, playback_sessions, videos
+from .tables import permissions, playback_sessions, progress, videos
 
 
 class SqlSessionOrders:
@@ -66,6 +66,20 @@ class SqlPendingUploads:
                 .order_by(videos.c.video_id)
             )
             return [(str(tenant), int(video_id)) for tenant, video_id in rows]
+
+
+class SqlCompletions:
+    """Whether a student completed a video, from the progress read model (one indexed row)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def is_completed(self, video_id: int, enrollment_id: int) -> bool:
+        query = select(progress.c.completed).where(
+            progress.c.video_id == video_id, progress.c.enrollment_id == enrollment_id
+        )
+        with self.engine.connect() as conn:
+            return bool(conn.execute(query).scalar())
 
 
 class SqlPlaybackVersions:

@@ -10,7 +10,10 @@ asynchronous, one call to the ``Heartbeats`` port, no aggregate loaded.
 Versions that are no longer current are not the end of the session: the rules in force decide
 (``PolicyUpdates``). A heartbeat or refresh then adopts a loosened policy and answers it with a
 new token; an event batch under the old token is accepted; a tightening is ``policy_changed``.
-Only that path (a token staler than the rules) loads anything.
+Only that path (a token staler than the rules) loads anything, bounded (``StaleTokenJudge``: its
+own executor, one evaluation per session at a time, answers remembered); once the session
+adopted the rules in force (noted in the session store), its older tokens take the hot path
+again: old players never swap tokens.
 
 An end may carry the player's last queued events (a page that closes sends one request: two
 would cross, and events that reach an ended session are refused): they are judged and stored
@@ -25,6 +28,7 @@ from typing import Any
 
 from academy_video.domain.event_budget import EventBudget
 from academy_video.domain.playback_session import ClientEvent, ReportOutcome, RevokeRule
+from academy_video.domain.policy_change import PolicyChange
 from academy_video.domain.progress import Sample
 
 from ..config import Settings
@@ -32,13 +36,14 @@ from ..errors import Conflict, Denied, RateLimited, TooLarge
 from ..event_intake import EventIntake
 from ..group_commit import GroupCommit
 from ..media_urls import MediaUrls
-from ..ports import Clock, Heartbeats, PlaybackVersions, RateLimiter, SessionStore
+from ..ports import Clock, Heartbeats, LiveState, PlaybackVersions, RateLimiter, SessionStore
 from ..progress_service import ProgressService
 from ..sessions import PlaybackSessions, Report
 from ..tokens import PlaybackClaims, TokenCodec
 from ..videos import Videos
 from .checks import inactive_as_conflict, stale
 from .policy_updates import PolicyUpdate, PolicyUpdates
+from .stale_tokens import StaleTokenJudge
 
 
 @dataclass(frozen=True)
@@ -48,16 +53,20 @@ class Refreshed:
     play_url: str
     media_query: str
     policy: dict[str, Any] | None = None  # the session's new policy, when this refresh adopted it
+    change: PolicyChange = PolicyChange.UNCHANGED  # with ``policy``: was anything given?
 
 
 @dataclass(frozen=True)
 class Beat:
     """A heartbeat's answer: the claims it was judged under; when it adopted changed rules,
-    the session's new policy and the token that carries it (same expiry as the one presented)."""
+    the session's new policy and the token that carries it (same expiry as the one presented),
+    and whether they gave the student anything (``loosened``) or not (``unchanged``: a new
+    token, nothing to announce)."""
 
     claims: PlaybackClaims
     policy: dict[str, Any] | None = None
     token: str | None = None
+    change: PolicyChange = PolicyChange.UNCHANGED
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,7 @@ class LiveSessions:
             per_day=settings.event_student_day_max,
         )
         self.intake = EventIntake(self.event_budget, limiter)
+        self.judge = StaleTokenJudge()
         self._reports: GroupCommit[Report, ReportOutcome] = GroupCommit(
             lambda reports: sessions.report_many(
                 reports, rule=self.revoke_rule, budget=self.event_budget
@@ -129,10 +139,11 @@ class LiveSessions:
         The seed only answered ``ok``, so players of videos longer than the TTL had to start over.
         """
         claims = self._decode(tenant, user_id, token)
-        policy = None
+        policy, change = None, PolicyChange.UNCHANGED
         if stale(claims.versions, self.versions.current(claims.video_id, claims.enrollment_id)):
-            update = self._follow(claims, alive=self._is_live(claims))
-            claims, policy = update.claims, update.policy if update.news else None
+            update = self._adopted(claims, alive=self._is_live(claims))
+            claims, change = update.claims, update.change
+            policy = update.policy if update.news else None
         self._alive(claims)
         expires_at = int(self.clock.now().timestamp()) + self.settings.playback_ttl_seconds
         video = self.videos.get(claims.video_id)
@@ -143,6 +154,7 @@ class LiveSessions:
             play_url=play_url,
             media_query=media_query,
             policy=policy,
+            change=change,
         )
 
     async def heartbeat(
@@ -158,15 +170,18 @@ class LiveSessions:
         The hot path, asynchronous: one (shared) call to the live side and no aggregate; the
         token carries what progress needs. An ended, revoked or expired session has no
         liveness left. Under a token staler than the rules, the session goes on under the
-        rules in force if they loosen its own (``Beat.policy`` and ``Beat.token``), in a
-        worker thread: this is the one heartbeat that loads aggregates."""
+        rules in force if they take nothing from its own (``Beat.policy`` and ``Beat.token``),
+        judged once (``StaleTokenJudge``): the one heartbeat that loads aggregates. A token
+        of a session that already adopted the rules in force goes on as a current one."""
         claims = self._decode(tenant, user_id, token)
         beat = Beat(claims)
         now, ttl = self.clock.now(), self.settings.playback_ttl_seconds
         state = await self.heartbeats.beat(claims, now=now, ttl_seconds=ttl, extend=True)
-        if stale(claims.versions, state.versions):
-            beat = await asyncio.to_thread(self._beat_under_new_rules, claims, state.alive)
+        if stale(claims.versions, state.versions) and not state.current_for(claims):
+            beat = await self._beat_under_new_rules(claims, state)
             claims = beat.claims
+        elif state.versions != claims.versions:  # the session adopted them: extended
+            beat = await self._told_again(claims, state)
         elif not state.alive:
             raise Conflict("session_inactive")
         if position is not None:
@@ -186,14 +201,43 @@ class LiveSessions:
                 await asyncio.to_thread(credit)  # written through: off the event loop
         return beat
 
-    def _beat_under_new_rules(self, claims: PlaybackClaims, alive: bool) -> Beat:
+    async def _beat_under_new_rules(self, claims: PlaybackClaims, state: LiveState) -> Beat:
         """The heartbeat of a token staler than the rules (the live side did not extend it):
-        adopt them or refuse, then extend under the new token's claims."""
-        update = self._follow(claims, alive=alive)
-        self._alive(update.claims)
+        adopt them or refuse (judged once, noted in the session store), then extend under the
+        new token's claims."""
+        question = ("adopt", claims, state.versions, state.alive)
+        work = partial(self._adopted, claims, alive=state.alive)
+        update = await self.judge.judge(claims.session_id, question, work)
+        now, ttl = self.clock.now(), self.settings.playback_ttl_seconds
+        renewed = await self.heartbeats.beat(update.claims, now=now, ttl_seconds=ttl, extend=True)
+        if not renewed.alive:
+            raise Conflict("session_inactive")
         if not update.news:
             return Beat(update.claims)
-        return Beat(update.claims, update.policy, self.tokens.encode(update.claims))
+        token = self.tokens.encode(update.claims)
+        return Beat(update.claims, update.policy, token, update.change)
+
+    async def _told_again(self, claims: PlaybackClaims, state: LiveState) -> Beat:
+        """The heartbeat of an older token of a session that adopted the rules in force: the
+        adoption's answer again if this process still remembers it (its answer was lost on the
+        way, the player asks again), else nothing to tell (a refresh hands the policy over)."""
+        question = ("adopt", claims, state.versions, True)
+        update = await self.judge.remembered(claims.session_id, question)
+        if not isinstance(update, PolicyUpdate) or not update.news:
+            return Beat(claims)
+        return Beat(update.claims, update.policy, self.tokens.encode(update.claims), update.change)
+
+    def _adopted(self, claims: PlaybackClaims, *, alive: bool) -> PolicyUpdate:
+        """``_follow``, noting the versions the session adopted in the session store (its
+        older tokens then take the hot path)."""
+        update = self._follow(claims, alive=alive)
+        self.store.adopt(
+            tenant=claims.tenant,
+            user_id=claims.user_id,
+            session_id=claims.session_id,
+            versions=update.claims.versions,
+        )
+        return update
 
     def end(self, *, tenant: str, user_id: int, token: str) -> None:
         # As in the seed, ending needs no policy check: a stale policy must not keep a slot busy.
@@ -212,7 +256,6 @@ class LiveSessions:
         claims = await asyncio.to_thread(self._claims, tenant=tenant, user_id=user_id, token=token)
         items = self.intake.parse(events)
         try:
-            await self._live(claims)
             outcome = await self._record(claims, items)
         except EVENTS_REFUSED_ENDING_ANYWAY as refusal:
             if refusal.code not in ENDING_ANYWAY_CODES:
@@ -233,12 +276,13 @@ class LiveSessions:
     ) -> int:
         """Judge and store a batch of player events; revoke the session when the rules say so.
 
-        Checked like a heartbeat (without extending), each event's payload capped and the
-        session's budget charged (``EventIntake``), then written by group commit: the batches
-        of every request that arrives while one write runs go into the next, as one save."""
+        Each event's payload capped and the student's budget charged (``EventIntake``; an
+        empty batch costs one), then checked like a heartbeat (without extending): the charge
+        comes first, so the check of a token staler than the rules is paid for. Then written by
+        group commit: the batches of every request that arrives while one write runs go into
+        the next, as one save."""
         self._check_batch(events)
         claims = self._decode(tenant, user_id, token)
-        await self._live(claims)
         outcome = await self._record(claims, self.intake.parse(events))
         return outcome.stored
 
@@ -247,10 +291,12 @@ class LiveSessions:
             raise TooLarge("batch_too_large")
 
     async def _record(self, claims: PlaybackClaims, items: list[ClientEvent]) -> ReportOutcome:
-        """A checked batch: the student's budgets charged, stored by group commit, and the
-        session revoked on the live side too when its events revoked it."""
+        """A decoded batch: the student's budgets charged, checked like a heartbeat (``_live``),
+        stored by group commit, and the session revoked on the live side too when its events
+        revoked it."""
         now = self.clock.now()
         async with self.intake.charged(claims, len(items), now):
+            await self._live(claims)
             with inactive_as_conflict():
                 outcome = await self._reports.submit(Report(claims.session_id, items, now))
         if outcome.revoked:
@@ -282,11 +328,13 @@ class LiveSessions:
         """An event batch's check: the versions and the session's liveness in one call to the
         live side (which answers the versions without a database query, but on a miss of its
         mirror). Under a token staler than the rules, the batch is accepted unless they
-        tightened the session's (checked in a worker thread); the heartbeat swaps the token."""
+        tightened the session's (judged once: ``StaleTokenJudge``); the heartbeat swaps the
+        token. A session that adopted the rules in force needs no judging."""
         now, ttl = self.clock.now(), self.settings.playback_ttl_seconds
         state = await self.heartbeats.beat(claims, now=now, ttl_seconds=ttl, extend=False)
-        if stale(claims.versions, state.versions):
-            await asyncio.to_thread(self.updates.check_claims, claims)
+        if stale(claims.versions, state.versions) and not state.current_for(claims):
+            work = partial(self.updates.check_claims, claims)
+            await self.judge.judge(claims.session_id, ("check", claims, state.versions), work)
         if not state.alive:
             raise Conflict("session_inactive")
 

@@ -19,8 +19,7 @@ from academy_video.domain.policy_change import PolicyChange, classify_change, po
 
 from ..errors import Denied, NotFound
 from ..grants import Grants
-from ..ports import Clock
-from ..progresses import Progresses
+from ..ports import Clock, Completions
 from ..sessions import PlaybackSessions
 from ..tokens import PlaybackClaims
 from ..videos import Videos
@@ -40,11 +39,14 @@ class InForce:
 class PolicyUpdate:
     """The session goes on: the policy it now plays under and the claims of its new token;
     ``news`` unless the presented token already carried them (the versions mirror behind the
-    aggregates for a moment: nothing to hand over again)."""
+    aggregates for a moment: nothing to hand over again); ``change``: what the rules in force
+    are to the session's as recorded before this call (``unchanged`` when nothing the student
+    can do changed, or another call adopted them first)."""
 
     policy: dict[str, Any]
     claims: PlaybackClaims
     news: bool
+    change: PolicyChange = PolicyChange.UNCHANGED
 
 
 class PolicyUpdates:
@@ -53,14 +55,14 @@ class PolicyUpdates:
         *,
         videos: Videos,
         grants: Grants,
-        progresses: Progresses,
+        completions: Completions,
         sessions: PlaybackSessions,
         limits: Limits,
         clock: Clock,
     ) -> None:
         self.videos = videos
         self.grants = grants
-        self.progresses = progresses
+        self.completions = completions
         self.sessions = sessions
         self.limits = limits
         self.clock = clock
@@ -76,7 +78,8 @@ class PolicyUpdates:
             PermissionGrant.create_id(video_id, enrollment_id), PermissionGrant
         )
         rules = grant.rules if grant is not None and grant.active else None
-        completed = self.progresses.is_completed(video_id, enrollment_id)
+        # The read model's one row, not the progress's history (thousands of events).
+        completed = self.completions.is_completed(video_id, enrollment_id)
         policy = policy_in_force(video.defaults, rules, completed=completed, limits=self.limits)
         return InForce(policy, (video.policy_version, 0 if grant is None else grant.version))
 
@@ -90,7 +93,7 @@ class PolicyUpdates:
             # concurrent caller's.
             now = self.in_force(claims.video_id, claims.enrollment_id)
             policy_version, grant_version = now.versions
-            session.follow_policy(
+            change = session.follow_policy(
                 now.policy,
                 policy_version=policy_version,
                 grant_version=grant_version,
@@ -102,7 +105,7 @@ class PolicyUpdates:
                 grant_version=session.grant_version,
                 max_rate=max_playback_rate(session.policy),
             )
-            return PolicyUpdate(session.policy, fresh, fresh.versions != claims.versions)
+            return PolicyUpdate(session.policy, fresh, fresh.versions != claims.versions, change)
 
         with tightened_as_denied(), inactive_as_conflict():
             return self.sessions.apply(

@@ -18,13 +18,21 @@ from .media import (
 )
 from .playback import Heartbeats, LiveState, RateLimiter, SessionStore, UrlSigner
 from .storage import MAX_PARTS, MIN_PART_BYTES, ObjectStorage, StoredObject, UploadedPart
-from .views import ActiveSessions, JobQueue, PendingUploads, PlaybackVersions, SessionOrders
+from .views import (
+    ActiveSessions,
+    Completions,
+    JobQueue,
+    PendingUploads,
+    PlaybackVersions,
+    SessionOrders,
+)
 
 __all__ = [
     "MAX_PARTS",
     "MIN_PART_BYTES",
     "ActiveSessions",
     "Clock",
+    "Completions",
     "Directory",
     "Enrollment",
     "Heartbeats",

@@ -47,6 +47,19 @@ class SessionStore(Protocol):
 
     def revoke(self, *, tenant: str, user_id: int, session_id: str, now: datetime) -> None: ...
 
+    def adopt(
+        self, *, tenant: str, user_id: int, session_id: str, versions: tuple[int, int]
+    ) -> None:
+        """Note that the live session adopted the rules of these (policy, grant) versions (its
+        ``PolicyUpdated`` is recorded): a token of it issued under older ones is then as good
+        as a current one (``LiveState.adopted``). Nothing is noted for a session not live; the
+        note goes with the session's liveness."""
+        ...
+
+    def adopted(self, *, tenant: str, user_id: int, session_id: str) -> tuple[int, int] | None:
+        """The versions last noted by ``adopt`` for the live session (None: none)."""
+        ...
+
 
 class UrlSigner(Protocol):
     def sign(
@@ -69,10 +82,18 @@ class UrlSigner(Protocol):
 @dataclass(frozen=True)
 class LiveState:
     """What the live side knows of the session a token names: the current (policy, grant)
-    versions (None: the video is gone), and whether the session is live and unrevoked."""
+    versions (None: the video is gone), whether the session is live and unrevoked, and the
+    versions whose rules the session adopted (``SessionStore.adopt``; None: none noted)."""
 
     versions: tuple[int, int] | None
     alive: bool
+    adopted: tuple[int, int] | None = None
+
+    def current_for(self, claims: PlaybackClaims) -> bool:
+        """Whether the claims may go on without judging the rules again: issued under the
+        current versions, or naming a session that already adopted them (that adoption judged
+        the change against the session's own record, which is what the token stands for)."""
+        return self.versions is not None and self.versions in (claims.versions, self.adopted)
 
 
 class Heartbeats(Protocol):
@@ -85,8 +106,8 @@ class Heartbeats(Protocol):
         self, claims: PlaybackClaims, *, now: datetime, ttl_seconds: int, extend: bool
     ) -> LiveState:
         """Check the session the claims name; with ``extend``, renew its liveness, but only if it
-        is alive and the claims' versions are the current ones (a stale token keeps no slot
-        busy)."""
+        is alive and the claims' versions are the current ones or the session adopted them (a
+        stale token keeps no slot busy)."""
         ...
 
 

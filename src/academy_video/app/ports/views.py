@@ -40,6 +40,13 @@ class ActiveSessions(Protocol):
         ...
 
 
+class Completions(Protocol):
+    def is_completed(self, video_id: int, enrollment_id: int) -> bool:
+        """Whether the student completed the video, as the progress read model has it (one
+        row: never the progress's history)."""
+        ...
+
+
 class PlaybackVersions(Protocol):
     def current(self, video_id: int, enrollment_id: int) -> tuple[int, int] | None:
         """(video policy version, the student's grant version), or None if the video is gone."""

@@ -1,8 +1,9 @@
 """The media edge of the embedded default, and the AES-128 key endpoint (docs/cdn.md).
 
-``/hls/…`` (``media_router``, mounted on the local disk only: with S3 a CDN edge serves the
-bucket) answers a URL signed for its own path, or scoped to a prefix it lies under, and not
-expired (403 otherwise). Playlists are rewritten so each variant, segment and key URI they name
+``/hls/…`` and ``/media/hls/…`` (the old workers' prefix, which imported videos keep)
+(``media_router``, mounted on the local disk only: with S3 a CDN edge serves the bucket) answer
+a URL signed for its own path, or scoped to a prefix it lies under, and not expired (403
+otherwise). Playlists are rewritten so each variant, segment and key URI they name
 carries a signature scoped to the video's prefix. The key endpoint (``key_router``, mounted
 whatever the storage) checks the URL's signature (for its path, or scoped to a prefix) and
 hands the rest to ``app/playback/keys.py: MediaKeys.key``: the scope must be its video's prefix,
@@ -44,7 +45,18 @@ def _signer(request: Request[Any, Any, Any]) -> HmacUrlSigner:
 
 @get("/hls/{rest:path}", sync_to_thread=True, include_in_schema=False)
 def media(request: Request[Any, Any, Any], rest: FromPath[str]) -> Response[bytes] | File:
-    path = f"/hls{rest}"
+    return _served(request, f"/hls{rest}")
+
+
+@get("/media/hls/{rest:path}", sync_to_thread=True, include_in_schema=False)
+def old_prefix_media(
+    request: Request[Any, Any, Any], rest: FromPath[str]
+) -> Response[bytes] | File:
+    return _served(request, f"/media/hls{rest}")
+
+
+def _served(request: Request[Any, Any, Any], path: str) -> Response[bytes] | File:
+    """The file at ``path`` (the storage key, with a leading slash), as the edge serves it."""
     signer, query = _signer(request), request.query_params
     if not signer.accepts(path, query, now=int(time.time())):
         raise Denied("invalid_signature")
@@ -95,5 +107,5 @@ def key(request: Request[Any, Any, Any], video_id: FromPath[int]) -> Response[by
     return Response(secret, media_type="application/octet-stream", headers=PRIVATE)
 
 
-media_router = Router("/", route_handlers=[media])
+media_router = Router("/", route_handlers=[media, old_prefix_media])
 key_router = Router("/", route_handlers=[key])

@@ -77,7 +77,8 @@ def refresh(caller: CallerDep, app: AppDep, data: JSONBody[TokenIn]) -> RefreshO
     """Extend the session; a fresh token, master URL and ``media_query`` with new expiries,
     and ``policy`` when the session went on under changed rules that take nothing away."""
     r = app.playback.live.refresh(tenant=caller.tenant, user_id=caller.user_id, token=data.token)
-    return RefreshOut(True, r.token, r.expires_at, r.play_url, r.media_query, r.policy)
+    change = None if r.policy is None else r.change.value
+    return RefreshOut(True, r.token, r.expires_at, r.play_url, r.media_query, r.policy, change)
 
 
 BEAT_OK = HeartbeatOut(True)  # the usual answer, built once
@@ -101,7 +102,8 @@ async def heartbeat(
     )
     if beat.token is None:
         return BEAT_OK
-    return HeartbeatOut(True, beat.policy, beat.token, beat.claims.expires_at)
+    expires_at = beat.claims.expires_at
+    return HeartbeatOut(True, beat.policy, beat.token, expires_at, beat.change.value)
 
 
 END_OK = EndOut(True)  # the old app's answer, to its body

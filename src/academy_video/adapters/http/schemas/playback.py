@@ -72,16 +72,22 @@ class RefreshOut(Struct, omit_defaults=True):
     play_url: str
     media_query: str
     # Only when this refresh moved the session to changed rules that take nothing away: the
-    # policy the player applies from now on (an addition to the contract: docs/web.md).
+    # policy the player applies from now on (an addition to the contract: docs/web.md), and
+    # ``change``: ``loosened`` (something given: tell the student) or ``unchanged`` (nothing the
+    # student can do changed: swap quietly).
     policy: dict[str, object] | None = None
+    change: str | None = None
 
 
 class HeartbeatOut(Struct, omit_defaults=True):
     """``{"ok": true}``; when the session moved to changed rules that take nothing away, also
     the policy the player applies from now on and the token for its later calls (same expiry
-    as the one presented). Additions to the contract: old clients ignore them."""
+    as the one presented), and ``change``: ``loosened`` (something given: the player tells the
+    student) or ``unchanged`` (nothing the student can do changed: a quiet swap). Additions to
+    the contract: old clients ignore them."""
 
     ok: bool  # no default: omit_defaults would leave it out
     policy: dict[str, object] | None = None
     token: str | None = None
     expires_at: int | None = None
+    change: str | None = None

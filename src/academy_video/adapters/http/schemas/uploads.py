@@ -1,4 +1,5 @@
-"""Uploads: a single presigned PUT or a multipart upload."""
+"""Uploads: a single presigned PUT or a multipart upload. The multipart endpoints are this
+service's own (the old app had none): their inputs refuse unknown fields (``StrictInput``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from .common import Id, Input, Speed
+from .common import Id, Input, Speed, StrictInput
 from .videos import VideoOut
 
 
@@ -28,7 +29,7 @@ class UploadInitOut(Struct):
     content_type: str
 
 
-class MultipartIn(Input):
+class MultipartIn(StrictInput):
     size: Annotated[int, Meta(ge=1, le=2**50)]
     content_type: Annotated[str, Meta(max_length=100)] = "video/mp4"
 
@@ -45,12 +46,12 @@ class MultipartOut(Struct):
     parts: list[PartUrl]
 
 
-class PartIn(Input):
+class PartIn(StrictInput):
     part_number: Annotated[int, Meta(ge=1, le=10_000)]
     etag: Annotated[str, Meta(min_length=1, max_length=100)]
 
 
-class MultipartCompleteIn(Input):
+class MultipartCompleteIn(StrictInput):
     upload_id: Annotated[str, Meta(min_length=1, max_length=1024)]
     parts: Annotated[list[PartIn], Meta(min_length=1, max_length=10_000)]
 
@@ -60,7 +61,7 @@ class MultipartCompleteOut(Struct):
     size: int
 
 
-class MultipartAbortIn(Input):
+class MultipartAbortIn(StrictInput):
     upload_id: Annotated[str, Meta(min_length=1, max_length=1024)]
 
 

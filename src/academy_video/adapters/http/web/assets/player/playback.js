@@ -98,11 +98,11 @@ export class Playback {
         position: Number(this.el.currentTime.toFixed(2)),
         playback_rate: this.el.playbackRate,
       });
-      // Rules that loosened come with a token for them; one a refresh replaced meanwhile is
-      // newer (and carries them too).
+      // Changed rules that take nothing away come with a token for them; one a refresh
+      // replaced meanwhile is newer (and carries them too).
       if (beat && beat.policy && beat.token && this.session.token === sent) {
         this.session.token = beat.token;
-        this.rulesLoosened(beat.policy);
+        this.rulesChanged(beat.policy, beat.change);
       }
     } catch (error) {
       await this.serverSaid(error);
@@ -114,9 +114,9 @@ export class Playback {
     try {
       const fresh = await apiResponse("POST", "/playback/refresh/", { token: this.session.token });
       if (this.closed) return false;
-      const { token, expires_at, play_url, media_query, policy } = fresh.data;
+      const { token, expires_at, play_url, media_query, policy, change } = fresh.data;
       Object.assign(this.session, { token, expires_at, play_url, media_query });
-      if (policy) this.rulesLoosened(policy);
+      if (policy) this.rulesChanged(policy, change);
       this.refreshIn(refreshDelay(fresh));
       return true;
     } catch (error) {
@@ -188,12 +188,16 @@ export class Playback {
 
   // The server moved the session to rules that take nothing away (a completed `once` video
   // becomes free, a wider speed cap, seeking allowed, the watermark removed): applied in
-  // place, the video plays on. Rules that tighten end the session instead (policy_changed).
-  rulesLoosened(policy) {
+  // place, the video plays on. Only `loosened` is announced: `unchanged` means nothing the
+  // student can do changed (the video's cap raised above the student's own, say). Rules that
+  // tighten end the session instead (policy_changed).
+  rulesChanged(policy, change) {
     if (this.closed) return;
     this.session.policy = policy;
     this.applyPolicy(policy);
-    this.view.say("The rules for this video were relaxed; playback goes on under the new ones.");
+    if (change === "loosened") {
+      this.view.say("The rules for this video were relaxed; playback goes on under the new ones.");
+    }
   }
 
   // --- events (event-queue.js) ---------------------------------------------------------------

@@ -4,7 +4,6 @@ skip ahead now allowed); a tightening still stops the session."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -86,15 +85,17 @@ def test_a_tightening_mid_play_still_stops_the_session(site: Site, tabs: Any, so
     video = site.ready_video(source, "Tightened", allow_skip=True, max_speed=1.5)
     tab = play(site, tabs, 1002, "Tightened")
     page = tab.page
+    refusals: list[Any] = []  # whichever playback call hears it first: a heartbeat or a batch
+    page.on(
+        "response",
+        lambda r: refusals.append((r.url, r.status)) if "/api/v1/playback/" in r.url else None,
+    )
     body = {"video_id": video, "enrollments": [102], "rule": "blocked"}
     assert site.api("POST", "/video-permissions/bulk_set/", json=body).status_code == 200
-    with page.expect_response(
-        re.compile(r"/api/v1/playback/heartbeat"), timeout=HEARTBEAT_WAIT * 1000
-    ) as beat:
-        pass
-    assert (beat.value.status, beat.value.json()) == (403, {"detail": "policy_changed"})
-    expect(page.locator("#notice")).to_contain_text("changed the rules")
+    notice = page.locator("#notice")
+    expect(notice).to_contain_text("changed the rules", timeout=HEARTBEAT_WAIT * 1000)
     assert page.evaluate("document.getElementById('video').paused")
+    assert any(status == 403 for _, status in refusals), refusals
 
 
 def _seek_attempts(site: Site, video: int, enrollment: int) -> list[Any]:

@@ -7,7 +7,17 @@ Every name is re-exported here: ``from academy_video.app.ports import X`` whatev
 from __future__ import annotations
 
 from .basics import Clock, IdAllocator
-from .directory import Directory, Enrollment, Lecture, LectureSession, Student
+from .directory import (
+    MAX_ROSTER_BATCH,
+    Attendance,
+    Directory,
+    Enrollment,
+    EnrollmentRow,
+    Lecture,
+    LectureSession,
+    SessionAccess,
+    Student,
+)
 from .media import (
     MediaProbe,
     ProbeResult,
@@ -22,11 +32,14 @@ from .views import ActiveSessions, JobQueue, PendingUploads, PlaybackVersions, S
 
 __all__ = [
     "MAX_PARTS",
+    "MAX_ROSTER_BATCH",
     "MIN_PART_BYTES",
     "ActiveSessions",
+    "Attendance",
     "Clock",
     "Directory",
     "Enrollment",
+    "EnrollmentRow",
     "Heartbeats",
     "IdAllocator",
     "JobQueue",
@@ -39,6 +52,7 @@ __all__ = [
     "PlaybackVersions",
     "ProbeResult",
     "RateLimiter",
+    "SessionAccess",
     "SessionOrders",
     "SessionStore",
     "StoredObject",

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
+from academy_video.adapters.eventstore.histories import RecorderHistories
 from academy_video.adapters.http.app import create_app
 from academy_video.adapters.http.auth import mint
 from academy_video.adapters.legacy.reader import SqlLegacyReader
@@ -106,6 +107,7 @@ def run_import(
             container.sessions,
             floor,
             marks=marks,
+            histories=RecorderHistories(),
         ).run(ImportOptions(**options))
     finally:
         sql.close()

@@ -13,12 +13,16 @@ from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
+from psycopg.sql import SQL, Identifier
 from sqlalchemy import Connection, Table, bindparam, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .engine import upsert
 
 PUT, UPDATE, DELETE = "put", "update", "delete"
+# Appended rows from this many on go by ``COPY`` on PostgreSQL (several times the rows per
+# second of a multi-row INSERT: docs/benchmarks.md, Issue 19); fewer, by INSERT.
+COPY_FROM = 200
 
 
 class Batch:
@@ -87,13 +91,36 @@ class Batch:
             )
             conn.execute(statement, [{f"b_{c}": v for c, v in r.items()} for r in rows])
         for table, rows in self._appends.items():
-            conn.execute(table.insert(), rows)
+            if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+                copy_rows(conn, table, rows)
+            else:
+                conn.execute(table.insert(), rows)
         for table, counters in self._counters.items():
             rows = list(counters.values())
             conn.execute(_adding(conn.dialect.name, table, rows[0], self._maxima[table]), rows)
         self._rows.clear()
         self._appends.clear()
         self._counters.clear()
+
+
+def copy_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` with ``COPY … FROM STDIN`` in ``conn``'s transaction, each value first
+    through its column type's bind processor, as an INSERT would send it (JSON as text)."""
+    names = list(rows[0])
+    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
+    statement = SQL("COPY {} ({}) FROM STDIN").format(
+        Identifier(*([table.schema] if table.schema else []), table.name),
+        SQL(", ").join(Identifier(name) for name in names),
+    )
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    processed = [(i, process) for i, process in enumerate(processors) if process is not None]
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            values = [row[name] for name in names]
+            for i, process in processed:
+                values[i] = process(values[i])
+            copy.write_row(values)
 
 
 def key_names(table: Table) -> tuple[str, ...]:

@@ -77,7 +77,9 @@ class AggregateImport:
         self._each(OldVideo, self.videos, self._video, lambda r: Video.create_id(r.id))
         self._each(OldPermission, self.grants, self._grant, _pair_id(PermissionGrant))
         self._each(OldProgress, self.progresses, self._progress, _pair_id(WatchProgress))
-        self._each(OldPlaybackSession, self.sessions, self._session, _session_id)
+        self._each(
+            OldPlaybackSession, self.sessions, self._session, lambda r: _session_id(r.session_id)
+        )
         self._events()
 
     def _since(self, record: type) -> datetime | None:
@@ -336,7 +338,7 @@ class AggregateImport:
         self.progress.start(table, self.reader.count(OldPlaybackEvent, since))
         for rows in self.reader.read(OldPlaybackEvent, self.batch, since):
             pending: list[Aggregate] = []
-            self._load(self.sessions, [_session_id(row) for row in rows])
+            self._load(self.sessions, [_session_id(i) for i in {row.session_id for row in rows}])
             for session_id, group in _by_session(rows):
                 session = self.unsaved.get(session_id) or self._found(
                     PlaybackSession.create_id(session_id), PlaybackSession
@@ -384,10 +386,10 @@ def _pair_id(cls: type[PermissionGrant] | type[WatchProgress]) -> Callable[[Any]
     return lambda row: cls.create_id(row.video_id, row.enrollment_id)
 
 
-def _session_id(row: OldPlaybackSession | OldPlaybackEvent) -> UUID | None:
+def _session_id(session_id: str) -> UUID | None:
     """None for an id the session's import refuses (``_session`` says why)."""
     try:
-        return PlaybackSession.create_id(row.session_id)
+        return PlaybackSession.create_id(session_id)
     except (DomainError, ValueError):
         return None
 

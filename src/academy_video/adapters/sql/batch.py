@@ -10,6 +10,7 @@ delete replaces it. Rows of append-only tables are inserted as they come. Counte
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -62,7 +63,7 @@ class Batch:
         for column, value in row.items():
             if column in maxima:
                 current[column] = max(current[column], value)
-            elif _is_count(value) and column not in keys:
+            elif column not in keys and _is_count(value):
                 current[column] += value
 
     def __len__(self) -> int:
@@ -123,6 +124,7 @@ def copy_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> Non
             copy.write_row(values)
 
 
+@cache  # once per table: ``increment`` asks for every event projected
 def key_names(table: Table) -> tuple[str, ...]:
     return tuple(c.name for c in table.primary_key.columns)
 

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from academy_video.app.ports import Enrollment, Lecture, LectureSession, Student
+from academy_video.app.ports import (
+    Attendance,
+    Enrollment,
+    EnrollmentRow,
+    Lecture,
+    LectureSession,
+    SessionAccess,
+    Student,
+)
+from academy_video.app.ports.directory import R, roster_batch
 
 
 @dataclass(frozen=True)
@@ -101,11 +111,9 @@ class InMemoryDirectory:
     ) -> bool:
         link = (session_id, enrollment_id)
         with self._lock:
-            if self._access.get(link, tenant) != tenant:
-                return not granted  # a revoke removes only the tenant's own links
             if granted:
-                self._access[link] = tenant
-            else:
+                return self._grant_locked(tenant, link)
+            if self._access.get(link, tenant) == tenant:  # a revoke removes only the tenant's own
                 self._access.pop(link, None)
             return True
 
@@ -115,11 +123,72 @@ class InMemoryDirectory:
         row = _Attendance(tenant, status)
         return self._put(self._attendance, (session_id, enrollment_id), row)
 
+    # Bulk ----------------------------------------------------------------------------------
+
+    def stored(self, rows: Sequence[R]) -> list[R]:
+        found = (self._row(row) for row in roster_batch(rows))
+        return [row for row in found if row is not None]
+
+    def put_many(self, rows: Sequence[R]) -> list[R]:
+        batch = roster_batch(rows)
+        with self._lock:  # the whole batch at once, as the SQL transaction
+            return [row for row in batch if not self._put_one(row)]
+
+    def _row(self, wanted: Any) -> Any:
+        """The stored row under ``wanted``'s key, as the bulk methods' kind."""
+        if isinstance(wanted, Lecture):
+            return self._lectures.get(wanted.lecture_id)
+        if isinstance(wanted, LectureSession):
+            return self._sessions.get(wanted.session_id)
+        if isinstance(wanted, Student):
+            return self._students.get(wanted.student_id)
+        if isinstance(wanted, EnrollmentRow):
+            e = self._enrollments.get(wanted.enrollment_id)
+            return (
+                None
+                if e is None
+                else EnrollmentRow(
+                    wanted.enrollment_id, e.tenant, e.student_id, e.lecture_id, e.active
+                )
+            )
+        if isinstance(wanted, SessionAccess):
+            link = (wanted.session_id, wanted.enrollment_id)
+            tenant = self._access.get(link)
+            return None if tenant is None else SessionAccess(tenant, *link)
+        link = (wanted.session_id, wanted.enrollment_id)
+        seen = self._attendance.get(link)
+        return None if seen is None else Attendance(seen.tenant, *link, seen.status)
+
+    def _put_one(self, row: Any) -> bool:
+        """A bulk row written as its single write would (the lock held)."""
+        if isinstance(row, Lecture):
+            return self._put_locked(self._lectures, row.lecture_id, row)
+        if isinstance(row, LectureSession):
+            return self._put_locked(self._sessions, row.session_id, row)
+        if isinstance(row, Student):
+            return self._put_locked(self._students, row.student_id, row)
+        if isinstance(row, EnrollmentRow):
+            stored = _Enrollment(row.tenant, row.student_id, row.lecture_id, row.active)
+            return self._put_locked(self._enrollments, row.enrollment_id, stored)
+        link = (row.session_id, row.enrollment_id)
+        if isinstance(row, SessionAccess):
+            return self._grant_locked(row.tenant, link)
+        return self._put_locked(self._attendance, link, _Attendance(row.tenant, row.status))
+
+    def _grant_locked(self, tenant: str, link: tuple[int, int]) -> bool:
+        if self._access.get(link, tenant) != tenant:
+            return False
+        self._access[link] = tenant
+        return True
+
     def _put(self, rows: dict[Any, Any], key: Any, row: _Owned) -> bool:
         """Write ``row`` unless ``key`` is another tenant's (False: nothing written)."""
         with self._lock:
-            stored = rows.get(key)
-            if stored is not None and stored.tenant != row.tenant:
-                return False
-            rows[key] = row
-            return True
+            return self._put_locked(rows, key, row)
+
+    def _put_locked(self, rows: dict[Any, Any], key: Any, row: _Owned) -> bool:
+        stored = rows.get(key)
+        if stored is not None and stored.tenant != row.tenant:
+            return False
+        rows[key] = row
+        return True

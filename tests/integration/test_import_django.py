@@ -14,11 +14,13 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
+from academy_video.adapters.eventstore.histories import RecorderHistories
 from academy_video.adapters.http.app import create_app
 from academy_video.adapters.http.auth import mint
 from academy_video.adapters.legacy.reader import SqlLegacyReader
 from academy_video.adapters.sql.verify import verify
 from academy_video.app.config import Settings
+from academy_video.app.ports import Lecture, Student
 from academy_video.app.switchover.importer import DjangoImport, ImportOptions
 from academy_video.app.switchover.records import (
     IdFloor,
@@ -35,6 +37,10 @@ from tests.integration.conftest import DATABASE_URL, need_postgres
 from tests.legacy_django import academy, database
 from tests.legacy_django.academy import Academy, BadRow
 from tests.legacy_django.database import LegacyDatabase
+from tests.legacy_django.enrollment.models import Enrollment as OldEnrollment
+from tests.legacy_django.lectures.models import Lecture as OldLecture
+from tests.legacy_django.lectures.models import Session as OldSession
+from tests.legacy_django.students.models import Student as OldStudent
 from tests.legacy_django.video.models import Video as OldVideo
 from tests.legacy_django.video.models import VideoPermission as OldPermission
 from tests.legacy_django.video.models import VideoPlaybackEvent as OldEvent
@@ -106,6 +112,7 @@ def run_import(
             container.sessions,
             floor,
             marks=marks,
+            histories=RecorderHistories(),
         ).run(ImportOptions(**options))
     finally:
         sql.close()
@@ -286,3 +293,40 @@ def test_a_bad_event_of_a_session_is_skipped_and_the_session_is_whole(world: Wor
     # Run again: the skipped event is skipped again, nothing else is written.
     again = run_import(world)
     assert again.tables["video_videoplaybackevent"].imported == 0
+
+
+def test_an_id_another_tenant_owns_here_is_skipped_with_what_refers_to_it(world: World) -> None:
+    """The directory's owner rule holds for the import's bulk writes: the other tenant's rows
+    stay as they are, the old rows with their ids are skipped, and so are the rows below."""
+    lecture = OldLecture.objects.using(world.old.alias).order_by("id").first()
+    student = OldStudent.objects.using(world.old.alias).order_by("id").first()
+    assert lecture is not None and student is not None
+    theirs = Lecture(lecture.id, "someone-else", "Theirs")
+    their_student = Student(student.id, "someone-else", 1, "Theirs")
+    container, _ = open_store(world)
+    try:
+        assert container.directory.put_many([theirs]) == []
+        assert container.directory.put_many([their_student]) == []
+    finally:
+        container.close()
+
+    report = run_import(world)
+
+    reasons = {(p.table, p.key): p.reason for p in report.problems}
+    refused = "its id is another tenant's here"
+    assert reasons[("lectures_lecture", lecture.id)] == refused
+    assert reasons[("students_student", student.id)] == refused
+    sessions = OldSession.objects.using(world.old.alias).filter(lecture_id=lecture.id)
+    assert sessions and all(
+        reasons[("lectures_session", s.id)] == "dangling lecture" for s in sessions
+    )
+    enrollments = OldEnrollment.objects.using(world.old.alias).filter(student_id=student.id)
+    assert enrollments and all(
+        reasons[("enrollment_enrollment", e.id)] == "dangling student" for e in enrollments
+    )
+    container, _ = open_store(world)
+    try:
+        assert container.directory.lecture(lecture.id) == theirs
+        assert container.directory.student(student.id) == their_student
+    finally:
+        container.close()

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from academy_video.adapters.eventstore.histories import RecorderHistories
 from academy_video.adapters.legacy.names import load_names
 from academy_video.adapters.legacy.old_tables import OldTables
 from academy_video.adapters.legacy.reader import SqlLegacyReader
@@ -112,6 +113,7 @@ def run_import_django(args: argparse.Namespace, settings: Settings) -> int:
             floor,
             progress=BarOnStderr(),
             marks=marks,
+            histories=RecorderHistories(),
         ).run(options)
     finally:
         container.close()

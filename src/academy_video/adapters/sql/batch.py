@@ -11,15 +11,20 @@ numbered on from the largest stored, in the order they were appended). Counter r
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from typing import Any
 from uuid import UUID
 
+from psycopg.sql import SQL, Identifier
 from sqlalchemy import Connection, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .engine import upsert
 
 PUT, UPDATE, DELETE = "put", "update", "delete"
+# Appended rows from this many on go by ``COPY`` on PostgreSQL (several times the rows per
+# second of a multi-row INSERT: docs/benchmarks.md, Issue 19); fewer, by INSERT.
+COPY_FROM = 200
 
 
 class Batch:
@@ -65,7 +70,7 @@ class Batch:
         for column, value in row.items():
             if column in maxima:
                 current[column] = max(current[column], value)
-            elif _is_count(value) and column not in keys:
+            elif column not in keys and _is_count(value):
                 current[column] += value
 
     def __len__(self) -> int:
@@ -99,7 +104,10 @@ class Batch:
                 last = conn.execute(select(func.max(table.c[serial]))).scalar() or 0
                 for number, row in enumerate(rows, start=last + 1):
                     row[serial] = number
-            conn.execute(table.insert(), rows)
+            if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+                copy_rows(conn, table, rows)
+            else:
+                conn.execute(table.insert(), rows)
         for table, counters in self._counters.items():
             rows = list(counters.values())
             conn.execute(_adding(conn.dialect.name, table, rows[0], self._maxima[table]), rows)
@@ -109,6 +117,27 @@ class Batch:
         self._serials.clear()
 
 
+def copy_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` with ``COPY … FROM STDIN`` in ``conn``'s transaction, each value first
+    through its column type's bind processor, as an INSERT would send it (JSON as text)."""
+    names = list(rows[0])
+    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
+    statement = SQL("COPY {} ({}) FROM STDIN").format(
+        Identifier(*([table.schema] if table.schema else []), table.name),
+        SQL(", ").join(Identifier(name) for name in names),
+    )
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    processed = [(i, process) for i, process in enumerate(processors) if process is not None]
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            values = [row[name] for name in names]
+            for i, process in processed:
+                values[i] = process(values[i])
+            copy.write_row(values)
+
+
+@cache  # once per table: ``increment`` asks for every event projected
 def key_names(table: Table) -> tuple[str, ...]:
     return tuple(c.name for c in table.primary_key.columns)
 

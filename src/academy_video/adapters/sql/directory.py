@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, select
+from sqlalchemy import Engine, Table, and_, select, tuple_
 
-from academy_video.app.ports import Enrollment, Lecture, LectureSession, Student
+from academy_video.app.ports import (
+    Attendance,
+    Enrollment,
+    EnrollmentRow,
+    Lecture,
+    LectureSession,
+    SessionAccess,
+    Student,
+)
+from academy_video.app.ports.directory import R, roster_batch
 
 from . import tables as t
 from .engine import upsert
@@ -101,16 +112,8 @@ class SqlDirectory:
     def put_enrollment(
         self, *, enrollment_id: int, tenant: str, student_id: int, lecture_id: int, active: bool
     ) -> bool:
-        return self._upsert(
-            t.enrollments,
-            {
-                "enrollment_id": enrollment_id,
-                "tenant": tenant,
-                "student_id": student_id,
-                "lecture_id": lecture_id,
-                "status": "ACTIVE" if active else "INACTIVE",
-            },
-        )
+        row = EnrollmentRow(enrollment_id, tenant, student_id, lecture_id, active)
+        return self._upsert(t.enrollments, _enrollment_row(row))
 
     def set_access(
         self, *, tenant: str, session_id: int, enrollment_id: int, granted: bool
@@ -143,6 +146,38 @@ class SqlDirectory:
             },
         )
 
+    # Bulk: one statement per call --------------------------------------------------------
+
+    def stored(self, rows: Sequence[R]) -> list[R]:
+        batch = roster_batch(rows)
+        if not batch:
+            return []
+        kind = KINDS[type(batch[0])]
+        keys = list(kind.table.primary_key.columns)
+        where = (
+            keys[0].in_([row.key[0] for row in batch])
+            if len(keys) == 1
+            else tuple_(*keys).in_([row.key for row in batch])
+        )
+        with self.engine.connect() as conn:
+            found = conn.execute(select(kind.table).where(where)).mappings()
+            return [kind.from_row(dict(row)) for row in found]
+
+    def put_many(self, rows: Sequence[R]) -> list[R]:
+        """One ``INSERT … ON CONFLICT DO UPDATE … WHERE tenant = excluded.tenant RETURNING``
+        for the batch (SQLAlchemy sends it as multi-row VALUES): the keys back were written,
+        the others are another tenant's."""
+        batch = roster_batch(rows)
+        if not batch:
+            return []
+        kind = KINDS[type(batch[0])]
+        values = [kind.to_row(row) for row in batch]
+        keys = list(kind.table.primary_key.columns)
+        statement = upsert(self.engine.dialect.name, kind.table, values[0], same="tenant")
+        with self.engine.begin() as conn:
+            written = {tuple(row) for row in conn.execute(statement.returning(*keys), values)}
+        return [row for row in batch if row.key not in written]
+
     # Helpers -------------------------------------------------------------------------------
 
     def _one(self, statement: Any) -> dict[str, Any] | None:
@@ -158,3 +193,37 @@ class SqlDirectory:
         with self.engine.begin() as conn:
             written = conn.execute(statement.values(values).returning(table.c.tenant))
             return written.first() is not None
+
+
+@dataclass(frozen=True)
+class RosterKind:
+    """How one kind of roster row is stored: its table, and the row both ways."""
+
+    table: Table
+    to_row: Callable[[Any], dict[str, Any]]
+    from_row: Callable[[dict[str, Any]], Any]
+
+
+def _enrollment_row(row: EnrollmentRow) -> dict[str, Any]:
+    return {
+        "enrollment_id": row.enrollment_id,
+        "tenant": row.tenant,
+        "student_id": row.student_id,
+        "lecture_id": row.lecture_id,
+        "status": "ACTIVE" if row.active else "INACTIVE",
+    }
+
+
+def _stored_enrollment(row: dict[str, Any]) -> EnrollmentRow:
+    status = row.pop("status")
+    return EnrollmentRow(**row, active=status == "ACTIVE")
+
+
+KINDS: dict[type, RosterKind] = {
+    Lecture: RosterKind(t.lectures, vars, lambda row: Lecture(**row)),
+    LectureSession: RosterKind(t.lecture_sessions, vars, lambda row: LectureSession(**row)),
+    Student: RosterKind(t.students, vars, lambda row: Student(**row)),
+    EnrollmentRow: RosterKind(t.enrollments, _enrollment_row, _stored_enrollment),
+    SessionAccess: RosterKind(t.session_access, vars, lambda row: SessionAccess(**row)),
+    Attendance: RosterKind(t.attendance, vars, lambda row: Attendance(**row)),
+}

@@ -7,7 +7,17 @@ Every name is re-exported here: ``from academy_video.app.ports import X`` whatev
 from __future__ import annotations
 
 from .basics import Clock, IdAllocator
-from .directory import Directory, Enrollment, Lecture, LectureSession, Student
+from .directory import (
+    MAX_ROSTER_BATCH,
+    Attendance,
+    Directory,
+    Enrollment,
+    EnrollmentRow,
+    Lecture,
+    LectureSession,
+    SessionAccess,
+    Student,
+)
 from .media import (
     MediaProbe,
     ProbeResult,
@@ -29,12 +39,15 @@ from .views import (
 
 __all__ = [
     "MAX_PARTS",
+    "MAX_ROSTER_BATCH",
     "MIN_PART_BYTES",
     "ActiveSessions",
+    "Attendance",
     "Clock",
     "Completions",
     "Directory",
     "Enrollment",
+    "EnrollmentRow",
     "Heartbeats",
     "IdAllocator",
     "JobQueue",
@@ -47,6 +60,7 @@ __all__ = [
     "PlaybackVersions",
     "ProbeResult",
     "RateLimiter",
+    "SessionAccess",
     "SessionOrders",
     "SessionStore",
     "StoredObject",

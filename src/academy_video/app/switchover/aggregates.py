@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -21,6 +22,7 @@ from academy_video.domain.progress import WatchProgress
 from academy_video.domain.video import Video, VideoStatus
 from academy_video.domain.video_storage import is_under
 
+from .histories import OneByOne, StoredHistories, find_many
 from .records import (
     CHANGED_AT,
     ImportMarks,
@@ -37,6 +39,7 @@ from .report import ImportReport
 from .roster import Roster
 
 T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
 # The old worker published under ``media/hls/…``; this service's under ``hls/…``.
 OLD_THUMBNAILS = "thumbnails/"  # the old ImageField's upload_to: thumbnails instructors uploaded
 OLD_STATUS = {"PROCESSING": VideoStatus.UPLOADED}  # the old worker's lease does not come along
@@ -66,12 +69,18 @@ class AggregateImport:
     # video → (tenant, lecture, policy version)
     highest: dict[str, int] = field(default_factory=dict)  # id kind → highest id seen
     unsaved: dict[str, PlaybackSession] = field(default_factory=dict)  # a dry run's sessions
+    histories: StoredHistories = field(default_factory=OneByOne)
+    # The aggregates of the batch at hand that are here already (one read per batch), and those
+    # the batch created: a second row of one aggregate in a batch finds the first's.
+    batch_found: dict[UUID, Aggregate] = field(default_factory=dict)
 
     def run(self) -> None:
-        self._each(OldVideo, self.videos, self._video)
-        self._each(OldPermission, self.grants, self._grant)
-        self._each(OldProgress, self.progresses, self._progress)
-        self._each(OldPlaybackSession, self.sessions, self._session)
+        self._each(OldVideo, self.videos, self._video, lambda r: Video.create_id(r.id))
+        self._each(OldPermission, self.grants, self._grant, _pair_id(PermissionGrant))
+        self._each(OldProgress, self.progresses, self._progress, _pair_id(WatchProgress))
+        self._each(
+            OldPlaybackSession, self.sessions, self._session, lambda r: _session_id(r.session_id)
+        )
         self._events()
 
     def _since(self, record: type) -> datetime | None:
@@ -91,13 +100,18 @@ class AggregateImport:
             self.marks.set_mark(self.reader.table(record), latest)
 
     def _each(
-        self, record: type[T], app: EventSourcedApp, build: Callable[[T], Aggregate | None]
+        self,
+        record: type[T],
+        app: EventSourcedApp,
+        build: Callable[[T], Aggregate | None],
+        aggregate_id: Callable[[T], UUID | None],
     ) -> None:
         table, since = self.reader.table(record), self._since(record)
         latest: datetime | None = None
         self.progress.start(table, self.reader.count(record, since))
         for rows in self.reader.read(record, self.batch, since):
-            pending: list[Aggregate] = []
+            self._load(app, [aggregate_id(row) for row in rows])
+            pending: dict[UUID, Aggregate] = {}
             for row in rows:
                 try:
                     aggregate = build(row)
@@ -107,13 +121,23 @@ class AggregateImport:
                     )
                     continue
                 if aggregate is not None:
-                    pending.append(aggregate)
+                    pending[aggregate.id] = self.batch_found[aggregate.id] = aggregate
             if self.write and pending:
-                app.save(*pending)
+                app.save(*pending.values())
             self.progress.advance(len(rows))
             if record in CHANGED_AT:
                 latest = self._advance(record, rows, latest)
         self._mark(record, latest)
+
+    def _load(self, app: EventSourcedApp, ids: list[UUID | None]) -> None:
+        """The aggregates of a batch's rows that are here, read at once (``_found``)."""
+        self.batch_found = dict(
+            find_many(self.histories, app, {i for i in ids if i is not None}, Aggregate)
+        )
+
+    def _found(self, aggregate_id: UUID, cls: type[A]) -> A | None:
+        found = self.batch_found.get(aggregate_id)
+        return found if isinstance(found, cls) else None
 
     def _count(self, table: str, existing: Aggregate | None, changed: bool) -> None:
         counts = self.report.counts(table)
@@ -147,7 +171,7 @@ class AggregateImport:
         self.video_tenant[row.id] = (tenant, lecture, row.policy_version)
         self._seen("videos", row.id)
         table = self.reader.table(OldVideo)
-        existing = self.videos.find(Video.create_id(row.id), Video)
+        existing = self._found(Video.create_id(row.id), Video)
         if existing is None:
             video = Video.imported(
                 source=f"{table}:{row.id}",
@@ -227,7 +251,7 @@ class AggregateImport:
         )
         self._seen("permissions", row.id)
         table = self.reader.table(OldPermission)
-        existing = self.grants.find(
+        existing = self._found(
             PermissionGrant.create_id(row.video_id, row.enrollment_id), PermissionGrant
         )
         if existing is None:
@@ -249,7 +273,7 @@ class AggregateImport:
         tenant = self._audience(row.video_id, row.enrollment_id)
         self._seen("progress", row.id)
         table = self.reader.table(OldProgress)
-        existing = self.progresses.find(
+        existing = self._found(
             WatchProgress.create_id(row.video_id, row.enrollment_id), WatchProgress
         )
         if existing is None:
@@ -278,7 +302,7 @@ class AggregateImport:
         if not row.session_id or len(row.session_id) > 64:
             raise BadRow("session_id empty or longer than 64")
         table = self.reader.table(OldPlaybackSession)
-        existing = self.sessions.find(PlaybackSession.create_id(row.session_id), PlaybackSession)
+        existing = self._found(PlaybackSession.create_id(row.session_id), PlaybackSession)
         if existing is None:
             self._count(table, None, False)
             created = PlaybackSession.imported(
@@ -317,8 +341,9 @@ class AggregateImport:
         self.progress.start(table, self.reader.count(OldPlaybackEvent, since))
         for rows in self.reader.read(OldPlaybackEvent, self.batch, since):
             pending: list[Aggregate] = []
+            self._load(self.sessions, [_session_id(i) for i in {row.session_id for row in rows}])
             for session_id, group in _by_session(rows):
-                session = self.unsaved.get(session_id) or self.sessions.find(
+                session = self.unsaved.get(session_id) or self._found(
                     PlaybackSession.create_id(session_id), PlaybackSession
                 )
                 items = [item for item in (self._item(session, row) for row in group) if item]
@@ -358,6 +383,18 @@ class AggregateImport:
                 "reason": row.violation_reason or "",
             }
         return {}
+
+
+def _pair_id(cls: type[PermissionGrant] | type[WatchProgress]) -> Callable[[Any], UUID]:
+    return lambda row: cls.create_id(row.video_id, row.enrollment_id)
+
+
+def _session_id(session_id: str) -> UUID | None:
+    """None for an id the session's import refuses (``_session`` says why)."""
+    try:
+        return PlaybackSession.create_id(session_id)
+    except (DomainError, ValueError):
+        return None
 
 
 def _by_session(rows: list[OldPlaybackEvent]) -> Iterator[tuple[str, list[OldPlaybackEvent]]]:

@@ -19,6 +19,7 @@ from academy_video.app.applications import EventSourcedApp
 from academy_video.app.ports import Directory
 
 from .aggregates import AggregateImport
+from .histories import OneByOne, StoredHistories
 from .records import IdFloor, ImportMarks, ImportProgress, LegacyReader, MarksInMemory, NoProgress
 from .report import ImportReport
 from .roster import RosterImport
@@ -58,6 +59,7 @@ class DjangoImport:
     ids: IdFloor
     progress: ImportProgress = field(default_factory=NoProgress)
     marks: ImportMarks = field(default_factory=MarksInMemory)
+    histories: StoredHistories = field(default_factory=OneByOne)
 
     def run(self, options: ImportOptions) -> ImportReport:
         report = ImportReport(dry_run=options.dry_run)
@@ -87,6 +89,7 @@ class DjangoImport:
                 options.batch,
                 self.marks,
                 options.overlap,
+                histories=self.histories,
             )
             media.run()
         finally:

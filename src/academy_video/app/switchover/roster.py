@@ -1,6 +1,8 @@
 """The old SaaS's roster (tenants, lectures, sessions, students, enrollments, session access,
-attendance) written through the Directory port; what the aggregates' import looks up is kept
-in memory (bounded by the roster's size, not by the events')."""
+attendance) written through the Directory port's bulk methods, a batch per call (a row whose
+id another tenant owns there is refused by the write, and skipped with the rows that refer to
+it); what the aggregates' import looks up is kept in memory (bounded by the roster's size, not
+by the events')."""
 
 from __future__ import annotations
 
@@ -8,8 +10,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from academy_video.app.ports import Directory
-from academy_video.app.ports.directory import Lecture, LectureSession, Student
+from academy_video.app.ports import (
+    MAX_ROSTER_BATCH,
+    Attendance,
+    Directory,
+    EnrollmentRow,
+    Lecture,
+    LectureSession,
+    SessionAccess,
+    Student,
+)
+from academy_video.app.ports.directory import R
 from academy_video.domain.ids import is_tenant_code
 
 from .records import (
@@ -26,6 +37,11 @@ from .records import (
 from .report import ImportReport
 
 T = TypeVar("T")
+K = TypeVar("K")
+
+
+class SkippedRow(Exception):
+    """An old row that cannot come over; its message says why."""
 
 
 @dataclass
@@ -59,137 +75,111 @@ class RosterImport:
                 continue
             r.tenants[old.id] = code
             self._count(OldTenant, changed=False, new=True)
-        for lecture in self._rows(OldLecture):
-            tenant = r.tenants.get(lecture.tenant_id)
-            if tenant is None:
-                self._skip(OldLecture, lecture.id, "dangling tenant")
-                continue
-            r.lectures[lecture.id] = tenant
-            self._put(
-                OldLecture,
-                self.directory.lecture(lecture.id),
-                Lecture(lecture.id, tenant, lecture.title or ""),
-                self.directory.put_lecture,
-            )
-        for session in self._rows(OldSession):
-            tenant = r.lectures.get(session.lecture_id)
-            if tenant is None:
-                self._skip(OldSession, session.id, "dangling lecture")
-                continue
-            r.sessions[session.id] = (tenant, session.lecture_id)
-            wanted = LectureSession(session.id, session.lecture_id, tenant, session.title or "")
-            self._put(
-                OldSession, self.directory.session(session.id), wanted, self.directory.put_session
-            )
-        for student in self._rows(OldStudent):
-            tenant = r.tenants.get(student.tenant_id)
-            if tenant is None:
-                self._skip(OldStudent, student.id, "dangling tenant")
-                continue
-            r.students[student.id] = (tenant, student.user_id)
-            wanted_student = Student(
-                student.id,
-                tenant,
-                student.user_id,
-                student.name or "",
-                student.phone or "",
-                student.parent_phone or "",
-                student.school or "",
-                "" if student.grade is None else str(student.grade),
-            )
-            self._put(
-                OldStudent,
-                self.directory.student(student.id),
-                wanted_student,
-                self.directory.put_student,
-            )
-        for enrollment in self._rows(OldEnrollment):
-            self._enrollment(enrollment)
-        for access in self._rows(OldSessionAccess):
-            self._link(OldSessionAccess, access.id, access.session_id, access.enrollment_id, None)
-        for attendance in self._rows(OldAttendance):
-            self._link(
-                OldAttendance,
-                attendance.id,
-                attendance.session_id,
-                attendance.enrollment_id,
-                attendance.status,
-            )
+        self._table(OldLecture, self._lecture, r.lectures)
+        self._table(OldSession, self._session, r.sessions)
+        self._table(OldStudent, self._student, r.students)
+        self._table(OldEnrollment, self._enrollment, r.enrollments)
+        self._table(OldSessionAccess, self._access, {})
+        self._table(OldAttendance, self._attendance, {})
         return r
 
-    def _enrollment(self, enrollment: OldEnrollment) -> None:
-        r = self.roster
-        student, tenant = (
-            r.students.get(enrollment.student_id),
-            r.lectures.get(enrollment.lecture_id),
+    # Each old row as the directory row it becomes (or the reason it is skipped), and what
+    # the later tables look up about it.
+
+    def _lecture(self, old: OldLecture) -> tuple[Lecture, str]:
+        tenant = self._known(self.roster.tenants.get(old.tenant_id), "tenant")
+        return Lecture(old.id, tenant, old.title or ""), tenant
+
+    def _session(self, old: OldSession) -> tuple[LectureSession, tuple[str, int]]:
+        tenant = self._known(self.roster.lectures.get(old.lecture_id), "lecture")
+        return LectureSession(old.id, old.lecture_id, tenant, old.title or ""), (
+            tenant,
+            old.lecture_id,
         )
-        if student is None or tenant is None:
-            which = "student" if student is None else "lecture"
-            self._skip(OldEnrollment, enrollment.id, f"dangling {which}")
-            return
+
+    def _student(self, old: OldStudent) -> tuple[Student, tuple[str, int]]:
+        tenant = self._known(self.roster.tenants.get(old.tenant_id), "tenant")
+        grade = "" if old.grade is None else str(old.grade)
+        phones = (old.phone or "", old.parent_phone or "")
+        row = Student(old.id, tenant, old.user_id, old.name or "", *phones, old.school or "", grade)
+        return row, (tenant, old.user_id)
+
+    def _enrollment(self, old: OldEnrollment) -> tuple[EnrollmentRow, tuple[str, int, int]]:
+        student = self._known(self.roster.students.get(old.student_id), "student")
+        tenant = self._known(self.roster.lectures.get(old.lecture_id), "lecture")
         if student[0] != tenant:
-            self._skip(OldEnrollment, enrollment.id, "student and lecture of other tenants")
-            return
-        r.enrollments[enrollment.id] = (tenant, enrollment.lecture_id, student[1])
-        active = enrollment.status in self.active_statuses
-        have = self.directory.enrollment(enrollment.id)
-        same = have is not None and (
-            have.tenant,
-            have.student_id,
-            have.lecture_id,
-            have.active,
-        ) == (tenant, enrollment.student_id, enrollment.lecture_id, active)
-        if not same and self.write:
-            self.directory.put_enrollment(
-                enrollment_id=enrollment.id,
-                tenant=tenant,
-                student_id=enrollment.student_id,
-                lecture_id=enrollment.lecture_id,
-                active=active,
-            )
-        self._count(OldEnrollment, changed=have is not None and not same, new=have is None)
+            raise SkippedRow("student and lecture of other tenants")
+        active = old.status in self.active_statuses
+        row = EnrollmentRow(old.id, tenant, old.student_id, old.lecture_id, active)
+        return row, (tenant, old.lecture_id, student[1])
 
-    def _link(
-        self, record: type, key: int, session_id: int, enrollment_id: int, status: str | None
-    ) -> None:
-        session, enrollment = (
-            self.roster.sessions.get(session_id),
-            self.roster.enrollments.get(enrollment_id),
-        )
-        if session is None or enrollment is None:
-            self._skip(record, key, f"dangling {'session' if session is None else 'enrollment'}")
-            return
+    def _access(self, old: OldSessionAccess) -> tuple[SessionAccess, None]:
+        tenant = self._linked(old.session_id, old.enrollment_id)
+        return SessionAccess(tenant, old.session_id, old.enrollment_id), None
+
+    def _attendance(self, old: OldAttendance) -> tuple[Attendance, None]:
+        tenant = self._linked(old.session_id, old.enrollment_id)
+        return Attendance(tenant, old.session_id, old.enrollment_id, old.status), None
+
+    def _linked(self, session_id: int, enrollment_id: int) -> str:
+        session = self._known(self.roster.sessions.get(session_id), "session")
+        enrollment = self._known(self.roster.enrollments.get(enrollment_id), "enrollment")
         if session[0] != enrollment[0] or session[1] != enrollment[1]:
-            self._skip(record, key, "session and enrollment of other lectures")
-            return
-        if status is None:
-            same = self.directory.has_session_access(session_id, enrollment_id)
-            if not same and self.write:
-                self.directory.set_access(
-                    tenant=session[0],
-                    session_id=session_id,
-                    enrollment_id=enrollment_id,
-                    granted=True,
-                )
-            self._count(record, changed=False, new=not same)
-            return
-        have = self.directory.attendance(session_id, enrollment_id)
-        if have != status and self.write:
-            self.directory.set_attendance(
-                tenant=session[0], session_id=session_id, enrollment_id=enrollment_id, status=status
-            )
-        self._count(record, changed=have is not None and have != status, new=have is None)
+            raise SkippedRow("session and enrollment of other lectures")
+        return session[0]
 
-    def _put(self, record: type, have: Any, wanted: Any, put: Callable[[Any], bool]) -> None:
-        if have != wanted and self.write:
-            put(wanted)
-        self._count(record, changed=have is not None and have != wanted, new=have is None)
+    @staticmethod
+    def _known(found: K | None, kind: str) -> K:
+        if found is None:
+            raise SkippedRow(f"dangling {kind}")
+        return found
 
-    def _rows(self, record: type[T]) -> Iterator[T]:
+    # Writing ---------------------------------------------------------------------------------
+
+    def _table(
+        self,
+        record: type[T],
+        convert: Callable[[T], tuple[R, Any]],
+        looked_up: dict[int, Any],
+    ) -> None:
+        """Every row of ``record``'s table, a batch at a time: the stored rows read in one
+        call, the new and changed written in one (``Directory.put_many``); a row whose id
+        another tenant owns is skipped, and so are the rows that refer to it."""
+        for rows in self._batches(record):
+            wanted: list[tuple[int, R]] = []
+            for old in rows:
+                key = getattr(old, "id")  # noqa: B009 (every record has one)
+                try:
+                    row, found = convert(old)
+                except SkippedRow as skipped:
+                    self._skip(record, key, str(skipped))
+                    continue
+                looked_up[key] = found
+                wanted.append((key, row))
+            for start in range(0, len(wanted), MAX_ROSTER_BATCH):
+                self._write(record, wanted[start : start + MAX_ROSTER_BATCH], looked_up)
+
+    def _write(self, record: type, wanted: list[tuple[int, R]], looked_up: dict[int, Any]) -> None:
+        stored = {row.key: row for row in self.directory.stored([row for _, row in wanted])}
+        changed = [row for _, row in wanted if stored.get(row.key) != row]
+        refused = {row.key for row in self.directory.put_many(changed)} if self.write else set()
+        for key, row in wanted:
+            if row.key in refused:
+                del looked_up[key]
+                self._skip(record, key, "its id is another tenant's here")
+                continue
+            have = stored.get(row.key)
+            self._count(record, changed=have is not None and have != row, new=have is None)
+
+    def _batches(self, record: type[T]) -> Iterator[list[T]]:
         self.progress.start(self.reader.table(record), self.reader.count(record))
         for rows in self.reader.read(record, self.batch):
-            yield from rows
+            yield rows
             self.progress.advance(len(rows))
+
+    def _rows(self, record: type[T]) -> Iterator[T]:
+        for rows in self._batches(record):
+            yield from rows
 
     def _count(self, record: type, *, changed: bool, new: bool) -> None:
         counts = self.report.counts(self.reader.table(record))

@@ -32,7 +32,9 @@ def event_row(session: uuid.UUID, item: int) -> dict[str, Any]:
         "violated": item % 2 == 0,
         "violation_reason": "" if item % 2 else "seek_blocked",
         "occurred_at": AT + timedelta(seconds=item),
+        "client_occurred_at": AT + timedelta(seconds=item, microseconds=-1),
         "received_at": AT + timedelta(seconds=item, microseconds=1),
+        "policy_key": 2**62 + item,
         "payload": {"to": item, "text": 'é \\ \t \n " ,', "nested": {"x": [1, None, 2.5]}},
     }
 
@@ -42,12 +44,12 @@ def test_many_appended_rows_read_back_as_few_do(deployment: Deployment) -> None:
     copied, inserted = uuid.uuid4(), uuid.uuid4()
     batch = Batch()
     for item in range(COPY_FROM + 5):
-        batch.append(t.playback_events, event_row(copied, item))
+        batch.append(t.playback_events, event_row(copied, item), serial="event_id")
     with engine.begin() as conn:
         batch.flush(conn)
     batch = Batch()
     for item in range(3):
-        batch.append(t.playback_events, event_row(inserted, item))
+        batch.append(t.playback_events, event_row(inserted, item), serial="event_id")
     with engine.begin() as conn:
         batch.flush(conn)
 
@@ -67,7 +69,11 @@ def test_many_appended_rows_read_back_as_few_do(deployment: Deployment) -> None:
     assert len(by_session[copied]) == COPY_FROM + 5
     for session, stored in by_session.items():
         for row in stored:
-            assert {k: utc(v) for k, v in row.items()} == event_row(session, row["item"])
+            values = {k: utc(v) for k, v in row.items() if k != "event_id"}
+            assert values == event_row(session, row["item"])
+    # Numbered on from the largest stored, by COPY as by INSERT.
+    assert [r["event_id"] for r in by_session[copied]] == list(range(1, COPY_FROM + 6))
+    assert [r["event_id"] for r in by_session[inserted]] == [COPY_FROM + 6 + i for i in range(3)]
 
 
 def utc(value: Any) -> Any:

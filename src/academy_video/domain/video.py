@@ -1,14 +1,17 @@
 """Video: a lecture video from upload to HLS, with its default playback policy.
 
-The aggregate: its commands and its events. The rules they apply have modules of their own,
-whose names are re-exported here: the status (``video_status.py``), the worker's lease
-(``video_lease.py``) and where the video's files live (``video_storage.py``).
+What stays here: the aggregate's events (each ``@event`` method and event class) and the thin
+commands that check, then record one. The rules they apply live beside it, some names
+re-exported here: the status and its refusals (``video_status.py``), the worker's lease
+(``video_lease.py``), where the video's files live (``video_storage.py``), its duration
+(``video_duration.py``), an import from the old app (``video_import.py``), what a job's report
+may carry (``video_reports.py``) and what an edit may change (``video_edits.py``).
 
 Why this module runs past 300 lines: eventsourcing defines each event class inside the class
 whose body holds its ``@event`` method, and a stored event names that class by topic
-(``academy_video.domain.video:Video.ProcessingStarted``). Moving an event's method to another
-class or module would store new events under another topic, so every command and its event
-stay here, in the one class.
+(``academy_video.domain.video:Video.ProcessingStarted``, pinned by
+``tests/unit/domain/test_video_event_topics.py``). A mixin does not help: an event defined on
+one is triggered under the mixin's own topic. So every event stays here, in the one class.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from . import ids
-from .errors import DomainError, InvalidValue
 from .policy import VideoDefaults, check_max_speed
 from .video_duration import usable_duration
+from .video_edits import changed_defaults, check_edit
+from .video_import import OLD_WORKER, check_imported, check_old_output
 from .video_lease import (
     LeaseLost,
     LeaseOwnerMismatch,
@@ -32,6 +36,14 @@ from .video_lease import (
     lease_end,
     lease_expired,
     processing_percent,
+)
+from .video_reports import (
+    MAX_REASON_LENGTH,
+    bounded_reason,
+    check_reencode_output,
+    failure_reason,
+    reencode_failure,
+    reencode_reason,
 )
 from .video_status import (
     CannotReencode,
@@ -65,8 +77,6 @@ __all__ = [
     "key_object",
     "outputs_prefix",
 ]
-
-MAX_REASON_LENGTH = 2000
 
 
 class Video(Aggregate):
@@ -173,7 +183,7 @@ class Video(Aggregate):
     @classmethod
     def imported(cls, *, source: str, created_at: datetime, **state: Any) -> Video:
         """A video brought over from the old app (``Imported``'s fields as keywords)."""
-        check_max_speed(float(state["max_speed"]))
+        check_imported(state)
         return cls._create(
             cls.Imported,
             id=cls.create_id(state["video_id"]),
@@ -185,20 +195,20 @@ class Video(Aggregate):
     def adopt_old_output(
         self, *, hls_path: str, duration: float | None, thumbnail_key: str
     ) -> bool:
-        """The old app's worker finished a video after it was imported (the switchover window):
-        its output, as the ordinary ``ProcessingCompleted`` (worker ``old-app``), unless this
-        service's worker already published one (READY stays as it is). True if adopted."""
+        """The old app's worker finished a video after it was imported: its output, as an
+        ordinary ``ProcessingCompleted``, unless this service's worker already published one
+        (READY stays as it is). True if adopted."""
         if self.deleted or self.status == VideoStatus.READY:
             return False
-        own = outputs_prefix(self.tenant, self.video_id)
-        for name, key in (("hls_path", hls_path), ("thumbnail_key", thumbnail_key)):
-            # The old worker published under media/hls/…, this service's under hls/….
-            if key and not (is_under(key, own) or is_under(key, "media/" + own)):
-                raise InvalidValue(name, f"{name} must be under {own}")
-        if not hls_path or (duration is not None and duration < 0):
-            raise InvalidValue("hls_path", "a completed video names its playlist")
+        check_old_output(
+            self.tenant,
+            self.video_id,
+            hls_path=hls_path,
+            duration=duration,
+            thumbnail_key=thumbnail_key,
+        )
         self._processing_completed(
-            worker_id="old-app",
+            worker_id=OLD_WORKER,
             hls_path=hls_path,
             duration=duration,
             thumbnail_key=thumbnail_key,
@@ -252,7 +262,7 @@ class Video(Aggregate):
     def reject_upload(self, *, reason: str) -> None:
         """The source is missing or not a video: record why, stay PENDING for another upload."""
         self.check_status(VideoStatus.PENDING)
-        self._upload_rejected(reason=reason[:MAX_REASON_LENGTH])
+        self._upload_rejected(reason=bounded_reason(reason))
 
     @event("UploadRejected")
     def _upload_rejected(self, reason: str) -> None:
@@ -404,17 +414,13 @@ class Video(Aggregate):
         A failed re-encode leaves the video READY on its current output."""
         if self.reencoding:
             self._check_reencode_lease(worker_id, now)
-            self._reencode_failed(
-                worker_id=worker_id, reason=(reason or "unknown")[:MAX_REASON_LENGTH]
-            )
+            self._reencode_failed(worker_id=worker_id, reason=failure_reason(reason))
             return "ok"
         if self.status == VideoStatus.FAILED:
             return "idempotent"
         self.check_lease_owner(worker_id, now)
         self.check_status(VideoStatus.PROCESSING)
-        self._processing_failed(
-            worker_id=worker_id, reason=(reason or "unknown")[:MAX_REASON_LENGTH]
-        )
+        self._processing_failed(worker_id=worker_id, reason=failure_reason(reason))
         return "ok"
 
     @event("ProcessingFailed")
@@ -459,7 +465,7 @@ class Video(Aggregate):
         if self.reencoding:
             return False
         check_reencodable(self.tenant, self.video_id, self.hls_path)
-        self._reencode_requested(reason=(reason.strip() or "requested")[:MAX_REASON_LENGTH])
+        self._reencode_requested(reason=reencode_reason(reason))
         return True
 
     @event("ReencodeRequested")
@@ -487,10 +493,9 @@ class Video(Aggregate):
         renditions: list[dict[str, Any]],
     ) -> None:
         self._check_reencode_lease(worker_id, now)
-        check_published(self.tenant, self.video_id, hls_path=hls_path, thumbnail_key=thumbnail_key)
-        own = outputs_prefix(self.tenant, self.video_id)
-        if not is_under(hls_path, own):  # where the worker published, away from the old output
-            raise InvalidValue("hls_path", f"hls_path must be under {own}")
+        check_reencode_output(
+            self.tenant, self.video_id, hls_path=hls_path, thumbnail_key=thumbnail_key
+        )
         self._reencoded(
             worker_id=worker_id,
             hls_path=hls_path,
@@ -532,7 +537,7 @@ class Video(Aggregate):
         """Shown to staff as the READY video's ``error_reason`` until the next re-encode."""
         self.reencode_reason = ""
         self.reencode_progress = 0
-        self.error_reason = f"reencode_failed: {reason}"[:MAX_REASON_LENGTH]
+        self.error_reason = reencode_failure(reason)
         self._release_lease()
 
     # Policy and metadata ------------------------------------------------------------------
@@ -546,10 +551,11 @@ class Video(Aggregate):
     ) -> bool:
         """Change the video's defaults; a real change bumps policy_version (all tokens go stale)."""
         self.check_not_deleted()
-        new = VideoDefaults(
-            allow_skip=self.allow_skip if allow_skip is None else allow_skip,
-            max_speed=self.max_speed if max_speed is None else check_max_speed(max_speed),
-            show_watermark=self.show_watermark if show_watermark is None else show_watermark,
+        new = changed_defaults(
+            self.defaults,
+            allow_skip=allow_skip,
+            max_speed=max_speed,
+            show_watermark=show_watermark,
         )
         if new == self.defaults:
             return False
@@ -574,10 +580,7 @@ class Video(Aggregate):
         self.check_not_deleted()
         title = self.title if title is None else title
         order = self.order if order is None else order
-        if not title:
-            raise DomainError("title_required", "title must not be empty")
-        if order < 0:
-            raise DomainError("invalid_order", "order must not be negative")
+        check_edit(title, order)
         if (title, order) == (self.title, self.order):
             return False
         self._edited(title=title, order=order)

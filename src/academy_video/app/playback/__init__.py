@@ -1,7 +1,8 @@
 """Playback use cases, one module per responsibility: ``start`` (and its rate limit), ``live``
 (refresh, heartbeat, end, player events), ``keys`` (the AES key endpoint's rule and key),
 ``reconcile`` (the periodic repair); ``access`` answers who may play a video, ``checks`` holds
-the version checks they share, ``policy_updates`` whether a session goes on under changed rules."""
+the version checks they share, ``policy_updates`` whether a session goes on under changed rules,
+``rule_adoption`` a stale token's session adopting them; ``live_answers`` what ``live`` answers."""
 
 from __future__ import annotations
 

@@ -8,12 +8,7 @@ token check and to every session-store call. Heartbeats and event batches are th
 asynchronous, one call to the ``Heartbeats`` port, no aggregate loaded.
 
 Versions that are no longer current are not the end of the session: the rules in force decide
-(``PolicyUpdates``). A heartbeat or refresh then adopts a loosened policy and answers it with a
-new token; an event batch under the old token is accepted; a tightening is ``policy_changed``.
-Only that path (a token staler than the rules) loads anything, bounded (``StaleTokenJudge``: its
-own executor, one evaluation per session at a time, answers remembered); once the session
-adopted the rules in force (noted in the session store), its older tokens take the hot path
-again: old players never swap tokens.
+(``rule_adoption.py``). Only that path loads anything, bounded by the ``StaleTokenJudge``.
 
 An end may carry the player's last queued events (a page that closes sends one request: two
 would cross, and events that reach an ended session are refused): they are judged and stored
@@ -22,7 +17,7 @@ as a batch of ``report_events`` first, then the session ends."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -32,7 +27,7 @@ from academy_video.domain.policy_change import PolicyChange
 from academy_video.domain.progress import Sample
 
 from ..config import Settings
-from ..errors import Conflict, Denied, RateLimited, TooLarge
+from ..errors import Conflict, TooLarge
 from ..event_intake import EventIntake
 from ..group_commit import GroupCommit
 from ..media_urls import MediaUrls
@@ -42,50 +37,18 @@ from ..sessions import PlaybackSessions, Report
 from ..tokens import PlaybackClaims, TokenCodec
 from ..videos import Videos
 from .checks import inactive_as_conflict, stale
-from .policy_updates import PolicyUpdate, PolicyUpdates
+from .live_answers import (
+    ENDING_ANYWAY_CODES,
+    EVENTS_REFUSED_ENDING_ANYWAY,
+    Beat,
+    Ended,
+    Refreshed,
+)
+from .policy_updates import PolicyUpdates
+from .rule_adoption import RuleAdoption
 from .stale_tokens import StaleTokenJudge
 
-
-@dataclass(frozen=True)
-class Refreshed:
-    token: str
-    expires_at: int
-    play_url: str
-    media_query: str
-    policy: dict[str, Any] | None = None  # the session's new policy, when this refresh adopted it
-    change: PolicyChange = PolicyChange.UNCHANGED  # with ``policy``: was anything given?
-
-
-@dataclass(frozen=True)
-class Beat:
-    """A heartbeat's answer: the claims it was judged under; when it adopted changed rules,
-    the session's new policy and the token that carries it (same expiry as the one presented),
-    and whether they gave the student anything (``loosened``) or not (``unchanged``: a new
-    token, nothing to announce)."""
-
-    claims: PlaybackClaims
-    policy: dict[str, Any] | None = None
-    token: str | None = None
-    change: PolicyChange = PolicyChange.UNCHANGED
-
-
-@dataclass(frozen=True)
-class Ended:
-    """An end that carried events: how many were stored; when they were not taken, why (the
-    code the events endpoint would have answered: the session ended all the same); and whether
-    they revoked the session, which then had nothing left to end."""
-
-    stored: int = 0
-    events_refused: str | None = None
-    revoked: bool = False
-
-
-# Why an end's events may be refused without refusing the end: the session's state or the
-# student's budget, not the request (a student leaving must end the session).
-EVENTS_REFUSED_ENDING_ANYWAY = (Conflict, Denied, RateLimited)
-ENDING_ANYWAY_CODES = frozenset(
-    {"session_inactive", "policy_changed", "rate_limited", "event_budget_exhausted"}
-)
+__all__ = ["Beat", "Ended", "LiveSessions", "Refreshed"]  # the answers re-exported
 
 
 class LiveSessions:
@@ -127,6 +90,7 @@ class LiveSessions:
         )
         self.intake = EventIntake(self.event_budget, limiter)
         self.judge = StaleTokenJudge()
+        self.adoption = RuleAdoption(store=store, updates=updates, tokens=tokens, judge=self.judge)
         self._reports: GroupCommit[Report, ReportOutcome] = GroupCommit(
             lambda reports: sessions.report_many(
                 reports, rule=self.revoke_rule, budget=self.event_budget
@@ -141,7 +105,7 @@ class LiveSessions:
         claims = self._decode(tenant, user_id, token)
         policy, change = None, PolicyChange.UNCHANGED
         if stale(claims.versions, self.versions.current(claims.video_id, claims.enrollment_id)):
-            update = self._adopted(claims, alive=self._is_live(claims))
+            update = self.adoption.adopted(claims, alive=self._is_live(claims))
             claims, change = update.claims, update.change
             policy = update.policy if update.news else None
         self._alive(claims)
@@ -181,7 +145,7 @@ class LiveSessions:
             beat = await self._beat_under_new_rules(claims, state)
             claims = beat.claims
         elif state.versions != claims.versions:  # the session adopted them: extended
-            beat = await self._told_again(claims, state)
+            beat = await self.adoption.told_again(claims, state)
         elif not state.alive:
             raise Conflict("session_inactive")
         if position is not None:
@@ -206,7 +170,7 @@ class LiveSessions:
         adopt them or refuse (judged once, noted in the session store), then extend under the
         new token's claims."""
         question = ("adopt", claims, state.versions, state.alive)
-        work = partial(self._adopted, claims, alive=state.alive)
+        work = partial(self.adoption.adopted, claims, alive=state.alive)
         update = await self.judge.judge(claims.session_id, question, work)
         now, ttl = self.clock.now(), self.settings.playback_ttl_seconds
         renewed = await self.heartbeats.beat(update.claims, now=now, ttl_seconds=ttl, extend=True)
@@ -216,28 +180,6 @@ class LiveSessions:
             return Beat(update.claims)
         token = self.tokens.encode(update.claims)
         return Beat(update.claims, update.policy, token, update.change)
-
-    async def _told_again(self, claims: PlaybackClaims, state: LiveState) -> Beat:
-        """The heartbeat of an older token of a session that adopted the rules in force: the
-        adoption's answer again if this process still remembers it (its answer was lost on the
-        way, the player asks again), else nothing to tell (a refresh hands the policy over)."""
-        question = ("adopt", claims, state.versions, True)
-        update = await self.judge.remembered(claims.session_id, question)
-        if not isinstance(update, PolicyUpdate) or not update.news:
-            return Beat(claims)
-        return Beat(update.claims, update.policy, self.tokens.encode(update.claims), update.change)
-
-    def _adopted(self, claims: PlaybackClaims, *, alive: bool) -> PolicyUpdate:
-        """``_follow``, noting the versions the session adopted in the session store (its
-        older tokens then take the hot path)."""
-        update = self._follow(claims, alive=alive)
-        self.store.adopt(
-            tenant=claims.tenant,
-            user_id=claims.user_id,
-            session_id=claims.session_id,
-            versions=update.claims.versions,
-        )
-        return update
 
     def end(self, *, tenant: str, user_id: int, token: str) -> None:
         # As in the seed, ending needs no policy check: a stale policy must not keep a slot busy.
@@ -337,15 +279,6 @@ class LiveSessions:
             await self.judge.judge(claims.session_id, ("check", claims, state.versions), work)
         if not state.alive:
             raise Conflict("session_inactive")
-
-    def _follow(self, claims: PlaybackClaims, *, alive: bool) -> PolicyUpdate:
-        """Adopt the rules in force for a live session; for one no longer live, only say
-        whether they tightened its own (``policy_changed``, the seed's order: versions before
-        liveness) or not (``session_inactive``): nothing is recorded on a session gone."""
-        if not alive:
-            self.updates.check_claims(claims)
-            raise Conflict("session_inactive")
-        return self.updates.adopt(claims)
 
     def _is_live(self, claims: PlaybackClaims) -> bool:
         return self.store.is_active(

@@ -2,15 +2,16 @@
 ``OldAnswers`` port of ``app/switchover/verify.py``).
 
 These are the seed's rules restated on purpose, not this service's: ``verify`` exists to catch
-where the two disagree, so nothing here is imported from ``domain/``. Each function names the
-seed view it follows (``views/video_views.py: stats/summary``, ``views/achievement_views.py``,
-``views/event_views.py: risk``, ``views/playback_mixin.py: _effective_policy``). Events are
-summed by the database, a video at a time; the per-student lists are one lecture's.
+where the two disagree, so nothing here is imported from ``domain/``. The rules live by answer,
+each function naming the seed view it follows: ``old_policy_rules.py`` (permissions and stats:
+``views/playback_mixin.py: _effective_policy``) and ``old_score_rules.py`` (summary,
+achievement, risk). Here: the queries over the old tables. Events are summed by the database, a
+video at a time; the per-student lists are one lecture's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -18,24 +19,31 @@ from sqlalchemy import Engine, and_, case, false, func, literal, select
 
 from academy_video.app.switchover.verify import OldVideo
 
+from .old_policy_rules import RULE_FIELDS, effective_policy, effective_rule
+from .old_score_rules import (
+    RISK_TOP,
+    WARN_TYPES,
+    WEIGHTS,
+    achievement,
+    band,
+    event_score,
+    rank_risk,
+)
 from .old_tables import OldTables
+
+# The rules, re-exported: the per-answer modules hold them, callers know them from here.
+__all__ = [
+    "SqlOldAnswers",
+    "achievement",
+    "band",
+    "effective_policy",
+    "effective_rule",
+    "event_score",
+    "rank_risk",
+]
 
 Row = dict[str, Any]
 
-# views/event_views.py: _event_score (and summary's copy of the table): a type it lacks weighs 1.
-WEIGHTS: Final[dict[str, int]] = {
-    "VISIBILITY_HIDDEN": 1,
-    "VISIBILITY_VISIBLE": 0,
-    "FOCUS_LOST": 2,
-    "FOCUS_GAINED": 0,
-    "SEEK_ATTEMPT": 3,
-    "SPEED_CHANGE_ATTEMPT": 3,
-    "FULLSCREEN_ENTER": 0,
-    "FULLSCREEN_EXIT": 0,
-    "PLAYER_ERROR": 1,
-}
-WARN_TYPES: Final = ("SEEK_ATTEMPT", "SPEED_CHANGE_ATTEMPT", "FOCUS_LOST")  # risk's "warn"
-RISK_TOP: Final = 5  # summary's risk_top
 VIDEO_PAGE: Final = 200
 VIDEO_FIELDS: Final = (
     "title",
@@ -49,102 +57,6 @@ VIDEO_FIELDS: Final = (
     "hls_path",
     "thumbnail",
 )
-
-
-def event_score(event_type: str, violated: bool, reason: str | None) -> int:
-    """views/event_views.py: _event_score."""
-    weight = int(WEIGHTS.get(event_type, 1))
-    if violated:
-        weight *= 2
-    if reason:
-        weight += 1
-    return weight
-
-
-def band(progress: float) -> str:
-    """views/achievement_views.py: the student's status, from the share watched."""
-    if progress >= 0.95:
-        return "completed"
-    if progress >= 0.5:
-        return "warning"
-    return "danger"
-
-
-def effective_rule(rule: str, completed: bool) -> str:
-    """services/video_stats.py: ``once`` + completed ⇒ ``free``."""
-    return "free" if rule == "once" and completed else rule
-
-
-def effective_policy(video: Row, perm: Row | None, *, completed: bool) -> Row:
-    """views/playback_mixin.py: _effective_policy, without ``concurrency`` (the old settings')."""
-    allow_seek = bool(video["allow_skip"])
-    max_rate = float(video["max_speed"] or 1.0)
-    watermark = bool(video["show_watermark"])
-    ui_speed_control = True
-    seek: Row = {"mode": "free", "forward_limit": None, "grace_seconds": 3}
-    if perm:
-        if perm["allow_skip_override"] is not None:
-            allow_seek = bool(perm["allow_skip_override"])
-        if perm["max_speed_override"] is not None:
-            max_rate = float(perm["max_speed_override"])
-        if perm["show_watermark_override"] is not None:
-            watermark = bool(perm["show_watermark_override"])
-        if perm["rule"] == "once" and not completed:
-            seek = {"mode": "bounded_forward", "forward_limit": "max_watched", "grace_seconds": 3}
-        if perm["block_seek"]:
-            allow_seek = False
-            seek = {"mode": "blocked"}
-        if perm["block_speed_control"]:
-            ui_speed_control = False
-            max_rate = 1.0
-    return {
-        "allow_seek": allow_seek,
-        "seek": seek,
-        "playback_rate": {"max": max_rate, "ui_control": ui_speed_control},
-        "watermark": {"enabled": watermark, "mode": "overlay", "fields": ["user_id"]},
-    }
-
-
-def rank_risk(rows: Iterable[Row], keys: Sequence[str]) -> list[Row]:
-    """The seed's ``sorted(agg.values(), key=…, reverse=True)``: highest first, ties in the
-    order the students were first met, i.e. by their newest event (``newest``), newest first
-    (the events were read ``-received_at, -id``)."""
-    met = sorted(rows, key=lambda r: r["newest"], reverse=True)
-    ranked = sorted(met, key=lambda r: tuple(r[k] for k in keys), reverse=True)
-    return [{k: v for k, v in r.items() if k != "newest"} for r in ranked]
-
-
-def achievement(rows: Sequence[Row]) -> Row:
-    """views/achievement_views.py over (enrollment, student_name, progress, completed,
-    last_position) rows of the students attending ONLINE; each student also carries
-    ``raw_progress`` (the share the band was judged from)."""
-    students = []
-    completed_count, total_progress = 0, 0.0
-    for r in rows:
-        progress = r["progress"] if r["progress"] is not None else 0
-        completed = bool(r["completed"])
-        completed_count += completed
-        total_progress += progress
-        students.append(
-            {
-                "enrollment": r["enrollment"],
-                "student_name": r["student_name"],
-                "progress": round(progress * 100, 1),
-                "completed": completed,
-                "watched_seconds": r["last_position"] if r["last_position"] is not None else 0,
-                "status": band(progress),
-                "raw_progress": progress,
-            }
-        )
-    total = len(students)
-    average = total_progress / total if total else 0
-    summary = {
-        "total_students": total,
-        "avg_progress": round(average * 100, 1),
-        "completed_rate": round(completed_count / total * 100, 1) if total else 0,
-        "incomplete_count": total - completed_count,
-    }
-    return {"summary": summary, "students": students}
 
 
 class SqlOldAnswers:
@@ -395,13 +307,3 @@ class SqlOldAnswers:
 def _utc(moment: datetime) -> datetime:
     """Django stores UTC; SQLite hands it back without the zone."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-RULE_FIELDS: Final = (
-    "rule",
-    "allow_skip_override",
-    "max_speed_override",
-    "show_watermark_override",
-    "block_seek",
-    "block_speed_control",
-)

@@ -10,8 +10,11 @@ may carry (``video_reports.py``) and what an edit may change (``video_edits.py``
 Why this module runs past 300 lines: eventsourcing defines each event class inside the class
 whose body holds its ``@event`` method, and a stored event names that class by topic
 (``academy_video.domain.video:Video.ProcessingStarted``, pinned by
-``tests/unit/domain/test_video_event_topics.py``). A mixin does not help: an event defined on
-one is triggered under the mixin's own topic. So every event stays here, in the one class.
+``tests/unit/domain/test_video_event_topics.py``). A base class does not help: an event
+defined on one is stored under the base's own topic (``…:Base.Poked``). So every event stays
+here, in the one class, and so do the commands that record them: a commands mixin would need
+``self`` typed as the ``Video``, which mypy strict allows only through a Protocol restating the
+state and every event method's signature.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ writes the rows, and moves the position, all in one read-model transaction.
 - Read your writes: ``attach()`` makes every save catch its log up to the saved notification
   before the use case returns. Events saved by other processes are picked up by ``follow()``
   or by the next catch-up (the SQLite recorder cannot push notifications, so it is a pull).
+- Behind the saves, for a bulk writer that reads no read model (the import): ``behind()``
+  catches up in one thread while the saves go on, and projects everything before it returns.
 """
 
 from __future__ import annotations

@@ -26,6 +26,9 @@ import psycopg
 from tests.legacy_django import academy, database
 
 VIDEOS, ENROLLMENTS, EVENTS = 50, 2_000, 200_000
+# BENCH_IMPORT_EVENTS=30000 (say) while iterating: a smaller academy, the same videos and
+# enrollments; the figures in docs/benchmarks.md are the realistic academy's.
+EVENTS = int(os.environ.get("BENCH_IMPORT_EVENTS", EVENTS))
 OLD, COPIED, NEW = "bench_import_old", "bench_import_copy", "bench_import_new"
 TARGET = 0.25
 ROUNDS = 3

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -100,21 +101,25 @@ def run_import_django(args: argparse.Namespace, settings: Settings) -> int:
     reader = SqlLegacyReader(args.dsn, schema=args.schema, names=names)
     ids = id_allocator(settings)
     container = build(settings.with_local_secrets(), replace(Adapters(), ids=ids))
+    # The projector catches up in a thread while the import saves (the import reads no read
+    # model); the read models are whole again when the import returns, or fails.
+    projecting = container.projector.behind() if container.projector else nullcontext()
     try:
         floor: IdFloor = ids  # type: ignore[assignment]
         marks: ImportMarks = ids  # type: ignore[assignment]
-        report = DjangoImport(
-            reader,
-            container.directory,
-            container.videos,
-            container.grants,
-            container.progresses,
-            container.sessions,
-            floor,
-            progress=BarOnStderr(),
-            marks=marks,
-            histories=RecorderHistories(),
-        ).run(options)
+        with projecting:
+            report = DjangoImport(
+                reader,
+                container.directory,
+                container.videos,
+                container.grants,
+                container.progresses,
+                container.sessions,
+                floor,
+                progress=BarOnStderr(),
+                marks=marks,
+                histories=RecorderHistories(),
+            ).run(options)
     finally:
         container.close()
         reader.close()

@@ -6,9 +6,12 @@ SQLite (``sqlite:///path``)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Generator, Iterator
+from contextlib import suppress
 from dataclasses import fields
 from datetime import UTC, datetime
+from queue import Empty, Queue
 from typing import Any, TypeVar
 
 import msgspec
@@ -19,6 +22,7 @@ from academy_video.app.switchover.records import CHANGED_AT, OldPlaybackEvent
 from .names import TableNames, default_names, old_table
 
 R = TypeVar("R")
+AHEAD = 2  # batches read ahead of the import (bounded memory: at most this many more)
 TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     "datetime": sa.DateTime(),
     "datetime | None": sa.DateTime(),
@@ -55,6 +59,13 @@ class SqlLegacyReader:
             return int(conn.execute(query).scalar_one())
 
     def read(self, record: type[R], batch: int, since: datetime | None = None) -> Iterator[list[R]]:
+        """The rows in batches; the next batch is read (in a thread) while the caller saves
+        this one."""
+        return ahead(self._read(record, batch, since))
+
+    def _read(
+        self, record: type[R], batch: int, since: datetime | None
+    ) -> Generator[list[R], None, None]:
         table = self._table(record)
         order = [table.c.id]
         if record is OldPlaybackEvent:
@@ -84,6 +95,43 @@ class SqlLegacyReader:
     def _table(self, record: type) -> sa.FromClause:
         types = {f.name: TYPES.get(str(f.type), sa.types.NULLTYPE) for f in fields(record)}
         return old_table(self.names[record], types, self.schema)
+
+
+def ahead(batches: Generator[R, None, None], depth: int = AHEAD) -> Generator[R, None, None]:
+    """``batches``, drawn by a thread at most ``depth`` ahead of the caller: the old database's
+    server and driver work on the next batch while the import writes this one. An error in the
+    thread is raised here; a caller that stops early stops the thread (its generator closed)."""
+    queue: Queue[tuple[bool, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def draw() -> None:
+        try:
+            for item in batches:
+                queue.put((True, item))
+                if stop.is_set():
+                    return
+            queue.put((False, None))
+        except BaseException as error:  # handed to the caller, raised there
+            queue.put((False, error))
+        finally:
+            batches.close()
+
+    thread = threading.Thread(target=draw, name="legacy-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = queue.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # free a put waiting on a full queue
+            with suppress(Empty):
+                queue.get_nowait()
+            thread.join(timeout=0.05)
 
 
 def _since(record: type, table: sa.FromClause, since: datetime | None) -> list[Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,12 +19,12 @@ import msgspec
 from academy_video.app.applications import event_name
 from academy_video.domain.grant import PermissionGrant
 from academy_video.domain.playback_session import PlaybackSession, within_session
-from academy_video.domain.policy import ANALYTICS_WEIGHTS, Severity, event_score, severity
 from academy_video.domain.progress import WatchProgress
 from academy_video.domain.video import Video
 
 from . import tables as t
 from .batch import Batch
+from .event_rows import SessionRows
 
 Projection = Callable[[Batch, Any, Any, int], None]
 
@@ -169,29 +168,29 @@ def project_reported(batch: Batch, session: PlaybackSession, event: Any) -> None
     before that rule). Items of every age hold the same two fields and project alike."""
     started, received = session.started_at.timestamp(), event.received_at.timestamp()
     key = policy_key(session.policy)  # stored by the event that set it (project_session)
+    rows = SessionRows(batch, session, event)
     for number, item in enumerate(event.items):
         client = datetime.fromtimestamp(within_session(item["occurred_at"], started, received), UTC)
-        times = EventTimes(event.received_at, client, event.received_at)
-        project_item(batch, session, event, number, item, times, key)
+        rows.add(number, item, event.received_at, client, event.received_at, key)
+    rows.add_hours()
 
 
 def project_imported(batch: Batch, session: PlaybackSession, event: Any) -> None:
     """The old app's events of a session: its ``occurred_at`` was already the server's time (it
     kept no player time, so that is the client time too), and each event kept the policy it was
-    judged against (``policy_snapshot``), stored like any other policy."""
+    judged against (``policy_snapshot``), stored like any other policy (once per event here)."""
+    rows, keys = SessionRows(batch, session, event), dict[bytes, int]()
     for number, item in enumerate(event.items):
         occurred = datetime.fromtimestamp(item["occurred_at"], UTC)
-        times = EventTimes(occurred, occurred, datetime.fromtimestamp(item["received_at"], UTC))
         snapshot = item.get("policy_snapshot")
         snapshot = snapshot if isinstance(snapshot, dict) else {}
-        project_item(batch, session, event, number, item, times, store_policy(batch, snapshot))
-
-
-@dataclass(frozen=True)
-class EventTimes:
-    occurred_at: datetime  # the server's: ranges, risk, order
-    client_occurred_at: datetime
-    received_at: datetime
+        text = msgspec.json.encode(snapshot, order="sorted")
+        key = keys.get(text)
+        if key is None:
+            key = keys[text] = store_policy(batch, snapshot)
+        received = datetime.fromtimestamp(item["received_at"], UTC)
+        rows.add(number, item, occurred, occurred, received, key)
+    rows.add_hours()
 
 
 def store_policy(batch: Batch, policy: dict[str, Any]) -> int:
@@ -200,67 +199,12 @@ def store_policy(batch: Batch, policy: dict[str, Any]) -> int:
     return key
 
 
-def project_item(
-    batch: Batch,
-    session: PlaybackSession,
-    event: Any,
-    number: int,
-    item: dict[str, Any],
-    times: EventTimes,
-    key: int,
-) -> None:
-    """One player event's row and its share of the hourly sums."""
-    occurred = times.occurred_at
-    violated, kind, reason = bool(item["violated"]), item["type"], item["reason"] or ""
-    level = severity(kind, violated)
-    batch.increment(
-        t.playback_event_hours,
-        {
-            "video_id": session.video_id,
-            "enrollment_id": session.enrollment_id,
-            "hour": occurred.replace(minute=0, second=0, microsecond=0),
-            "tenant": session.tenant,
-            "events": 1,
-            "score": event_score(kind, violated, reason, ANALYTICS_WEIGHTS),
-            "danger": int(level == Severity.DANGER),
-            "warn": int(level == Severity.WARN),
-            "info": int(level == Severity.INFO),
-            "last_occurred_at": occurred,
-        },
-        maxima=HOUR_MAXIMA,
-    )
-    batch.append(
-        t.playback_events,
-        {
-            "session_aggregate_id": session.id,
-            "batch_version": event.originator_version,
-            "item": number,
-            "session_id": session.session_id,
-            "tenant": session.tenant,
-            "video_id": session.video_id,
-            "enrollment_id": session.enrollment_id,
-            "user_id": session.user_id,
-            "event_type": kind,
-            "violated": violated,
-            "violation_reason": reason,
-            "occurred_at": occurred,
-            "client_occurred_at": times.client_occurred_at,
-            "received_at": times.received_at,
-            "payload": item["payload"] or {},
-            "policy_key": key,
-        },
-        serial="event_id",
-    )
-
-
 def policy_key(policy: dict[str, Any]) -> int:
     """A policy's key in ``playback_policies``: 63 bits of a hash of its canonical JSON (a
     positive BIGINT), the same for the same content in every process and rebuild."""
     text = msgspec.json.encode(policy, order="sorted")
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") >> 1
 
-
-HOUR_MAXIMA = frozenset({"last_occurred_at"})
 
 # Application name → its projection. Every read model is written by exactly one of these.
 PROJECTIONS: dict[str, Projection] = {

@@ -10,6 +10,8 @@ writes the rows, and moves the position, all in one read-model transaction.
 - Read your writes: ``attach()`` makes every save catch its log up to the saved notification
   before the use case returns. Events saved by other processes are picked up by ``follow()``
   or by the next catch-up (the SQLite recorder cannot push notifications, so it is a pull).
+- Behind the saves, for a bulk writer that reads no read model (the import): ``behind()``
+  catches up in one thread while the saves go on, and projects everything before it returns.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -30,6 +33,7 @@ from academy_video.app.applications import EventSourcedApp
 from . import tables as t
 from .audit_chain import Sealer
 from .batch import Batch
+from .behind import Behind
 from .engine import is_sqlite, upsert
 from .projections import PROJECTIONS
 
@@ -62,6 +66,7 @@ class Projector:
         # versions mirror). A listener's failure is logged: the rows are committed.
         self.listeners: list[Callable[[str, list[Any]], None]] = []
         self._stop = threading.Event()
+        self._behind: Behind | None = None
 
     # Keeping up ----------------------------------------------------------------------------
 
@@ -72,6 +77,9 @@ class Projector:
 
     def _saved(self, app_name: str, recordings: Sequence[Recording[UUID]]) -> None:
         if app_name not in self.apps or not recordings:
+            return
+        if self._behind is not None:
+            self._behind.saved(app_name, max(r.notification.id for r in recordings))
             return
         try:
             self.catch_up(app_name, until=max(r.notification.id for r in recordings))
@@ -99,6 +107,23 @@ class Projector:
                 self._tell(app_name, states)
                 if len(notifications) < self.batch_size:
                     return applied
+
+    @contextmanager
+    def behind(self) -> Iterator[None]:
+        """Inside, a save does not wait for its rows: one thread catches the logs up meanwhile
+        (the read models lag the store; for a bulk writer that does not read them, such as the
+        import). On the way out, whatever happens inside, everything stored is projected before
+        it returns (a failure then is raised), so the read models are whole again after it."""
+        if self._behind is not None:
+            yield
+            return
+        self._behind = Behind(lambda name, until: self.catch_up(name, until=until))
+        try:
+            yield
+        finally:
+            behind, self._behind = self._behind, None
+            behind.finish()
+            self.catch_up_all()
 
     def catch_up_all(self) -> int:
         return sum(self.catch_up(name) for name in self.apps)

@@ -1,0 +1,1 @@
+"""Webhooks and the event feed: subscriptions (the ``Webhooks`` Application), delivery, replay."""

@@ -75,6 +75,20 @@ class Settings:
     probe_seconds: float = 60.0
     transcode_memory_mb: int = 4096
     transcode_time_factor: float = 3.0
+    # Webhooks (docs/webhooks.md): delivered by serve's own process unless this is off (then by
+    # `academy-video webhooks deliver` processes); `http://` targets only when allowed; the
+    # addresses otherwise refused (private, loopback, link-local, metadata, …) that the
+    # operator allows: comma-separated networks and host names.
+    embedded_webhooks: bool = True
+    webhook_allow_http: bool = False
+    webhook_allow_list: str = ""
+    webhook_threads: int = 8  # a delivery process's concurrent attempts
+    webhook_per_host: int = 4  # of which at most this many to one target host
+    webhook_connect_seconds: float = 5.0
+    webhook_total_seconds: float = 15.0  # one attempt, from connecting to the answer read
+    # How long a delivery process holds what it leased: one that dies leaves its deliveries to
+    # the others after this.
+    webhook_lease_seconds: float = 60.0
 
     def __post_init__(self) -> None:
         for name in (

@@ -25,6 +25,8 @@ from academy_video.app.progresses import Progresses
 from academy_video.app.sessions import PlaybackSessions
 from academy_video.app.uploads import UploadService
 from academy_video.app.videos import Videos
+from academy_video.app.webhooks.application import Webhooks
+from academy_video.app.webhooks.subscriptions import WebhookService
 
 
 @dataclass
@@ -46,16 +48,18 @@ class Container:
     directory_sync: DirectorySync
     catalog: VideoCatalog
     transcoder: Transcoder
+    webhooks: Webhooks
     # The SQL read models and what keeps them current (None when everything is in memory).
     engine: Engine | None = None
     reads: ReadModels | None = None  # the query side, on an engine that never takes write locks
     analytics: AnalyticsService | None = None  # over the same read models
     projector: Projector | None = None
+    webhook_service: WebhookService | None = None  # subscriptions, replay, feed (on SQL)
     closed: bool = False
 
     @property
     def applications(self) -> list[EventSourcedApp]:
-        return [self.videos, self.grants, self.sessions, self.progresses]
+        return [self.videos, self.grants, self.sessions, self.progresses, self.webhooks]
 
     @property
     def audit(self) -> AuditTrail:

@@ -32,6 +32,7 @@ from academy_video.app.persistence import event_store_env
 from .applications import Applications
 from .container import Container
 from .from_settings import id_allocator, object_storage, read_engine, reader_engine, worker_waker
+from .webhooks import webhook_service
 from .wiring import Adapters, assemble, given_or
 
 
@@ -84,6 +85,9 @@ def build(
     container = assemble(settings, apps, chosen)
     container.engine, container.projector = engine, projector
     container.reads = ReadModels(reader)
+    container.webhook_service = webhook_service(
+        settings, apps.webhooks, engine, reader, container.clock
+    )
     container.analytics = AnalyticsService(
         SqlAnalytics(reader), container.clock, completion_threshold=settings.completion_threshold
     )
@@ -91,5 +95,5 @@ def build(
 
 
 def open_applications(settings: Settings) -> list[EventSourcedApp]:
-    """The four Applications on the settings' event store, without the rest (for the CLI)."""
+    """The five Applications on the settings' event store, without the rest (for the CLI)."""
     return Applications(lambda name: event_store_env(settings, name)).all()

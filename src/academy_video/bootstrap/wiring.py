@@ -1,4 +1,4 @@
-"""The one place the use cases are wired: the four Applications, the adapters a build chose
+"""The one place the use cases are wired: the five Applications, the adapters a build chose
 (``Adapters``), and ``assemble``, which hands each service what it needs."""
 
 from __future__ import annotations
@@ -137,6 +137,7 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
         directory_sync=DirectorySync(directory),
         catalog=VideoCatalog(videos=videos, storage=storage),
         transcoder=given_or(adapters.transcoder, lambda: transcoder_for(settings, storage)),
+        webhooks=apps.webhooks,
     )
 
 

@@ -1,5 +1,6 @@
 """What ``serve`` runs beside the HTTP API: its settings, the periodic tasks (playback
-reconciliation, the progress flush), the embedded worker, and the collector's freeze."""
+reconciliation, the progress flush), the embedded worker and webhook deliveries, and the
+collector's freeze."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from academy_video.bootstrap import Container
 
 from .common import log
 from .maintenance import reconcile_playback
+from .webhooks import embedded_webhooks
 from .worker import embedded_worker
 
 RECONCILE_SECONDS = 60.0
@@ -35,6 +37,8 @@ def start_beside(container: Container) -> list[Callable[[], object]]:
     steps: list[Callable[[], object]] = [reconcile]
     if container.settings.embedded_worker:
         steps.append(embedded_worker(container))
+    if container.settings.embedded_webhooks and container.engine is not None:
+        steps.append(embedded_webhooks(container))
     seconds = container.settings.progress_flush_seconds
     if seconds > 0:
         flush = container.progress.flush

@@ -33,6 +33,7 @@ from .routes import (
     uploads,
     videos,
     web,
+    webhooks,
     worker,
 )
 
@@ -62,6 +63,7 @@ def create_app(container: Container) -> Litestar:
             analytics.router,
             event_filters.router,
             audit.router,
+            webhooks.router,
         ],
         security=[{"BearerToken": []}],
     )

@@ -1,0 +1,134 @@
+"""Delivery: lease the deliveries that are due, sign and send each, record every attempt, and
+schedule the next (``domain/webhook_retry.py``); a subscription whose deliveries failed without
+a single success until one exhausted its schedule is disabled (its admins see it in the console).
+
+Several delivery processes may run at once: a lease keeps a delivery to one of them, and one that
+dies mid-batch leaves leases that run out, so its deliveries are sent again (at least once; the
+``webhook-id`` is the same, so receivers drop the duplicate). Concurrency is bounded per target
+host, so one slow receiver cannot take every sender thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import msgspec
+
+from academy_video.domain.webhook_retry import next_attempt_at, should_disable
+from academy_video.domain.webhook_subscription import WebhookSubscription
+
+from ..ports import Clock, DueDelivery, WebhookQueue, WebhookRequest, WebhookSecrets, WebhookSender
+from .application import Webhooks
+
+log = logging.getLogger(__name__)
+
+# (message id, unix timestamp, body, secrets) → the signed headers (Standard Webhooks).
+Signer = Callable[[str, int, bytes, list[str]], dict[str, str]]
+
+
+def body_of(due: DueDelivery) -> bytes:
+    """What is POSTed: the public event, its id and type beside the tenant and data."""
+    message = due.message
+    return msgspec.json.encode(
+        {
+            "id": message.message_id,
+            "type": message.type,
+            "timestamp": message.occurred_at.isoformat().replace("+00:00", "Z"),
+            "tenant": message.tenant,
+            "data": message.data,
+        }
+    )
+
+
+class Deliverer:
+    def __init__(
+        self,
+        *,
+        queue: WebhookQueue,
+        secrets: WebhookSecrets,
+        sender: WebhookSender,
+        sign: Signer,
+        webhooks: Webhooks,
+        clock: Clock,
+        owner: str,
+        lease_seconds: float = 60.0,
+        batch: int = 64,
+        threads: int = 8,
+        per_host: int = 4,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.queue, self.secrets, self.sender, self.sign = queue, secrets, sender, sign
+        self.webhooks, self.clock, self.owner = webhooks, clock, owner
+        self.lease = timedelta(seconds=lease_seconds)
+        self.batch, self.per_host, self.rand = batch, per_host, rand
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="webhook")
+        self._hosts: dict[str, threading.Semaphore] = {}
+        self._hosts_lock = threading.Lock()
+
+    def run_once(self) -> int:
+        """Send what is due now; how many attempts were made."""
+        now = self.clock.now()
+        due = self.queue.lease(owner=self.owner, now=now, until=now + self.lease, limit=self.batch)
+        return sum(self._pool.map(self._attempt, due))
+
+    def run(self, stop: threading.Event, *, idle_seconds: float = 0.5) -> None:
+        """Deliver until ``stop`` is set; wait ``idle_seconds`` only when nothing was due."""
+        while not stop.is_set():
+            try:
+                sent = self.run_once()
+            except Exception:  # the queue's database may be away for a moment: try again
+                log.exception("webhooks: a delivery round failed; retrying")
+                sent = 0
+            if not sent:
+                stop.wait(idle_seconds)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def _attempt(self, due: DueDelivery) -> int:
+        with self._slot(due.url):
+            now = self.clock.now()
+            body = body_of(due)
+            secrets = self.secrets.valid(due.subscription_id, now=now)
+            headers = self.sign(due.message.message_id, int(now.timestamp()), body, secrets)
+            result = self.sender.send(WebhookRequest(url=due.url, body=body, headers=headers))
+        finished = self.clock.now()
+        retry_at = None if result.ok else next_attempt_at(due.attempt + 1, finished, self.rand())
+        if not self.queue.finish(
+            due.delivery_id,
+            owner=self.owner,
+            result=result,
+            at=finished,
+            next_attempt_at=retry_at,
+            delivered=result.ok,
+        ):
+            return 1  # the lease ran out meanwhile: another process owns the delivery now
+        if not result.ok and retry_at is None:
+            self._maybe_disable(due, finished)
+        return 1
+
+    def _maybe_disable(self, due: DueDelivery, now: datetime) -> None:
+        first = due.first_attempt_at or now
+        if not should_disable(self.queue.last_success(due.subscription_id), first, now):
+            return
+
+        def disable(subscription: WebhookSubscription) -> None:
+            if subscription.enabled and not subscription.deleted:
+                subscription.disable("failing", now)
+
+        self.webhooks.apply(due.subscription_id, WebhookSubscription, disable)
+        log.warning("webhooks: subscription %s disabled after failing since %s", due.subscription_id, first)
+
+    def _slot(self, url: str) -> threading.Semaphore:
+        host = (urlsplit(url).hostname or "").lower()
+        with self._hosts_lock:
+            slot = self._hosts.get(host)
+            if slot is None:
+                slot = self._hosts[host] = threading.Semaphore(self.per_host)
+        return slot

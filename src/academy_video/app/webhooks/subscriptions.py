@@ -1,0 +1,175 @@
+"""Webhook subscriptions (admin only, within the caller's tenant): create with a secret shown
+once, change, rotate the secret (the old one keeps verifying for a day), disable and enable,
+delete; replay a time range, send a test ping, read the delivery log and the pull feed.
+
+A subscription of another tenant, or a deleted one, is not found (the caller is never told
+which). A target URL is checked when it is set (``domain/webhook_targets.py``); it is checked
+again, with its addresses resolved, on every delivery (DNS may change in between).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+from uuid import UUID, uuid4
+
+from academy_video.domain.webhook_catalogue import PING
+from academy_video.domain.webhook_subscription import (
+    MAX_SUBSCRIPTIONS_PER_TENANT,
+    WebhookSubscription,
+)
+from academy_video.domain.webhook_targets import AllowList, check_target_url
+
+from ..errors import Invalid, NotFound, TooLarge
+from ..ports import AttemptRecord, Clock, Message, WebhookQueue, WebhookSecrets
+from .application import Webhooks
+
+OLD_SECRET_VALID = timedelta(hours=24)
+MAX_REPLAY_SPAN = timedelta(days=31)  # one replay re-sends at most this much history
+MAX_FEED_LIMIT = 500
+MAX_LOG_LIMIT = 200
+
+
+class SubscriptionIndex(Protocol):
+    """The tenant's subscriptions, as projected (ids only: each is then loaded from its log)."""
+
+    def of_tenant(self, tenant: str) -> list[UUID]: ...
+
+
+@dataclass(frozen=True)
+class Created:
+    subscription: WebhookSubscription
+    secret: str  # shown once, in the answer to the create
+
+
+class WebhookService:
+    def __init__(
+        self,
+        *,
+        webhooks: Webhooks,
+        secrets: WebhookSecrets,
+        queue: WebhookQueue,
+        index: SubscriptionIndex,
+        clock: Clock,
+        new_secret: Callable[[], str],
+        allow: AllowList,
+        allow_http: bool,
+    ) -> None:
+        self.webhooks, self.secrets, self.queue, self.index = webhooks, secrets, queue, index
+        self.clock, self.new_secret = clock, new_secret
+        self.allow, self.allow_http = allow, allow_http
+
+    def create(
+        self, *, tenant: str, url: str, event_types: list[str], description: str, enabled: bool
+    ) -> Created:
+        self._check_url(url)
+        if len(self.index.of_tenant(tenant)) >= MAX_SUBSCRIPTIONS_PER_TENANT:
+            raise TooLarge("too_many_webhooks")
+        now = self.clock.now()
+        subscription = WebhookSubscription.create(
+            id=uuid4(),
+            tenant=tenant,
+            url=url,
+            event_types=event_types,
+            description=description,
+            created_at=now,
+        )
+        if not enabled:
+            subscription.disable("admin", now)
+        secret = self.new_secret()
+        # The secret first: a subscription is never saved without one to sign with.
+        self.secrets.add(subscription.id, secret, now=now)
+        self.webhooks.save(subscription)
+        return Created(subscription, secret)
+
+    def list(self, tenant: str) -> list[WebhookSubscription]:
+        found = (self.webhooks.find(i, WebhookSubscription) for i in self.index.of_tenant(tenant))
+        mine = [s for s in found if s is not None and s.tenant == tenant and not s.deleted]
+        return sorted(mine, key=lambda s: s.created_at)
+
+    def get(self, tenant: str, subscription_id: UUID) -> WebhookSubscription:
+        subscription = self.webhooks.find(subscription_id, WebhookSubscription)
+        if subscription is None or subscription.tenant != tenant or subscription.deleted:
+            raise NotFound()
+        return subscription
+
+    def change(
+        self,
+        tenant: str,
+        subscription_id: UUID,
+        *,
+        url: str | None = None,
+        event_types: list[str] | None = None,
+        description: str | None = None,
+        enabled: bool | None = None,
+    ) -> WebhookSubscription:
+        if url is not None:
+            self._check_url(url)
+        self.get(tenant, subscription_id)  # another tenant's is not found, before any write
+
+        def apply(subscription: WebhookSubscription) -> WebhookSubscription:
+            now = self.clock.now()
+            subscription.change(url=url, event_types=event_types, description=description)
+            if enabled is True and not subscription.enabled:
+                subscription.enable(now)
+            elif enabled is False and subscription.enabled:
+                subscription.disable("admin", now)
+            return subscription
+
+        return self.webhooks.apply(subscription_id, WebhookSubscription, apply)
+
+    def delete(self, tenant: str, subscription_id: UUID) -> None:
+        self.get(tenant, subscription_id)
+        self.webhooks.apply(
+            subscription_id, WebhookSubscription, lambda s: s.delete(self.clock.now())
+        )
+        self.secrets.drop(subscription_id)
+
+    def rotate_secret(self, tenant: str, subscription_id: UUID) -> tuple[str, datetime]:
+        """The new secret (shown once) and until when the old one still verifies."""
+        self.get(tenant, subscription_id)
+        now, secret = self.clock.now(), self.new_secret()
+        self.secrets.rotate(subscription_id, secret, now=now, old_valid_until=now + OLD_SECRET_VALID)
+        self.webhooks.apply(subscription_id, WebhookSubscription, lambda s: s.rotate_secret(now))
+        return secret, now + OLD_SECRET_VALID
+
+    def replay(
+        self, tenant: str, subscription_id: UUID, *, since: datetime, until: datetime | None
+    ) -> int:
+        """Send again what the subscription's types saw in [since, until) (until: now)."""
+        self.get(tenant, subscription_id)
+        until = min(until or self.clock.now(), self.clock.now())
+        if since >= until:
+            raise Invalid("since must be before until (and before now)")
+        if until - since > MAX_REPLAY_SPAN:
+            raise Invalid(f"a replay spans at most {MAX_REPLAY_SPAN.days} days")
+        return self.queue.replay(subscription_id, since=since, until=until)
+
+    def ping(self, tenant: str, subscription_id: UUID) -> int:
+        """Queue a ``webhook.ping`` to this subscription alone; its delivery id."""
+        subscription = self.get(tenant, subscription_id)
+        now = self.clock.now()
+        digest = hashlib.blake2b(f"{subscription_id}:{now.isoformat()}".encode(), digest_size=16)
+        message = Message(
+            position=0,
+            message_id="msg_ping_" + digest.hexdigest()[:20],
+            tenant=subscription.tenant,
+            type=PING,
+            subject=f"webhook:{subscription_id}",
+            occurred_at=now,
+            data={"webhook_id": str(subscription_id)},
+        )
+        return self.queue.ping(subscription_id, message)
+
+    def attempts(self, tenant: str, subscription_id: UUID, *, limit: int) -> list[AttemptRecord]:
+        self.get(tenant, subscription_id)
+        return self.queue.attempts(subscription_id, limit=min(max(limit, 1), MAX_LOG_LIMIT))
+
+    def feed(self, tenant: str, *, after: int, limit: int) -> list[Message]:
+        return self.queue.feed(tenant, after=max(after, 0), limit=min(max(limit, 1), MAX_FEED_LIMIT))
+
+    def _check_url(self, url: str) -> None:
+        check_target_url(url, allow_http=self.allow_http)

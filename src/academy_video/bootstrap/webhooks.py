@@ -1,0 +1,62 @@
+"""The webhooks' wiring: the subscriptions' service on the SQL read models, and a delivery
+process's ``Deliverer`` (``serve``'s embedded one, or ``academy-video webhooks deliver``)."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from sqlalchemy import Engine
+
+from academy_video.adapters.sql.webhook_index import SqlWebhookIndex
+from academy_video.adapters.sql.webhooks import SqlWebhookQueue, SqlWebhookSecrets
+from academy_video.adapters.webhooks.sender import HttpWebhookSender
+from academy_video.adapters.webhooks.signing import new_secret, signed_headers
+from academy_video.app.config import Settings
+from academy_video.app.ports import Clock
+from academy_video.app.webhooks.application import Webhooks
+from academy_video.app.webhooks.delivery import Deliverer
+from academy_video.app.webhooks.subscriptions import WebhookService
+from academy_video.domain.webhook_targets import AllowList
+
+
+def allow_list(settings: Settings) -> AllowList:
+    return AllowList.parse(settings.webhook_allow_list)
+
+
+def webhook_service(
+    settings: Settings, webhooks: Webhooks, engine: Engine, reader: Engine, clock: Clock
+) -> WebhookService:
+    return WebhookService(
+        webhooks=webhooks,
+        secrets=SqlWebhookSecrets(engine),
+        queue=SqlWebhookQueue(engine),
+        index=SqlWebhookIndex(reader),
+        clock=clock,
+        new_secret=new_secret,
+        allow=allow_list(settings),
+        allow_http=settings.webhook_allow_http,
+    )
+
+
+def deliverer(
+    settings: Settings, webhooks: Webhooks, engine: Engine, clock: Clock, owner: str = ""
+) -> Deliverer:
+    sender = HttpWebhookSender(
+        allow=allow_list(settings),
+        allow_http=settings.webhook_allow_http,
+        connect_seconds=settings.webhook_connect_seconds,
+        total_seconds=settings.webhook_total_seconds,
+    )
+    return Deliverer(
+        queue=SqlWebhookQueue(engine),
+        secrets=SqlWebhookSecrets(engine),
+        sender=sender,
+        sign=signed_headers,
+        webhooks=webhooks,
+        clock=clock,
+        owner=owner or f"{socket.gethostname()}-{os.getpid()}",
+        lease_seconds=settings.webhook_lease_seconds,
+        threads=settings.webhook_threads,
+        per_host=settings.webhook_per_host,
+    )

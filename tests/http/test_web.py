@@ -1,10 +1,13 @@
 """The console and player pages as the service serves them: their headers, their assets and the
 vendored hls.js (what the browser tests in tests/browser then drive)."""
 
+import re
+
 from academy_video.adapters.http.routes.web import WEB_DIR, content_security_policy
 from academy_video.app.analytics import RANGES
 from academy_video.app.config import Settings
 from academy_video.domain.policy import ClientEventType
+from academy_video.domain.webhook_catalogue import EVENT_TYPES
 
 from .conftest import Api
 
@@ -80,3 +83,12 @@ def test_the_console_reads_the_event_filters_from_the_server(api: Api) -> None:
         api.call("GET", "/api/v1/video-playback-events/filters", role="student").status_code == 403
     )
     assert api.client.get("/api/v1/video-playback-events/filters").status_code == 401
+
+
+def test_the_console_offers_the_catalogue_s_webhook_event_types() -> None:
+    """The Webhooks page's checkboxes (its one constant, console/webhooks.js: EVENT_TYPES) are the
+    domain's public event types, in the catalogue's order: a type added to one is in the other."""
+    module = (WEB_DIR / "assets" / "console" / "webhooks.js").read_text()
+    declared = re.search(r"export const EVENT_TYPES = \[(.*?)\];", module, re.DOTALL)
+    assert declared is not None
+    assert re.findall(r'"([^"]+)"', declared.group(1)) == list(EVENT_TYPES)

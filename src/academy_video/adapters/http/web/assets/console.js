@@ -1,6 +1,7 @@
 // The instructors' console: sessions in a sidebar, a session's videos (live while processing),
 // uploads (single PUT or multipart), and per video its policy, students' permissions, analytics,
-// playback events and audit trail. Every text from the API goes in through h() (text only).
+// playback events and audit trail; for admins, the Webhooks page and its alerts. Every text from
+// the API goes in through h() (text only).
 // This module signs in and lays the page out; console/ holds one module per part of the page.
 
 import { requireLogin } from "./api.js";
@@ -8,6 +9,8 @@ import { clearError, showError } from "./console/alerts.js";
 import { eventFilters } from "./console/filters.js";
 import { buildLayout, loadSessions, renderWho } from "./console/sessions.js";
 import { $, state } from "./console/state.js";
+import { loadWebhookAlerts } from "./console/webhook-alerts.js";
+import { openWebhooks } from "./console/webhooks.js";
 
 const ROLES = ["admin", "staff"];
 
@@ -20,6 +23,7 @@ function start() {
     renderWho(me);
     buildLayout();
     loadSessions();
+    loadWebhookAlerts(openWebhooks); // admins: subscriptions the deliveries turned off
   });
 }
 

@@ -1,5 +1,6 @@
-// The page's frame: who is signed in, the sessions in the sidebar (grouped by lecture, filtered
-// as typed), and the selected session's upload card and videos table.
+// The page's frame: who is signed in, the sidebar (alerts, the Webhooks page for admins, the
+// sessions grouped by lecture, filtered as typed), and the selected session's upload card and
+// videos table.
 
 import { api, h, signOutButton } from "../api.js";
 import { showError } from "./alerts.js";
@@ -7,6 +8,7 @@ import { closeDetail } from "./detail.js";
 import { $, $$, state } from "./state.js";
 import { uploadCard } from "./upload.js";
 import { forgetVideos, refreshVideos } from "./videos.js";
+import { openWebhooks } from "./webhooks.js";
 import { emptyRow } from "./widgets.js";
 
 export function renderWho(me) {
@@ -33,6 +35,15 @@ export function buildLayout() {
       h(
         "aside",
         { id: "sidebar", className: "sidebar" },
+        h("section", { id: "console-alerts", className: "console-alerts", "aria-label": "Alerts", hidden: true }),
+        state.me && state.me.role === "admin"
+          ? h(
+              "nav",
+              { className: "pages", "aria-label": "Pages" },
+              h("h2", { className: "sidebar-title" }, "Integrations"),
+              h("button", { type: "button", id: "nav-webhooks", className: "session", onclick: openWebhooks }, "Webhooks"),
+            )
+          : null,
         h("h2", { className: "sidebar-title" }, "Sessions"),
         filter,
         h("nav", { id: "sessions", "aria-label": "Sessions" }, h("p", { className: "muted" }, "Loading…")),
@@ -59,6 +70,10 @@ export async function loadSessions() {
     showError(err);
   }
   renderSessions();
+  if (location.hash === "#webhooks" && $("#nav-webhooks")) {
+    openWebhooks();
+    return;
+  }
   const params = new URLSearchParams(location.hash.slice(1));
   const initial = state.sessions.find((s) => s.id === Number(params.get("session")));
   if (initial) {

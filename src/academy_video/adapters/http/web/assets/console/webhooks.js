@@ -31,6 +31,7 @@ const page = { subscriptions: [], gen: 0 };
 export function openWebhooks() {
   forgetVideos();
   closeDetail();
+  closeLog(); // a log left open on an earlier visit stops polling
   state.session = null;
   state.pendingVideo = null;
   history.replaceState(null, "", "#webhooks");

@@ -250,6 +250,13 @@ function statusCell(s) {
   );
 }
 
+// A subscription's types as the catalogue lists them (the API answers them sorted by name); a
+// type the console does not know yet comes last.
+function inCatalogueOrder(types) {
+  const rank = (t) => (EVENT_TYPES.includes(t) ? EVENT_TYPES.indexOf(t) : EVENT_TYPES.length);
+  return [...types].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 function subscriptionRow(s) {
   return h(
     "tr",
@@ -260,7 +267,7 @@ function subscriptionRow(s) {
       h("div", { className: "url mono", title: s.url }, s.url),
       s.description ? h("div", { className: "description muted small-text" }, s.description) : null,
     ),
-    h("td", { className: "types" }, s.event_types.map((t) => h("span", { className: "chip type" }, t))),
+    h("td", { className: "types" }, inCatalogueOrder(s.event_types).map((t) => h("span", { className: "chip type" }, t))),
     statusCell(s),
     h(
       "td",

@@ -1,14 +1,15 @@
 """The console's Webhooks page in Chromium, against a ``serve`` process allowed to deliver to this
 module's receiver on 127.0.0.1 (``http`` allowed, the address on the operator's allow-list): a
 subscription created and its secret shown once, disabled and enabled, its secret rotated, deleted
-after a confirmation; a test ping seen in the delivery log; a replay; a description and a response
-made of markup that stay text; a subscription the deliveries turned off shown as an alert entry;
-staff see none of it."""
+after a confirmation; a test ping seen in the delivery log; a deleted video's event replayed; a
+description and a response made of markup that stay text; a subscription the deliveries turned
+off shown as an alert entry; staff see none of it."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page, Route, expect
+
+from tests.http.conftest import SESSION
 
 from .conftest import Site, Tab, serving
 
@@ -100,6 +103,19 @@ def _subscription(site: Site, webhook_id: str) -> dict[str, Any] | None:
     listed = site.api("GET", "/webhooks")
     assert listed.status_code == 200, listed.text
     return next((s for s in listed.json() if s["id"] == webhook_id), None)
+
+
+def _delivered(site: Site, webhook_id: str, event_type: str, *, count: int) -> None:
+    """Until the subscription's log holds ``count`` delivered attempts of ``event_type``."""
+    deadline = time.monotonic() + DELIVERED_TIMEOUT / 1000
+    while True:
+        log = site.api("GET", f"/webhooks/{webhook_id}/deliveries").json()
+        done = [a for a in log if a["type"] == event_type and a["outcome"] == "delivered"]
+        if len(done) >= count:
+            assert len(done) == count, log
+            return
+        assert time.monotonic() < deadline, log
+        time.sleep(0.2)  # the deliverer reports to nobody: its log is what there is to read
 
 
 def _nothing_ran(page: Page) -> None:
@@ -194,7 +210,7 @@ def test_a_test_ping_shows_in_the_delivery_log_as_text_and_a_range_is_replayed(
 ) -> None:
     tab = _webhooks_page(site, tabs)
     page = tab.page
-    created = _create(page, receiver.url, ["video.ready", "video.failed"], description="LMS")
+    created = _create(page, receiver.url, ["video.ready", "video.deleted"], description="LMS")
     page.click("#webhook-secret-done")
     row = page.locator(f'tr.webhook[data-webhook-id="{created["id"]}"]')
     with page.expect_response(lambda r: r.url.endswith(f"/webhooks/{created['id']}/test")) as ping:
@@ -220,13 +236,26 @@ def test_a_test_ping_shows_in_the_delivery_log_as_text_and_a_range_is_replayed(
     assert headers["webhook-id"] == body["id"] and headers["webhook-signature"].startswith("v1,")
     tab.screenshot("console-webhooks.png")
 
-    # Replay: the default range (the last 24 hours, to now) queues what the types saw in it.
+    # Replay: a video reserved and deleted is one video.deleted, delivered; the default range
+    # (the last 24 hours, to now) sends it again.
+    reserved = site.api(
+        "POST",
+        "/videos/upload/init",
+        json={"session": SESSION, "title": "Gone", "filename": "gone.mp4"},
+    )
+    video_id = reserved.json()["video"]["id"]
+    assert site.api("DELETE", f"/videos/{video_id}/").status_code in (200, 204)
+    _delivered(site, created["id"], "video.deleted", count=1)
     with page.expect_response(lambda r: "/replay?" in r.url) as replayed:
         page.click("#replay-submit")
     assert replayed.value.status == 202, replayed.value.text()
-    queued = replayed.value.json()["queued"]
-    noun = "delivery" if queued == 1 else "deliveries"
-    expect(page.locator("#replay-result")).to_have_text(f"{queued} {noun} queued.")
+    assert replayed.value.json()["queued"] == 1
+    expect(page.locator("#replay-result")).to_have_text("1 delivery queued.")
+    _delivered(site, created["id"], "video.deleted", count=2)
+    page.click("#webhook-log-refresh")
+    deleted = page.locator("#deliveries-body tr.delivery", has_text="video.deleted")
+    expect(deleted).to_have_count(2)
+    expect(deleted.locator("td.outcome")).to_have_text(["delivered", "delivered"])
     asked = parse_qs(urlsplit(replayed.value.request.url).query)
     assert "until" not in asked  # left empty: to now
     since = datetime.fromisoformat(asked["since"][0])

@@ -205,6 +205,25 @@ def test_a_subscription_is_disabled_enabled_rotated_and_deleted(
     assert _subscription(site, created["id"]) is None
 
 
+def test_a_refused_subscription_is_said_readably(site: Site, tabs: Any) -> None:
+    page = _webhooks_page(site, tabs).page
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.method) if r.url.endswith("/webhooks") else None)
+    page.fill("#webhook-url", "https://lms.example/hooks")
+    page.click("#webhook-submit")  # no type picked: said here, nothing sent
+    expect(page.locator("#webhook-create-status")).to_have_text("Pick at least one event type.")
+    assert "POST" not in asked
+    page.fill("#webhook-url", "ftp://lms.example/hooks")
+    page.check('input[name="webhook-type"][value="video.ready"]')
+    with page.expect_response(lambda r: r.url.endswith("/webhooks") and r.request.method == "POST"):
+        page.click("#webhook-submit")
+    expect(page.locator("#alert-text")).to_contain_text(
+        "The URL is refused: it must start with https://"
+    )
+    expect(page.locator("#webhook-create-status")).to_have_text("Not created.")
+    expect(page.locator("#webhook-secret")).to_have_count(0)
+
+
 def test_a_test_ping_shows_in_the_delivery_log_as_text_and_a_range_is_replayed(
     site: Site, tabs: Any, receiver: Receiver
 ) -> None:

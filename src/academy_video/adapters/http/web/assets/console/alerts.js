@@ -15,12 +15,27 @@ const MESSAGES = {
   forbidden: "Your role may not do this.",
   not_found: "Not found (it may have been deleted).",
   not_authenticated: "Your sign-in has expired.",
+  too_many_subscriptions: "The academy has as many webhook subscriptions as it may: delete one first.",
+};
+
+// Why a webhook's URL is refused (domain/webhook_targets.py: "invalid_url: <reason>").
+const URL_REFUSALS = {
+  scheme: "it must start with https:// (http:// only where the operator allows it)",
+  host: "its host is not a valid name or address",
+  no_host: "it names no host",
+  userinfo: "it may not carry a user name or password",
+  fragment: "it may not have a #fragment",
+  port: "its port is not valid",
 };
 
 export function readable(detail) {
   const d = String(detail ?? "");
   if (MESSAGES[d]) return d === MESSAGES[d] ? d : `${MESSAGES[d]} (${d})`;
   if (d.startsWith("invalid_media:")) return `The file is not a usable video (${d})`;
+  if (d.startsWith("invalid_url: ")) {
+    const why = URL_REFUSALS[d.slice(13)] || "the service will not send to it";
+    return `The URL is refused: ${why}. (${d})`;
+  }
   if (d.startsWith("Invalid status: ")) return `The video is already ${d.slice(16)}; it cannot be completed again.`;
   return d;
 }

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from hypothesis import given
 from hypothesis import strategies as st
 
+from academy_video.app.persistence import COMMON
 from academy_video.domain.grant import PermissionGrant
 from academy_video.domain.playback_session import ClientEvent, PlaybackSession, RevokeRule
 from academy_video.domain.policy import GrantRules, Rule, VideoDefaults
@@ -386,3 +389,23 @@ def test_an_event_of_another_application_or_unknown_class_sends_nothing() -> Non
 @given(st.text(max_size=30), st.sampled_from([None, 1, "x", object(), T0, [], {}]))
 def test_any_unknown_input_sends_nothing_and_never_raises(app_name: str, thing: object) -> None:
     assert public_events(app_name, thing, thing) == []
+
+
+def test_events_read_back_from_the_store_map_as_they_did_when_new() -> None:
+    # The projector maps events decoded from stored notifications, not the pending objects.
+    app = Application[UUID](env={**COMMON, "PERSISTENCE_MODULE": "eventsourcing.popo"})
+    session = new_session()
+    session.report_events([ClientEvent("SEEK_ATTEMPT")] * 3, now=at(30), rule=RevokeRule(3))
+    expected = published("PlaybackSessions", session)
+    session = new_session()
+    session.report_events([ClientEvent("SEEK_ATTEMPT")] * 3, now=at(30), rule=RevokeRule(3))
+    app.save(session)
+    state: Any = None
+    found: list[PublicEvent] = []
+    for notification in app.recorder.select_notifications(start=1, limit=10):
+        event: Any = app.mapper.to_domain_event(notification)
+        state = event.mutate(state)
+        found += public_events("PlaybackSessions", event, state)
+    assert [(e.type, e.subject, e.data) for e in found] == [
+        (e.type, e.subject, e.data) for e in expected
+    ]

@@ -33,6 +33,7 @@ from academy_video.domain import errors as domain
 from academy_video.domain.event_budget import PayloadTooLarge
 from academy_video.domain.grant import GrantNotFound
 from academy_video.domain.playback_session import SessionInactive
+from academy_video.domain.webhook_subscription import SubscriptionDeleted, TooManySubscriptions
 from academy_video.domain.video import (
     CannotRetry,
     IllegalTransition,
@@ -51,12 +52,14 @@ STATUS: dict[type[domain.DomainError], int] = {
     app.NotFound: HTTP_404_NOT_FOUND,
     VideoDeleted: HTTP_404_NOT_FOUND,
     GrantNotFound: HTTP_404_NOT_FOUND,
+    SubscriptionDeleted: HTTP_404_NOT_FOUND,
     app.Denied: HTTP_403_FORBIDDEN,
     NotReady: HTTP_403_FORBIDDEN,
     app.AlreadyExists: HTTP_409_CONFLICT,
     app.Conflict: HTTP_409_CONFLICT,
     app.ConcurrencyConflict: HTTP_409_CONFLICT,
     IllegalTransition: HTTP_409_CONFLICT,
+    TooManySubscriptions: HTTP_409_CONFLICT,
     NotClaimable: HTTP_409_CONFLICT,
     LeaseLost: HTTP_409_CONFLICT,
     LeaseOwnerMismatch: HTTP_409_CONFLICT,

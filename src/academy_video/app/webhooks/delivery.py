@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from academy_video.domain.webhook_catalogue import iso_utc
 from academy_video.domain.webhook_retry import next_attempt_at, should_disable
-from academy_video.domain.webhook_subscription import WebhookSubscription
+from academy_video.domain.webhook_subscription import DISABLED_FAILING, WebhookSubscription
 
 from ..ports import Clock, DueDelivery, WebhookQueue, WebhookRequest, WebhookSecrets, WebhookSender
 from .application import Webhooks
@@ -39,7 +40,7 @@ def body_of(due: DueDelivery) -> bytes:
         {
             "id": message.message_id,
             "type": message.type,
-            "timestamp": message.occurred_at.isoformat().replace("+00:00", "Z"),
+            "timestamp": iso_utc(message.occurred_at),
             "tenant": message.tenant,
             "data": message.data,
         }
@@ -120,7 +121,7 @@ class Deliverer:
 
         def disable(subscription: WebhookSubscription) -> None:
             if subscription.enabled and not subscription.deleted:
-                subscription.disable("failing", now)
+                subscription.disable(DISABLED_FAILING, now)
 
         self.webhooks.apply(due.subscription_id, WebhookSubscription, disable)
         log.warning("webhooks: subscription %s disabled after failing since %s", due.subscription_id, first)

@@ -18,12 +18,13 @@ from uuid import UUID, uuid4
 
 from academy_video.domain.webhook_catalogue import PING
 from academy_video.domain.webhook_subscription import (
-    MAX_SUBSCRIPTIONS_PER_TENANT,
+    DISABLED_BY_ADMIN,
     WebhookSubscription,
+    check_room_for_another,
 )
 from academy_video.domain.webhook_targets import AllowList, check_target_url
 
-from ..errors import Invalid, NotFound, TooLarge
+from ..errors import Invalid, NotFound
 from ..ports import AttemptRecord, Clock, Message, WebhookQueue, WebhookSecrets
 from .application import Webhooks
 
@@ -66,8 +67,7 @@ class WebhookService:
         self, *, tenant: str, url: str, event_types: list[str], description: str, enabled: bool
     ) -> Created:
         self._check_url(url)
-        if len(self.index.of_tenant(tenant)) >= MAX_SUBSCRIPTIONS_PER_TENANT:
-            raise TooLarge("too_many_webhooks")
+        check_room_for_another(len(self.index.of_tenant(tenant)))
         now = self.clock.now()
         subscription = WebhookSubscription.create(
             id=uuid4(),
@@ -75,10 +75,10 @@ class WebhookService:
             url=url,
             event_types=event_types,
             description=description,
-            created_at=now,
+            now=now,
         )
         if not enabled:
-            subscription.disable("admin", now)
+            subscription.disable(DISABLED_BY_ADMIN, now)
         secret = self.new_secret()
         # The secret first: a subscription is never saved without one to sign with.
         self.secrets.add(subscription.id, secret, now=now)
@@ -116,7 +116,7 @@ class WebhookService:
             if enabled is True and not subscription.enabled:
                 subscription.enable(now)
             elif enabled is False and subscription.enabled:
-                subscription.disable("admin", now)
+                subscription.disable(DISABLED_BY_ADMIN, now)
             return subscription
 
         return self.webhooks.apply(subscription_id, WebhookSubscription, apply)

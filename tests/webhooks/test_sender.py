@@ -251,3 +251,11 @@ def test_nothing_of_the_body_headers_or_secret_is_logged(
     assert caplog.records  # httpx and httpcore did log, at DEBUG
     for kept in (secret, request.headers["webhook-signature"], "video.ready", "msg_1"):
         assert kept not in logged
+
+
+def test_a_targets_cookie_is_never_sent_back(sender: HttpWebhookSender) -> None:
+    answer = Answer(200, {"set-cookie": "session=abc; Path=/"})
+    with receiving(lambda r, got: answer) as receiver:
+        for _ in range(2):
+            assert sender.send(signed(receiver.url(), new_secret())).ok
+    assert [got.headers.get("cookie") for got in receiver.requests] == [None, None]

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from academy_video.adapters.sql.webhook_index import SqlWebhookIndex
 from academy_video.adapters.sql.webhooks import SqlWebhookQueue, SqlWebhookSecrets
-from academy_video.adapters.webhooks.sender import HttpWebhookSender
+from academy_video.adapters.webhooks.sender import HttpWebhookSender, Timeouts
 from academy_video.adapters.webhooks.signing import new_secret, signed_headers
 from academy_video.app.config import Settings
 from academy_video.app.ports import Clock
@@ -45,8 +45,9 @@ def deliverer(
     sender = HttpWebhookSender(
         allow=allow_list(settings),
         allow_http=settings.webhook_allow_http,
-        connect_seconds=settings.webhook_connect_seconds,
-        total_seconds=settings.webhook_total_seconds,
+        timeouts=Timeouts(
+            connect=settings.webhook_connect_seconds, total=settings.webhook_total_seconds
+        ),
     )
     return Deliverer(
         queue=SqlWebhookQueue(engine),

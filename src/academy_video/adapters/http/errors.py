@@ -33,7 +33,6 @@ from academy_video.domain import errors as domain
 from academy_video.domain.event_budget import PayloadTooLarge
 from academy_video.domain.grant import GrantNotFound
 from academy_video.domain.playback_session import SessionInactive
-from academy_video.domain.webhook_subscription import SubscriptionDeleted, TooManySubscriptions
 from academy_video.domain.video import (
     CannotRetry,
     IllegalTransition,
@@ -43,6 +42,7 @@ from academy_video.domain.video import (
     NotReady,
     VideoDeleted,
 )
+from academy_video.domain.webhook_subscription import SubscriptionDeleted, TooManySubscriptions
 
 from .auth import Forbidden, NotAuthenticated, Unauthorized
 

@@ -44,6 +44,10 @@ class WebhookSender(Protocol):
         for what the target does (it is the result)."""
         ...
 
+    def close(self) -> None:
+        """Close its connections (the process is stopping)."""
+        ...
+
 
 class WebhookSecrets(Protocol):
     """Signing secrets by subscription, outside the event log (events are replayed and

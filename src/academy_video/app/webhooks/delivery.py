@@ -91,6 +91,7 @@ class Deliverer:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        self.sender.close()
 
     def _attempt(self, due: DueDelivery) -> int:
         with self._slot(due.url):
@@ -124,7 +125,9 @@ class Deliverer:
                 subscription.disable(DISABLED_FAILING, now)
 
         self.webhooks.apply(due.subscription_id, WebhookSubscription, disable)
-        log.warning("webhooks: subscription %s disabled after failing since %s", due.subscription_id, first)
+        log.warning(
+            "webhooks: subscription %s disabled after failing since %s", due.subscription_id, first
+        )
 
     def _slot(self, url: str) -> threading.Semaphore:
         host = (urlsplit(url).hostname or "").lower()

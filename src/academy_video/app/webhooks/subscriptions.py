@@ -22,7 +22,12 @@ from academy_video.domain.webhook_subscription import (
     WebhookSubscription,
     check_room_for_another,
 )
-from academy_video.domain.webhook_targets import AllowList, check_target_url
+from academy_video.domain.webhook_targets import (
+    AllowList,
+    InvalidWebhookTarget,
+    check_target_url,
+    refused_address,
+)
 
 from ..errors import Invalid, NotFound
 from ..ports import AttemptRecord, Clock, Message, WebhookQueue, WebhookSecrets
@@ -85,7 +90,7 @@ class WebhookService:
         self.webhooks.save(subscription)
         return Created(subscription, secret)
 
-    def list(self, tenant: str) -> list[WebhookSubscription]:
+    def of_tenant(self, tenant: str) -> list[WebhookSubscription]:
         found = (self.webhooks.find(i, WebhookSubscription) for i in self.index.of_tenant(tenant))
         mine = [s for s in found if s is not None and s.tenant == tenant and not s.deleted]
         return sorted(mine, key=lambda s: s.created_at)
@@ -132,7 +137,9 @@ class WebhookService:
         """The new secret (shown once) and until when the old one still verifies."""
         self.get(tenant, subscription_id)
         now, secret = self.clock.now(), self.new_secret()
-        self.secrets.rotate(subscription_id, secret, now=now, old_valid_until=now + OLD_SECRET_VALID)
+        self.secrets.rotate(
+            subscription_id, secret, now=now, old_valid_until=now + OLD_SECRET_VALID
+        )
         self.webhooks.apply(subscription_id, WebhookSubscription, lambda s: s.rotate_secret(now))
         return secret, now + OLD_SECRET_VALID
 
@@ -169,7 +176,15 @@ class WebhookService:
         return self.queue.attempts(subscription_id, limit=min(max(limit, 1), MAX_LOG_LIMIT))
 
     def feed(self, tenant: str, *, after: int, limit: int) -> list[Message]:
-        return self.queue.feed(tenant, after=max(after, 0), limit=min(max(limit, 1), MAX_FEED_LIMIT))
+        return self.queue.feed(
+            tenant, after=max(after, 0), limit=min(max(limit, 1), MAX_FEED_LIMIT)
+        )
 
     def _check_url(self, url: str) -> None:
-        check_target_url(url, allow_http=self.allow_http)
+        """The URL's form now; an address literal that could never be sent to is refused now
+        too (a name is resolved and checked at each delivery)."""
+        target = check_target_url(url, allow_http=self.allow_http)
+        if target.address is not None:
+            refused = refused_address(target.address, host=target.host, allow=self.allow)
+            if refused:
+                raise InvalidWebhookTarget(f"address {refused}")

@@ -49,7 +49,7 @@ def create_webhook(caller: CallerDep, app: AppDep, data: JSONBody[WebhookIn]) ->
 
 @get("/webhooks", sync_to_thread=True, responses=ERRORS)
 def list_webhooks(caller: CallerDep, app: AppDep) -> list[WebhookOut]:
-    return [_out(s) for s in _service(app).list(caller.tenant)]
+    return [_out(s) for s in _service(app).of_tenant(caller.tenant)]
 
 
 @get("/webhooks/{webhook_id:uuid}", sync_to_thread=True, responses=ERRORS)

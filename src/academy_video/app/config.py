@@ -99,6 +99,22 @@ class Settings:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{PREFIX}{name.upper()}: must be 0 (no limit) or more")
+        for name in (
+            "webhook_threads",
+            "webhook_per_host",
+            "webhook_connect_seconds",
+            "webhook_total_seconds",
+        ):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{PREFIX}{name.upper()}: must be more than 0")
+        # A lease that ran out while its delivery waited for a slot of its host, or mid-attempt,
+        # would hand the delivery to another process: it must outlast the waits of one round.
+        rounds = -(-self.webhook_threads // self.webhook_per_host) + 1
+        if self.webhook_lease_seconds <= rounds * self.webhook_total_seconds:
+            raise ValueError(
+                f"{PREFIX}WEBHOOK_LEASE_SECONDS: must be more than {rounds} × "
+                f"{PREFIX}WEBHOOK_TOTAL_SECONDS ({rounds * self.webhook_total_seconds:g} s)"
+            )
         for name in ("event_rate_per_minute", "event_student_day_max"):
             if 0 < getattr(self, name) < self.event_batch_max:
                 # A full batch would never fit: a player would wait for ever.

@@ -59,7 +59,6 @@ class Deliverer:
         clock: Clock,
         owner: str,
         lease_seconds: float = 60.0,
-        batch: int = 64,
         threads: int = 8,
         per_host: int = 4,
         rand: Callable[[], float] = random.random,
@@ -67,27 +66,60 @@ class Deliverer:
         self.queue, self.secrets, self.sender, self.sign = queue, secrets, sender, sign
         self.webhooks, self.clock, self.owner = webhooks, clock, owner
         self.lease = timedelta(seconds=lease_seconds)
-        self.batch, self.per_host, self.rand = batch, per_host, rand
+        self.threads, self.per_host, self.rand = threads, per_host, rand
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="webhook")
         self._hosts: dict[str, threading.Semaphore] = {}
         self._hosts_lock = threading.Lock()
+        self._in_flight = 0
+        self._freed = threading.Condition()
 
     def run_once(self) -> int:
-        """Send what is due now; how many attempts were made."""
+        """Send what is due now (as many as there are threads) and wait for it; how many
+        attempts were made."""
         now = self.clock.now()
-        due = self.queue.lease(owner=self.owner, now=now, until=now + self.lease, limit=self.batch)
+        due = self.queue.lease(
+            owner=self.owner, now=now, until=now + self.lease, limit=self.threads
+        )
         return sum(self._pool.map(self._attempt, due))
 
     def run(self, stop: threading.Event, *, idle_seconds: float = 0.5) -> None:
-        """Deliver until ``stop`` is set; wait ``idle_seconds`` only when nothing was due."""
+        """Deliver until ``stop`` is set: lease as many as there are free threads whenever one
+        frees up (a slow receiver holds only its own threads); when nothing is due, wait
+        ``idle_seconds``. What is in flight when ``stop`` is set is finished first."""
         while not stop.is_set():
+            with self._freed:
+                while self._in_flight >= self.threads and not stop.is_set():
+                    self._freed.wait(idle_seconds)
+                free = self.threads - self._in_flight
+            if stop.is_set():
+                break
             try:
-                sent = self.run_once()
+                now = self.clock.now()
+                due = self.queue.lease(
+                    owner=self.owner, now=now, until=now + self.lease, limit=free
+                )
             except Exception:  # the queue's database may be away for a moment: try again
-                log.exception("webhooks: a delivery round failed; retrying")
-                sent = 0
-            if not sent:
+                log.exception("webhooks: leasing failed; retrying")
+                due = []
+            for delivery in due:
+                with self._freed:
+                    self._in_flight += 1
+                self._pool.submit(self._attempt_and_free, delivery)
+            if not due:
                 stop.wait(idle_seconds)
+        with self._freed:
+            while self._in_flight:
+                self._freed.wait()
+
+    def _attempt_and_free(self, due: DueDelivery) -> None:
+        try:
+            self._attempt(due)
+        except Exception:  # recorded nowhere: its lease runs out and it is sent again
+            log.exception("webhooks: delivery %s failed to be recorded", due.delivery_id)
+        finally:
+            with self._freed:
+                self._in_flight -= 1
+                self._freed.notify_all()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import pytest
 from eventsourcing.domain import Aggregate, event
 from sqlalchemy import Engine
 
@@ -19,7 +18,6 @@ from academy_video.adapters.sql.webhook_tables import (
     webhook_subscriptions,
 )
 from academy_video.app.applications import event_name
-from academy_video.domain import webhook_catalogue
 from academy_video.domain.webhook_catalogue import PublicEvent
 
 
@@ -76,11 +74,6 @@ def standin_public_events(app_name: str, event: object, state: Any) -> list[Publ
             data={"video_id": state.video_id},
         )
     ]
-
-
-@pytest.fixture
-def catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(webhook_catalogue, "public_events", standin_public_events)
 
 
 def subscribe(

@@ -9,6 +9,8 @@ aggregate with the same state and event names (``webhook_standins.py``) is saved
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +20,8 @@ from sqlalchemy import Engine, inspect, text
 
 from academy_video.adapters.sql import migrate
 from academy_video.adapters.sql import tables as t
-from academy_video.adapters.sql.outbox import message_id
+from academy_video.adapters.sql.engine import postgres_engine
+from academy_video.adapters.sql.outbox import enqueue, message_id
 from academy_video.adapters.sql.projector import Projector
 from academy_video.adapters.sql.verify import verify
 from academy_video.adapters.sql.webhook_tables import (
@@ -36,6 +39,7 @@ from academy_video.domain.webhook_catalogue import PublicEvent
 from tests.unit.app.conftest import World
 
 from .conftest import Deployment
+from .databases import fresh_database
 from .test_playback_event_migration import downgrade
 from .test_read_models import engine_of, rows
 from .webhook_standins import VIDEO_TYPES, StandinSubscription, publish, standin_public_events
@@ -224,3 +228,57 @@ def test_the_upgrade_from_0006_adds_the_tables_and_sends_no_older_event(
     assert rows(engine, webhook_messages) == []  # stored before the upgrade: not sent
     world.ready_video()
     assert len(rows(engine, webhook_messages)) == 2
+
+
+def test_positions_follow_commit_order_so_the_feed_never_skips_a_late_commit() -> None:
+    """PostgreSQL: a second writer of messages waits for the first to commit before it takes a
+    position (SQLite has one writer at a time anyway)."""
+    with fresh_database() as url:
+        engine = postgres_engine(url, pool_size=3)
+        migrate.upgrade(engine)
+        queue = SqlWebhookQueue(engine)
+        first = engine.connect()
+        first.begin()
+        enqueue(first, [message_row("msg_first")], now=NOW)  # not committed yet
+        second = threading.Thread(target=publish_one, args=(engine, "msg_second"))
+        second.start()
+        wait_for_a_lock_wait(engine)
+        assert queue.feed("demo", after=0, limit=10) == []
+        first.commit()
+        first.close()
+        second.join()
+        assert [m.message_id for m in queue.feed("demo", after=0, limit=10)] == [
+            "msg_first",
+            "msg_second",
+        ]
+        engine.dispose()
+
+
+def message_row(message: str) -> dict[str, Any]:
+    return {
+        "message_id": message,
+        "tenant": "demo",
+        "type": "video.ready",
+        "subject": "video:1",
+        "occurred_at": NOW,
+        "data": {},
+    }
+
+
+def publish_one(engine: Engine, message: str) -> None:
+    with engine.begin() as conn:
+        enqueue(conn, [message_row(message)], now=NOW)
+
+
+def wait_for_a_lock_wait(engine: Engine) -> None:
+    """Until a session of this database waits on a lock (polled, at most 30 s)."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 30
+    with engine.connect() as conn:
+        while not conn.execute(query).scalar_one():
+            assert time.monotonic() < deadline, "the second writer never waited"
+            conn.rollback()
+            time.sleep(0.01)

@@ -9,6 +9,7 @@ aggregate with the same state and event names (``webhook_standins.py``) is saved
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -137,6 +138,7 @@ def test_each_public_event_is_enqueued_once_across_a_reapplied_batch_and_a_rebui
     }
     assert {r["message_id"] for r in rows(engine, webhook_messages)} == expected
     assert len(expected) == 2
+    assert all(re.fullmatch("msg_[a-z2-7]{26}", id) for id in expected)
     assert len(rows(engine, webhook_deliveries)) == 2
     first = snapshot(engine, *OUTBOX)
 

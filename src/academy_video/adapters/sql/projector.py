@@ -200,8 +200,7 @@ class Projector:
                         )
                         if not notifications:
                             break
-                        states = self._apply(conn, name, notifications, outbox=False)
-                        changed += [(name, states)]
+                        changed += [(name, self._apply(conn, name, notifications, outbox=False))]
                         position = notifications[-1].id
                         applied += len(notifications)
             for name, states in changed:

@@ -30,7 +30,7 @@ def webhook_service(
     return WebhookService(
         webhooks=webhooks,
         secrets=SqlWebhookSecrets(engine),
-        queue=SqlWebhookQueue(engine),
+        queue=SqlWebhookQueue(engine, clock=clock.now),
         index=SqlWebhookIndex(reader),
         clock=clock,
         new_secret=new_secret,
@@ -50,7 +50,7 @@ def deliverer(
         ),
     )
     return Deliverer(
-        queue=SqlWebhookQueue(engine),
+        queue=SqlWebhookQueue(engine, clock=clock.now),
         secrets=SqlWebhookSecrets(engine),
         sender=sender,
         sign=signed_headers,

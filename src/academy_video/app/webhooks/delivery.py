@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -62,11 +63,14 @@ class Deliverer:
         threads: int = 8,
         per_host: int = 4,
         rand: Callable[[], float] = random.random,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.queue, self.secrets, self.sender, self.sign = queue, secrets, sender, sign
         self.webhooks, self.clock, self.owner = webhooks, clock, owner
         self.lease = timedelta(seconds=lease_seconds)
         self.threads, self.per_host, self.rand = threads, per_host, rand
+        # The signature's timestamp is the wall clock's: receivers refuse one minutes off theirs.
+        self.wall = wall
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="webhook")
         self._hosts: dict[str, threading.Semaphore] = {}
         self._hosts_lock = threading.Lock()
@@ -130,7 +134,7 @@ class Deliverer:
             now = self.clock.now()
             body = body_of(due)
             secrets = self.secrets.valid(due.subscription_id, now=now)
-            headers = self.sign(due.message.message_id, int(now.timestamp()), body, secrets)
+            headers = self.sign(due.message.message_id, int(self.wall()), body, secrets)
             result = self.sender.send(WebhookRequest(url=due.url, body=body, headers=headers))
         finished = self.clock.now()
         retry_at = None if result.ok else next_attempt_at(due.attempt + 1, finished, self.rand())

@@ -9,7 +9,6 @@ again, with its addresses resolved, on every delivery (DNS may change in between
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -148,9 +147,9 @@ class WebhookService:
     ) -> int:
         """Send again what the subscription's types saw in [since, until) (until: now)."""
         self.get(tenant, subscription_id)
-        until = min(until or self.clock.now(), self.clock.now())
+        until = until or self.clock.now()
         if since >= until:
-            raise Invalid("since must be before until (and before now)")
+            raise Invalid("since must be before until (now, when not given)")
         if until - since > MAX_REPLAY_SPAN:
             raise Invalid(f"a replay spans at most {MAX_REPLAY_SPAN.days} days")
         return self.queue.replay(subscription_id, since=since, until=until)
@@ -159,10 +158,9 @@ class WebhookService:
         """Queue a ``webhook.ping`` to this subscription alone; its delivery id."""
         subscription = self.get(tenant, subscription_id)
         now = self.clock.now()
-        digest = hashlib.blake2b(f"{subscription_id}:{now.isoformat()}".encode(), digest_size=16)
         message = Message(
             position=0,
-            message_id="msg_ping_" + digest.hexdigest()[:20],
+            message_id="msg_ping_" + uuid4().hex[:20],  # each ping its own
             tenant=subscription.tenant,
             type=PING,
             subject=f"webhook:{subscription_id}",

@@ -62,7 +62,9 @@ def permission_events(
 
 
 @get("/audit/webhooks/{webhook_id:uuid}/events", sync_to_thread=True, responses=ERRORS)
-def webhook_events(caller: CallerDep, app: AppDep, webhook_id: UUID) -> list[AuditEventOut]:
+def webhook_events(
+    caller: CallerDep, app: AppDep, webhook_id: Annotated[UUID, PathParameter()]
+) -> list[AuditEventOut]:
     """A webhook subscription's stored events (created, changed, rotated, disabled, ...)."""
     return _events(app.audit.webhook_events(caller.tenant, webhook_id))
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
@@ -86,16 +88,24 @@ def _handler(receiver: Receiver, answer: Callable[[Receiver, Received], Answer])
 
 @contextmanager
 def receiving(
-    answer: Callable[[Receiver, Received], Answer], *, tls: ssl.SSLContext | None = None
+    answer: Callable[[Receiver, Received], Answer],
+    *,
+    tls: ssl.SSLContext | None = None,
+    port: int = 0,
 ) -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1 (``port``: 0 for any; a given one is taken again at once after a
+    receiver on it stopped, for a restart)."""
+
     class Server(ThreadingHTTPServer):
         daemon_threads = True
 
         def verify_request(self, request: Any, client_address: Any) -> bool:
             receiver.connections += 1
+            opened.append(request)
             return True
 
-    server = Server(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    opened: list[socket.socket] = []  # closed when the receiver stops, as a process's would be
+    server = Server(("127.0.0.1", port), BaseHTTPRequestHandler)
     receiver = Receiver(server, scheme="https" if tls else "http")
     server.RequestHandlerClass = _handler(receiver, answer)
     if tls is not None:
@@ -108,6 +118,9 @@ def receiving(
         receiver.release.set()
         server.shutdown()
         server.server_close()
+        for connection in opened:  # kept-alive connections end with it too
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         thread.join()
 
 

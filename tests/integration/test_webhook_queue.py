@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from academy_video.adapters.sql.webhook_tables import webhook_attempts, webhook_deliveries
 from academy_video.adapters.sql.webhooks import MAX_ROWS, SqlWebhookQueue, SqlWebhookSecrets
-from academy_video.app.ports.webhooks import MAX_RESPONSE_CHARS, DeliveryResult, Message
+from academy_video.app.ports.webhooks import MAX_RESPONSE_CHARS, DeliveryResult, Finished, Message
 from academy_video.domain.webhook_catalogue import PING, PublicEvent
 
 from .conftest import Deployment
@@ -39,6 +39,20 @@ def leased(queue: SqlWebhookQueue, owner: str, *, now: datetime = NOW) -> list[s
     return [f"{d.message.subject}#{d.message.position}" for d in due]
 
 
+def finish_one(
+    queue: SqlWebhookQueue,
+    delivery_id: int,
+    *,
+    owner: str,
+    result: DeliveryResult,
+    at: datetime,
+    next_attempt_at: datetime | None,
+    delivered: bool,
+) -> bool:
+    done = Finished(delivery_id, result, at, next_attempt_at, delivered)
+    return queue.finish([done], owner=owner) == {delivery_id}
+
+
 def test_one_subjects_deliveries_are_leased_in_order(deployment: Deployment) -> None:
     engine, queue = setup(deployment)
     subscribe(engine, "demo", ["video.uploaded"], at=NOW)
@@ -48,14 +62,26 @@ def test_one_subjects_deliveries_are_leased_in_order(deployment: Deployment) -> 
     assert leased(queue, "a") == ["video:1#1", "video:2#3"]
     assert leased(queue, "b") == []
     [first] = [d for d in rows(engine, webhook_deliveries) if d["position"] == 1]
-    assert queue.finish(
-        first["delivery_id"], owner="a", result=DOWN, at=NOW, next_attempt_at=LATER, delivered=False
+    assert finish_one(
+        queue,
+        first["delivery_id"],
+        owner="a",
+        result=DOWN,
+        at=NOW,
+        next_attempt_at=LATER,
+        delivered=False,
     )
     assert leased(queue, "b") == []  # still pending: due again later, and still first
     # a's lease of video 2 ran out meanwhile: it is due again too.
     assert leased(queue, "b", now=LATER) == ["video:1#1", "video:2#3"]
-    assert queue.finish(
-        first["delivery_id"], owner="b", result=OK, at=LATER, next_attempt_at=None, delivered=True
+    assert finish_one(
+        queue,
+        first["delivery_id"],
+        owner="b",
+        result=OK,
+        at=LATER,
+        next_attempt_at=None,
+        delivered=True,
     )
     assert leased(queue, "c", now=LATER) == ["video:1#2"]
 
@@ -96,8 +122,8 @@ def test_an_expired_lease_is_leased_again_and_its_old_owner_is_refused(
     [again] = queue.lease(owner="b", now=NOW + timedelta(seconds=30), until=LATER, limit=5)
     assert again.delivery_id == due.delivery_id
 
-    assert not queue.finish(
-        due.delivery_id, owner="a", result=OK, at=LATER, next_attempt_at=None, delivered=True
+    assert not finish_one(
+        queue, due.delivery_id, owner="a", result=OK, at=LATER, next_attempt_at=None, delivered=True
     )
     [row] = rows(engine, webhook_deliveries)
     assert (row["status"], row["attempts"], row["leased_by"]) == ("pending", 0, "b")
@@ -117,18 +143,36 @@ def test_finishing_records_the_attempt_and_frees_the_lease(deployment: Deploymen
     assert first.message.data == {"video_id": 1} and first.message.occurred_at == NOW
 
     huge = DeliveryResult(status=500, duration_ms=3, response="x" * 5000, error="e" * 5000)
-    assert queue.finish(
-        first.delivery_id, owner="a", result=huge, at=NOW, next_attempt_at=LATER, delivered=False
+    assert finish_one(
+        queue,
+        first.delivery_id,
+        owner="a",
+        result=huge,
+        at=NOW,
+        next_attempt_at=LATER,
+        delivered=False,
     )
-    assert queue.finish(
-        second.delivery_id, owner="a", result=OK, at=NOW, next_attempt_at=None, delivered=True
+    assert finish_one(
+        queue,
+        second.delivery_id,
+        owner="a",
+        result=OK,
+        at=NOW,
+        next_attempt_at=None,
+        delivered=True,
     )
     [again] = queue.lease(owner="b", now=LATER, until=LATER + timedelta(seconds=30), limit=5)
     assert (again.attempt, again.first_attempt_at) == (1, NOW)
     dropped = DeliveryResult(status=None, duration_ms=10_000, error="timeout")
     end = LATER + timedelta(seconds=1)
-    assert queue.finish(
-        again.delivery_id, owner="b", result=dropped, at=end, next_attempt_at=None, delivered=False
+    assert finish_one(
+        queue,
+        again.delivery_id,
+        owner="b",
+        result=dropped,
+        at=end,
+        next_attempt_at=None,
+        delivered=False,
     )
 
     statuses = {
@@ -236,3 +280,19 @@ def test_secrets_rotate_with_a_grace_period(deployment: Deployment) -> None:
     secrets.drop(hook)
     assert secrets.valid(hook, now=NOW) == []
     assert secrets.valid(other, now=grace) == ["whsec_other"]
+
+
+def test_several_attempts_are_finished_together_and_another_owners_are_left(
+    deployment: Deployment,
+) -> None:
+    engine, queue = setup(deployment)
+    subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    publish(engine, uploaded(1), uploaded(2), uploaded(3), now=NOW)
+    first, second, third = queue.lease(owner="a", now=NOW, until=NOW, limit=5)
+    [taken] = queue.lease(owner="b", now=LATER, until=LATER, limit=1)  # a's ran out
+    done = [Finished(d.delivery_id, OK, LATER, None, True) for d in (first, second, third)]
+    recorded = queue.finish(done, owner="a")
+    assert recorded == {first.delivery_id, second.delivery_id, third.delivery_id} - {
+        taken.delivery_id
+    }
+    assert len(rows(engine, webhook_attempts)) == 2

@@ -107,13 +107,11 @@ class Settings:
         ):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{PREFIX}{name.upper()}: must be more than 0")
-        # A lease that ran out while its delivery waited for a slot of its host, or mid-attempt,
-        # would hand the delivery to another process: it must outlast the waits of one round.
-        rounds = -(-self.webhook_threads // self.webhook_per_host) + 1
-        if self.webhook_lease_seconds <= rounds * self.webhook_total_seconds:
+        if self.webhook_lease_seconds <= 2 * self.webhook_total_seconds:
+            # A delivery is sent only while its lease has a whole attempt left.
             raise ValueError(
-                f"{PREFIX}WEBHOOK_LEASE_SECONDS: must be more than {rounds} × "
-                f"{PREFIX}WEBHOOK_TOTAL_SECONDS ({rounds * self.webhook_total_seconds:g} s)"
+                f"{PREFIX}WEBHOOK_LEASE_SECONDS: must be more than twice "
+                f"{PREFIX}WEBHOOK_TOTAL_SECONDS ({2 * self.webhook_total_seconds:g} s)"
             )
         for name in ("event_rate_per_minute", "event_student_day_max"):
             if 0 < getattr(self, name) < self.event_batch_max:

@@ -58,6 +58,7 @@ def deliverer(
         clock=clock,
         owner=owner or f"{socket.gethostname()}-{os.getpid()}",
         lease_seconds=settings.webhook_lease_seconds,
+        attempt_seconds=settings.webhook_total_seconds,
         threads=settings.webhook_threads,
         per_host=settings.webhook_per_host,
     )

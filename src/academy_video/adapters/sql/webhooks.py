@@ -15,13 +15,26 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, and_, exists, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    String,
+    and_,
+    cast,
+    column,
+    exists,
+    func,
+    or_,
+    select,
+    values,
+)
 
 from academy_video.app.ports.webhooks import (
     MAX_RESPONSE_CHARS,
     AttemptRecord,
-    DeliveryResult,
     DueDelivery,
+    Finished,
     Message,
 )
 from academy_video.domain.webhook_catalogue import PING
@@ -104,53 +117,37 @@ class SqlWebhookQueue:
                 for row in rows
             ]
 
-    def finish(
-        self,
-        delivery_id: int,
-        *,
-        owner: str,
-        result: DeliveryResult,
-        at: datetime,
-        next_attempt_at: datetime | None,
-        delivered: bool,
-    ) -> bool:
+    def finish(self, finished: list[Finished], *, owner: str) -> set[int]:
         # The owner's lease, even run out, as long as no one else has taken it since: the
         # attempt was made, and is recorded rather than made again.
-        outcome = DELIVERED if delivered else RETRYING if next_attempt_at is not None else FAILED
-        finished = outcome != RETRYING
-        statement = (
-            d.update()
-            .where(d.c.delivery_id == delivery_id, d.c.leased_by == owner, d.c.status == PENDING)
-            .values(
-                attempts=d.c.attempts + 1,
-                first_attempt_at=func.coalesce(d.c.first_attempt_at, at),
-                status=PENDING if outcome == RETRYING else outcome,
-                next_attempt_at=next_attempt_at
-                if next_attempt_at is not None
-                else d.c.next_attempt_at,
-                finished_at=at if finished else None,
-                leased_by=None,
-                leased_until=None,
-            )
-            .returning(d.c.subscription_id)
-        )
+        if not finished:
+            return set()
         with self.engine.begin() as conn:
-            subscription_id = conn.execute(statement).scalar_one_or_none()
-            if subscription_id is None:
-                return False
-            conn.execute(
-                a.insert().values(
-                    delivery_id=delivery_id,
-                    subscription_id=subscription_id,
-                    at=at,
-                    status_code=result.status,
-                    duration_ms=result.duration_ms,
-                    response=result.response[:MAX_RESPONSE_CHARS],
-                    error=result.error[:MAX_RESPONSE_CHARS],
-                    outcome=outcome,
-                )
-            )
-        return True
+            if conn.dialect.name == "postgresql":  # one statement for the lot
+                owned = dict(conn.execute(_finishing_all(finished, owner)).tuples().all())
+            else:
+                owned = {}
+                for one in finished:
+                    subscription_id = conn.execute(_finishing(one, owner)).scalar_one_or_none()
+                    if subscription_id is not None:
+                        owned[one.delivery_id] = subscription_id
+            attempts = [
+                {
+                    "delivery_id": one.delivery_id,
+                    "subscription_id": owned[one.delivery_id],
+                    "at": one.at,
+                    "status_code": one.result.status,
+                    "duration_ms": one.result.duration_ms,
+                    "response": one.result.response[:MAX_RESPONSE_CHARS],
+                    "error": one.result.error[:MAX_RESPONSE_CHARS],
+                    "outcome": _outcome(one),
+                }
+                for one in finished
+                if one.delivery_id in owned
+            ]
+            if attempts:
+                conn.execute(a.insert(), attempts)
+        return set(owned)
 
     def last_success(self, subscription_id: UUID) -> datetime | None:
         query = select(func.max(a.c.at)).where(
@@ -270,3 +267,70 @@ def _utc(value: datetime) -> datetime:
 
 def _utc_or_none(value: datetime | None) -> datetime | None:
     return None if value is None else _utc(value)
+
+
+def _outcome(one: Finished) -> str:
+    return DELIVERED if one.delivered else RETRYING if one.next_attempt_at is not None else FAILED
+
+
+def _finishing_all(finished: list[Finished], owner: str) -> Any:
+    """``_finishing`` of every one at once: an UPDATE … FROM (VALUES …) (PostgreSQL)."""
+    moment = DateTime(timezone=True)
+    ended = values(
+        column("delivery_id", BigInteger),
+        column("at", DateTime(timezone=True)),
+        column("status", String),
+        column("next_at", DateTime(timezone=True)),
+        column("finished_at", DateTime(timezone=True)),
+        name="ended",
+    ).data(
+        [
+            (
+                one.delivery_id,
+                one.at,
+                PENDING if _outcome(one) == RETRYING else _outcome(one),
+                one.next_attempt_at,
+                None if _outcome(one) == RETRYING else one.at,
+            )
+            for one in finished
+        ]
+    )
+    return (
+        d.update()
+        .where(
+            d.c.delivery_id == ended.c.delivery_id,
+            d.c.leased_by == owner,
+            d.c.status == PENDING,
+        )
+        .values(
+            attempts=d.c.attempts + 1,
+            first_attempt_at=func.coalesce(d.c.first_attempt_at, ended.c.at),
+            status=ended.c.status,
+            # A column all NULL in VALUES is text to PostgreSQL: cast.
+            next_attempt_at=func.coalesce(cast(ended.c.next_at, moment), d.c.next_attempt_at),
+            finished_at=cast(ended.c.finished_at, moment),
+            leased_by=None,
+            leased_until=None,
+        )
+        .returning(d.c.delivery_id, d.c.subscription_id)
+    )
+
+
+def _finishing(one: Finished, owner: str) -> Any:
+    outcome = _outcome(one)
+    return (
+        d.update()
+        .where(d.c.delivery_id == one.delivery_id, d.c.leased_by == owner, d.c.status == PENDING)
+        .values(
+            attempts=d.c.attempts + 1,
+            first_attempt_at=func.coalesce(d.c.first_attempt_at, one.at),
+            status=PENDING if outcome == RETRYING else outcome,
+            next_attempt_at=one.next_attempt_at
+            if one.next_attempt_at is not None
+            else d.c.next_attempt_at,
+            finished_at=None if outcome == RETRYING else one.at,
+            leased_by=None,
+            leased_until=None,
+        )
+        .returning(d.c.subscription_id)
+    )

@@ -4,6 +4,7 @@ from PyPI; the deliverer run a round at a time on a clock the tests move."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -245,3 +246,30 @@ def test_a_loopback_name_is_refused_at_delivery_without_the_allow_list(tmp_path:
         [attempt] = api.call("GET", f"{HOOKS}/{hook['id']}/deliveries").json()
         assert attempt["error"] == "refused_address: loopback"
         assert attempt["status_code"] is None
+
+
+def test_a_queued_delivery_wakes_the_deliverer_of_this_process(tmp_path: Path) -> None:
+    with serving_hooks(tmp_path) as (api, sender, _), failing(0) as receiver:
+        projector = api.app.projector
+        assert projector is not None
+        woken: list[int] = []
+        projector.on_queued.append(lambda: woken.append(1))
+        api.ready_video()
+        assert woken == []  # nobody subscribed: nothing queued, nobody woken
+        hook_with(api, receiver.url(), ["video.ready"])
+        api.ready_video(title="Second")
+        assert len(woken) == 1
+        assert drain(sender) == 1
+        receiver.arrived.clear()
+        stop = threading.Event()
+        projector.on_queued.append(sender.wake)
+        runner = threading.Thread(target=sender.run, args=(stop,), kwargs={"idle_seconds": 3600})
+        runner.start()
+        try:
+            api.ready_video(title="Third")  # an hour's poll away, unless woken
+            assert receiver.arrived.wait(30)
+            assert len(receiver.requests) == 2
+        finally:
+            stop.set()
+            sender.wake()
+            runner.join()

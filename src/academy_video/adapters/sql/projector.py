@@ -71,6 +71,9 @@ class Projector:
         # Told, after each commit, the aggregates the events just applied touched (e.g. for the
         # versions mirror). A listener's failure is logged: the rows are committed.
         self.listeners: list[Callable[[str, list[Any]], None]] = []
+        # Told, after a commit that queued webhook deliveries: a delivery process in this
+        # process sends them now instead of at its next poll.
+        self.on_queued: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._behind: Behind | None = None
 
@@ -108,9 +111,11 @@ class Projector:
                     )
                     if not notifications:
                         return applied
-                    states = self._apply(conn, app_name, notifications)
+                    states, queued = self._apply(conn, app_name, notifications)
                     applied += len(notifications)
                 self._tell(app_name, states)
+                if queued:
+                    self._wake_deliverers()
                 if len(notifications) < self.batch_size:
                     return applied
 
@@ -200,7 +205,7 @@ class Projector:
                         )
                         if not notifications:
                             break
-                        changed += [(name, self._apply(conn, name, notifications, outbox=False))]
+                        changed += [(name, self._apply(conn, name, notifications, outbox=False)[0])]
                         position = notifications[-1].id
                         applied += len(notifications)
             for name, states in changed:
@@ -231,10 +236,10 @@ class Projector:
         notifications: Sequence[Notification],
         *,
         outbox: bool = True,
-    ) -> list[Any]:
+    ) -> tuple[list[Any], int]:
         """Write the rows of ``notifications`` (and with ``outbox``, their public events); the
         aggregates they touched, as they stand after the batch (one entry per event: an
-        aggregate touched twice appears twice)."""
+        aggregate touched twice appears twice), and how many deliveries were queued."""
         app, project, states = self.apps[app_name], PROJECTIONS[app_name], self._states[app_name]
         batch, after, messages = Batch(), [], []
         for notification in notifications:
@@ -245,7 +250,7 @@ class Projector:
             if outbox:
                 messages += message_rows(app_name, notification.id, event, state)
         batch.flush(conn)
-        enqueue(conn, messages, now=self.clock())
+        queued = enqueue(conn, messages, now=self.clock())
         if self.sealer is not None:
             self.sealer.seal(conn, app_name, notifications)
         last = notifications[-1].id
@@ -256,7 +261,14 @@ class Projector:
             .where(t.tracking.c.application_name == app_name)
             .values(notification_id=last)
         )
-        return after
+        return after, queued
+
+    def _wake_deliverers(self) -> None:
+        for wake in self.on_queued:
+            try:
+                wake()
+            except Exception:
+                log.exception("projector: waking %r failed", wake)
 
     def _tell(self, app_name: str, states: list[Any]) -> None:
         for listener in self.listeners:

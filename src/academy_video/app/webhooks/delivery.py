@@ -99,6 +99,7 @@ class Deliverer:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._in_flight = 0
+        self._woken = False
         self._done: list[tuple[DueDelivery, Finished]] = []
 
     def run_once(self) -> int:
@@ -130,12 +131,19 @@ class Deliverer:
                 submitted += self._submit(backlog.popleft())
             if not submitted:
                 with self._changed:
-                    if not self._done:
+                    if not self._done and not self._woken:
                         self._changed.wait(idle_seconds)
+                    self._woken = False
         with self._changed:
             while self._in_flight:
                 self._changed.wait()
         self._record()
+
+    def wake(self) -> None:
+        """Deliveries were just queued: stop waiting for the next poll."""
+        with self._changed:
+            self._woken = True
+            self._changed.notify_all()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

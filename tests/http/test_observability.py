@@ -205,6 +205,7 @@ def test_metrics_gauges_come_from_the_stores(api: Api) -> None:
         "Grants",
         "PlaybackSessions",
         "Progresses",
+        "Webhooks",
     }
     assert all(
         value == 0 for value in gauges.series("academy_video_projection_lag_events").values()

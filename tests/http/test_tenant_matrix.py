@@ -64,6 +64,14 @@ COVERED: dict[tuple[str, str], tuple[dict[str, Any] | None, str]] = {
         "GET",
         "/api/v1/audit/permissions/{video_id:int}/{enrollment_id:int}/events",
     ): (None, ""),
+    ("GET", "/api/v1/audit/webhooks/{webhook_id:uuid}/events"): (None, ""),
+    ("GET", "/api/v1/webhooks/{webhook_id:uuid}"): (None, ""),
+    ("PATCH", "/api/v1/webhooks/{webhook_id:uuid}"): ({"description": "mine now"}, ""),
+    ("DELETE", "/api/v1/webhooks/{webhook_id:uuid}"): (None, ""),
+    ("POST", "/api/v1/webhooks/{webhook_id:uuid}/rotate-secret"): (None, ""),
+    ("POST", "/api/v1/webhooks/{webhook_id:uuid}/test"): (None, ""),
+    ("POST", "/api/v1/webhooks/{webhook_id:uuid}/replay"): (None, "since=2026-01-01T00:00:00Z"),
+    ("GET", "/api/v1/webhooks/{webhook_id:uuid}/deliveries"): (None, ""),
 }
 # Addressed otherwise: by the worker token (no tenant), by signed URLs, by playback tokens
 # (bound to their user: tests/http/test_playback.py), or through the lecture and session; the
@@ -85,7 +93,8 @@ def routes(api: Api) -> set[tuple[str, str]]:
 
 
 def objects(api: Api, tenant: str) -> dict[str, Any]:
-    """A READY video with a permission, a progress record and a playback session."""
+    """A READY video with a permission, a progress record, a playback session and a webhook
+    subscription."""
     session_id, enrollment, user = (
         (OTHER_SESSION, OTHER_ENROLLMENT, OTHER_USER) if tenant == "other" else (10, ALICE, 1001)
     )
@@ -137,7 +146,14 @@ def objects(api: Api, tenant: str) -> dict[str, Any]:
     [event] = api.call(
         "GET", "/api/v1/video-playback-events/", tenant=tenant, params={"video": video}
     ).json()
+    webhook = api.call(
+        "POST",
+        "/api/v1/webhooks",
+        tenant=tenant,
+        json={"url": "https://hooks.example.org/x", "event_types": ["video.ready"]},
+    ).json()["id"]
     return {
+        "webhook": webhook,
         "event": event["id"],
         "video": video,
         "permission": permission,
@@ -157,6 +173,7 @@ def request(api: Api, route: tuple[str, str], objs: dict[str, Any], role: Role) 
         .replace("{session_id:str}", str(objs["session"]))
         .replace("{enrollment_id:int}", str(objs["enrollment"]))
         .replace("{event_id:int}", str(objs["event"]))
+        .replace("{webhook_id:uuid}", str(objs["webhook"]))
     )
     query = query.format(**objs)
     if body is not None:
@@ -191,6 +208,7 @@ def test_another_tenants_objects_are_never_reached(api: Api, role: Role) -> None
         ("/api/v1/videos/", "video"),
         ("/api/v1/video-permissions/", "permission"),
         ("/api/v1/video-progress/", "progress"),
+        ("/api/v1/webhooks", "webhook"),
     ):
         listed = api.call("GET", path, role=role).json()
         if isinstance(listed, list):

@@ -26,6 +26,7 @@ def test_a_restarted_service_finds_the_queued_job_in_the_sqlite_store(tmp_path: 
         "playbacksessions.sqlite3",
         "progresses.sqlite3",
         "videos.sqlite3",
+        "webhooks.sqlite3",
     ]
     second = build(settings, adapters)
     job = second.jobs.claim_next("w1")

@@ -250,7 +250,9 @@ def test_buffered_heartbeats_are_written_when_serve_stops(
             assert beat.status_code == 200
         assert http.get("/api/v1/video-progress/", params={"video": video}).json() == []  # buffered
     server.stop()
-    [videos, grants, sessions, progresses] = open_applications(Settings(data_dir=server.data_dir))
+    [videos, grants, sessions, progresses, hooks] = open_applications(
+        Settings(data_dir=server.data_dir)
+    )
     try:
         from academy_video.domain.progress import WatchProgress
 
@@ -260,5 +262,5 @@ def test_buffered_heartbeats_are_written_when_serve_stops(
             "PositionsRecorded",
         ]
     finally:
-        for app in (videos, grants, sessions, progresses):
+        for app in (videos, grants, sessions, progresses, hooks):
             app.close()

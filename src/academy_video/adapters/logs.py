@@ -101,5 +101,8 @@ def configure(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # httpx logs each request line at INFO: a webhook target's path and query are the
+    # receiver's, and may carry its own token.
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     # Warnings become records too, so that every line of the process is in one format.
     logging.captureWarnings(True)

@@ -58,9 +58,14 @@ class AuditTrail:
     """``tenant=None`` is the operator's view (the CLI): every tenant's aggregates."""
 
     def __init__(
-        self, videos: EventSourcedApp, grants: EventSourcedApp, sessions: EventSourcedApp
+        self,
+        videos: EventSourcedApp,
+        grants: EventSourcedApp,
+        sessions: EventSourcedApp,
+        webhooks: EventSourcedApp | None = None,
     ) -> None:
         self.videos, self.grants, self.sessions = videos, grants, sessions
+        self.webhooks = webhooks
 
     def video_events(self, tenant: str | None, video_id: int) -> list[AuditEvent]:
         events = self._events(self.videos, Video.create_id(video_id), tenant)
@@ -75,6 +80,12 @@ class AuditTrail:
     ) -> list[AuditEvent]:
         aggregate_id = PermissionGrant.create_id(video_id, enrollment_id)
         return [audit_event(e) for e in self._events(self.grants, aggregate_id, tenant)]
+
+    def webhook_events(self, tenant: str | None, subscription_id: UUID) -> list[AuditEvent]:
+        """A webhook subscription's stored events (its secrets are never in them)."""
+        if self.webhooks is None:
+            raise NotFound()
+        return [audit_event(e) for e in self._events(self.webhooks, subscription_id, tenant)]
 
     def video_state(
         self,

@@ -99,6 +99,20 @@ class Settings:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{PREFIX}{name.upper()}: must be 0 (no limit) or more")
+        for name in (
+            "webhook_threads",
+            "webhook_per_host",
+            "webhook_connect_seconds",
+            "webhook_total_seconds",
+        ):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{PREFIX}{name.upper()}: must be more than 0")
+        if self.webhook_lease_seconds <= 2 * self.webhook_total_seconds:
+            # A delivery is sent only while its lease has a whole attempt left.
+            raise ValueError(
+                f"{PREFIX}WEBHOOK_LEASE_SECONDS: must be more than twice "
+                f"{PREFIX}WEBHOOK_TOTAL_SECONDS ({2 * self.webhook_total_seconds:g} s)"
+            )
         for name in ("event_rate_per_minute", "event_student_day_max"):
             if 0 < getattr(self, name) < self.event_batch_max:
                 # A full batch would never fit: a player would wait for ever.

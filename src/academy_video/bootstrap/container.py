@@ -63,7 +63,7 @@ class Container:
 
     @property
     def audit(self) -> AuditTrail:
-        return AuditTrail(self.videos, self.grants, self.sessions)
+        return AuditTrail(self.videos, self.grants, self.sessions, self.webhooks)
 
     def close(self) -> None:
         """Idempotent: the HTTP app's shutdown and a test fixture may both call it."""

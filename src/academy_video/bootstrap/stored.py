@@ -84,6 +84,7 @@ def build(
     )
     container = assemble(settings, apps, chosen)
     container.engine, container.projector = engine, projector
+    projector.clock = container.clock.now  # when the outbox's deliveries are due
     container.reads = ReadModels(reader)
     container.webhook_service = webhook_service(
         settings, apps.webhooks, engine, reader, container.clock

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from academy_video.adapters.sql.webhook_index import SqlWebhookIndex
 from academy_video.adapters.sql.webhooks import SqlWebhookQueue, SqlWebhookSecrets
-from academy_video.adapters.webhooks.sender import HttpWebhookSender
+from academy_video.adapters.webhooks.sender import HttpWebhookSender, Timeouts
 from academy_video.adapters.webhooks.signing import new_secret, signed_headers
 from academy_video.app.config import Settings
 from academy_video.app.ports import Clock
@@ -30,7 +30,7 @@ def webhook_service(
     return WebhookService(
         webhooks=webhooks,
         secrets=SqlWebhookSecrets(engine),
-        queue=SqlWebhookQueue(engine),
+        queue=SqlWebhookQueue(engine, clock=clock.now),
         index=SqlWebhookIndex(reader),
         clock=clock,
         new_secret=new_secret,
@@ -45,11 +45,12 @@ def deliverer(
     sender = HttpWebhookSender(
         allow=allow_list(settings),
         allow_http=settings.webhook_allow_http,
-        connect_seconds=settings.webhook_connect_seconds,
-        total_seconds=settings.webhook_total_seconds,
+        timeouts=Timeouts(
+            connect=settings.webhook_connect_seconds, total=settings.webhook_total_seconds
+        ),
     )
     return Deliverer(
-        queue=SqlWebhookQueue(engine),
+        queue=SqlWebhookQueue(engine, clock=clock.now),
         secrets=SqlWebhookSecrets(engine),
         sender=sender,
         sign=signed_headers,
@@ -57,6 +58,7 @@ def deliverer(
         clock=clock,
         owner=owner or f"{socket.gethostname()}-{os.getpid()}",
         lease_seconds=settings.webhook_lease_seconds,
+        attempt_seconds=settings.webhook_total_seconds,
         threads=settings.webhook_threads,
         per_host=settings.webhook_per_host,
     )

@@ -74,7 +74,9 @@ def run_audit(args: argparse.Namespace, settings: Settings) -> int:
 
 def _trail(apps: list[EventSourcedApp]) -> AuditTrail:
     by_name = {app.name: app for app in apps}
-    return AuditTrail(by_name["Videos"], by_name["Grants"], by_name["PlaybackSessions"])
+    return AuditTrail(
+        by_name["Videos"], by_name["Grants"], by_name["PlaybackSessions"], by_name["Webhooks"]
+    )
 
 
 def _read(args: argparse.Namespace, trail: AuditTrail) -> int:

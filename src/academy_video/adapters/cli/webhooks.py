@@ -53,6 +53,8 @@ def embedded_webhooks(container: Container) -> Callable[[], None]:
     assert container.engine is not None
     stop = threading.Event()
     sender = deliverer(container.settings, container.webhooks, container.engine, container.clock)
+    if container.projector is not None:  # this process's saves are sent at once, not polled for
+        container.projector.on_queued.append(sender.wake)
     thread = threading.Thread(target=sender.run, args=(stop,), name="webhooks", daemon=True)
     thread.start()
 

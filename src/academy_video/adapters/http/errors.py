@@ -42,6 +42,7 @@ from academy_video.domain.video import (
     NotReady,
     VideoDeleted,
 )
+from academy_video.domain.webhook_subscription import SubscriptionDeleted, TooManySubscriptions
 
 from .auth import Forbidden, NotAuthenticated, Unauthorized
 
@@ -51,12 +52,14 @@ STATUS: dict[type[domain.DomainError], int] = {
     app.NotFound: HTTP_404_NOT_FOUND,
     VideoDeleted: HTTP_404_NOT_FOUND,
     GrantNotFound: HTTP_404_NOT_FOUND,
+    SubscriptionDeleted: HTTP_404_NOT_FOUND,
     app.Denied: HTTP_403_FORBIDDEN,
     NotReady: HTTP_403_FORBIDDEN,
     app.AlreadyExists: HTTP_409_CONFLICT,
     app.Conflict: HTTP_409_CONFLICT,
     app.ConcurrencyConflict: HTTP_409_CONFLICT,
     IllegalTransition: HTTP_409_CONFLICT,
+    TooManySubscriptions: HTTP_409_CONFLICT,
     NotClaimable: HTTP_409_CONFLICT,
     LeaseLost: HTTP_409_CONFLICT,
     LeaseOwnerMismatch: HTTP_409_CONFLICT,

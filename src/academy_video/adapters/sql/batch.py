@@ -38,6 +38,7 @@ class Batch:
         self._counters: dict[Table, dict[tuple[Any, ...], dict[str, Any]]] = defaultdict(dict)
         self._maxima: dict[Table, frozenset[str]] = {}
         self._serials: dict[Table, str] = {}
+        self._children: dict[tuple[Table, str], dict[UUID, list[dict[str, Any]]]] = {}
 
     def put(self, table: Table, row: dict[str, Any]) -> None:
         """Insert the row of ``row["aggregate_id"]``, or set these columns if it exists."""
@@ -52,6 +53,11 @@ class Batch:
 
     def delete(self, table: Table, aggregate_id: UUID) -> None:
         self._rows[table, aggregate_id] = (DELETE, {"aggregate_id": aggregate_id})
+
+    def replace(self, table: Table, column: str, key: UUID, rows: list[dict[str, Any]]) -> None:
+        """The rows of ``table`` whose ``column`` is ``key`` become ``rows`` (an aggregate's
+        rows in a table of one row per item, such as a subscription's types)."""
+        self._children.setdefault((table, column), {})[key] = rows
 
     def append(self, table: Table, row: dict[str, Any], *, serial: str = "") -> None:
         """Insert ``row``; with ``serial``, that column gets the next number of the table (the
@@ -90,7 +96,8 @@ class Batch:
                 current[column] += value
 
     def __len__(self) -> int:
-        return len(self._rows) + sum(len(rows) for _, rows in self._appends.values())
+        children = sum(len(c) for c in self._children.values())
+        return len(self._rows) + sum(len(rows) for _, rows in self._appends.values()) + children
 
     def flush(self, conn: Connection) -> None:
         puts: dict[Table, list[dict[str, Any]]] = defaultdict(list)
@@ -114,6 +121,10 @@ class Batch:
                 .values({c: bindparam(f"b_{c}") for c in columns if c != "aggregate_id"})
             )
             conn.execute(statement, [{f"b_{c}": v for c, v in r.items()} for r in rows])
+        for (table, column), children in self._children.items():
+            conn.execute(table.delete().where(table.c[column].in_(list(children))))
+            if added := [row for rows in children.values() for row in rows]:
+                conn.execute(table.insert(), added)
         for table, (names, appended) in self._appends.items():
             serial = self._serials.get(table)
             if serial is not None:
@@ -133,6 +144,7 @@ class Batch:
         self._appends.clear()
         self._counters.clear()
         self._serials.clear()
+        self._children.clear()
 
 
 def copy_rows(

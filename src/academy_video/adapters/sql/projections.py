@@ -25,6 +25,7 @@ from academy_video.domain.video import Video
 from . import tables as t
 from .batch import Batch
 from .event_rows import SessionRows
+from .webhook_tables import webhook_subscription_types, webhook_subscriptions
 
 Projection = Callable[[Batch, Any, Any, int], None]
 
@@ -206,10 +207,41 @@ def policy_key(policy: dict[str, Any]) -> int:
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") >> 1
 
 
+def project_webhook(batch: Batch, subscription: Any, event: Any, position: int) -> None:
+    """A ``WebhookSubscription`` (domain/webhook_subscription.py): its row and one row per
+    subscribed type, both gone once it is deleted. Its secrets are never in its events."""
+    types = webhook_subscription_types
+    if subscription.deleted:
+        batch.delete(webhook_subscriptions, subscription.id)
+        batch.replace(types, "subscription_id", subscription.id, [])
+        return
+    batch.put(
+        webhook_subscriptions,
+        {
+            "aggregate_id": subscription.id,
+            "tenant": subscription.tenant,
+            "url": subscription.url,
+            "description": subscription.description,
+            "enabled": subscription.enabled,
+            "disabled_reason": subscription.disabled_reason,
+            "disabled_at": subscription.disabled_at,
+            "created_at": subscription.created_at,
+            "secret_rotated_at": subscription.secret_rotated_at,
+            "event_types": list(subscription.event_types),
+        },
+    )
+    rows = [
+        {"subscription_id": subscription.id, "tenant": subscription.tenant, "type": kind}
+        for kind in dict.fromkeys(subscription.event_types)  # each once, in order
+    ]
+    batch.replace(types, "subscription_id", subscription.id, rows)
+
+
 # Application name → its projection. Every read model is written by exactly one of these.
 PROJECTIONS: dict[str, Projection] = {
     "Videos": project_video,
     "Grants": project_grant,
     "Progresses": project_progress,
     "PlaybackSessions": project_session,
+    "Webhooks": project_webhook,
 }

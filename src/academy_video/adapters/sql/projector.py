@@ -10,6 +10,8 @@ writes the rows, and moves the position, all in one read-model transaction.
 - Read your writes: ``attach()`` makes every save catch its log up to the saved notification
   before the use case returns. Events saved by other processes are picked up by ``follow()``
   or by the next catch-up (the SQLite recorder cannot push notifications, so it is a pull).
+- The webhooks' outbox: each event's public events are enqueued (``outbox.py``) in the same
+  transaction, so exactly once; a rebuild enqueues nothing (what was sent is not sent again).
 - Behind the saves, for a bulk writer that reads no read model (the import): ``behind()``
   catches up in one thread while the saves go on, and projects everything before it returns.
 """
@@ -21,6 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +38,7 @@ from .audit_chain import Sealer
 from .batch import Batch
 from .behind import Behind
 from .engine import is_sqlite, upsert
+from .outbox import enqueue, message_rows
 from .projections import PROJECTIONS
 
 log = logging.getLogger(__name__)
@@ -62,9 +66,14 @@ class Projector:
         self.sealer = Sealer(audit_key, cache_size) if audit_key else None
         # Test hook: called after the rows are written and before the position is.
         self.before_tracking: Callable[[str, int], None] | None = None
+        # When deliveries are queued (the outbox): the use cases' clock, where there is one.
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         # Told, after each commit, the aggregates the events just applied touched (e.g. for the
         # versions mirror). A listener's failure is logged: the rows are committed.
         self.listeners: list[Callable[[str, list[Any]], None]] = []
+        # Told, after a commit that queued webhook deliveries: a delivery process in this
+        # process sends them now instead of at its next poll.
+        self.on_queued: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._behind: Behind | None = None
 
@@ -102,9 +111,11 @@ class Projector:
                     )
                     if not notifications:
                         return applied
-                    states = self._apply(conn, app_name, notifications)
+                    states, queued = self._apply(conn, app_name, notifications)
                     applied += len(notifications)
                 self._tell(app_name, states)
+                if queued:
+                    self._wake_deliverers()
                 if len(notifications) < self.batch_size:
                     return applied
 
@@ -194,7 +205,7 @@ class Projector:
                         )
                         if not notifications:
                             break
-                        changed += [(name, self._apply(conn, name, notifications))]
+                        changed += [(name, self._apply(conn, name, notifications, outbox=False)[0])]
                         position = notifications[-1].id
                         applied += len(notifications)
             for name, states in changed:
@@ -223,17 +234,23 @@ class Projector:
         conn: Connection,
         app_name: str,
         notifications: Sequence[Notification],
-    ) -> list[Any]:
-        """Write the rows of ``notifications``; the aggregates they touched, as they stand after
-        the batch (one entry per event: an aggregate touched twice appears twice)."""
+        *,
+        outbox: bool = True,
+    ) -> tuple[list[Any], int]:
+        """Write the rows of ``notifications`` (and with ``outbox``, their public events); the
+        aggregates they touched, as they stand after the batch (one entry per event: an
+        aggregate touched twice appears twice), and how many deliveries were queued."""
         app, project, states = self.apps[app_name], PROJECTIONS[app_name], self._states[app_name]
-        batch, after = Batch(), []
+        batch, after, messages = Batch(), [], []
         for notification in notifications:
             event = app.mapper.to_domain_event(notification)
             state = states.after(event)
             project(batch, state, event, notification.id)
             after.append(state)
+            if outbox:
+                messages += message_rows(app_name, notification.id, event, state)
         batch.flush(conn)
+        queued = enqueue(conn, messages, now=self.clock())
         if self.sealer is not None:
             self.sealer.seal(conn, app_name, notifications)
         last = notifications[-1].id
@@ -244,7 +261,14 @@ class Projector:
             .where(t.tracking.c.application_name == app_name)
             .values(notification_id=last)
         )
-        return after
+        return after, queued
+
+    def _wake_deliverers(self) -> None:
+        for wake in self.on_queued:
+            try:
+                wake()
+            except Exception:
+                log.exception("projector: waking %r failed", wake)
 
     def _tell(self, app_name: str, states: list[Any]) -> None:
         for listener in self.listeners:

@@ -1,6 +1,6 @@
 """The read models' tables (SQLAlchemy Core), in the same database as the events.
 
-Two kinds of table live here:
+Two kinds of table live here (and the webhooks' in ``webhook_tables.py``):
 - the directory, a replica of the academy's roster pushed by the platform (not event-sourced);
 - projections of the event log (``PROJECTED``): one row per aggregate, keyed by
   ``aggregate_id`` so a projection batch can fetch the rows it touches in one query, plus the
@@ -22,25 +22,17 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     Uuid,
 )
 
-from academy_video.domain.ids import TENANT_MAX_LENGTH
+from .schema import KEY, NAME, SHORT, tenant_column
+from .schema import metadata as metadata  # every read model's, the webhooks' too
+from .webhook_tables import webhook_subscription_types, webhook_subscriptions
 
-metadata = MetaData()
-
-TENANT = TENANT_MAX_LENGTH
-SHORT = 32
-NAME = 255
-KEY = 1024
-
-
-def _tenant() -> Column[str]:
-    return Column("tenant", String(TENANT), nullable=False, index=True)
+_tenant = tenant_column
 
 
 # Directory ---------------------------------------------------------------------------------
@@ -298,4 +290,6 @@ PROJECTED: tuple[Table, ...] = (
     playback_events,
     playback_policies,
     playback_event_hours,
+    webhook_subscriptions,
+    webhook_subscription_types,
 )

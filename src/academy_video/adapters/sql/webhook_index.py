@@ -7,7 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import Engine, select
 
-from .tables import webhook_subscriptions as s
+from .webhook_tables import webhook_subscriptions as s
 
 
 class SqlWebhookIndex:

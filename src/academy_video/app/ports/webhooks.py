@@ -44,6 +44,10 @@ class WebhookSender(Protocol):
         for what the target does (it is the result)."""
         ...
 
+    def close(self) -> None:
+        """Close its connections (the process is stopping)."""
+        ...
+
 
 class WebhookSecrets(Protocol):
     """Signing secrets by subscription, outside the event log (events are replayed and
@@ -91,6 +95,18 @@ class DueDelivery:
 
 
 @dataclass(frozen=True)
+class Finished:
+    """One attempt's end: delivered, or due again at ``next_attempt_at``, or failed for good
+    (neither)."""
+
+    delivery_id: int
+    result: DeliveryResult
+    at: datetime
+    next_attempt_at: datetime | None
+    delivered: bool
+
+
+@dataclass(frozen=True)
 class AttemptRecord:
     delivery_id: int
     message_id: str
@@ -113,18 +129,9 @@ class WebhookQueue(Protocol):
         delivery of the same subscription and subject (one subject's events go in order)."""
         ...
 
-    def finish(
-        self,
-        delivery_id: int,
-        *,
-        owner: str,
-        result: DeliveryResult,
-        at: datetime,
-        next_attempt_at: datetime | None,
-        delivered: bool,
-    ) -> bool:
-        """Record the attempt; delivered, or due again at ``next_attempt_at``, or failed for good
-        (neither). False if ``owner`` no longer holds the lease (nothing is changed then)."""
+    def finish(self, finished: list[Finished], *, owner: str) -> set[int]:
+        """Record these attempts, in one transaction; the delivery ids recorded. One that
+        ``owner`` no longer holds (another process leased it since) is left unchanged."""
         ...
 
     def last_success(self, subscription_id: UUID) -> datetime | None: ...

@@ -9,7 +9,6 @@ again, with its addresses resolved, on every delivery (DNS may change in between
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,12 +17,18 @@ from uuid import UUID, uuid4
 
 from academy_video.domain.webhook_catalogue import PING
 from academy_video.domain.webhook_subscription import (
-    MAX_SUBSCRIPTIONS_PER_TENANT,
+    DISABLED_BY_ADMIN,
     WebhookSubscription,
+    check_room_for_another,
 )
-from academy_video.domain.webhook_targets import AllowList, check_target_url
+from academy_video.domain.webhook_targets import (
+    AllowList,
+    InvalidWebhookTarget,
+    check_target_url,
+    refused_address,
+)
 
-from ..errors import Invalid, NotFound, TooLarge
+from ..errors import Invalid, NotFound
 from ..ports import AttemptRecord, Clock, Message, WebhookQueue, WebhookSecrets
 from .application import Webhooks
 
@@ -66,8 +71,7 @@ class WebhookService:
         self, *, tenant: str, url: str, event_types: list[str], description: str, enabled: bool
     ) -> Created:
         self._check_url(url)
-        if len(self.index.of_tenant(tenant)) >= MAX_SUBSCRIPTIONS_PER_TENANT:
-            raise TooLarge("too_many_webhooks")
+        check_room_for_another(len(self.index.of_tenant(tenant)))
         now = self.clock.now()
         subscription = WebhookSubscription.create(
             id=uuid4(),
@@ -75,17 +79,17 @@ class WebhookService:
             url=url,
             event_types=event_types,
             description=description,
-            created_at=now,
+            now=now,
         )
         if not enabled:
-            subscription.disable("admin", now)
+            subscription.disable(DISABLED_BY_ADMIN, now)
         secret = self.new_secret()
         # The secret first: a subscription is never saved without one to sign with.
         self.secrets.add(subscription.id, secret, now=now)
         self.webhooks.save(subscription)
         return Created(subscription, secret)
 
-    def list(self, tenant: str) -> list[WebhookSubscription]:
+    def of_tenant(self, tenant: str) -> list[WebhookSubscription]:
         found = (self.webhooks.find(i, WebhookSubscription) for i in self.index.of_tenant(tenant))
         mine = [s for s in found if s is not None and s.tenant == tenant and not s.deleted]
         return sorted(mine, key=lambda s: s.created_at)
@@ -116,7 +120,7 @@ class WebhookService:
             if enabled is True and not subscription.enabled:
                 subscription.enable(now)
             elif enabled is False and subscription.enabled:
-                subscription.disable("admin", now)
+                subscription.disable(DISABLED_BY_ADMIN, now)
             return subscription
 
         return self.webhooks.apply(subscription_id, WebhookSubscription, apply)
@@ -132,7 +136,9 @@ class WebhookService:
         """The new secret (shown once) and until when the old one still verifies."""
         self.get(tenant, subscription_id)
         now, secret = self.clock.now(), self.new_secret()
-        self.secrets.rotate(subscription_id, secret, now=now, old_valid_until=now + OLD_SECRET_VALID)
+        self.secrets.rotate(
+            subscription_id, secret, now=now, old_valid_until=now + OLD_SECRET_VALID
+        )
         self.webhooks.apply(subscription_id, WebhookSubscription, lambda s: s.rotate_secret(now))
         return secret, now + OLD_SECRET_VALID
 
@@ -141,9 +147,9 @@ class WebhookService:
     ) -> int:
         """Send again what the subscription's types saw in [since, until) (until: now)."""
         self.get(tenant, subscription_id)
-        until = min(until or self.clock.now(), self.clock.now())
+        until = until or self.clock.now()
         if since >= until:
-            raise Invalid("since must be before until (and before now)")
+            raise Invalid("since must be before until (now, when not given)")
         if until - since > MAX_REPLAY_SPAN:
             raise Invalid(f"a replay spans at most {MAX_REPLAY_SPAN.days} days")
         return self.queue.replay(subscription_id, since=since, until=until)
@@ -152,10 +158,9 @@ class WebhookService:
         """Queue a ``webhook.ping`` to this subscription alone; its delivery id."""
         subscription = self.get(tenant, subscription_id)
         now = self.clock.now()
-        digest = hashlib.blake2b(f"{subscription_id}:{now.isoformat()}".encode(), digest_size=16)
         message = Message(
             position=0,
-            message_id="msg_ping_" + digest.hexdigest()[:20],
+            message_id="msg_ping_" + uuid4().hex[:20],  # each ping its own
             tenant=subscription.tenant,
             type=PING,
             subject=f"webhook:{subscription_id}",
@@ -169,7 +174,15 @@ class WebhookService:
         return self.queue.attempts(subscription_id, limit=min(max(limit, 1), MAX_LOG_LIMIT))
 
     def feed(self, tenant: str, *, after: int, limit: int) -> list[Message]:
-        return self.queue.feed(tenant, after=max(after, 0), limit=min(max(limit, 1), MAX_FEED_LIMIT))
+        return self.queue.feed(
+            tenant, after=max(after, 0), limit=min(max(limit, 1), MAX_FEED_LIMIT)
+        )
 
     def _check_url(self, url: str) -> None:
-        check_target_url(url, allow_http=self.allow_http)
+        """The URL's form now; an address literal that could never be sent to is refused now
+        too (a name is resolved and checked at each delivery)."""
+        target = check_target_url(url, allow_http=self.allow_http)
+        if target.address is not None:
+            refused = refused_address(target.address, host=target.host, allow=self.allow)
+            if refused:
+                raise InvalidWebhookTarget(f"address {refused}")

@@ -4,6 +4,7 @@ video as it was at a version or a time. The tamper check and the replay are CLI 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 from litestar import Router, get
 from litestar.params import PathParameter, QueryParameter
@@ -60,6 +61,14 @@ def permission_events(
     return _events(app.audit.permission_events(caller.tenant, video_id, enrollment_id))
 
 
+@get("/audit/webhooks/{webhook_id:uuid}/events", sync_to_thread=True, responses=ERRORS)
+def webhook_events(
+    caller: CallerDep, app: AppDep, webhook_id: Annotated[UUID, PathParameter()]
+) -> list[AuditEventOut]:
+    """A webhook subscription's stored events (created, changed, rotated, disabled, ...)."""
+    return _events(app.audit.webhook_events(caller.tenant, webhook_id))
+
+
 @get("/audit/videos/{video_id:int}/state", sync_to_thread=True, responses=ERRORS)
 def video_state(
     caller: CallerDep, app: AppDep, video_id: PathId, version: Version = None, at: At = None
@@ -89,7 +98,7 @@ def _events(events: list[AuditEvent]) -> list[AuditEventOut]:
 
 router = Router(
     "/",
-    route_handlers=[video_events, session_events, permission_events, video_state],
+    route_handlers=[video_events, session_events, permission_events, webhook_events, video_state],
     tags=["audit"],
     guards=[requires("admin")],
 )

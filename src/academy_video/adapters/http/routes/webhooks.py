@@ -8,7 +8,7 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import HttpMethod, Router, delete, get, post, route
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import UNSET
 
 from academy_video.app.webhooks.subscriptions import MAX_FEED_LIMIT, MAX_LOG_LIMIT, WebhookService
@@ -32,6 +32,9 @@ from ..schemas import (
 ADMIN = requires("admin")  # the academy's integrations are its admins' to set up
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_FEED_LIMIT)]
 After = Annotated[int, QueryParameter(ge=0, le=2**63 - 1)]
+WebhookId = Annotated[UUID, PathParameter()]
+Since = Annotated[datetime, QueryParameter()]
+Until = Annotated[datetime | None, QueryParameter()]
 
 
 @post("/webhooks", sync_to_thread=True, responses=ERRORS)
@@ -49,11 +52,11 @@ def create_webhook(caller: CallerDep, app: AppDep, data: JSONBody[WebhookIn]) ->
 
 @get("/webhooks", sync_to_thread=True, responses=ERRORS)
 def list_webhooks(caller: CallerDep, app: AppDep) -> list[WebhookOut]:
-    return [_out(s) for s in _service(app).list(caller.tenant)]
+    return [_out(s) for s in _service(app).of_tenant(caller.tenant)]
 
 
 @get("/webhooks/{webhook_id:uuid}", sync_to_thread=True, responses=ERRORS)
-def webhook_detail(caller: CallerDep, app: AppDep, webhook_id: UUID) -> WebhookOut:
+def webhook_detail(caller: CallerDep, app: AppDep, webhook_id: WebhookId) -> WebhookOut:
     return _out(_service(app).get(caller.tenant, webhook_id))
 
 
@@ -64,7 +67,7 @@ def webhook_detail(caller: CallerDep, app: AppDep, webhook_id: UUID) -> WebhookO
     responses=ERRORS,
 )
 def change_webhook(
-    caller: CallerDep, app: AppDep, webhook_id: UUID, data: JSONBody[WebhookChange]
+    caller: CallerDep, app: AppDep, webhook_id: WebhookId, data: JSONBody[WebhookChange]
 ) -> WebhookOut:
     changed = _service(app).change(
         caller.tenant,
@@ -78,12 +81,12 @@ def change_webhook(
 
 
 @delete("/webhooks/{webhook_id:uuid}", sync_to_thread=True, responses=ERRORS)
-def delete_webhook(caller: CallerDep, app: AppDep, webhook_id: UUID) -> None:
+def delete_webhook(caller: CallerDep, app: AppDep, webhook_id: WebhookId) -> None:
     _service(app).delete(caller.tenant, webhook_id)
 
 
 @post("/webhooks/{webhook_id:uuid}/rotate-secret", sync_to_thread=True, responses=ERRORS)
-def rotate_secret(caller: CallerDep, app: AppDep, webhook_id: UUID) -> SecretOut:
+def rotate_secret(caller: CallerDep, app: AppDep, webhook_id: WebhookId) -> SecretOut:
     """The new secret, shown this once; the old one keeps verifying until ``previous_valid_until``
     (deliveries meanwhile carry a signature by each)."""
     secret, until = _service(app).rotate_secret(caller.tenant, webhook_id)
@@ -94,9 +97,9 @@ def rotate_secret(caller: CallerDep, app: AppDep, webhook_id: UUID) -> SecretOut
 def replay(
     caller: CallerDep,
     app: AppDep,
-    webhook_id: UUID,
-    since: datetime,
-    until: datetime | None = None,
+    webhook_id: WebhookId,
+    since: Since,
+    until: Until = None,
 ) -> Queued:
     """Send again what the subscription's types saw from ``since`` (to ``until``, or now)."""
     queued = _service(app).replay(caller.tenant, webhook_id, since=since, until=until)
@@ -104,7 +107,7 @@ def replay(
 
 
 @post("/webhooks/{webhook_id:uuid}/test", sync_to_thread=True, responses=ERRORS, status_code=202)
-def ping(caller: CallerDep, app: AppDep, webhook_id: UUID) -> PingOut:
+def ping(caller: CallerDep, app: AppDep, webhook_id: WebhookId) -> PingOut:
     """Queue a ``webhook.ping`` to this subscription; its delivery shows in ``deliveries``."""
     return PingOut(delivery_id=_service(app).ping(caller.tenant, webhook_id))
 
@@ -113,7 +116,7 @@ def ping(caller: CallerDep, app: AppDep, webhook_id: UUID) -> PingOut:
 def deliveries(
     caller: CallerDep,
     app: AppDep,
-    webhook_id: UUID,
+    webhook_id: WebhookId,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LOG_LIMIT)] = 50,
 ) -> list[AttemptOut]:
     """The most recent attempts first, each with its status, duration and the answer's start."""

@@ -72,17 +72,6 @@ from .uploads import (
     UploadInitOut,
 )
 from .videos import StudentVideoOut, VideoOut, VideoPatch
-from .worker import (
-    ClaimOut,
-    CompleteIn,
-    FailIn,
-    HeartbeatIn,
-    JobOut,
-    LegacyAck,
-    Rendition,
-    WorkerAck,
-)
-
 from .webhooks import (
     AttemptOut,
     FeedEvent,
@@ -93,6 +82,16 @@ from .webhooks import (
     WebhookChange,
     WebhookIn,
     WebhookOut,
+)
+from .worker import (
+    ClaimOut,
+    CompleteIn,
+    FailIn,
+    HeartbeatIn,
+    JobOut,
+    LegacyAck,
+    Rendition,
+    WorkerAck,
 )
 
 __all__ = [

@@ -1,0 +1,336 @@
+"""``WebhookQueue`` in SQL: the deliveries the projector queued (``outbox.py``), leased by the
+delivery processes, their attempts, replays, pings and the pull feed; and ``WebhookSecrets``
+(``webhook_secrets.py``).
+
+A lease is one ``UPDATE … WHERE delivery_id IN (SELECT … FOR UPDATE SKIP LOCKED)`` on
+PostgreSQL (concurrent leasers skip each other's rows instead of queueing on them, as
+``queue.py``), the same statement under SQLite's writer lock. One subject's deliveries to a
+subscription go in order: none is leased while an earlier one of them is still pending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    String,
+    and_,
+    cast,
+    column,
+    exists,
+    func,
+    or_,
+    select,
+    values,
+)
+
+from academy_video.app.ports.webhooks import (
+    MAX_RESPONSE_CHARS,
+    AttemptRecord,
+    DueDelivery,
+    Finished,
+    Message,
+)
+from academy_video.domain.webhook_catalogue import PING
+
+from .outbox import PENDING, queue_deliveries, take_turn
+from .webhook_secrets import SqlWebhookSecrets
+from .webhook_tables import webhook_attempts as a
+from .webhook_tables import webhook_deliveries as d
+from .webhook_tables import webhook_messages as m
+from .webhook_tables import webhook_subscriptions as s
+
+__all__ = ["MAX_ROWS", "SqlWebhookQueue", "SqlWebhookSecrets"]
+
+# At most this many rows a call, whatever ``limit`` asks (the use cases set tighter bounds).
+MAX_ROWS = 1000
+DELIVERED, FAILED, RETRYING = "delivered", "failed", "retrying"
+
+
+class SqlWebhookQueue:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
+        self.engine = engine
+        # When replays and pings are queued; the use cases' clock, where there is one.
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def lease(self, *, owner: str, now: datetime, until: datetime, limit: int) -> list[DueDelivery]:
+        due, earlier = d.alias("due"), d.alias("earlier")
+        waiting_behind = exists().where(
+            earlier.c.subscription_id == due.c.subscription_id,
+            earlier.c.subject == due.c.subject,
+            earlier.c.status == PENDING,
+            or_(
+                earlier.c.position < due.c.position,
+                and_(
+                    earlier.c.position == due.c.position,
+                    earlier.c.delivery_id < due.c.delivery_id,
+                ),
+            ),
+        )
+        chosen = (
+            select(due.c.delivery_id)
+            .join(s, s.c.aggregate_id == due.c.subscription_id)
+            .where(
+                due.c.status == PENDING,
+                due.c.next_attempt_at <= now,
+                or_(due.c.leased_until.is_(None), due.c.leased_until <= now),
+                s.c.enabled.is_(True),
+                ~waiting_behind,
+            )
+            .order_by(due.c.position, due.c.delivery_id)
+            .limit(_bounded(limit))
+            .with_for_update(skip_locked=True, of=due)
+        )
+        leasing = (
+            d.update()
+            .where(d.c.delivery_id.in_(chosen.scalar_subquery()))
+            .values(leased_by=owner, leased_until=until)
+            .returning(d.c.delivery_id)
+        )
+        query = (
+            select(d, s.c.url, *_message_columns())
+            .join(s, s.c.aggregate_id == d.c.subscription_id)
+            .join(m, m.c.position == d.c.position)
+        )
+        with self.engine.begin() as conn:
+            ids = list(conn.execute(leasing).scalars())
+            if not ids:
+                return []
+            rows = conn.execute(
+                query.where(d.c.delivery_id.in_(ids)).order_by(d.c.position, d.c.delivery_id)
+            ).mappings()
+            return [
+                DueDelivery(
+                    delivery_id=int(row["delivery_id"]),
+                    subscription_id=row["subscription_id"],
+                    url=str(row["url"]),
+                    message=_message(row),
+                    attempt=int(row["attempts"]),
+                    first_attempt_at=_utc_or_none(row["first_attempt_at"]),
+                )
+                for row in rows
+            ]
+
+    def finish(self, finished: list[Finished], *, owner: str) -> set[int]:
+        # The owner's lease, even run out, as long as no one else has taken it since: the
+        # attempt was made, and is recorded rather than made again.
+        if not finished:
+            return set()
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # one statement for the lot
+                owned = dict(conn.execute(_finishing_all(finished, owner)).tuples().all())
+            else:
+                owned = {}
+                for one in finished:
+                    subscription_id = conn.execute(_finishing(one, owner)).scalar_one_or_none()
+                    if subscription_id is not None:
+                        owned[one.delivery_id] = subscription_id
+            attempts = [
+                {
+                    "delivery_id": one.delivery_id,
+                    "subscription_id": owned[one.delivery_id],
+                    "at": one.at,
+                    "status_code": one.result.status,
+                    "duration_ms": one.result.duration_ms,
+                    "response": one.result.response[:MAX_RESPONSE_CHARS],
+                    "error": one.result.error[:MAX_RESPONSE_CHARS],
+                    "outcome": _outcome(one),
+                }
+                for one in finished
+                if one.delivery_id in owned
+            ]
+            if attempts:
+                conn.execute(a.insert(), attempts)
+        return set(owned)
+
+    def last_success(self, subscription_id: UUID) -> datetime | None:
+        query = select(func.max(a.c.at)).where(
+            a.c.subscription_id == subscription_id, a.c.outcome == DELIVERED
+        )
+        with self.engine.connect() as conn:
+            return _utc_or_none(conn.execute(query).scalar_one_or_none())
+
+    def attempts(self, subscription_id: UUID, *, limit: int) -> list[AttemptRecord]:
+        query = (
+            select(a, m.c.message_id, m.c.type)
+            .join(d, d.c.delivery_id == a.c.delivery_id)
+            .join(m, m.c.position == d.c.position)
+            .where(a.c.subscription_id == subscription_id)
+            .order_by(a.c.at.desc(), a.c.attempt_id.desc())
+            .limit(_bounded(limit))
+        )
+        with self.engine.connect() as conn:
+            return [
+                AttemptRecord(
+                    delivery_id=int(row["delivery_id"]),
+                    message_id=str(row["message_id"]),
+                    type=str(row["type"]),
+                    at=_utc(row["at"]),
+                    status=row["status_code"],
+                    duration_ms=int(row["duration_ms"]),
+                    response=str(row["response"]),
+                    error=str(row["error"]),
+                    outcome=str(row["outcome"]),
+                )
+                for row in conn.execute(query).mappings()
+            ]
+
+    def replay(self, subscription_id: UUID, *, since: datetime, until: datetime) -> int:
+        statement = queue_deliveries(
+            self.clock(),
+            m.c.occurred_at >= since,
+            m.c.occurred_at < until,
+            subscription=subscription_id,
+        )
+        with self.engine.begin() as conn:
+            return int(conn.execute(statement).rowcount)
+
+    def ping(self, subscription_id: UUID, message: Message) -> int:
+        """The message is stored (its id is the caller's) but fans out to no one else, and the
+        feed leaves it out (a ping is not an event)."""
+        with self.engine.begin() as conn:
+            take_turn(conn)
+            position = conn.execute(
+                m.insert()
+                .values(
+                    message_id=message.message_id,
+                    tenant=message.tenant,
+                    type=message.type,
+                    subject=message.subject,
+                    occurred_at=message.occurred_at,
+                    data=message.data,
+                )
+                .returning(m.c.position)
+            ).scalar_one()
+            now = self.clock()
+            delivery = d.insert().values(
+                subscription_id=subscription_id,
+                position=position,
+                message_id=message.message_id,
+                subject=message.subject,
+                status=PENDING,
+                attempts=0,
+                next_attempt_at=min(message.occurred_at, now),
+                created_at=now,
+            )
+            return int(conn.execute(delivery.returning(d.c.delivery_id)).scalar_one())
+
+    def feed(self, tenant: str, *, after: int, limit: int) -> list[Message]:
+        query = (
+            select(*_message_columns())
+            .where(m.c.tenant == tenant, m.c.position > after, m.c.type != PING)
+            .order_by(m.c.position)
+            .limit(_bounded(limit))
+        )
+        with self.engine.connect() as conn:
+            return [_message(row) for row in conn.execute(query).mappings()]
+
+
+def _message_columns() -> list[Any]:
+    return [
+        m.c.position.label("m_position"),
+        m.c.message_id.label("m_message_id"),
+        m.c.tenant.label("m_tenant"),
+        m.c.type.label("m_type"),
+        m.c.subject.label("m_subject"),
+        m.c.occurred_at.label("m_occurred_at"),
+        m.c.data.label("m_data"),
+    ]
+
+
+def _message(row: Any) -> Message:
+    return Message(
+        position=int(row["m_position"]),
+        message_id=str(row["m_message_id"]),
+        tenant=str(row["m_tenant"]),
+        type=str(row["m_type"]),
+        subject=str(row["m_subject"]),
+        occurred_at=_utc(row["m_occurred_at"]),
+        data=dict(row["m_data"]),
+    )
+
+
+def _bounded(limit: int) -> int:
+    return max(0, min(limit, MAX_ROWS))
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite gives back naive datetimes; every stored time is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _utc_or_none(value: datetime | None) -> datetime | None:
+    return None if value is None else _utc(value)
+
+
+def _outcome(one: Finished) -> str:
+    return DELIVERED if one.delivered else RETRYING if one.next_attempt_at is not None else FAILED
+
+
+def _finishing_all(finished: list[Finished], owner: str) -> Any:
+    """``_finishing`` of every one at once: an UPDATE … FROM (VALUES …) (PostgreSQL)."""
+    moment = DateTime(timezone=True)
+    ended = values(
+        column("delivery_id", BigInteger),
+        column("at", DateTime(timezone=True)),
+        column("status", String),
+        column("next_at", DateTime(timezone=True)),
+        column("finished_at", DateTime(timezone=True)),
+        name="ended",
+    ).data(
+        [
+            (
+                one.delivery_id,
+                one.at,
+                PENDING if _outcome(one) == RETRYING else _outcome(one),
+                one.next_attempt_at,
+                None if _outcome(one) == RETRYING else one.at,
+            )
+            for one in finished
+        ]
+    )
+    return (
+        d.update()
+        .where(
+            d.c.delivery_id == ended.c.delivery_id,
+            d.c.leased_by == owner,
+            d.c.status == PENDING,
+        )
+        .values(
+            attempts=d.c.attempts + 1,
+            first_attempt_at=func.coalesce(d.c.first_attempt_at, ended.c.at),
+            status=ended.c.status,
+            # A column all NULL in VALUES is text to PostgreSQL: cast.
+            next_attempt_at=func.coalesce(cast(ended.c.next_at, moment), d.c.next_attempt_at),
+            finished_at=cast(ended.c.finished_at, moment),
+            leased_by=None,
+            leased_until=None,
+        )
+        .returning(d.c.delivery_id, d.c.subscription_id)
+    )
+
+
+def _finishing(one: Finished, owner: str) -> Any:
+    outcome = _outcome(one)
+    return (
+        d.update()
+        .where(d.c.delivery_id == one.delivery_id, d.c.leased_by == owner, d.c.status == PENDING)
+        .values(
+            attempts=d.c.attempts + 1,
+            first_attempt_at=func.coalesce(d.c.first_attempt_at, one.at),
+            status=PENDING if outcome == RETRYING else outcome,
+            next_attempt_at=one.next_attempt_at
+            if one.next_attempt_at is not None
+            else d.c.next_attempt_at,
+            finished_at=None if outcome == RETRYING else one.at,
+            leased_by=None,
+            leased_until=None,
+        )
+        .returning(d.c.subscription_id)
+    )

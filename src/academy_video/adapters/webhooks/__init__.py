@@ -1,0 +1,1 @@
+"""Webhook delivery's outbound side: Standard Webhooks signing, and the HTTP sender."""

@@ -1,0 +1,298 @@
+"""The webhooks' delivery queue, feed and secrets in SQL (``adapters/sql/webhooks.py``), on
+SQLite and PostgreSQL. Subscriptions are written straight into their projected tables
+(``webhook_standins.subscribe``): the domain aggregate is built beside this part."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import Engine
+
+from academy_video.adapters.sql.webhook_tables import webhook_attempts, webhook_deliveries
+from academy_video.adapters.sql.webhooks import MAX_ROWS, SqlWebhookQueue, SqlWebhookSecrets
+from academy_video.app.ports.webhooks import MAX_RESPONSE_CHARS, DeliveryResult, Finished, Message
+from academy_video.domain.webhook_catalogue import PING, PublicEvent
+
+from .conftest import Deployment
+from .test_read_models import engine_of, rows
+from .webhook_standins import publish, subscribe
+
+NOW = datetime(2026, 1, 1, 9, tzinfo=UTC)
+LATER = NOW + timedelta(minutes=5)
+OK = DeliveryResult(status=204, duration_ms=12)
+DOWN = DeliveryResult(status=503, duration_ms=40, response="busy")
+
+
+def uploaded(video: int, *, tenant: str = "demo", at: datetime = NOW) -> PublicEvent:
+    return PublicEvent("video.uploaded", tenant, f"video:{video}", at, {"video_id": video})
+
+
+def setup(deployment: Deployment) -> tuple[Engine, SqlWebhookQueue]:
+    engine = engine_of(deployment.start())
+    return engine, SqlWebhookQueue(engine, clock=lambda: NOW)
+
+
+def leased(queue: SqlWebhookQueue, owner: str, *, now: datetime = NOW) -> list[str]:
+    due = queue.lease(owner=owner, now=now, until=now + timedelta(seconds=30), limit=10)
+    return [f"{d.message.subject}#{d.message.position}" for d in due]
+
+
+def finish_one(
+    queue: SqlWebhookQueue,
+    delivery_id: int,
+    *,
+    owner: str,
+    result: DeliveryResult,
+    at: datetime,
+    next_attempt_at: datetime | None,
+    delivered: bool,
+) -> bool:
+    done = Finished(delivery_id, result, at, next_attempt_at, delivered)
+    return queue.finish([done], owner=owner) == {delivery_id}
+
+
+def test_one_subjects_deliveries_are_leased_in_order(deployment: Deployment) -> None:
+    engine, queue = setup(deployment)
+    subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    publish(engine, uploaded(1), uploaded(1), uploaded(2), now=NOW)
+
+    # The second delivery about video 1 waits for the first, leased or not.
+    assert leased(queue, "a") == ["video:1#1", "video:2#3"]
+    assert leased(queue, "b") == []
+    [first] = [d for d in rows(engine, webhook_deliveries) if d["position"] == 1]
+    assert finish_one(
+        queue,
+        first["delivery_id"],
+        owner="a",
+        result=DOWN,
+        at=NOW,
+        next_attempt_at=LATER,
+        delivered=False,
+    )
+    assert leased(queue, "b") == []  # still pending: due again later, and still first
+    # a's lease of video 2 ran out meanwhile: it is due again too.
+    assert leased(queue, "b", now=LATER) == ["video:1#1", "video:2#3"]
+    assert finish_one(
+        queue,
+        first["delivery_id"],
+        owner="b",
+        result=OK,
+        at=LATER,
+        next_attempt_at=None,
+        delivered=True,
+    )
+    assert leased(queue, "c", now=LATER) == ["video:1#2"]
+
+
+def test_concurrent_leasers_never_get_the_same_delivery(deployment: Deployment) -> None:
+    engine, queue = setup(deployment)
+    subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    publish(engine, *(uploaded(n) for n in range(20)), now=NOW)
+    got: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def lease(worker: int) -> None:
+        barrier.wait()
+        due = queue.lease(owner=f"w{worker}", now=NOW, until=LATER, limit=3)
+        got.extend(d.delivery_id for d in due)
+
+    threads = [threading.Thread(target=lease, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == len(set(got))
+    rest = queue.lease(owner="last", now=NOW, until=LATER, limit=20)
+    assert sorted(got + [d.delivery_id for d in rest]) == sorted(
+        r["delivery_id"] for r in rows(engine, webhook_deliveries)
+    )
+    assert len(got) + len(rest) == 20
+
+
+def test_an_expired_lease_is_leased_again_and_its_old_owner_is_refused(
+    deployment: Deployment,
+) -> None:
+    engine, queue = setup(deployment)
+    subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    publish(engine, uploaded(1), now=NOW)
+    [due] = queue.lease(owner="a", now=NOW, until=NOW + timedelta(seconds=30), limit=5)
+    assert queue.lease(owner="b", now=NOW + timedelta(seconds=29), until=LATER, limit=5) == []
+    [again] = queue.lease(owner="b", now=NOW + timedelta(seconds=30), until=LATER, limit=5)
+    assert again.delivery_id == due.delivery_id
+
+    assert not finish_one(
+        queue, due.delivery_id, owner="a", result=OK, at=LATER, next_attempt_at=None, delivered=True
+    )
+    [row] = rows(engine, webhook_deliveries)
+    assert (row["status"], row["attempts"], row["leased_by"]) == ("pending", 0, "b")
+    assert rows(engine, webhook_attempts) == []
+
+
+def test_finishing_records_the_attempt_and_frees_the_lease(deployment: Deployment) -> None:
+    engine, queue = setup(deployment)
+    hook = subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    publish(engine, uploaded(1), uploaded(2), now=NOW)
+    first, second = queue.lease(owner="a", now=NOW, until=LATER, limit=5)
+    assert (first.url, first.attempt, first.first_attempt_at) == (
+        f"https://hooks.example/{hook}",
+        0,
+        None,
+    )
+    assert first.message.data == {"video_id": 1} and first.message.occurred_at == NOW
+
+    huge = DeliveryResult(status=500, duration_ms=3, response="x" * 5000, error="e" * 5000)
+    assert finish_one(
+        queue,
+        first.delivery_id,
+        owner="a",
+        result=huge,
+        at=NOW,
+        next_attempt_at=LATER,
+        delivered=False,
+    )
+    assert finish_one(
+        queue,
+        second.delivery_id,
+        owner="a",
+        result=OK,
+        at=NOW,
+        next_attempt_at=None,
+        delivered=True,
+    )
+    [again] = queue.lease(owner="b", now=LATER, until=LATER + timedelta(seconds=30), limit=5)
+    assert (again.attempt, again.first_attempt_at) == (1, NOW)
+    dropped = DeliveryResult(status=None, duration_ms=10_000, error="timeout")
+    end = LATER + timedelta(seconds=1)
+    assert finish_one(
+        queue,
+        again.delivery_id,
+        owner="b",
+        result=dropped,
+        at=end,
+        next_attempt_at=None,
+        delivered=False,
+    )
+
+    statuses = {
+        r["delivery_id"]: (r["status"], r["attempts"]) for r in rows(engine, webhook_deliveries)
+    }
+    assert statuses == {first.delivery_id: ("failed", 2), second.delivery_id: ("delivered", 1)}
+    assert all(r["leased_by"] is None for r in rows(engine, webhook_deliveries))
+    log = queue.attempts(hook, limit=10)
+    assert [(r.delivery_id, r.outcome, r.status) for r in log] == [
+        (first.delivery_id, "failed", None),
+        (second.delivery_id, "delivered", 204),
+        (first.delivery_id, "retrying", 500),
+    ]  # most recent first; of two at the same time, the one recorded last
+    assert log[0].at == end and log[0].error == "timeout" and log[0].type == "video.uploaded"
+    assert log[0].message_id == first.message.message_id
+    cut = next(r for r in log if r.status == 500)
+    assert len(cut.response) == MAX_RESPONSE_CHARS and len(cut.error) == MAX_RESPONSE_CHARS
+    assert [r.outcome for r in queue.attempts(hook, limit=1)] == ["failed"]
+    assert queue.last_success(hook) == NOW
+    assert queue.last_success(subscribe(engine, "demo", [], at=NOW)) is None
+
+
+def test_a_disabled_subscription_is_not_leased_nor_fanned_out_to(deployment: Deployment) -> None:
+    engine, queue = setup(deployment)
+    off = subscribe(engine, "demo", ["video.uploaded"], enabled=False, at=NOW)
+    on = subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    assert publish(engine, uploaded(1), now=NOW) == 1
+    assert queue.replay(off, since=NOW, until=LATER) == 1  # queued, waits until enabled
+    assert [d.subscription_id for d in queue.lease(owner="a", now=NOW, until=LATER, limit=9)] == [
+        on
+    ]
+
+
+def test_replay_queues_the_range_of_the_subscriptions_tenant_and_types(
+    deployment: Deployment,
+) -> None:
+    engine, queue = setup(deployment)
+    hook = subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    times = [NOW + timedelta(minutes=n) for n in range(4)]
+    publish(engine, *(uploaded(n, at=at) for n, at in enumerate(times)), now=times[-1])
+    ready = PublicEvent("video.ready", "demo", "video:1", times[1], {})
+    publish(engine, ready, uploaded(9, tenant="other", at=times[1]), now=times[-1])
+
+    assert queue.replay(hook, since=times[1], until=times[3]) == 2  # [since, until)
+    replayed = [r for r in rows(engine, webhook_deliveries) if r["subscription_id"] == hook]
+    assert len(replayed) == 4 + 2
+    subjects = sorted(r["subject"] for r in replayed)
+    assert subjects == ["video:0", "video:1", "video:1", "video:2", "video:2", "video:3"]
+    assert queue.replay(hook, since=times[3], until=times[3]) == 0
+
+
+def test_a_ping_goes_to_its_subscription_only_and_not_into_the_feed(
+    deployment: Deployment,
+) -> None:
+    engine, queue = setup(deployment)
+    hook = subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    other = subscribe(engine, "demo", ["video.uploaded", PING], at=NOW)
+    ping = Message(0, "msg_ping1", "demo", PING, f"webhook:{hook}", NOW, {"ping": True})
+    delivery = queue.ping(hook, ping)
+    [due] = queue.lease(owner="a", now=NOW, until=LATER, limit=5)
+    assert (due.delivery_id, due.subscription_id, due.message.message_id) == (
+        delivery,
+        hook,
+        "msg_ping1",
+    )
+    assert due.message.type == PING and due.message.data == {"ping": True}
+    assert all(r["subscription_id"] != other for r in rows(engine, webhook_deliveries))
+    assert queue.feed("demo", after=0, limit=10) == []
+
+
+def test_the_feed_pages_by_position_and_shows_a_tenant_only_its_own(
+    deployment: Deployment,
+) -> None:
+    engine, queue = setup(deployment)
+    publish(engine, uploaded(1), uploaded(2, tenant="other"), uploaded(3), now=NOW)
+    publish(engine, uploaded(4), uploaded(5), now=NOW)
+
+    pages, after = [], 0
+    while page := queue.feed("demo", after=after, limit=2):
+        pages.append([m.subject for m in page])
+        after = page[-1].position
+    assert pages == [["video:1", "video:3"], ["video:4", "video:5"]]
+    assert [m.subject for m in queue.feed("other", after=0, limit=10)] == ["video:2"]
+    assert queue.feed("nobody", after=0, limit=10) == []
+    assert queue.feed("demo", after=0, limit=-1) == []
+    assert len(queue.feed("demo", after=0, limit=10**9)) == 4  # bounded by MAX_ROWS
+    assert MAX_ROWS >= 100
+
+
+def test_secrets_rotate_with_a_grace_period(deployment: Deployment) -> None:
+    secrets = SqlWebhookSecrets(engine_of(deployment.start()))
+    hook, other = UUID(int=1), UUID(int=2)
+    secrets.add(hook, "whsec_one", now=NOW)
+    secrets.add(other, "whsec_other", now=NOW)
+    assert secrets.valid(hook, now=NOW) == ["whsec_one"]
+
+    grace = NOW + timedelta(hours=24)
+    secrets.rotate(hook, "whsec_two", now=NOW, old_valid_until=grace)
+    assert secrets.valid(hook, now=NOW) == ["whsec_two", "whsec_one"]
+    assert secrets.valid(hook, now=grace) == ["whsec_two"]
+    # A rotation within the grace period: both older ones end by the new grace at the latest.
+    secrets.rotate(hook, "whsec_three", now=NOW, old_valid_until=NOW + timedelta(hours=1))
+    assert secrets.valid(hook, now=NOW) == ["whsec_three", "whsec_two", "whsec_one"]
+    assert secrets.valid(hook, now=NOW + timedelta(hours=1)) == ["whsec_three"]
+    secrets.drop(hook)
+    assert secrets.valid(hook, now=NOW) == []
+    assert secrets.valid(other, now=grace) == ["whsec_other"]
+
+
+def test_several_attempts_are_finished_together_and_another_owners_are_left(
+    deployment: Deployment,
+) -> None:
+    engine, queue = setup(deployment)
+    subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    publish(engine, uploaded(1), uploaded(2), uploaded(3), now=NOW)
+    first, second, third = queue.lease(owner="a", now=NOW, until=NOW, limit=5)
+    [taken] = queue.lease(owner="b", now=LATER, until=LATER, limit=1)  # a's ran out
+    done = [Finished(d.delivery_id, OK, LATER, None, True) for d in (first, second, third)]
+    recorded = queue.finish(done, owner="a")
+    assert recorded == {first.delivery_id, second.delivery_id, third.delivery_id} - {
+        taken.delivery_id
+    }
+    assert len(rows(engine, webhook_attempts)) == 2

@@ -253,7 +253,6 @@ def test_a_test_ping_shows_in_the_delivery_log_as_text_and_a_range_is_replayed(
     assert len(pings) == 1
     headers, body = pings[0]
     assert headers["webhook-id"] == body["id"] and headers["webhook-signature"].startswith("v1,")
-    tab.screenshot("console-webhooks.png")
 
     # Replay: a video reserved and deleted is one video.deleted, delivered; the default range
     # (the last 24 hours, to now) sends it again.
@@ -275,6 +274,7 @@ def test_a_test_ping_shows_in_the_delivery_log_as_text_and_a_range_is_replayed(
     deleted = page.locator("#deliveries-body tr.delivery", has_text="video.deleted")
     expect(deleted).to_have_count(2)
     expect(deleted.locator("td.outcome")).to_have_text(["delivered", "delivered"])
+    tab.screenshot("console-webhooks.png")
     asked = parse_qs(urlsplit(replayed.value.request.url).query)
     assert "until" not in asked  # left empty: to now
     since = datetime.fromisoformat(asked["since"][0])

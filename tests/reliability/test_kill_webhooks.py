@@ -22,13 +22,15 @@ STUDENTS = 12
 
 def deliver(stack: Stack, name: str, env: dict[str, str]) -> subprocess.Popen[str]:
     with (stack.root / f"deliver-{name}.log").open("ab") as out:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [*CLI, "webhooks", "deliver", "--id", name],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             text=True,
         )
+    stack.workers.append(process)  # stopped with the stack, whatever the test's outcome
+    return process
 
 
 def test_a_killed_delivery_process_loses_nothing_and_a_restarted_receiver_gets_the_rest(

@@ -23,7 +23,6 @@ from sqlalchemy import (
     and_,
     cast,
     column,
-    exists,
     func,
     or_,
     select,
@@ -60,28 +59,32 @@ class SqlWebhookQueue:
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def lease(self, *, owner: str, now: datetime, until: datetime, limit: int) -> list[DueDelivery]:
-        due, earlier = d.alias("due"), d.alias("earlier")
-        waiting_behind = exists().where(
-            earlier.c.subscription_id == due.c.subscription_id,
-            earlier.c.subject == due.c.subject,
-            earlier.c.status == PENDING,
-            or_(
-                earlier.c.position < due.c.position,
-                and_(
-                    earlier.c.position == due.c.position,
-                    earlier.c.delivery_id < due.c.delivery_id,
-                ),
-            ),
+        # The head of each subscription's queue of one subject: its earliest pending delivery
+        # (one pass over the pending rows, whatever their number; a NOT EXISTS per row made a
+        # lease quadratic in the backlog a receiver that was down leaves).
+        due = d.alias("due")
+        heads = (
+            select(d.c.subscription_id, d.c.subject, func.min(d.c.position).label("first"))
+            .where(d.c.status == PENDING)
+            .group_by(d.c.subscription_id, d.c.subject)
+            .subquery("heads")
         )
         chosen = (
             select(due.c.delivery_id)
+            .join(
+                heads,
+                and_(
+                    heads.c.subscription_id == due.c.subscription_id,
+                    heads.c.subject == due.c.subject,
+                    heads.c.first == due.c.position,
+                ),
+            )
             .join(s, s.c.aggregate_id == due.c.subscription_id)
             .where(
                 due.c.status == PENDING,
                 due.c.next_attempt_at <= now,
                 or_(due.c.leased_until.is_(None), due.c.leased_until <= now),
                 s.c.enabled.is_(True),
-                ~waiting_behind,
             )
             .order_by(due.c.position, due.c.delivery_id)
             .limit(_bounded(limit))

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 # (message id, unix timestamp, body, secrets) → the signed headers (Standard Webhooks).
 Signer = Callable[[str, int, bytes, list[str]], dict[str, str]]
 PREFETCH = 4  # threads' worth of deliveries leased at once
+RECORD = 0.1  # seconds an ended attempt may wait to be recorded with others
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,15 @@ class Deliverer:
         ``idle_seconds`` (or until an attempt ends). What is in flight when ``stop`` is set is
         finished and recorded first; what was leased and not sent is left to its lease."""
         backlog: deque[Leased] = deque()
+        recorded_at = time.monotonic()
         while not stop.is_set():
             try:
-                self._record()
+                # Attempts are recorded a batch at a time (a transaction each), not one by one.
+                with self._lock:
+                    ended, busy = len(self._done), self._in_flight
+                if ended >= self.threads or not busy or time.monotonic() - recorded_at > RECORD:
+                    self._record()
+                    recorded_at = time.monotonic()
                 if len(backlog) < self.threads:
                     backlog.extend(self._lease(PREFETCH * self.threads - len(backlog)))
             except Exception:  # the queue's database may be away for a moment: try again
@@ -131,8 +138,8 @@ class Deliverer:
                 submitted += self._submit(backlog.popleft())
             if not submitted:
                 with self._changed:
-                    if not self._done and not self._woken:
-                        self._changed.wait(idle_seconds)
+                    if not self._woken and (not self._done or self._in_flight):
+                        self._changed.wait(RECORD if self._done else idle_seconds)
                     self._woken = False
         with self._changed:
             while self._in_flight:

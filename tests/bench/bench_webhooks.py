@@ -140,6 +140,10 @@ def run(root: Path, url: str, log: Path, base: str) -> int:
 
     for _ in range(N):
         upload()
+    # The planner's statistics, as autovacuum keeps them on a table that grew (this database
+    # is minutes old): without them it may loop over the backlog once per row.
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
     sender = deliverer(container.settings, container.webhooks, engine, container.clock, "bench")
     stop = threading.Event()
     thread = threading.Thread(target=sender.run, args=(stop,), kwargs={"idle_seconds": 0.05})

@@ -273,3 +273,113 @@ def test_a_queued_delivery_wakes_the_deliverer_of_this_process(tmp_path: Path) -
             stop.set()
             sender.wake()
             runner.join()
+
+
+def test_a_rebuild_enqueues_what_the_projection_had_not_reached(tmp_path: Path) -> None:
+    with serving_hooks(tmp_path) as (api, sender, _), failing(0) as receiver:
+        hook_with(api, receiver.url(), ["video.deleted"])
+        projector = api.app.projector
+        assert projector is not None
+        video_id = api.ready_video()
+
+        def fail(app: str, _position: int) -> None:
+            if app == "Videos":
+                raise RuntimeError("projection lagging")
+
+        projector.before_tracking = fail
+        deleted = api.call("DELETE", f"/api/v1/videos/{video_id}")
+        assert deleted.status_code in (200, 204)  # stored; its projection and outbox lag
+        projector.before_tracking = None
+        types = [e["type"] for e in api.call("GET", "/api/v1/feed").json()["events"]]
+        assert types == ["video.uploaded", "video.ready"]
+        projector.rebuild()
+        types = [e["type"] for e in api.call("GET", "/api/v1/feed").json()["events"]]
+        assert types == ["video.uploaded", "video.ready", "video.deleted"]
+        assert drain(sender) == 1
+        projector.rebuild()  # what was projected is never sent again
+        assert drain(sender) == 0
+        assert len(receiver.requests) == 1
+
+
+def test_a_type_no_longer_wanted_is_not_sent_though_queued(tmp_path: Path) -> None:
+    with serving_hooks(tmp_path) as (api, sender, _), failing(0) as receiver:
+        hook = hook_with(api, receiver.url(), ["video.ready", "video.uploaded"])
+        api.ready_video()
+        changed = api.call("PATCH", f"{HOOKS}/{hook['id']}", json={"event_types": ["video.ready"]})
+        assert changed.status_code == 200
+        assert drain(sender) == 1
+        assert [b'"video.ready"' in got.body for got in receiver.requests] == [True]
+
+
+def test_a_replay_is_bounded_and_a_time_without_offset_is_utc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from academy_video.app.webhooks import subscriptions
+
+    with serving_hooks(tmp_path) as (api, _, _):
+        hook = subscribe(api, "http://127.0.0.1:9/x", ["video.ready", "video.uploaded"])
+        api.ready_video()
+        now = datetime.now(UTC).replace(tzinfo=None)
+        since, until = (
+            (now - timedelta(hours=1)).isoformat(),
+            (now + timedelta(hours=1)).isoformat(),
+        )
+        path = f"{HOOKS}/{hook['id']}/replay"
+        naive = api.call("POST", path, params={"since": since, "until": until})
+        assert naive.status_code == 202, naive.text
+        assert naive.json() == {"queued": 2}
+        monkeypatch.setattr(subscriptions, "MAX_REPLAY_MESSAGES", 1)
+        refused = api.call("POST", path, params={"since": since, "until": until})
+        assert refused.status_code == 413, refused.text
+        assert "narrow" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize("port", ["²", "٤٤٣", "0x1bb", "-1", "65536"])
+def test_a_port_of_other_digits_is_a_400(tmp_path: Path, port: str) -> None:
+    with serving_hooks(tmp_path) as (api, _, _):
+        body = {"url": f"https://hooks.example.org:{port}/x", "event_types": ["video.ready"]}
+        refused = api.call("POST", HOOKS, json=body)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["detail"] == "invalid_url: port"
+
+
+def test_rotating_again_keeps_only_the_current_secret_beside_the_new(tmp_path: Path) -> None:
+    with serving_hooks(tmp_path) as (api, sender, _), failing(0) as receiver:
+        hook = hook_with(api, receiver.url(), ["video.ready"])
+        for _ in range(5):
+            assert api.call("POST", f"{HOOKS}/{hook['id']}/rotate-secret").status_code == 201
+        api.call("POST", f"{HOOKS}/{hook['id']}/test")
+        assert drain(sender) == 1
+        assert len(receiver.requests[0].headers["webhook-signature"].split(" ")) == 2
+
+
+def test_a_hanging_receiver_holds_only_its_own_slots(tmp_path: Path) -> None:
+    from tests.webhooks.receivers import hanging
+
+    with (
+        serving_hooks(tmp_path, webhook_threads=2, webhook_per_host=1) as (api, sender, _),
+        hanging() as slow,
+        failing(0) as fast,
+    ):
+        hook_with(api, slow.url(host="localhost"), ["video.ready"])
+        api.call(
+            "POST",
+            HOOKS,
+            tenant="other",
+            json={"url": fast.url(), "event_types": ["video.ready"]},
+        )
+        for n in range(3):
+            api.ready_video(title=f"slow {n}")
+        api.ready_video(tenant="other", session=20)
+        stop = threading.Event()
+        runner = threading.Thread(target=sender.run, args=(stop,), kwargs={"idle_seconds": 0.05})
+        runner.start()
+        try:
+            assert slow.arrived.wait(30)
+            assert fast.arrived.wait(30)  # not behind the slow host's three
+            assert len(slow.requests) == 1
+        finally:
+            stop.set()
+            slow.release.set()
+            sender.wake()
+            runner.join()

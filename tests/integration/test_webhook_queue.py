@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
+import pytest
 from sqlalchemy import Engine
 
 from academy_video.adapters.sql.webhook_tables import webhook_attempts, webhook_deliveries
@@ -273,9 +275,10 @@ def test_secrets_rotate_with_a_grace_period(deployment: Deployment) -> None:
     secrets.rotate(hook, "whsec_two", now=NOW, old_valid_until=grace)
     assert secrets.valid(hook, now=NOW) == ["whsec_two", "whsec_one"]
     assert secrets.valid(hook, now=grace) == ["whsec_two"]
-    # A rotation within the grace period: both older ones end by the new grace at the latest.
+    # A rotation within the grace period: only the current one stays valid beside the new
+    # (never more than two signatures), until the new grace at the latest.
     secrets.rotate(hook, "whsec_three", now=NOW, old_valid_until=NOW + timedelta(hours=1))
-    assert secrets.valid(hook, now=NOW) == ["whsec_three", "whsec_two", "whsec_one"]
+    assert secrets.valid(hook, now=NOW) == ["whsec_three", "whsec_two"]
     assert secrets.valid(hook, now=NOW + timedelta(hours=1)) == ["whsec_three"]
     secrets.drop(hook)
     assert secrets.valid(hook, now=NOW) == []
@@ -296,3 +299,20 @@ def test_several_attempts_are_finished_together_and_another_owners_are_left(
         taken.delivery_id
     }
     assert len(rows(engine, webhook_attempts)) == 2
+
+
+def test_a_failed_statement_never_shows_its_values(tmp_path: Path) -> None:
+    """What a failed statement says is logged (``adapters/http/errors.py``): a secret it carried
+    must not be in it."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from academy_video.adapters.sql.engine import sqlite_engine
+
+    engine = sqlite_engine(tmp_path / "x.sqlite3")
+    with pytest.raises(OperationalError) as failed, engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO missing (secret) VALUES (:secret)"), {"secret": "whsec_AAAA"}
+        )
+    assert "whsec_AAAA" not in str(failed.value)
+    engine.dispose()

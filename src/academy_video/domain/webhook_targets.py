@@ -116,7 +116,11 @@ def _split_port(netloc: str, default: int) -> tuple[str, int]:
         host, port_text = netloc, None
     if port_text is None:
         return host, default
-    if not port_text.isdigit() or len(port_text) > 5 or not 1 <= int(port_text) <= 65535:
+    if (
+        not (port_text.isascii() and port_text.isdigit())
+        or len(port_text) > 5
+        or not 1 <= int(port_text) <= 65535
+    ):
         raise InvalidWebhookTarget("port")
     return host, int(port_text)
 

@@ -29,13 +29,19 @@ def postgres_engine(url: str, *, schema: str | None = None, pool_size: int = 8) 
     # (docs/benchmarks.md, Playback over HTTP). A connection the server dropped fails its query
     # once (503 database_unavailable); the pool then discards it and every connection opened
     # before the drop.
-    return create_engine(url, pool_size=pool_size, max_overflow=4, pool_pre_ping=False)
+    # hide_parameters: a failed statement's message (logged) never shows its values: a
+    # webhook secret, a student's data.
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=4, pool_pre_ping=False, hide_parameters=True
+    )
 
 
 def sqlite_engine(path: Path, *, writer: bool = True) -> Engine:
     """A writer engine takes the write lock when a transaction begins; a reader never waits."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+    engine = create_engine(
+        f"sqlite:///{path}", connect_args={"check_same_thread": False}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:

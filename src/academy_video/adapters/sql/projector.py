@@ -186,11 +186,20 @@ class Projector:
                 if self.sealer is not None:  # re-sealed below: the log as it stands now
                     conn.execute(t.audit_chain.delete())
                     self.sealer.clear()
+                # What was projected before: past it, the events are news the outbox has not
+                # had yet (a lag when the rebuild began), so they are enqueued as they are applied.
+                tracked = {
+                    str(name): int(position)
+                    for name, position in conn.execute(
+                        select(t.tracking.c.application_name, t.tracking.c.notification_id)
+                    )
+                }
                 conn.execute(t.tracking.delete())
                 for name in self.apps:
                     conn.execute(_insert_ignore(conn, name))
                 applied, changed = 0, []
-                for name, app in self.apps.items():
+                # The subscriptions first: what the outbox enqueues below fans out to them.
+                for name, app in sorted(self.apps.items(), key=lambda item: item[0] != "Webhooks"):
                     self._states[name].clear()
                     last = (up_to or {}).get(name)
                     position = 0
@@ -205,7 +214,13 @@ class Projector:
                         )
                         if not notifications:
                             break
-                        changed += [(name, self._apply(conn, name, notifications, outbox=False)[0])]
+                        seen = tracked.get(name, 0)
+                        old = [n for n in notifications if n.id <= seen]
+                        new = [n for n in notifications if n.id > seen]
+                        for part, outbox in ((old, False), (new, True)):
+                            if part:
+                                states, _ = self._apply(conn, name, part, outbox=outbox)
+                                changed.append((name, states))
                         position = notifications[-1].id
                         applied += len(notifications)
             for name, states in changed:

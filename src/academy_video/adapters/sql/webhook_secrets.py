@@ -30,7 +30,10 @@ class SqlWebhookSecrets:
         mine = ws.c.subscription_id == subscription_id
         with self.engine.begin() as conn:
             conn.execute(ws.delete().where(mine, ws.c.valid_until <= now))
-            # Those valid now end at ``old_valid_until`` at the latest (none is extended).
+            # Only the current one stays valid beside the new: rotating again within the grace
+            # ends the older ones now (a delivery never carries more than two signatures).
+            conn.execute(ws.delete().where(mine, ws.c.valid_until.is_not(None)))
+            # The current one ends at ``old_valid_until`` at the latest (none is extended).
             conn.execute(
                 ws.update()
                 .where(mine, or_(ws.c.valid_until.is_(None), ws.c.valid_until > old_valid_until))

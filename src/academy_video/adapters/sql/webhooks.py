@@ -23,6 +23,7 @@ from sqlalchemy import (
     and_,
     cast,
     column,
+    exists,
     func,
     or_,
     select,
@@ -43,6 +44,7 @@ from .webhook_secrets import SqlWebhookSecrets
 from .webhook_tables import webhook_attempts as a
 from .webhook_tables import webhook_deliveries as d
 from .webhook_tables import webhook_messages as m
+from .webhook_tables import webhook_subscription_types as st
 from .webhook_tables import webhook_subscriptions as s
 
 __all__ = ["MAX_ROWS", "SqlWebhookQueue", "SqlWebhookSecrets"]
@@ -63,9 +65,18 @@ class SqlWebhookQueue:
         # (one pass over the pending rows, whatever their number; a NOT EXISTS per row made a
         # lease quadratic in the backlog a receiver that was down leaves).
         due = d.alias("due")
+        # Only enabled subscriptions' queues (what a deleted or disabled one left pending is
+        # never grouped), and only the types each still wants: one no longer wanted is not
+        # sent, whatever was queued before, nor holds back what follows it.
+        wanted = or_(
+            m.c.type == PING,
+            exists().where(st.c.subscription_id == d.c.subscription_id, st.c.type == m.c.type),
+        )
         heads = (
             select(d.c.subscription_id, d.c.subject, func.min(d.c.position).label("first"))
-            .where(d.c.status == PENDING)
+            .join(s, and_(s.c.aggregate_id == d.c.subscription_id, s.c.enabled.is_(True)))
+            .join(m, m.c.position == d.c.position)
+            .where(d.c.status == PENDING, wanted)
             .group_by(d.c.subscription_id, d.c.subject)
             .subquery("heads")
         )
@@ -127,7 +138,7 @@ class SqlWebhookQueue:
             return set()
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":  # one statement for the lot
-                owned = dict(conn.execute(_finishing_all(finished, owner)).tuples().all())
+                owned = {int(i): sid for i, sid in conn.execute(_finishing_all(finished, owner))}
             else:
                 owned = {}
                 for one in finished:
@@ -183,6 +194,19 @@ class SqlWebhookQueue:
                 )
                 for row in conn.execute(query).mappings()
             ]
+
+    def replay_size(self, subscription_id: UUID, *, since: datetime, until: datetime) -> int:
+        query = (
+            select(func.count())
+            .select_from(m.join(st, and_(st.c.tenant == m.c.tenant, st.c.type == m.c.type)))
+            .where(
+                st.c.subscription_id == subscription_id,
+                m.c.occurred_at >= since,
+                m.c.occurred_at < until,
+            )
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def replay(self, subscription_id: UUID, *, since: datetime, until: datetime) -> int:
         statement = queue_deliveries(

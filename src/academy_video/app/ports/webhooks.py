@@ -140,6 +140,10 @@ class WebhookQueue(Protocol):
         """The most recent attempts first."""
         ...
 
+    def replay_size(self, subscription_id: UUID, *, since: datetime, until: datetime) -> int:
+        """How many messages ``replay`` would queue now."""
+        ...
+
     def replay(self, subscription_id: UUID, *, since: datetime, until: datetime) -> int:
         """Deliver again every message of the subscription's tenant and types that occurred in
         [since, until); how many deliveries were queued."""

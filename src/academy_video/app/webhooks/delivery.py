@@ -96,7 +96,7 @@ class Deliverer:
         # The signature's timestamp is the wall clock's: receivers refuse one minutes off theirs.
         self.wall = wall
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="webhook")
-        self._hosts: dict[str, threading.Semaphore] = {}
+        self._hosts: dict[tuple[str, str], threading.Semaphore] = {}
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._in_flight = 0
@@ -107,7 +107,7 @@ class Deliverer:
         """Send what is due now (up to one per thread), wait for it and record it; how many
         attempts were made."""
         for leased in self._lease(self.threads):
-            self._submit(leased)
+            self._submit(leased, self._slots(leased.due), wait=True)
         with self._changed:
             while self._in_flight:
                 self._changed.wait()
@@ -133,9 +133,15 @@ class Deliverer:
                     backlog.extend(self._lease(PREFETCH * self.threads - len(backlog)))
             except Exception:  # the queue's database may be away for a moment: try again
                 log.exception("webhooks: a delivery round failed; retrying")
-            submitted = 0
+            submitted, waiting = 0, deque[Leased]()
             while backlog and self._in_flight < self.threads:
-                submitted += self._submit(backlog.popleft())
+                leased = backlog.popleft()
+                slots = self._slots(leased.due)
+                if not _take_all(slots):  # its host or tenant is busy: others go first
+                    waiting.append(leased)
+                    continue
+                submitted += self._submit(leased, slots)
+            backlog.extendleft(reversed(waiting))
             if not submitted:
                 with self._changed:
                     if not self._woken and (not self._done or self._in_flight):
@@ -168,22 +174,33 @@ class Deliverer:
                 )
         return [Leased(d, secrets[d.subscription_id], until) for d in due]
 
-    def _submit(self, leased: Leased) -> int:
-        """Hand it to a thread, if its lease leaves time for a whole attempt (else leave it to
-        the lease: whoever leases it next sends it); how many were handed over."""
+    def _submit(
+        self, leased: Leased, slots: list[threading.Semaphore], *, wait: bool = False
+    ) -> int:
+        """Hand it to a thread with its host's and tenant's slots (taken already, or with
+        ``wait`` by the thread), if its lease leaves time for a whole attempt (else leave it
+        to the lease: whoever leases it next sends it); how many were handed over."""
         if self.clock.now() + self.attempt > leased.until:
+            if not wait:
+                _give_back(slots)
             return 0
         with self._lock:
             self._in_flight += 1
-        self._pool.submit(self._attempt, leased.due, leased.secrets)
+        self._pool.submit(self._attempt, leased, slots, wait)
         return 1
 
-    def _attempt(self, due: DueDelivery, secrets: list[str]) -> None:
+    def _attempt(self, leased: Leased, slots: list[threading.Semaphore], wait: bool) -> None:
+        due = leased.due
         try:
-            with self._slot(due.url):
+            if wait:
+                for slot in slots:
+                    slot.acquire()
+            try:
                 body = body_of(due)
-                headers = self.sign(due.message.message_id, int(self.wall()), body, secrets)
+                headers = self.sign(due.message.message_id, int(self.wall()), body, leased.secrets)
                 result = self.sender.send(WebhookRequest(url=due.url, body=body, headers=headers))
+            finally:
+                _give_back(slots)
             at = self.clock.now()
             retry_at = None if result.ok else next_attempt_at(due.attempt + 1, at, self.rand())
             finished = Finished(due.delivery_id, result, at, retry_at, result.ok)
@@ -231,10 +248,34 @@ class Deliverer:
             "webhooks: subscription %s disabled: failing since %s", due.subscription_id, first
         )
 
-    def _slot(self, url: str) -> threading.Semaphore:
-        host = (urlsplit(url).hostname or "").lower()
+    def _slots(self, due: DueDelivery) -> list[threading.Semaphore]:
+        """Its target host's slots and its tenant's: one slow receiver, or one tenant's many
+        receivers (a wildcard domain is many hosts), hold only their own share of threads."""
+        host = (urlsplit(due.url).hostname or "").lower().rstrip(".")
         with self._lock:
-            slot = self._hosts.get(host)
-            if slot is None:
-                slot = self._hosts[host] = threading.Semaphore(self.per_host)
+            return [
+                self._semaphore(("host", host)),
+                self._semaphore(("tenant", due.message.tenant)),
+            ]
+
+    def _semaphore(self, key: tuple[str, str]) -> threading.Semaphore:
+        slot = self._hosts.get(key)
+        if slot is None:
+            slot = self._hosts[key] = threading.Semaphore(self.per_host)
         return slot
+
+
+def _take_all(slots: list[threading.Semaphore]) -> bool:
+    """Take every slot, or none."""
+    taken: list[threading.Semaphore] = []
+    for slot in slots:
+        if not slot.acquire(blocking=False):
+            _give_back(taken)
+            return False
+        taken.append(slot)
+    return True
+
+
+def _give_back(slots: list[threading.Semaphore]) -> None:
+    for slot in slots:
+        slot.release()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from uuid import UUID, uuid4
 
@@ -28,12 +28,13 @@ from academy_video.domain.webhook_targets import (
     refused_address,
 )
 
-from ..errors import Invalid, NotFound
+from ..errors import Invalid, NotFound, TooLarge
 from ..ports import AttemptRecord, Clock, Message, WebhookQueue, WebhookSecrets
 from .application import Webhooks
 
 OLD_SECRET_VALID = timedelta(hours=24)
 MAX_REPLAY_SPAN = timedelta(days=31)  # one replay re-sends at most this much history
+MAX_REPLAY_MESSAGES = 10_000  # and at most this many events
 MAX_FEED_LIMIT = 500
 MAX_LOG_LIMIT = 200
 
@@ -147,11 +148,13 @@ class WebhookService:
     ) -> int:
         """Send again what the subscription's types saw in [since, until) (until: now)."""
         self.get(tenant, subscription_id)
-        until = until or self.clock.now()
+        since, until = _utc(since), _utc(until or self.clock.now())
         if since >= until:
             raise Invalid("since must be before until (now, when not given)")
         if until - since > MAX_REPLAY_SPAN:
             raise Invalid(f"a replay spans at most {MAX_REPLAY_SPAN.days} days")
+        if self.queue.replay_size(subscription_id, since=since, until=until) > MAX_REPLAY_MESSAGES:
+            raise TooLarge(f"a replay re-sends at most {MAX_REPLAY_MESSAGES} events: narrow it")
         return self.queue.replay(subscription_id, since=since, until=until)
 
     def ping(self, tenant: str, subscription_id: UUID) -> int:
@@ -186,3 +189,8 @@ class WebhookService:
             refused = refused_address(target.address, host=target.host, allow=self.allow)
             if refused:
                 raise InvalidWebhookTarget(f"address {refused}")
+
+
+def _utc(moment: datetime) -> datetime:
+    """A time without an offset is taken as UTC (as the audit API takes it)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

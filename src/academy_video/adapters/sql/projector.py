@@ -75,6 +75,7 @@ class Projector:
         # process sends them now instead of at its next poll.
         self.on_queued: list[Callable[[], None]] = []
         self._stop = threading.Event()
+        self._followers: list[threading.Thread] = []
         self._behind: Behind | None = None
 
     # Keeping up ----------------------------------------------------------------------------
@@ -151,10 +152,16 @@ class Projector:
 
         thread = threading.Thread(target=run, name="projector", daemon=True)
         thread.start()
+        self._followers.append(thread)
         return thread
 
     def stop(self) -> None:
+        """Stop following, and wait for a round in progress: the Applications it reads are
+        closed next (a round racing their close fails with "pool is closed")."""
         self._stop.set()
+        for thread in self._followers:
+            if thread is not threading.current_thread():
+                thread.join(timeout=30)
 
     def positions(self) -> dict[str, int]:
         with self.engine.connect() as conn:

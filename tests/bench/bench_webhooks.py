@@ -72,6 +72,12 @@ def fresh_database(base: str, name: str) -> str:
     return base.rsplit("/", 1)[0] + "/" + name
 
 
+def arrived(log: Path) -> int:
+    """How many arrived: the lines counted, not parsed (this process's interpreter lock is the
+    deliverer's too: the wait must cost it next to nothing)."""
+    return log.read_bytes().count(b"\n")
+
+
 def arrivals(log: Path) -> list[tuple[str, str, float]]:
     rows = []
     for line in log.read_text().splitlines():
@@ -147,17 +153,17 @@ def run(root: Path, url: str, log: Path, base: str) -> int:
     sender = deliverer(container.settings, container.webhooks, engine, container.clock, "bench")
     stop = threading.Event()
     thread = threading.Thread(target=sender.run, args=(stop,), kwargs={"idle_seconds": 0.05})
-    before = len(arrivals(log))
+    before = arrived(log)
     started = time.perf_counter()
     thread.start()
-    while len(arrivals(log)) - before < N:
+    while arrived(log) - before < N:
         time.sleep(0.05)
     delivered = N / (time.perf_counter() - started)
     share = delivered / bare
     print(f"bare loop of {N} httpx POSTs        {bare:9,.0f} /s")
     print(
         f"deliveries of {N} queued events     {delivered:9,.0f} /s = {share:.0%} of the bare "
-        f"loop (target ≥ {TARGET:.0%}; {settings.webhook_threads} threads, "
+        f"loop (target ≥ {TARGET:.0%}; {settings.webhook_concurrency} at once, "
         f"{settings.webhook_per_host} per host)"
     )
     stop.set()
@@ -169,11 +175,11 @@ def run(root: Path, url: str, log: Path, base: str) -> int:
     stop = threading.Event()
     thread = threading.Thread(target=sender.run, args=(stop,))
     thread.start()
-    before = len(arrivals(log))
+    before = arrived(log)
     for _ in range(LAG_EVENTS):
         upload()
         time.sleep(1 / LAG_RATE)
-    while len(arrivals(log)) - before < LAG_EVENTS:
+    while arrived(log) - before < LAG_EVENTS:
         time.sleep(0.05)
     stop.set()
     thread.join()

@@ -31,6 +31,10 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     repeat: int = 1  # the body is sent this many times
+    # Instead of an answer: the first piece, then the second again and again, one piece every
+    # ``every`` seconds, until the client goes away or the test ends (a trickling receiver).
+    trickle: tuple[bytes, bytes] | None = None
+    every: float = 0.05
 
 
 @dataclass
@@ -67,6 +71,9 @@ def _handler(receiver: Receiver, answer: Callable[[Receiver, Received], Answer])
             receiver.arrived.set()
             reply = answer(receiver, got)
             try:
+                if reply.trickle is not None:
+                    self._trickle(reply)
+                    return
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -79,6 +86,14 @@ def _handler(receiver: Receiver, answer: Callable[[Receiver, Received], Answer])
                 pass
             finally:
                 receiver.answered.set()
+
+        def _trickle(self, reply: Answer) -> None:
+            assert reply.trickle is not None
+            first, then = reply.trickle
+            self.wfile.write(first)
+            while not receiver.release.wait(reply.every):
+                self.wfile.write(then)
+                self.wfile.flush()
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the tests' output stays theirs
@@ -160,6 +175,12 @@ def hanging() -> Any:
         return Answer(200)
 
     return receiving(answer)
+
+
+def trickling(first: bytes, then: bytes, *, every: float = 0.05) -> Any:
+    """Sends ``first``, then ``then`` every ``every`` seconds for as long as the client listens:
+    headers that never end, or ``102 Processing`` answers that never stop."""
+    return receiving(lambda receiver, got: Answer(0, trickle=(first, then), every=every))
 
 
 def redirecting(location: str) -> Any:

@@ -7,6 +7,7 @@ import ipaddress
 import json
 import logging
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,16 @@ from academy_video.adapters.webhooks.signing import new_secret, signed_headers
 from academy_video.app.ports.webhooks import MAX_RESPONSE_CHARS, WebhookRequest
 from academy_video.domain.webhook_targets import AllowList, IPAddress
 
-from .receivers import Answer, failing, hanging, huge, receiving, redirecting, verifying
+from .receivers import (
+    Answer,
+    failing,
+    hanging,
+    huge,
+    receiving,
+    redirecting,
+    trickling,
+    verifying,
+)
 
 LOOPBACK = AllowList.parse("127.0.0.1/32")
 BODY = json.dumps({"id": "msg_1", "type": "video.ready", "data": {"video_id": 7}}).encode()
@@ -132,7 +142,65 @@ def test_a_name_is_refused_if_any_of_its_addresses_is() -> None:
     sender = HttpWebhookSender(allow=AllowList(), allow_http=True, resolver=resolver)
     result = sender.send(signed("https://hooks.example/", new_secret()))
     sender.close()
-    assert result.error == "refused_address: loopback"
+    assert result.error == "dns"  # as an unknown name: see the next test
+
+
+def test_an_internal_name_and_an_unknown_name_look_the_same(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A subscriber must not learn from the delivery log which internal names exist.
+    def resolve(host: str, port: int) -> list[IPAddress]:
+        if host == "db.internal":
+            return [ipaddress.ip_address("10.0.0.5")]
+        raise OSError("no such name")
+
+    sender = HttpWebhookSender(allow=AllowList(), allow_http=True, resolver=resolve)
+    with caplog.at_level(logging.INFO):
+        internal = sender.send(signed("https://db.internal/", new_secret()))
+        unknown = sender.send(signed("https://nothing.example/", new_secret()))
+    sender.close()
+    assert (internal.status, internal.error) == (unknown.status, unknown.error) == (None, "dns")
+    assert "db.internal resolves to a refused address (private)" in caplog.text
+
+
+def test_a_lookup_that_never_answers_is_a_dns_failure_within_the_connect_timeout() -> None:
+    answer = threading.Event()
+
+    def stuck(host: str, port: int) -> list[IPAddress]:
+        answer.wait(10)
+        raise OSError("gave up")
+
+    sender = HttpWebhookSender(
+        allow=LOOPBACK, allow_http=True, resolver=stuck, timeouts=Timeouts(connect=0.3, total=5)
+    )
+    result = sender.send(signed("https://hooks.example/", new_secret()))
+    answer.set()
+    sender.close()
+    assert (result.status, result.error) == (None, "dns")
+    assert result.duration_ms < 2000
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        (b"HTTP/1.1 200 OK\r\n", b"x-slow: a\r\n"),  # headers that never end
+        (b"HTTP/1.1 102 Processing\r\n\r\n", b"HTTP/1.1 102 Processing\r\n\r\n"),
+    ],
+    ids=["headers", "1xx"],
+)
+def test_a_trickling_receiver_is_cut_off_at_the_attempts_deadline(
+    first: bytes, then: bytes
+) -> None:
+    # Each piece arrives well within a per-read timeout: only a deadline for the whole attempt
+    # ends it.
+    sender = HttpWebhookSender(
+        allow=LOOPBACK, allow_http=True, timeouts=Timeouts(connect=0.5, total=0.6)
+    )
+    with trickling(first, then, every=0.05) as receiver:
+        result = sender.send(signed(receiver.url(), new_secret()))
+    sender.close()
+    assert (result.status, result.error) == (None, "timeout")
+    assert 550 <= result.duration_ms < 2000
 
 
 def test_the_checked_address_is_the_one_connected_to(sender: HttpWebhookSender) -> None:

@@ -82,7 +82,7 @@ class Settings:
     embedded_webhooks: bool = True
     webhook_allow_http: bool = False
     webhook_allow_list: str = ""
-    webhook_threads: int = 8  # a delivery process's concurrent attempts
+    webhook_concurrency: int = 16  # a delivery process's attempts in flight at once
     webhook_per_host: int = 4  # of which at most this many to one target host
     webhook_connect_seconds: float = 5.0
     webhook_total_seconds: float = 15.0  # one attempt, from connecting to the answer read
@@ -100,7 +100,7 @@ class Settings:
             if getattr(self, name) < 0:
                 raise ValueError(f"{PREFIX}{name.upper()}: must be 0 (no limit) or more")
         for name in (
-            "webhook_threads",
+            "webhook_concurrency",
             "webhook_per_host",
             "webhook_connect_seconds",
             "webhook_total_seconds",

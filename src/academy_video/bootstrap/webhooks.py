@@ -59,6 +59,6 @@ def deliverer(
         owner=owner or f"{socket.gethostname()}-{os.getpid()}",
         lease_seconds=settings.webhook_lease_seconds,
         attempt_seconds=settings.webhook_total_seconds,
-        threads=settings.webhook_threads,
+        concurrency=settings.webhook_concurrency,
         per_host=settings.webhook_per_host,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeAlias
 from urllib.parse import urlsplit
 
@@ -58,7 +59,7 @@ class Target:
     port: int
     path_and_query: str
 
-    @property
+    @cached_property
     def address(self) -> IPAddress | None:
         """The host when it is an IP literal (then nothing is resolved)."""
         try:

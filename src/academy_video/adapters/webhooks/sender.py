@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import http.cookiejar
 import ipaddress
+import logging
 import socket
 import ssl
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as LookupTimeout
 from dataclasses import dataclass
+from functools import lru_cache
 
 import httpx
 
@@ -31,7 +35,15 @@ from academy_video.domain.webhook_targets import (
     refused_address,
 )
 
-Resolver = Callable[[str, int], list[IPAddress]]
+from .deadline import DeadlineTransport, until
+
+Resolver = Callable[
+    [str, int], list[IPAddress]
+]  # run on a lookup thread, within the connect timeout
+LOOKUP_THREADS = 4  # lookups at once; one that hangs holds a thread, not the attempt
+MEMO = 4096  # URLs, and addresses of a host, whose check is kept
+
+log = logging.getLogger(__name__)
 
 # UTF-8 spends at most 4 bytes on a character: this many bytes hold MAX_RESPONSE_CHARS of them.
 MAX_RESPONSE_BYTES = MAX_RESPONSE_CHARS * 4
@@ -63,8 +75,19 @@ class HttpWebhookSender:
         self._allow_http = allow_http
         self._timeouts = timeouts
         self._resolve = resolver
+        # The rules are pure and the same URLs and addresses come back attempt after attempt:
+        # each is checked once (a bounded memo per sender, its allow-list fixed).
+        self._target = lru_cache(maxsize=MEMO)(self._target_or_refusal)
+        self._refused = lru_cache(maxsize=MEMO)(self._refusal)
+        self._lookups = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="webhook-dns")
+        limits = httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections // 4 or 1,
+            keepalive_expiry=30.0,
+        )
         self._client = httpx.Client(
-            verify=verify,
+            transport=DeadlineTransport(verify=verify, limits=limits),
+            timeout=httpx.Timeout(timeouts.total, connect=timeouts.connect),
             follow_redirects=False,
             # No proxy from the environment: a proxy would resolve the name again, elsewhere.
             trust_env=False,
@@ -72,15 +95,11 @@ class HttpWebhookSender:
             cookies=http.cookiejar.CookieJar(
                 http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
             ),
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections // 4 or 1,
-                keepalive_expiry=30.0,
-            ),
         )
 
     def close(self) -> None:
         self._client.close()
+        self._lookups.shutdown(wait=False, cancel_futures=True)
 
     def send(self, request: WebhookRequest) -> DeliveryResult:
         started = time.monotonic()
@@ -91,30 +110,31 @@ class HttpWebhookSender:
             duration_ms = int((time.monotonic() - started) * 1000)
             return DeliveryResult(status, duration_ms, response, error)
 
-        try:
-            target = check_target_url(request.url, allow_http=self._allow_http)
-        except InvalidWebhookTarget as refused:
-            return result(error=f"invalid_url: {refused.reason}")
+        target = self._target(request.url)
+        if isinstance(target, str):
+            return result(error=target)
         try:
             address = self._checked_address(target)
         except _Refused as refused:
             return result(error=str(refused))
-        deadline = started + self._timeouts.total
+        # The whole attempt, to the answer's last byte read, ends by one deadline (deadline.py).
         try:
-            with self._client.stream(
-                "POST",
-                _url_of(target, address),
-                content=request.body,
-                headers={
-                    **request.headers,
-                    **_connection_headers(target),
-                    # A compressed answer could inflate far past what we read of it.
-                    "accept-encoding": "identity",
-                },
-                timeout=self._timeout_until(deadline),
-                extensions=_tls_name(target, address),
-            ) as response:
-                text, error = _read_bounded(response, deadline)
+            with (
+                until(started + self._timeouts.total),
+                self._client.stream(
+                    "POST",
+                    _url_of(target, address),
+                    content=request.body,
+                    headers={
+                        **request.headers,
+                        **_connection_headers(target),
+                        # A compressed answer could inflate far past what we read of it.
+                        "accept-encoding": "identity",
+                    },
+                    extensions=_tls_name(target, address),
+                ) as response,
+            ):
+                text, error = _read_bounded(response)
                 return result(response.status_code, text, error)
         except httpx.TimeoutException:
             return result(error="timeout")
@@ -125,35 +145,46 @@ class HttpWebhookSender:
         except (httpx.TransportError, OSError):
             return result(error="network")
 
+    def _target_or_refusal(self, url: str) -> Target | str:
+        try:
+            return check_target_url(url, allow_http=self._allow_http)
+        except InvalidWebhookTarget as refused:
+            return f"invalid_url: {refused.reason}"
+
+    def _refusal(self, address: IPAddress, host: str) -> str:
+        return refused_address(address, host=host, allow=self._allow)
+
     def _checked_address(self, target: Target) -> IPAddress:
         """The address to connect to: every address the host has must be allowed, or a
-        resolver answering a public and a private address could pick the private one later."""
+        resolver answering a public and a private address could pick the private one later.
+        A name that does not resolve and one that resolves to a refused address fail alike
+        (``dns``): otherwise a subscriber could learn which internal names exist."""
         if target.address is not None:
-            addresses = [target.address]
-        else:
-            try:
-                addresses = self._resolve(target.host, target.port)
-            except (OSError, UnicodeError, ValueError):
-                raise _Refused("dns") from None
-            if not addresses:
-                raise _Refused("dns")
-        for address in addresses:
-            reason = refused_address(address, host=target.host, allow=self._allow)
+            reason = self._refused(target.address, target.host)
             if reason:
                 raise _Refused(f"refused_address: {reason}")
+            return target.address
+        lookup = self._lookups.submit(self._resolve, target.host, target.port)
+        try:
+            addresses = lookup.result(timeout=self._timeouts.connect)
+        except (OSError, UnicodeError, ValueError, LookupTimeout):
+            lookup.cancel()
+            raise _Refused("dns") from None
+        refused = [
+            reason for address in addresses if (reason := self._refused(address, target.host))
+        ]
+        if refused:
+            log.info("webhooks: %s resolves to a refused address (%s)", target.host, refused[0])
+        if not addresses or refused:
+            raise _Refused("dns")
         return addresses[0]
-
-    def _timeout_until(self, deadline: float) -> httpx.Timeout:
-        # httpx's timeouts are per phase (and per read); each gets what is left of the total,
-        # and the answer's body is read against the deadline itself.
-        left = max(deadline - time.monotonic(), 0.001)
-        return httpx.Timeout(left, connect=min(self._timeouts.connect, left))
 
 
 class _Refused(Exception):
     pass
 
 
+@lru_cache(maxsize=MEMO)
 def _url_of(target: Target, address: IPAddress) -> httpx.URL:
     return httpx.URL(
         scheme=target.scheme,
@@ -183,9 +214,10 @@ def _tls_name(target: Target, address: IPAddress) -> dict[str, str]:
     return {"sni_hostname": target.host}
 
 
-def _read_bounded(response: httpx.Response, deadline: float) -> tuple[str, str]:
-    """The answer's first MAX_RESPONSE_CHARS characters, and "timeout" if the deadline passed
-    first; the rest is never read (closing the response drops the connection)."""
+def _read_bounded(response: httpx.Response) -> tuple[str, str]:
+    """The answer's first MAX_RESPONSE_CHARS characters, and "timeout" if the attempt's
+    deadline passed first; the rest is never read (closing the response drops the
+    connection)."""
     chunks: list[bytes] = []
     size = 0
     error = ""
@@ -194,9 +226,6 @@ def _read_bounded(response: httpx.Response, deadline: float) -> tuple[str, str]:
             chunks.append(chunk)
             size += len(chunk)
             if size >= MAX_RESPONSE_BYTES:
-                break
-            if time.monotonic() > deadline:
-                error = "timeout"
                 break
     except httpx.TimeoutException:
         error = "timeout"

@@ -25,8 +25,8 @@ class WebhookRequest:
 @dataclass(frozen=True)
 class DeliveryResult:
     """What one attempt got. ``status`` is None when no HTTP answer came; ``error`` then says why
-    (``timeout``, ``connect``, ``refused_address: <why>``, ``invalid_url``, ...). A redirect is a
-    failure (3xx status, never followed)."""
+    (``timeout``, ``connect``, ``dns``, ``refused_address: <why>``, ``invalid_url``, ...). A
+    redirect is a failure (3xx status, never followed)."""
 
     status: int | None
     duration_ms: int
@@ -40,8 +40,9 @@ class DeliveryResult:
 
 class WebhookSender(Protocol):
     def send(self, request: WebhookRequest) -> DeliveryResult:
-        """POST once, within the timeouts, to an address the target rule allows; never raises
-        for what the target does (it is the result)."""
+        """POST once, within the timeouts (the total one deadline for the whole attempt), to
+        an address the target rule allows; never raises for what the target does (it is the
+        result). Called from several threads at once."""
         ...
 
     def close(self) -> None:

@@ -36,6 +36,12 @@ def setup(deployment: Deployment) -> tuple[Engine, SqlWebhookQueue]:
     return engine, SqlWebhookQueue(engine, clock=lambda: NOW)
 
 
+def subscribed(deployment: Deployment) -> tuple[Engine, SqlWebhookQueue, UUID]:
+    """A queue, and one subscription: tenant demo's to ``video.uploaded``."""
+    engine, queue = setup(deployment)
+    return engine, queue, subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+
+
 def leased(queue: SqlWebhookQueue, owner: str, *, now: datetime = NOW) -> list[str]:
     due = queue.lease(owner=owner, now=now, until=now + timedelta(seconds=30), limit=10)
     return [f"{d.message.subject}#{d.message.position}" for d in due]
@@ -48,49 +54,33 @@ def finish_one(
     owner: str,
     result: DeliveryResult,
     at: datetime,
-    next_attempt_at: datetime | None,
-    delivered: bool,
+    retry_at: datetime | None = None,
 ) -> bool:
-    done = Finished(delivery_id, result, at, next_attempt_at, delivered)
+    """Record one attempt of a leased delivery, as the delivery process does: delivered on a
+    2xx, else due again at ``retry_at`` (without one, failed for good); whether it was taken."""
+    delivered = result.status is not None and 200 <= result.status < 300
+    done = Finished(delivery_id, result, at, None if delivered else retry_at, delivered)
     return queue.finish([done], owner=owner) == {delivery_id}
 
 
 def test_one_subjects_deliveries_are_leased_in_order(deployment: Deployment) -> None:
-    engine, queue = setup(deployment)
-    subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    engine, queue, _ = subscribed(deployment)
     publish(engine, uploaded(1), uploaded(1), uploaded(2), now=NOW)
 
     # The second delivery about video 1 waits for the first, leased or not.
     assert leased(queue, "a") == ["video:1#1", "video:2#3"]
     assert leased(queue, "b") == []
     [first] = [d for d in rows(engine, webhook_deliveries) if d["position"] == 1]
-    assert finish_one(
-        queue,
-        first["delivery_id"],
-        owner="a",
-        result=DOWN,
-        at=NOW,
-        next_attempt_at=LATER,
-        delivered=False,
-    )
+    assert finish_one(queue, first["delivery_id"], owner="a", result=DOWN, at=NOW, retry_at=LATER)
     assert leased(queue, "b") == []  # still pending: due again later, and still first
     # a's lease of video 2 ran out meanwhile: it is due again too.
     assert leased(queue, "b", now=LATER) == ["video:1#1", "video:2#3"]
-    assert finish_one(
-        queue,
-        first["delivery_id"],
-        owner="b",
-        result=OK,
-        at=LATER,
-        next_attempt_at=None,
-        delivered=True,
-    )
+    assert finish_one(queue, first["delivery_id"], owner="b", result=OK, at=LATER)
     assert leased(queue, "c", now=LATER) == ["video:1#2"]
 
 
 def test_concurrent_leasers_never_get_the_same_delivery(deployment: Deployment) -> None:
-    engine, queue = setup(deployment)
-    subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    engine, queue, _ = subscribed(deployment)
     publish(engine, *(uploaded(n) for n in range(20)), now=NOW)
     got: list[int] = []
     barrier = threading.Barrier(8)
@@ -116,25 +106,21 @@ def test_concurrent_leasers_never_get_the_same_delivery(deployment: Deployment) 
 def test_an_expired_lease_is_leased_again_and_its_old_owner_is_refused(
     deployment: Deployment,
 ) -> None:
-    engine, queue = setup(deployment)
-    subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    engine, queue, _ = subscribed(deployment)
     publish(engine, uploaded(1), now=NOW)
     [due] = queue.lease(owner="a", now=NOW, until=NOW + timedelta(seconds=30), limit=5)
     assert queue.lease(owner="b", now=NOW + timedelta(seconds=29), until=LATER, limit=5) == []
     [again] = queue.lease(owner="b", now=NOW + timedelta(seconds=30), until=LATER, limit=5)
     assert again.delivery_id == due.delivery_id
 
-    assert not finish_one(
-        queue, due.delivery_id, owner="a", result=OK, at=LATER, next_attempt_at=None, delivered=True
-    )
+    assert not finish_one(queue, due.delivery_id, owner="a", result=OK, at=LATER)
     [row] = rows(engine, webhook_deliveries)
     assert (row["status"], row["attempts"], row["leased_by"]) == ("pending", 0, "b")
     assert rows(engine, webhook_attempts) == []
 
 
 def test_finishing_records_the_attempt_and_frees_the_lease(deployment: Deployment) -> None:
-    engine, queue = setup(deployment)
-    hook = subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    engine, queue, hook = subscribed(deployment)
     publish(engine, uploaded(1), uploaded(2), now=NOW)
     first, second = queue.lease(owner="a", now=NOW, until=LATER, limit=5)
     assert (first.url, first.attempt, first.first_attempt_at) == (
@@ -145,37 +131,13 @@ def test_finishing_records_the_attempt_and_frees_the_lease(deployment: Deploymen
     assert first.message.data == {"video_id": 1} and first.message.occurred_at == NOW
 
     huge = DeliveryResult(status=500, duration_ms=3, response="x" * 5000, error="e" * 5000)
-    assert finish_one(
-        queue,
-        first.delivery_id,
-        owner="a",
-        result=huge,
-        at=NOW,
-        next_attempt_at=LATER,
-        delivered=False,
-    )
-    assert finish_one(
-        queue,
-        second.delivery_id,
-        owner="a",
-        result=OK,
-        at=NOW,
-        next_attempt_at=None,
-        delivered=True,
-    )
+    assert finish_one(queue, first.delivery_id, owner="a", result=huge, at=NOW, retry_at=LATER)
+    assert finish_one(queue, second.delivery_id, owner="a", result=OK, at=NOW)
     [again] = queue.lease(owner="b", now=LATER, until=LATER + timedelta(seconds=30), limit=5)
     assert (again.attempt, again.first_attempt_at) == (1, NOW)
     dropped = DeliveryResult(status=None, duration_ms=10_000, error="timeout")
     end = LATER + timedelta(seconds=1)
-    assert finish_one(
-        queue,
-        again.delivery_id,
-        owner="b",
-        result=dropped,
-        at=end,
-        next_attempt_at=None,
-        delivered=False,
-    )
+    assert finish_one(queue, again.delivery_id, owner="b", result=dropped, at=end)
 
     statuses = {
         r["delivery_id"]: (r["status"], r["attempts"]) for r in rows(engine, webhook_deliveries)
@@ -211,8 +173,7 @@ def test_a_disabled_subscription_is_not_leased_nor_fanned_out_to(deployment: Dep
 def test_replay_queues_the_range_of_the_subscriptions_tenant_and_types(
     deployment: Deployment,
 ) -> None:
-    engine, queue = setup(deployment)
-    hook = subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    engine, queue, hook = subscribed(deployment)
     times = [NOW + timedelta(minutes=n) for n in range(4)]
     publish(engine, *(uploaded(n, at=at) for n, at in enumerate(times)), now=times[-1])
     ready = PublicEvent("video.ready", "demo", "video:1", times[1], {})
@@ -229,8 +190,7 @@ def test_replay_queues_the_range_of_the_subscriptions_tenant_and_types(
 def test_a_ping_goes_to_its_subscription_only_and_not_into_the_feed(
     deployment: Deployment,
 ) -> None:
-    engine, queue = setup(deployment)
-    hook = subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    engine, queue, hook = subscribed(deployment)
     other = subscribe(engine, "demo", ["video.uploaded", PING], at=NOW)
     ping = Message(0, "msg_ping1", "demo", PING, f"webhook:{hook}", NOW, {"ping": True})
     delivery = queue.ping(hook, ping)
@@ -288,8 +248,7 @@ def test_secrets_rotate_with_a_grace_period(deployment: Deployment) -> None:
 def test_several_attempts_are_finished_together_and_another_owners_are_left(
     deployment: Deployment,
 ) -> None:
-    engine, queue = setup(deployment)
-    subscribe(engine, "demo", ["video.uploaded"], at=NOW)
+    engine, queue, _ = subscribed(deployment)
     publish(engine, uploaded(1), uploaded(2), uploaded(3), now=NOW)
     first, second, third = queue.lease(owner="a", now=NOW, until=NOW, limit=5)
     [taken] = queue.lease(owner="b", now=LATER, until=LATER, limit=1)  # a's ran out

@@ -13,7 +13,7 @@ import pytest
 
 from academy_video.app.config import Settings
 from academy_video.app.errors import Denied, RateLimited
-from academy_video.app.playback import KEY_REQUESTS_PER_MINUTE, Beat
+from academy_video.app.playback import KEY_REQUESTS_PER_MINUTE, Beat, Started
 from academy_video.app.playback.policy_updates import PolicyUpdates
 from academy_video.domain.policy import GrantRules, Rule
 from academy_video.domain.video import key_object
@@ -37,12 +37,19 @@ def spy_loads(world: World, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     return calls
 
 
-def test_a_stale_token_repeated_300_times_is_judged_once(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def stale_session(world: World) -> tuple[int, Started]:
+    """A video and Alice's session of it, whose token the rules then left behind (a faster
+    max speed: a loosening, so the session goes on under the new rules)."""
     video = world.ready_video()
     started = start(world, video)
     world.app.videos.change(video, max_speed=2.0)
+    return video, started
+
+
+def test_a_stale_token_repeated_300_times_is_judged_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, started = stale_session(world)
     loads = spy_loads(world, monkeypatch)
     first = world.heartbeat(user_id=ALICE_USER, token=started.token)
     assert first.token is not None and loads["in_force"] == 1
@@ -57,9 +64,7 @@ def test_the_sessions_older_token_after_adoption_loads_nothing(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Past the judge's memory too (another process, or later): the session store's note."""
-    video = world.ready_video()
-    started = start(world, video)
-    world.app.videos.change(video, max_speed=2.0)
+    _, started = stale_session(world)
     assert world.heartbeat(user_id=ALICE_USER, token=started.token).token is not None
     world.app.playback.live.judge.forget()  # as another process would know nothing
 
@@ -89,9 +94,7 @@ def test_another_sessions_token_is_not_accepted_by_this_ones_adoption(
 
 
 def test_a_newer_change_is_judged_again_and_a_tightening_refused(world: World) -> None:
-    video = world.ready_video()
-    started = start(world, video)
-    world.app.videos.change(video, max_speed=2.0)
+    video, started = stale_session(world)
     world.heartbeat(user_id=ALICE_USER, token=started.token)
     world.app.videos.change(video, max_speed=0.5)
     for _ in range(3):
@@ -104,9 +107,7 @@ def test_a_stale_event_batch_repeated_is_judged_once(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before any heartbeat adopts the change: the check's answer is remembered."""
-    video = world.ready_video()
-    started = start(world, video)
-    world.app.videos.change(video, max_speed=2.0)
+    _, started = stale_session(world)
     loads = spy_loads(world, monkeypatch)
     for _ in range(300):
         world.report_events(user_id=ALICE_USER, token=started.token, events=[])
@@ -116,9 +117,7 @@ def test_a_stale_event_batch_repeated_is_judged_once(
 def test_concurrent_stale_heartbeats_of_one_session_are_judged_once(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    video = world.ready_video()
-    started = start(world, video)
-    world.app.videos.change(video, max_speed=2.0)
+    _, started = stale_session(world)
     loads = spy_loads(world, monkeypatch)
     live = world.app.playback.live
 
@@ -149,9 +148,7 @@ class CountingExecutor(ThreadPoolExecutor):
 def test_the_slow_path_never_uses_the_default_executor(world: World) -> None:
     """The default executor is where every student's event writes go: a flood of stale tokens
     must not queue ahead of them."""
-    video = world.ready_video()
-    started = start(world, video)
-    world.app.videos.change(video, max_speed=2.0)
+    _, started = stale_session(world)
     live, default = world.app.playback.live, CountingExecutor()
 
     async def stale_beats() -> None:

@@ -18,7 +18,8 @@ from academy_video.domain.event_budget import (
 from academy_video.domain.event_budget import wait as wait_after
 from academy_video.domain.playback_session import ClientEvent, SessionInactive, SessionStatus
 
-from .test_playback_session import QUIET, RULE, SEEK, T0, new_session
+from .builders import T0
+from .test_playback_session import QUIET, RULE, SEEK, new_session
 
 BUDGET = EventBudget(payload_max_bytes=32, per_minute=1200, total=10)
 

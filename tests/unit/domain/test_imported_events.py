@@ -89,17 +89,21 @@ def test_an_imported_grant_loads_with_its_rules_and_audit_shows_its_source(
     assert first.data["source"] == "video_videopermission:41"
 
 
-def test_imported_progress_loads_its_totals(container: Container) -> None:
-    progress = WatchProgress.imported(
+def old_progress(progress: float = 0.6, position: float = 360.0) -> WatchProgress:
+    return WatchProgress.imported(
         video_id=17,
         enrollment_id=5,
         tenant="daechi",
         progress_id=9,
         source="video_videoprogress:9",
-        progress=0.6,
-        last_position=360.0,
+        progress=progress,
+        last_position=position,
         completed=False,
     )
+
+
+def test_imported_progress_loads_its_totals(container: Container) -> None:
+    progress = old_progress()
     container.progresses.save(progress)
     loaded = container.progresses.load(WatchProgress.create_id(17, 5), WatchProgress)
     assert (loaded.progress, loaded.last_position, loaded.completed) == (0.6, 360.0, False)
@@ -109,16 +113,7 @@ def test_imported_progress_loads_its_totals(container: Container) -> None:
 @pytest.mark.parametrize(("progress", "position"), [(1.5, 0.0), (-0.1, 0.0), (0.5, -1.0)])
 def test_imported_progress_out_of_range_is_refused(progress: float, position: float) -> None:
     with pytest.raises(DomainError):
-        WatchProgress.imported(
-            video_id=17,
-            enrollment_id=5,
-            tenant="daechi",
-            progress_id=9,
-            source="video_videoprogress:9",
-            progress=progress,
-            last_position=position,
-            completed=False,
-        )
+        old_progress(progress, position)
 
 
 def test_an_imported_session_and_its_events_load_and_are_not_imported_twice(

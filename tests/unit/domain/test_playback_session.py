@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,8 +11,9 @@ from academy_video.domain.playback_session import (
     SessionStatus,
 )
 from academy_video.domain.policy import GrantRules, Limits, Rule, VideoDefaults, effective_policy
+from tests.unit.domain.builders import T0
+from tests.unit.domain.builders import new_session as started
 
-T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 RULE = RevokeRule(threshold=3, ratio=0.5)
 STRICT = effective_policy(
     VideoDefaults(), GrantRules(rule=Rule.ONCE), completed=False, limits=Limits(2, 2)
@@ -22,19 +23,7 @@ QUIET = ClientEvent("VISIBILITY_VISIBLE")
 
 
 def new_session(policy: dict[str, Any] | None = None) -> PlaybackSession:
-    return PlaybackSession(
-        session_id="s1",
-        tenant="demo",
-        video_id=7,
-        enrollment_id=3,
-        user_id=42,
-        device_id="laptop",
-        policy=policy or STRICT,
-        policy_version=1,
-        grant_version=2,
-        started_at=T0,
-        expires_at=T0 + timedelta(seconds=600),
-    )
+    return started(policy or STRICT)
 
 
 def test_a_batch_is_one_event_with_every_item_judged() -> None:

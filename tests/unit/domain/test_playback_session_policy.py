@@ -19,12 +19,12 @@ from academy_video.domain.playback_session import (
 )
 from academy_video.domain.policy import GrantRules, Limits, Rule, VideoDefaults, effective_policy
 from academy_video.domain.policy_change import PolicyChange
+from tests.unit.domain.builders import T0
 from tests.unit.domain.test_playback_session import (
     QUIET,
     RULE,
     SEEK,
     STRICT,
-    T0,
     new_session,
 )
 

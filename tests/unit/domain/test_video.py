@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Literal, TypedDict
 
 import pytest
@@ -16,25 +16,9 @@ from academy_video.domain.video import (
     VideoDeleted,
     VideoStatus,
 )
+from tests.unit.domain.builders import T0, at, new_video
 
-T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 PROBE = {"duration": 61.5, "has_video": True, "codec": "h264", "width": 640, "height": 360}
-
-
-def at(seconds: float) -> datetime:
-    return T0 + timedelta(seconds=seconds)
-
-
-def new_video(**defaults: object) -> Video:
-    return Video.register(
-        video_id=7,
-        tenant="demo",
-        session_id=10,
-        title="Limits",
-        file_key="videos/demo/10/x.mp4",
-        order=1,
-        defaults=VideoDefaults(**defaults),  # type: ignore[arg-type]
-    )
 
 
 def uploaded() -> Video:

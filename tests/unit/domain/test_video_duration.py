@@ -5,7 +5,8 @@ import math
 import pytest
 
 from academy_video.domain.video_duration import MAX_DURATION_SECONDS, usable_duration, whole_seconds
-from tests.unit.domain.test_video import PROBE, at, new_video, processing
+from tests.unit.domain.builders import at, new_video
+from tests.unit.domain.test_video import PROBE, processing
 
 
 @pytest.mark.parametrize(

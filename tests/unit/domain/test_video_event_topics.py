@@ -2,7 +2,6 @@
 its commands apply live in (``video.py``'s siblings); and an event stored under each topic,
 as a log written before a split holds it, reads back into the same video."""
 
-from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import CanMutateAggregate
@@ -10,8 +9,8 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
 from academy_video.adapters.eventstore.msgpack_codec import MsgpackTranscoder
-from academy_video.domain.policy import VideoDefaults
 from academy_video.domain.video import Video
+from tests.unit.domain.builders import NEW, at, new_video, old_ready, through_every_command
 
 # Literal, as the stored events name them: never generated from the class.
 EVENT_TOPICS = {
@@ -32,13 +31,6 @@ EVENT_TOPICS = {
     "Deleted": "academy_video.domain.video:Video.Deleted",
 }
 BASES = {"Event", "Created"}  # eventsourcing's own, never stored
-T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
-OLD = "media/hls/demo/videos/7/"
-NEW = "hls/demo/videos/7/"
-
-
-def at(seconds: float) -> datetime:
-    return T0 + timedelta(seconds=seconds)
 
 
 def test_every_event_class_of_the_video_keeps_its_stored_topic() -> None:
@@ -52,54 +44,10 @@ def test_every_event_class_of_the_video_keeps_its_stored_topic() -> None:
     assert get_topic(Video) == "academy_video.domain.video:Video"
 
 
-def imported() -> Video:
-    return Video.imported(
-        source="video_video:7",
-        created_at=T0,
-        video_id=7,
-        tenant="demo",
-        session_id=10,
-        title="Limits",
-        file_key="videos/demo/10/x.mp4",
-        order=1,
-        allow_skip=True,
-        max_speed=2.0,
-        show_watermark=False,
-        status="READY",
-        policy_version=1,
-        duration=61.0,
-        hls_path=f"{OLD}master.m3u8",
-        thumbnail_key=f"{OLD}thumbnail.jpg",
-        error_reason="",
-    )
-
-
 def through_every_event() -> list[Video]:
     """Videos whose histories hold every event class between them."""
-    registered = Video.register(
-        video_id=8,
-        tenant="demo",
-        session_id=10,
-        title="Limits",
-        file_key="videos/demo/10/y.mp4",
-        order=1,
-        defaults=VideoDefaults(),
-    )
-    registered.reject_upload(reason="invalid_media:no_video_stream")
-    registered.confirm_upload(size=10, probe={"duration": 3.0}, source_etag="abc")
-    registered.start_processing(worker_id="w1", now=at(0), lease_seconds=60, max_attempts=3)
-    registered.extend_lease(worker_id="w1", now=at(10), lease_seconds=60, progress=40)
-    registered.fail_processing(worker_id="w1", now=at(20), reason="decode_failed")
-    registered.request_retry()
-    registered.start_processing(worker_id="w2", now=at(30), lease_seconds=60, max_attempts=3)
-    registered.complete_processing(
-        worker_id="w2", now=at(40), hls_path="hls/demo/videos/8/master.m3u8"
-    )
-    registered.change_policy(max_speed=1.5)
-    registered.edit(title="Limits, again")
-    registered.delete()
-
-    reencoded = imported()
+    registered = through_every_command(new_video(8, file_key="videos/demo/10/y.mp4"))
+    reencoded = old_ready()
     reencoded.request_reencode("switchover")
     reencoded.start_processing(worker_id="w1", now=at(0), lease_seconds=60, max_attempts=3)
     reencoded.fail_processing(worker_id="w1", now=at(10), reason="decode_failed")

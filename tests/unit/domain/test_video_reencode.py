@@ -3,7 +3,7 @@ while it stays READY and plays from its current output until the new one replace
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -22,38 +22,10 @@ from academy_video.domain.video import (
     VideoStatus,
 )
 from academy_video.domain.video_storage import prefix_to_remove
+from tests.unit.domain.builders import NEW, OLD, T0, at
+from tests.unit.domain.builders import old_ready as old_ready  # other tests import it from here
 
-T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
-OLD = "media/hls/demo/videos/7/"
-NEW = "hls/demo/videos/7/"
 LEASE = 60
-
-
-def at(seconds: float) -> datetime:
-    return T0 + timedelta(seconds=seconds)
-
-
-def old_ready(**changes: object) -> Video:
-    """READY on the old app's output, as ``import django`` brings it."""
-    state: dict[str, object] = {
-        "video_id": 7,
-        "tenant": "demo",
-        "session_id": 10,
-        "title": "Limits",
-        "file_key": "videos/demo/10/x.mp4",
-        "order": 1,
-        "allow_skip": True,
-        "max_speed": 2.0,
-        "show_watermark": False,
-        "status": "READY",
-        "policy_version": 1,
-        "duration": 61.0,
-        "hls_path": f"{OLD}master.m3u8",
-        "thumbnail_key": f"{OLD}thumbnail.jpg",
-        "error_reason": "",
-        **changes,
-    }
-    return Video.imported(source=f"video_video:{state['video_id']}", created_at=T0, **state)
 
 
 def queued() -> Video:

@@ -11,7 +11,8 @@ from academy_video.domain.video_storage import (
     own_prefixes,
     published_prefix,
 )
-from tests.unit.domain.test_video import at, processing
+from tests.unit.domain.builders import at
+from tests.unit.domain.test_video import processing
 
 OWN = [
     "hls/demo/videos/7/master.m3u8",

@@ -9,7 +9,7 @@ from eventsourcing.utils import resolve_topic
 
 from academy_video.adapters.eventstore.msgpack_codec import MsgpackTranscoder
 from academy_video.domain.video import Video
-from tests.unit.domain.test_video import at, new_video
+from tests.unit.domain.builders import new_video, through_every_command
 
 STORED_TOPICS = {
     f"academy_video.domain.video:Video.{name}"
@@ -31,19 +31,7 @@ STORED_TOPICS = {
 
 def every_event() -> Video:
     """One video through every command that records an event."""
-    video = new_video()
-    video.reject_upload(reason="invalid_media:no_video_stream")
-    video.confirm_upload(size=10, probe={"duration": 3.0}, source_etag="abc")
-    video.start_processing(worker_id="w1", now=at(0), lease_seconds=60, max_attempts=3)
-    video.extend_lease(worker_id="w1", now=at(10), lease_seconds=60, progress=40)
-    video.fail_processing(worker_id="w1", now=at(20), reason="decode_failed")
-    video.request_retry()
-    video.start_processing(worker_id="w2", now=at(30), lease_seconds=60, max_attempts=3)
-    video.complete_processing(worker_id="w2", now=at(40), hls_path="hls/demo/videos/7/master.m3u8")
-    video.change_policy(max_speed=1.5)
-    video.edit(title="Limits, again")
-    video.delete()
-    return video
+    return through_every_command(new_video())
 
 
 def test_every_video_event_is_stored_under_the_topic_the_log_already_holds() -> None:

@@ -5,7 +5,6 @@ a fresh aggregate, as the projector sees them, and each is mapped with the state
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 from academy_video.app.persistence import COMMON
 from academy_video.domain.grant import PermissionGrant
 from academy_video.domain.playback_session import ClientEvent, PlaybackSession, RevokeRule
-from academy_video.domain.policy import GrantRules, Rule, VideoDefaults
+from academy_video.domain.policy import GrantRules, Rule
 from academy_video.domain.progress import Plausibility, Sample, WatchProgress
 from academy_video.domain.video import Video
 from academy_video.domain.webhook_catalogue import (
@@ -27,17 +26,13 @@ from academy_video.domain.webhook_catalogue import (
     public_events,
     reason_code,
 )
+from tests.unit.domain.builders import NEW as HLS
+from tests.unit.domain.builders import T0, at, new_grant, new_video, old_ready
+from tests.unit.domain.builders import new_session as started
 
-T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
-HLS = "hls/demo/videos/7/"
-OLD = "media/hls/demo/videos/7/"
 PROBE = {"duration": 61.5, "has_video": True, "codec": "h264"}
 ETAG = "etag-5ecret-9f"
 DEVICE = "device-fingerprint-abc"
-
-
-def at(seconds: float) -> datetime:
-    return T0 + timedelta(seconds=seconds)
 
 
 def published(app_name: str, aggregate: Aggregate) -> list[PublicEvent]:
@@ -48,18 +43,6 @@ def published(app_name: str, aggregate: Aggregate) -> list[PublicEvent]:
         state = event.mutate(state)
         found += public_events(app_name, event, state)
     return found
-
-
-def new_video() -> Video:
-    return Video.register(
-        video_id=7,
-        tenant="demo",
-        session_id=10,
-        title="Limits",
-        file_key="videos/demo/10/x.mp4",
-        order=1,
-        defaults=VideoDefaults(),
-    )
 
 
 def processing() -> Video:
@@ -81,24 +64,8 @@ def ready() -> Video:
     return video
 
 
-def new_grant() -> PermissionGrant:
-    return PermissionGrant(video_id=7, enrollment_id=3, tenant="demo", permission_id=11)
-
-
 def new_session() -> PlaybackSession:
-    return PlaybackSession(
-        session_id="s1",
-        tenant="demo",
-        video_id=7,
-        enrollment_id=3,
-        user_id=42,
-        device_id=DEVICE,
-        policy={"allow_seek": False},
-        policy_version=1,
-        grant_version=2,
-        started_at=T0,
-        expires_at=at(600),
-    )
+    return started({"allow_seek": False}, device_id=DEVICE)
 
 
 # Videos -----------------------------------------------------------------------------------
@@ -134,25 +101,7 @@ def test_a_deleted_video_sends_deleted() -> None:
 
 
 def test_a_re_encode_switching_a_ready_video_is_not_a_new_ready() -> None:
-    video = Video.imported(
-        source="video_video:7",
-        created_at=T0,
-        video_id=7,
-        tenant="demo",
-        session_id=10,
-        title="Limits",
-        file_key="videos/demo/10/x.mp4",
-        order=1,
-        allow_skip=True,
-        max_speed=2.0,
-        show_watermark=False,
-        status="READY",
-        policy_version=1,
-        duration=61.0,
-        hls_path=f"{OLD}master.m3u8",
-        thumbnail_key=f"{OLD}thumbnail.jpg",
-        error_reason="",
-    )
+    video = old_ready()
     assert video.request_reencode("switchover")
     assert video.start_processing(worker_id="w1", now=T0, lease_seconds=60, max_attempts=3)
     video.complete_processing(worker_id="w1", now=at(5), hls_path=f"{HLS}master.m3u8")
@@ -315,24 +264,8 @@ def test_no_public_event_carries_anything_that_looks_like_a_secret_or_a_storage_
 
 
 def test_imported_history_sends_nothing() -> None:
-    video = Video.imported(
-        source="video_video:7",
-        created_at=T0,
-        video_id=7,
-        tenant="demo",
-        session_id=10,
-        title="Limits",
-        file_key="videos/demo/10/x.mp4",
-        order=1,
-        allow_skip=True,
-        max_speed=2.0,
-        show_watermark=False,
-        status="FAILED",
-        policy_version=1,
-        duration=None,
-        hls_path="",
-        thumbnail_key="",
-        error_reason="boom",
+    video = old_ready(
+        status="FAILED", duration=None, hls_path="", thumbnail_key="", error_reason="boom"
     )
     grant = PermissionGrant.imported(
         video_id=7,

@@ -5,7 +5,8 @@ position, so each event is enqueued exactly once.
 
 - Once: a message's id is made from (Application, notification id, type), and a message whose
   id is already stored is not inserted again, nor delivered again (only the messages a batch
-  really inserted fan out). A rebuild writes no outbox at all (``Projector.rebuild``).
+  really inserted fan out). A rebuild enqueues only what was not projected before it
+  began (``rebuild.py``).
 - In order: on PostgreSQL the writers of messages take turns (a transaction-scoped advisory
   lock held until commit), so positions are numbered in commit order and a feed reader past
   position N never finds a message below N committed later. SQLite has one writer anyway.

@@ -11,7 +11,8 @@ writes the rows, and moves the position, all in one read-model transaction.
   before the use case returns. Events saved by other processes are picked up by ``follow()``
   or by the next catch-up (the SQLite recorder cannot push notifications, so it is a pull).
 - The webhooks' outbox: each event's public events are enqueued (``outbox.py``) in the same
-  transaction, so exactly once; a rebuild enqueues nothing (what was sent is not sent again).
+  transaction, so exactly once; a rebuild (``rebuild.py``) enqueues only what the projection
+  had not reached when it began (what was sent is not sent again).
 - Behind the saves, for a bulk writer that reads no read model (the import): ``behind()``
   catches up in one thread while the saves go on, and projects everything before it returns.
 """
@@ -29,17 +30,19 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, CanInitAggregate
 from eventsourcing.persistence import Notification, Recording
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine
 
 from academy_video.app.applications import EventSourcedApp
 
-from . import tables as t
 from .audit_chain import Sealer
 from .batch import Batch
 from .behind import Behind
-from .engine import is_sqlite, upsert
 from .outbox import enqueue, message_rows
 from .projections import PROJECTIONS
+from .rebuild import count_rows, rebuild_projections
+from .tracking import lock_position, move_position, tracked_positions
+
+__all__ = ["BATCH", "CACHE_SIZE", "Projector", "count_rows"]  # count_rows: re-exported (the CLI)
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +107,7 @@ class Projector:
         with self._locks[app_name]:
             while True:
                 with self.engine.begin() as conn:
-                    position = self._lock_position(conn, app_name)
+                    position = lock_position(conn, app_name)
                     if until is not None and position >= until:
                         return applied
                     notifications = app.recorder.select_notifications(
@@ -165,8 +168,7 @@ class Projector:
 
     def positions(self) -> dict[str, int]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(t.tracking.c.application_name, t.tracking.c.notification_id))
-            tracked = {name: int(position) for name, position in rows}
+            tracked = tracked_positions(conn)
         return {name: tracked.get(name, 0) for name in self.apps}
 
     def lag(self) -> dict[str, int]:
@@ -181,56 +183,23 @@ class Projector:
 
     def rebuild(self, up_to: dict[str, int] | None = None) -> int:
         """Empty every projected table and replay every log, in one transaction (readers see
-        the old rows until it commits). ``up_to`` stops each log at a position."""
+        the old rows until it commits; the outbox gets only what it had not had: ``rebuild.py``).
+        ``up_to`` stops each log at a position."""
         for lock in self._locks.values():
             lock.acquire()
         try:
+            for cache in self._states.values():
+                cache.clear()
             with self.engine.begin() as conn:
-                if not is_sqlite(self.engine):
-                    conn.execute(text("LOCK TABLE tracking IN EXCLUSIVE MODE"))
-                for table in t.PROJECTED:
-                    conn.execute(table.delete())
-                if self.sealer is not None:  # re-sealed below: the log as it stands now
-                    conn.execute(t.audit_chain.delete())
-                    self.sealer.clear()
-                # What was projected before: past it, the events are news the outbox has not
-                # had yet (a lag when the rebuild began), so they are enqueued as they are applied.
-                tracked = {
-                    str(name): int(position)
-                    for name, position in conn.execute(
-                        select(t.tracking.c.application_name, t.tracking.c.notification_id)
-                    )
-                }
-                conn.execute(t.tracking.delete())
-                for name in self.apps:
-                    conn.execute(_insert_ignore(conn, name))
-                applied, changed = 0, []
-                # The subscriptions first: what the outbox enqueues below fans out to them.
-                for name, app in sorted(self.apps.items(), key=lambda item: item[0] != "Webhooks"):
-                    self._states[name].clear()
-                    last = (up_to or {}).get(name)
-                    position = 0
-                    while last is None or position < last:
-                        limit = (
-                            self.batch_size
-                            if last is None
-                            else min(self.batch_size, last - position)
-                        )
-                        notifications = app.recorder.select_notifications(
-                            start=position, limit=limit, inclusive_of_start=False, stop=last
-                        )
-                        if not notifications:
-                            break
-                        seen = tracked.get(name, 0)
-                        old = [n for n in notifications if n.id <= seen]
-                        new = [n for n in notifications if n.id > seen]
-                        for part, outbox in ((old, False), (new, True)):
-                            if part:
-                                states, _ = self._apply(conn, name, part, outbox=outbox)
-                                changed.append((name, states))
-                        position = notifications[-1].id
-                        applied += len(notifications)
-            for name, states in changed:
+                applied, touched = rebuild_projections(
+                    conn,
+                    self.apps,
+                    self._apply,
+                    batch_size=self.batch_size,
+                    up_to=up_to,
+                    sealer=self.sealer,  # re-sealed: the log as it stands now
+                )
+            for name, states in touched:
                 self._tell(name, states)
             return applied
         finally:
@@ -238,18 +207,6 @@ class Projector:
                 lock.release()
 
     # Internals -----------------------------------------------------------------------------
-
-    def _lock_position(self, conn: Connection, app_name: str) -> int:
-        row = conn.execute(
-            select(t.tracking.c.notification_id)
-            .where(t.tracking.c.application_name == app_name)
-            .with_for_update()
-        ).first()
-        if row is not None:
-            return int(row[0])
-        # First catch-up of this log: create the row; a concurrent creator makes us wait on it.
-        conn.execute(_insert_ignore(conn, app_name))
-        return self._lock_position(conn, app_name)
 
     def _apply(
         self,
@@ -278,11 +235,7 @@ class Projector:
         last = notifications[-1].id
         if self.before_tracking is not None:
             self.before_tracking(app_name, last)
-        conn.execute(
-            t.tracking.update()
-            .where(t.tracking.c.application_name == app_name)
-            .values(notification_id=last)
-        )
+        move_position(conn, app_name, last)
         return after, queued
 
     def _wake_deliverers(self) -> None:
@@ -298,12 +251,6 @@ class Projector:
                 listener(app_name, states)
             except Exception:
                 log.exception("projector: listener %r failed", listener)
-
-
-def _insert_ignore(conn: Connection, app_name: str) -> Any:
-    return upsert(conn.dialect.name, t.tracking, ["application_name"]).values(
-        application_name=app_name, notification_id=0
-    )
 
 
 class _States:
@@ -336,11 +283,3 @@ class _States:
 
     def clear(self) -> None:
         self._cache.clear()
-
-
-def count_rows(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return {
-            table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-            for table in t.PROJECTED
-        }

@@ -2,7 +2,8 @@
 (refresh, heartbeat, end, player events), ``keys`` (the AES key endpoint's rule and key),
 ``reconcile`` (the periodic repair); ``access`` answers who may play a video, ``checks`` holds
 the version checks they share, ``policy_updates`` whether a session goes on under changed rules,
-``rule_adoption`` a stale token's session adopting them; ``live_answers`` what ``live`` answers."""
+``rule_adoption`` a stale token's session adopting them; ``live_answers`` what ``live`` answers,
+``presented_tokens`` how it checks the tokens its calls present."""
 
 from __future__ import annotations
 

@@ -15,12 +15,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from uuid import UUID, uuid4
 
+from eventsourcing.domain import Aggregate
+
+from academy_video.domain.errors import DomainError
 from academy_video.domain.webhook_catalogue import PING
-from academy_video.domain.webhook_subscription import (
-    DISABLED_BY_ADMIN,
-    WebhookSubscription,
-    check_room_for_another,
-)
+from academy_video.domain.webhook_roster import WebhookRoster
+from academy_video.domain.webhook_subscription import DISABLED_BY_ADMIN, WebhookSubscription
 from academy_video.domain.webhook_targets import (
     AllowList,
     InvalidWebhookTarget,
@@ -71,24 +71,38 @@ class WebhookService:
     def create(
         self, *, tenant: str, url: str, event_types: list[str], description: str, enabled: bool
     ) -> Created:
+        """A new subscription, if the tenant has room for it (``too_many_subscriptions``): the
+        tenant's roster is saved with it, so concurrent creates cannot pass the cap."""
         self._check_url(url)
-        check_room_for_another(len(self.index.of_tenant(tenant)))
-        now = self.clock.now()
-        subscription = WebhookSubscription.create(
-            id=uuid4(),
-            tenant=tenant,
-            url=url,
-            event_types=event_types,
-            description=description,
-            now=now,
-        )
-        if not enabled:
-            subscription.disable(DISABLED_BY_ADMIN, now)
+        subscription_id, now = uuid4(), self.clock.now()
+
+        def made() -> WebhookSubscription:
+            subscription = WebhookSubscription.create(
+                id=subscription_id,
+                tenant=tenant,
+                url=url,
+                event_types=event_types,
+                description=description,
+                now=now,
+            )
+            if not enabled:
+                subscription.disable(DISABLED_BY_ADMIN, now)
+            return subscription
+
+        def enrol(roster: WebhookRoster) -> list[Aggregate]:
+            roster.add(subscription_id)
+            return [made()]  # afresh at each attempt: a failed save took its pending events
+
+        made()  # a bad field is refused before anything is written
         secret = self.new_secret()
         # The secret first: a subscription is never saved without one to sign with.
-        self.secrets.add(subscription.id, secret, now=now)
-        self.webhooks.save(subscription)
-        return Created(subscription, secret)
+        self.secrets.add(subscription_id, secret, now=now)
+        try:
+            self.webhooks.with_roster(tenant, enrol, existing=lambda: self._live(tenant))
+        except DomainError:  # refused (no room, or kept conflicting): nothing was saved
+            self.secrets.drop(subscription_id)
+            raise
+        return Created(self.webhooks.load(subscription_id, WebhookSubscription), secret)
 
     def of_tenant(self, tenant: str) -> list[WebhookSubscription]:
         found = (self.webhooks.find(i, WebhookSubscription) for i in self.index.of_tenant(tenant))
@@ -127,9 +141,17 @@ class WebhookService:
         return self.webhooks.apply(subscription_id, WebhookSubscription, apply)
 
     def delete(self, tenant: str, subscription_id: UUID) -> None:
+        """Delete it and free its place in the tenant's roster, in one save."""
         self.get(tenant, subscription_id)
-        self.webhooks.apply(
-            subscription_id, WebhookSubscription, lambda s: s.delete(self.clock.now())
+
+        def withdraw(roster: WebhookRoster) -> list[Aggregate]:
+            subscription = self.get(tenant, subscription_id)  # fresh at each attempt
+            subscription.delete(self.clock.now())
+            roster.remove(subscription_id)
+            return [subscription]
+
+        self.webhooks.with_roster(
+            tenant, withdraw, existing=lambda: self._live(tenant), touching=[subscription_id]
         )
         self.secrets.drop(subscription_id)
 
@@ -180,6 +202,11 @@ class WebhookService:
         return self.queue.feed(
             tenant, after=max(after, 0), limit=min(max(limit, 1), MAX_FEED_LIMIT)
         )
+
+    def _live(self, tenant: str) -> list[UUID]:
+        """The tenant's subscriptions stored before its roster existed (a roster starts with
+        them): the projected ids, each loaded from its log (a deleted one is not live)."""
+        return [subscription.id for subscription in self.of_tenant(tenant)]
 
     def _check_url(self, url: str) -> None:
         """The URL's form now; an address literal that could never be sent to is refused now

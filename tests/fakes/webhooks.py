@@ -10,6 +10,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Recording
 
+from academy_video.adapters.memory.rate_limit import InMemoryRateLimiter
 from academy_video.app.ports import Clock, RateLimiter
 from academy_video.app.ports.webhooks import AttemptRecord, DueDelivery, Finished, Message
 from academy_video.app.webhooks.application import Webhooks
@@ -113,6 +114,7 @@ def in_memory_webhooks(
         new_secret=lambda: "whsec_" + UUID(int=next(_secrets)).hex,
         allow=AllowList.parse(""),
         allow_http=False,
+        limiter=limiter or InMemoryRateLimiter(),
     )
     return service, secrets, queue
 

@@ -18,7 +18,9 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from academy_video.domain.errors import DomainError
+from academy_video.domain.event_budget import wait
 from academy_video.domain.webhook_catalogue import PING
+from academy_video.domain.webhook_pings import ping_windows
 from academy_video.domain.webhook_roster import WebhookRoster
 from academy_video.domain.webhook_subscription import DISABLED_BY_ADMIN, WebhookSubscription
 from academy_video.domain.webhook_targets import (
@@ -28,8 +30,8 @@ from academy_video.domain.webhook_targets import (
     refused_address,
 )
 
-from ..errors import Invalid, NotFound, TooLarge
-from ..ports import AttemptRecord, Clock, Message, WebhookQueue, WebhookSecrets
+from ..errors import Invalid, NotFound, RateLimited, TooLarge
+from ..ports import AttemptRecord, Clock, Message, RateLimiter, WebhookQueue, WebhookSecrets
 from .application import Webhooks
 
 OLD_SECRET_VALID = timedelta(hours=24)
@@ -63,10 +65,12 @@ class WebhookService:
         new_secret: Callable[[], str],
         allow: AllowList,
         allow_http: bool,
+        limiter: RateLimiter,
     ) -> None:
         self.webhooks, self.secrets, self.queue, self.index = webhooks, secrets, queue, index
         self.clock, self.new_secret = clock, new_secret
         self.allow, self.allow_http = allow, allow_http
+        self.limiter = limiter  # test pings (``ping``)
 
     def create(
         self, *, tenant: str, url: str, event_types: list[str], description: str, enabled: bool
@@ -180,9 +184,16 @@ class WebhookService:
         return self.queue.replay(subscription_id, since=since, until=until)
 
     def ping(self, tenant: str, subscription_id: UUID) -> int:
-        """Queue a ``webhook.ping`` to this subscription alone; its delivery id."""
-        subscription = self.get(tenant, subscription_id)
+        """Queue a ``webhook.ping`` to this subscription alone; its delivery id. At most so
+        many a minute per subscription, and a minute and a day per tenant
+        (``domain/webhook_pings.py``): past them ``rate_limited``, with the seconds to wait.
+        Counted before the subscription is looked up: asking for ones that do not exist costs
+        the same."""
         now = self.clock.now()
+        refused = self.limiter.allow_all(ping_windows(tenant, subscription_id), now=now, cost=1)
+        if refused is not None:
+            raise RateLimited(retry_after=wait(refused, 1, now))
+        subscription = self.get(tenant, subscription_id)
         message = Message(
             position=0,
             message_id="msg_ping_" + uuid4().hex[:20],  # each ping its own

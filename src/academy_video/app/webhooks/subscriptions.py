@@ -21,6 +21,7 @@ from academy_video.domain.errors import DomainError
 from academy_video.domain.event_budget import wait
 from academy_video.domain.webhook_catalogue import PING
 from academy_video.domain.webhook_pings import ping_windows
+from academy_video.domain.webhook_retention import MAX_REPLAY_SPAN
 from academy_video.domain.webhook_roster import WebhookRoster
 from academy_video.domain.webhook_subscription import DISABLED_BY_ADMIN, WebhookSubscription
 from academy_video.domain.webhook_targets import (
@@ -35,7 +36,6 @@ from ..ports import AttemptRecord, Clock, Message, RateLimiter, WebhookQueue, We
 from .application import Webhooks
 
 OLD_SECRET_VALID = timedelta(hours=24)
-MAX_REPLAY_SPAN = timedelta(days=31)  # one replay re-sends at most this much history
 MAX_REPLAY_MESSAGES = 10_000  # and at most this many events
 MAX_FEED_LIMIT = 500
 MAX_LOG_LIMIT = 200

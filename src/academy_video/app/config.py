@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from academy_video.domain.progress import DEFAULT_COMPLETION_THRESHOLD
+from academy_video.domain.webhook_retention import DEFAULT_KEEP_DAYS, KeepTooShort, check_keep_days
 
 PREFIX = "ACADEMY_VIDEO_"
 
@@ -89,6 +90,9 @@ class Settings:
     # How long a delivery process holds what it leased: one that dies leaves its deliveries to
     # the others after this.
     webhook_lease_seconds: float = 60.0
+    # Days of webhook history kept (messages, finished deliveries and their attempts; the feed
+    # and replays reach this far back): more than the 31-day replay window.
+    webhook_keep_days: int = DEFAULT_KEEP_DAYS
 
     def __post_init__(self) -> None:
         for name in (
@@ -113,6 +117,10 @@ class Settings:
                 f"{PREFIX}WEBHOOK_LEASE_SECONDS: must be more than twice "
                 f"{PREFIX}WEBHOOK_TOTAL_SECONDS ({2 * self.webhook_total_seconds:g} s)"
             )
+        try:
+            check_keep_days(self.webhook_keep_days)
+        except KeepTooShort as refused:
+            raise ValueError(f"{PREFIX}WEBHOOK_KEEP_DAYS: {refused}") from None
         for name in ("event_rate_per_minute", "event_student_day_max"):
             if 0 < getattr(self, name) < self.event_batch_max:
                 # A full batch would never fit: a player would wait for ever.

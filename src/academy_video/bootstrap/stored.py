@@ -87,7 +87,7 @@ def build(
     projector.clock = container.clock.now  # when the outbox's deliveries are due
     container.reads = ReadModels(reader)
     container.webhook_service = webhook_service(
-        settings, apps.webhooks, engine, reader, container.clock
+        settings, apps.webhooks, engine, reader, container.clock, chosen.limiter
     )
     container.analytics = AnalyticsService(
         SqlAnalytics(reader), container.clock, completion_threshold=settings.completion_threshold

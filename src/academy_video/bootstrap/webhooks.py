@@ -8,12 +8,13 @@ import socket
 
 from sqlalchemy import Engine
 
+from academy_video.adapters.memory.rate_limit import InMemoryRateLimiter
 from academy_video.adapters.sql.webhook_index import SqlWebhookIndex
 from academy_video.adapters.sql.webhooks import SqlWebhookQueue, SqlWebhookSecrets
 from academy_video.adapters.webhooks.sender import HttpWebhookSender, Timeouts
 from academy_video.adapters.webhooks.signing import new_secret, signed_headers
 from academy_video.app.config import Settings
-from academy_video.app.ports import Clock
+from academy_video.app.ports import Clock, RateLimiter
 from academy_video.app.webhooks.application import Webhooks
 from academy_video.app.webhooks.delivery import Deliverer
 from academy_video.app.webhooks.subscriptions import WebhookService
@@ -25,8 +26,14 @@ def allow_list(settings: Settings) -> AllowList:
 
 
 def webhook_service(
-    settings: Settings, webhooks: Webhooks, engine: Engine, reader: Engine, clock: Clock
+    settings: Settings,
+    webhooks: Webhooks,
+    engine: Engine,
+    reader: Engine,
+    clock: Clock,
+    limiter: RateLimiter | None = None,
 ) -> WebhookService:
+    """``limiter``: the playback's (Redis, shared by every API process), else one in process."""
     return WebhookService(
         webhooks=webhooks,
         secrets=SqlWebhookSecrets(engine),
@@ -36,6 +43,7 @@ def webhook_service(
         new_secret=new_secret,
         allow=allow_list(settings),
         allow_http=settings.webhook_allow_http,
+        limiter=limiter or InMemoryRateLimiter(),
     )
 
 

@@ -21,6 +21,7 @@ from academy_video.domain.grant import PermissionGrant
 from academy_video.domain.playback_session import PlaybackSession, within_session
 from academy_video.domain.progress import WatchProgress
 from academy_video.domain.video import Video
+from academy_video.domain.webhook_roster import WebhookRoster
 
 from . import tables as t
 from .batch import Batch
@@ -210,6 +211,8 @@ def policy_key(policy: dict[str, Any]) -> int:
 def project_webhook(batch: Batch, subscription: Any, event: Any, position: int) -> None:
     """A ``WebhookSubscription`` (domain/webhook_subscription.py): its row and one row per
     subscribed type, both gone once it is deleted. Its secrets are never in its events."""
+    if isinstance(subscription, WebhookRoster):  # the per-tenant cap's count: no rows
+        return
     types = webhook_subscription_types
     if subscription.deleted:
         batch.delete(webhook_subscriptions, subscription.id)

@@ -92,6 +92,7 @@ webhook_messages = Table(
     Column("data", JSON, nullable=False),
     Index("ix_webhook_messages_tenant_position", "tenant", "position"),  # the feed
     Index("ix_webhook_messages_tenant_occurred_at", "tenant", "occurred_at"),  # replay
+    Index("ix_webhook_messages_occurred_at", "occurred_at"),  # pruning (0008)
 )
 
 # One message to one subscription: pending until delivered or failed for good.
@@ -114,6 +115,10 @@ webhook_deliveries = Table(
     # The lease's scan: pending ones by due time; and the one-subject-in-order check.
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     Index("ix_webhook_deliveries_order", "subscription_id", "subject", "position"),
+    # Pruning (0008): the finished ones by age; and a message's deliveries (whether one still
+    # needs it, and the foreign key's check when it is deleted).
+    Index("ix_webhook_deliveries_finished_at", "finished_at"),
+    Index("ix_webhook_deliveries_position", "position"),
 )
 
 # Every attempt, for the delivery log a tenant reads.
@@ -130,4 +135,5 @@ webhook_attempts = Table(
     Column("error", String(RESPONSE), nullable=False),
     Column("outcome", String(SHORT), nullable=False),  # "delivered", "retrying", "failed"
     Index("ix_webhook_attempts_subscription_at", "subscription_id", "at"),
+    Index("ix_webhook_attempts_delivery_id", "delivery_id"),  # pruning (0008)
 )

@@ -35,6 +35,7 @@ from academy_video.app.ports.webhooks import (
 from academy_video.domain.webhook_catalogue import PING
 
 from .outbox import PENDING, queue_deliveries, take_turn
+from .webhook_retention import PRUNE_BATCH, delete_older
 from .webhook_secrets import SqlWebhookSecrets
 from .webhook_tables import webhook_attempts as a
 from .webhook_tables import webhook_deliveries as d
@@ -42,7 +43,7 @@ from .webhook_tables import webhook_messages as m
 from .webhook_tables import webhook_subscription_types as st
 from .webhook_tables import webhook_subscriptions as s
 
-__all__ = ["MAX_ROWS", "SqlWebhookQueue", "SqlWebhookSecrets"]
+__all__ = ["MAX_ROWS", "PRUNE_BATCH", "SqlWebhookQueue", "SqlWebhookSecrets"]
 
 # At most this many rows a call, whatever ``limit`` asks (the use cases set tighter bounds).
 MAX_ROWS = 1000
@@ -211,7 +212,11 @@ class SqlWebhookQueue:
             subscription=subscription_id,
         )
         with self.engine.begin() as conn:
+            take_turn(conn)  # not while ``prune`` deletes messages it would refer to
             return int(conn.execute(statement).rowcount)
+
+    def prune(self, before: datetime, *, batch: int = PRUNE_BATCH) -> int:
+        return delete_older(self.engine, before, batch=batch)
 
     def ping(self, subscription_id: UUID, message: Message) -> int:
         """The message is stored (its id is the caller's) but fans out to no one else, and the

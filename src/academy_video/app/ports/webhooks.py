@@ -157,3 +157,11 @@ class WebhookQueue(Protocol):
     def feed(self, tenant: str, *, after: int, limit: int) -> list[Message]:
         """The tenant's messages after position ``after``, oldest first."""
         ...
+
+    def prune(self, before: datetime) -> int:
+        """Delete the history older than ``before``: deliveries delivered or given up before
+        it, with their attempts, then the messages that occurred before it and that no
+        delivery still refers to (a pending one's message is kept, whatever its age). Never a
+        pending delivery. In short transactions of a bounded batch each, so writers never wait
+        long on it; how many rows were deleted (deliveries, attempts and messages)."""
+        ...

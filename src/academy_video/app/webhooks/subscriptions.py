@@ -15,12 +15,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from uuid import UUID, uuid4
 
+from eventsourcing.domain import Aggregate
+
+from academy_video.domain.errors import DomainError
+from academy_video.domain.event_budget import wait
 from academy_video.domain.webhook_catalogue import PING
-from academy_video.domain.webhook_subscription import (
-    DISABLED_BY_ADMIN,
-    WebhookSubscription,
-    check_room_for_another,
-)
+from academy_video.domain.webhook_pings import ping_windows
+from academy_video.domain.webhook_retention import MAX_REPLAY_SPAN
+from academy_video.domain.webhook_roster import WebhookRoster
+from academy_video.domain.webhook_subscription import DISABLED_BY_ADMIN, WebhookSubscription
 from academy_video.domain.webhook_targets import (
     AllowList,
     InvalidWebhookTarget,
@@ -28,12 +31,11 @@ from academy_video.domain.webhook_targets import (
     refused_address,
 )
 
-from ..errors import Invalid, NotFound, TooLarge
-from ..ports import AttemptRecord, Clock, Message, WebhookQueue, WebhookSecrets
+from ..errors import Invalid, NotFound, RateLimited, TooLarge
+from ..ports import AttemptRecord, Clock, Message, RateLimiter, WebhookQueue, WebhookSecrets
 from .application import Webhooks
 
 OLD_SECRET_VALID = timedelta(hours=24)
-MAX_REPLAY_SPAN = timedelta(days=31)  # one replay re-sends at most this much history
 MAX_REPLAY_MESSAGES = 10_000  # and at most this many events
 MAX_FEED_LIMIT = 500
 MAX_LOG_LIMIT = 200
@@ -63,32 +65,48 @@ class WebhookService:
         new_secret: Callable[[], str],
         allow: AllowList,
         allow_http: bool,
+        limiter: RateLimiter,
     ) -> None:
         self.webhooks, self.secrets, self.queue, self.index = webhooks, secrets, queue, index
         self.clock, self.new_secret = clock, new_secret
         self.allow, self.allow_http = allow, allow_http
+        self.limiter = limiter  # test pings (``ping``)
 
     def create(
         self, *, tenant: str, url: str, event_types: list[str], description: str, enabled: bool
     ) -> Created:
+        """A new subscription, if the tenant has room for it (``too_many_subscriptions``): the
+        tenant's roster is saved with it, so concurrent creates cannot pass the cap."""
         self._check_url(url)
-        check_room_for_another(len(self.index.of_tenant(tenant)))
-        now = self.clock.now()
-        subscription = WebhookSubscription.create(
-            id=uuid4(),
-            tenant=tenant,
-            url=url,
-            event_types=event_types,
-            description=description,
-            now=now,
-        )
-        if not enabled:
-            subscription.disable(DISABLED_BY_ADMIN, now)
+        subscription_id, now = uuid4(), self.clock.now()
+
+        def made() -> WebhookSubscription:
+            subscription = WebhookSubscription.create(
+                id=subscription_id,
+                tenant=tenant,
+                url=url,
+                event_types=event_types,
+                description=description,
+                now=now,
+            )
+            if not enabled:
+                subscription.disable(DISABLED_BY_ADMIN, now)
+            return subscription
+
+        def enrol(roster: WebhookRoster) -> list[Aggregate]:
+            roster.add(subscription_id)
+            return [made()]  # afresh at each attempt: a failed save took its pending events
+
+        made()  # a bad field is refused before anything is written
         secret = self.new_secret()
         # The secret first: a subscription is never saved without one to sign with.
-        self.secrets.add(subscription.id, secret, now=now)
-        self.webhooks.save(subscription)
-        return Created(subscription, secret)
+        self.secrets.add(subscription_id, secret, now=now)
+        try:
+            self.webhooks.with_roster(tenant, enrol, existing=lambda: self._live(tenant))
+        except DomainError:  # refused (no room, or kept conflicting): nothing was saved
+            self.secrets.drop(subscription_id)
+            raise
+        return Created(self.webhooks.load(subscription_id, WebhookSubscription), secret)
 
     def of_tenant(self, tenant: str) -> list[WebhookSubscription]:
         found = (self.webhooks.find(i, WebhookSubscription) for i in self.index.of_tenant(tenant))
@@ -127,9 +145,17 @@ class WebhookService:
         return self.webhooks.apply(subscription_id, WebhookSubscription, apply)
 
     def delete(self, tenant: str, subscription_id: UUID) -> None:
+        """Delete it and free its place in the tenant's roster, in one save."""
         self.get(tenant, subscription_id)
-        self.webhooks.apply(
-            subscription_id, WebhookSubscription, lambda s: s.delete(self.clock.now())
+
+        def withdraw(roster: WebhookRoster) -> list[Aggregate]:
+            subscription = self.get(tenant, subscription_id)  # fresh at each attempt
+            subscription.delete(self.clock.now())
+            roster.remove(subscription_id)
+            return [subscription]
+
+        self.webhooks.with_roster(
+            tenant, withdraw, existing=lambda: self._live(tenant), touching=[subscription_id]
         )
         self.secrets.drop(subscription_id)
 
@@ -158,9 +184,16 @@ class WebhookService:
         return self.queue.replay(subscription_id, since=since, until=until)
 
     def ping(self, tenant: str, subscription_id: UUID) -> int:
-        """Queue a ``webhook.ping`` to this subscription alone; its delivery id."""
-        subscription = self.get(tenant, subscription_id)
+        """Queue a ``webhook.ping`` to this subscription alone; its delivery id. At most so
+        many a minute per subscription, and a minute and a day per tenant
+        (``domain/webhook_pings.py``): past them ``rate_limited``, with the seconds to wait.
+        Counted before the subscription is looked up: asking for ones that do not exist costs
+        the same."""
         now = self.clock.now()
+        refused = self.limiter.allow_all(ping_windows(tenant, subscription_id), now=now, cost=1)
+        if refused is not None:
+            raise RateLimited(retry_after=wait(refused, 1, now))
+        subscription = self.get(tenant, subscription_id)
         message = Message(
             position=0,
             message_id="msg_ping_" + uuid4().hex[:20],  # each ping its own
@@ -180,6 +213,11 @@ class WebhookService:
         return self.queue.feed(
             tenant, after=max(after, 0), limit=min(max(limit, 1), MAX_FEED_LIMIT)
         )
+
+    def _live(self, tenant: str) -> list[UUID]:
+        """The tenant's subscriptions stored before its roster existed (a roster starts with
+        them): the projected ids, each loaded from its log (a deleted one is not live)."""
+        return [subscription.id for subscription in self.of_tenant(tenant)]
 
     def _check_url(self, url: str) -> None:
         """The URL's form now; an address literal that could never be sent to is refused now

@@ -8,6 +8,7 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import HttpMethod, Router, delete, get, post, route
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from msgspec import UNSET
 
@@ -22,6 +23,7 @@ from ..schemas import (
     FeedEvent,
     FeedOut,
     PingOut,
+    Problem,
     Queued,
     SecretOut,
     WebhookChange,
@@ -106,9 +108,24 @@ def replay(
     return Queued(queued=queued)
 
 
-@post("/webhooks/{webhook_id:uuid}/test", sync_to_thread=True, responses=ERRORS, status_code=202)
+PING_LIMITS = {
+    429: ResponseSpec(
+        Problem,
+        description="`rate_limited`: too many pings to this subscription this minute, or from "
+        "this tenant this minute or day; `Retry-After` says in how many seconds to retry",
+    )
+}
+
+
+@post(
+    "/webhooks/{webhook_id:uuid}/test",
+    sync_to_thread=True,
+    responses={**ERRORS, **PING_LIMITS},
+    status_code=202,
+)
 def ping(caller: CallerDep, app: AppDep, webhook_id: WebhookId) -> PingOut:
-    """Queue a ``webhook.ping`` to this subscription; its delivery shows in ``deliveries``."""
+    """Queue a ``webhook.ping`` to this subscription; its delivery shows in ``deliveries``.
+    Rate-limited per subscription and per tenant (docs/webhooks.md)."""
     return PingOut(delivery_id=_service(app).ping(caller.tenant, webhook_id))
 
 

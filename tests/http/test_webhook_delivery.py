@@ -385,3 +385,39 @@ def test_a_hanging_receiver_holds_only_its_own_slots(tmp_path: Path) -> None:
             slow.release.set()
             sender.wake()
             runner.join()
+
+
+def test_the_delivery_process_prunes_the_history_past_the_kept_days(tmp_path: Path) -> None:
+    with (
+        serving_hooks(tmp_path, webhook_keep_days=40) as (api, sender, clock),
+        failing(0) as receiver,
+    ):
+        hook = hook_with(api, receiver.url(), ["video.ready"])
+        api.ready_video()
+        assert drain(sender) == 1
+        log = f"{HOOKS}/{hook['id']}/deliveries"
+        assert len(api.call("GET", log).json()) == 1
+        pruned = threading.Event()
+        prune = sender.rounds.prune
+
+        def prune_and_tell() -> int:
+            rows = prune()
+            pruned.set()
+            return rows
+
+        sender.rounds.prune = prune_and_tell  # type: ignore[method-assign]
+        sender.prune_every = 0.0  # at once, then at every round
+        stop = threading.Event()
+        runner = threading.Thread(target=sender.run, args=(stop,))
+        runner.start()
+        try:
+            assert pruned.wait(30)
+            assert len(api.call("GET", log).json()) == 1  # 40 days are kept
+            clock.advance(41 * 24 * 3600)
+            for _ in range(2):  # the second began after the clock moved
+                pruned.clear()
+                assert pruned.wait(30)
+        finally:
+            stop.set()
+            runner.join()
+        assert api.call("GET", log).json() == []

@@ -69,4 +69,5 @@ def deliverer(
         attempt_seconds=settings.webhook_total_seconds,
         concurrency=settings.webhook_concurrency,
         per_host=settings.webhook_per_host,
+        keep_days=settings.webhook_keep_days,
     )

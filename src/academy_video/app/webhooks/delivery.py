@@ -25,6 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from academy_video.domain.webhook_retention import DEFAULT_KEEP_DAYS
 from academy_video.domain.webhook_retry import next_attempt_at
 
 from ..ports import (
@@ -48,6 +49,8 @@ PREFETCH = 8  # slots' worth of deliveries leased at once
 RECORD = 0.1  # seconds an ended attempt may wait to be recorded with others
 RECORD_AT_ONCE = 64  # ended attempts recorded in one transaction, at most
 STOP_POLL = 0.05  # seconds between looks at the stop flag when nothing happens
+PRUNE_FIRST = 60.0  # seconds after starting, the history is pruned a first time
+PRUNE_EVERY = 3600.0  # and then this often
 
 
 class Deliverer:
@@ -65,12 +68,15 @@ class Deliverer:
         attempt_seconds: float = 15.0,
         concurrency: int = 16,
         per_host: int = 4,
+        keep_days: int = DEFAULT_KEEP_DAYS,
+        prune_every: float = PRUNE_EVERY,
         rand: Callable[[], float] = random.random,
         wall: Callable[[], float] = time.time,
     ) -> None:
         self.rounds = DeliveryRounds(
-            queue, secrets, webhooks, clock, owner, timedelta(seconds=lease_seconds)
+            queue, secrets, webhooks, clock, owner, timedelta(seconds=lease_seconds), keep_days
         )
+        self.prune_every = prune_every
         self.sender, self.sign, self.clock = sender, sign, clock
         self.attempt = timedelta(seconds=attempt_seconds)  # the longest one attempt takes
         self.concurrency, self.per_host, self.rand = concurrency, per_host, rand
@@ -105,8 +111,15 @@ class Deliverer:
         batch: list[tuple[DueDelivery, Finished]] = []  # what ``recording`` records
         idle_until = 0.0  # nothing was due: no lease before then (unless woken)
         recorded_at = time.monotonic()
+        prune_at = recorded_at + min(PRUNE_FIRST, self.prune_every)
+        pruning: Future[int] | None = None
         while not stop.is_set():
             now = time.monotonic()
+            if now >= prune_at and (pruning is None or pruning.done()):
+                # On the database thread, between its other rounds.
+                pruning = self._in_database(self.rounds.prune)
+                pruning.add_done_callback(_log_failure)
+                prune_at = now + self.prune_every
             if self._woken.is_set():
                 self._woken.clear()
                 idle_until = 0.0
@@ -223,6 +236,10 @@ class Deliverer:
         future = self._database.submit(work, *args)
         future.add_done_callback(lambda _: self._change.set())
         return future
+
+
+def _log_failure(pruning: Future[int]) -> None:
+    _result(pruning, "pruning the webhooks' history")
 
 
 def _result(future: Future[_T], what: str) -> _T | None:

@@ -15,11 +15,13 @@ from uuid import UUID
 import msgspec
 
 from academy_video.domain.webhook_catalogue import iso_utc
+from academy_video.domain.webhook_retention import DEFAULT_KEEP_DAYS
 from academy_video.domain.webhook_retry import should_disable
 from academy_video.domain.webhook_subscription import DISABLED_FAILING, WebhookSubscription
 
 from ..ports import Clock, DueDelivery, Finished, WebhookQueue, WebhookSecrets
 from .application import Webhooks
+from .retention import prune_history
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ class DeliveryRounds:
     clock: Clock
     owner: str
     lease_for: timedelta
+    keep_days: int = DEFAULT_KEEP_DAYS
 
     def lease(self, limit: int) -> list[Leased]:
         now = self.clock.now()
@@ -116,6 +119,13 @@ class DeliveryRounds:
             if exhausted and due.delivery_id in recorded:
                 self._maybe_disable(due, finished.at)
         return len(done)
+
+    def prune(self) -> int:
+        """The history older than ``keep_days`` (``retention.py``); how many rows went."""
+        pruned = prune_history(self.queue, self.clock, self.keep_days)
+        if pruned:
+            log.info("webhooks: pruned %d rows older than %d days", pruned, self.keep_days)
+        return pruned
 
     def _maybe_disable(self, due: DueDelivery, now: datetime) -> None:
         first = due.first_attempt_at or now

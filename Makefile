@@ -22,8 +22,11 @@ $(UV):
 
 $(VENV)/.installed: requirements.lock pyproject.toml | $(UV)
 	test -x $(PY) || $(UV) venv --quiet --python $(PYTHON) $(VENV)
-	$(UV) pip sync --quiet --python $(PY) --require-hashes requirements.lock
+	$(UV) pip sync --quiet --python $(PY) --require-hashes --compile-bytecode requirements.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	# Compiled once here: where PYTHONDONTWRITEBYTECODE is set, every process (each CLI
+	# command, each test's subprocess) would otherwise compile the sources it imports again.
+	$(PY) -m compileall -q -j 0 src
 	touch $@
 
 # npm ci installs exactly the locked tarball and checks its integrity; no install scripts run.

@@ -81,6 +81,9 @@ class PingCountingQueue:
     def finish(self, finished: list[Finished], *, owner: str) -> set[int]:
         return set()
 
+    def release(self, delivery_ids: list[int], *, owner: str) -> int:
+        return 0
+
     def last_success(self, subscription_id: UUID) -> datetime | None:
         return None
 

@@ -22,7 +22,7 @@ from academy_video.bootstrap.webhooks import deliverer
 from academy_video.domain.webhook_retry import MAX_ATTEMPTS
 from tests.fakes.clock_and_ids import FakeClock
 from tests.fakes.media import FakeMediaProbe, InMemoryObjectStorage
-from tests.webhooks.receivers import failing, redirecting, verifying
+from tests.webhooks.receivers import failing, hanging, redirecting, verifying
 
 from .conftest import SECRET, WORKER_TOKEN, Api, sync_roster
 
@@ -421,3 +421,27 @@ def test_the_delivery_process_prunes_the_history_past_the_kept_days(tmp_path: Pa
             stop.set()
             runner.join()
         assert api.call("GET", log).json() == []
+
+
+def test_a_stopping_deliverer_gives_back_what_it_leased_and_did_not_send(tmp_path: Path) -> None:
+    with (
+        serving_hooks(tmp_path, webhook_concurrency=1, webhook_per_host=1) as (api, sender, _),
+        hanging() as receiver,
+    ):
+        hook = hook_with(api, receiver.url(), ["video.uploaded"])
+        for n in range(3):
+            api.ready_video(title=f"Lecture {n}")
+        stop = threading.Event()
+        runner = threading.Thread(target=sender.run, args=(stop,))
+        runner.start()
+        try:
+            assert receiver.arrived.wait(30)  # one is in flight, two wait behind it
+        finally:
+            stop.set()
+            receiver.release.set()
+            runner.join()
+        queue = sender.rounds.queue
+        now = sender.clock.now()
+        due = queue.lease(owner="next", now=now, until=now + timedelta(seconds=60), limit=10)
+        assert len(due) == 2  # at once, not when the stopped one's lease runs out
+        assert len(api.call("GET", f"{HOOKS}/{hook['id']}/deliveries").json()) == 1

@@ -275,3 +275,19 @@ def test_a_failed_statement_never_shows_its_values(tmp_path: Path) -> None:
         )
     assert "whsec_AAAA" not in str(failed.value)
     engine.dispose()
+
+
+def test_given_back_deliveries_are_due_at_once_for_anyone_but_only_by_their_holder(
+    deployment: Deployment,
+) -> None:
+    engine, queue, _ = subscribed(deployment)
+    publish(engine, uploaded(1), uploaded(2), now=NOW)
+    ids = [d.delivery_id for d in queue.lease(owner="a", now=NOW, until=LATER, limit=10)]
+    assert len(ids) == 2
+    assert queue.release(ids, owner="b") == 0  # not b's to give back
+    assert leased(queue, "b") == []
+    assert queue.release(ids, owner="a") == 2
+    assert leased(queue, "b") == ["video:1#1", "video:2#2"]  # before a's lease would have run out
+    assert queue.release([], owner="b") == 0
+    [one] = [d for d in rows(engine, webhook_deliveries) if d["delivery_id"] == ids[0]]
+    assert one["attempts"] == 0 and one["status"] == "pending"

@@ -38,8 +38,9 @@ def add_commands(commands: Subcommands) -> None:
 
 
 def run_webhooks(args: argparse.Namespace, settings: Settings) -> int:
-    """``deliver``: until SIGTERM or SIGINT; what was leased and not finished is leased again by
-    another process once its lease runs out. ``prune``: once, then exit."""
+    """``deliver``: until SIGTERM or SIGINT; what was leased and not sent is given back at once
+    (a process killed outright leaves it to another once its lease runs out). ``prune``: once,
+    then exit."""
     if args.action == "prune":
         return run_prune(settings, args.keep_days)
     if not configure_logs(settings):

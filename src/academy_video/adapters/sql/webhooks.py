@@ -159,6 +159,21 @@ class SqlWebhookQueue:
                 conn.execute(a.insert(), attempts)
         return set(owned)
 
+    def release(self, delivery_ids: list[int], *, owner: str) -> int:
+        if not delivery_ids:
+            return 0
+        giving_back = (
+            d.update()
+            .where(
+                d.c.delivery_id.in_(delivery_ids),
+                d.c.leased_by == owner,
+                d.c.status == PENDING,
+            )
+            .values(leased_by=None, leased_until=None)
+        )
+        with self.engine.begin() as conn:
+            return int(conn.execute(giving_back).rowcount)
+
     def last_success(self, subscription_id: UUID) -> datetime | None:
         query = select(func.max(a.c.at)).where(
             a.c.subscription_id == subscription_id, a.c.outcome == DELIVERED

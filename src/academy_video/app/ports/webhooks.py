@@ -135,6 +135,12 @@ class WebhookQueue(Protocol):
         ``owner`` no longer holds (another process leased it since) is left unchanged."""
         ...
 
+    def release(self, delivery_ids: list[int], *, owner: str) -> int:
+        """Give back leased deliveries that were not attempted (the process is stopping): due
+        again at once for any process, instead of when their lease runs out. One ``owner`` no
+        longer holds is left unchanged. How many were given back."""
+        ...
+
     def last_success(self, subscription_id: UUID) -> datetime | None: ...
 
     def attempts(self, subscription_id: UUID, *, limit: int) -> list[AttemptRecord]:

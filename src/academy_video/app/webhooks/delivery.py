@@ -104,7 +104,7 @@ class Deliverer:
     def run(self, stop: threading.Event, *, idle_seconds: float = 0.5) -> None:
         """Deliver until ``stop`` is set; when nothing is due, lease again after
         ``idle_seconds`` (or when woken). What is in flight when ``stop`` is set is finished
-        and recorded first; what was leased and not sent is left to its lease."""
+        and recorded first; what was leased and not sent is given back."""
         backlog = Backlog()
         leasing: Future[list[Leased]] | None = None
         recording: Future[int] | None = None
@@ -147,7 +147,7 @@ class Deliverer:
                 if _result(recording, "recording attempts") is None:
                     self._keep_for_later(batch)
                 recording, recorded_at = None, time.monotonic()
-        self._finish(leasing, recording, batch)
+        self._finish(backlog, leasing, recording, batch)
 
     def wake(self) -> None:
         """Deliveries were just queued: stop waiting for the next poll. Any thread may call it."""
@@ -161,12 +161,19 @@ class Deliverer:
 
     def _finish(
         self,
+        backlog: Backlog,
         leasing: Future[list[Leased]] | None,
         recording: Future[int] | None,
         batch: list[tuple[DueDelivery, Finished]],
     ) -> None:
-        if leasing is not None:  # what it leases is left to its lease
+        if leasing is not None:
             wait([leasing])
+            leased = _result(leasing, "a lease")
+            backlog.extend(leased or [])
+        try:  # due again at once for the other processes, not when the leases run out
+            self.rounds.release(backlog.drain())
+        except Exception:
+            log.exception("webhooks: giving back unsent leases failed; they run out instead")
         if recording is not None:
             wait([recording])
             if _result(recording, "recording attempts") is None:

@@ -52,6 +52,13 @@ class Backlog:
             self._by_host.setdefault(one.slots[0], deque()).append(one)
             self._size += 1
 
+    def drain(self) -> list[Leased]:
+        """Every waiting delivery, taken out."""
+        waiting = [leased for queue in self._by_host.values() for leased in queue]
+        self._by_host.clear()
+        self._size = 0
+        return waiting
+
     def next_for(self, full: set[Slot]) -> Leased | None:
         """Take out the first waiting delivery whose host and tenant have a free slot; a
         host's deliveries go in their order (one subject's events stay in order)."""
@@ -119,6 +126,10 @@ class DeliveryRounds:
             if exhausted and due.delivery_id in recorded:
                 self._maybe_disable(due, finished.at)
         return len(done)
+
+    def release(self, unsent: list[Leased]) -> int:
+        """Give back what was leased and not sent (this process is stopping)."""
+        return self.queue.release([leased.due.delivery_id for leased in unsent], owner=self.owner)
 
     def prune(self) -> int:
         """The history older than ``keep_days`` (``retention.py``); how many rows went."""

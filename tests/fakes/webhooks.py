@@ -75,7 +75,15 @@ class PingCountingQueue:
         self.pruned_before.append(before)
         return 0
 
-    def lease(self, *, owner: str, now: datetime, until: datetime, limit: int) -> list[DueDelivery]:
+    def lease(
+        self,
+        *,
+        owner: str,
+        now: datetime,
+        until: datetime,
+        limit: int,
+        skip_tenants: frozenset[str] = frozenset(),
+    ) -> list[DueDelivery]:
         return []
 
     def finish(self, finished: list[Finished], *, owner: str) -> set[int]:

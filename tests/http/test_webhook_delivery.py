@@ -22,9 +22,16 @@ from academy_video.bootstrap.webhooks import deliverer
 from academy_video.domain.webhook_retry import MAX_ATTEMPTS
 from tests.fakes.clock_and_ids import FakeClock
 from tests.fakes.media import FakeMediaProbe, InMemoryObjectStorage
-from tests.webhooks.receivers import failing, hanging, redirecting, verifying
+from tests.webhooks.receivers import (
+    Answer,
+    failing,
+    hanging,
+    receiving,
+    redirecting,
+    verifying,
+)
 
-from .conftest import SECRET, WORKER_TOKEN, Api, sync_roster
+from .conftest import OTHER_SESSION, SECRET, WORKER_TOKEN, Api, sync_roster
 
 HOOKS = "/api/v1/webhooks"
 
@@ -445,3 +452,37 @@ def test_a_stopping_deliverer_gives_back_what_it_leased_and_did_not_send(tmp_pat
         due = queue.lease(owner="next", now=now, until=now + timedelta(seconds=60), limit=10)
         assert len(due) == 2  # at once, not when the stopped one's lease runs out
         assert len(api.call("GET", f"{HOOKS}/{hook['id']}/deliveries").json()) == 1
+
+
+def test_one_tenants_backlog_on_a_slow_receiver_never_holds_back_another_tenant(
+    tmp_path: Path,
+) -> None:
+    with (
+        serving_hooks(
+            tmp_path,
+            webhook_concurrency=2,
+            webhook_per_host=1,
+            webhook_allow_list="127.0.0.0/8",
+        ) as (api, sender, _),
+        hanging() as slow,
+        receiving(lambda receiver, got: Answer(204), host="127.0.0.2") as quick,
+    ):
+        hook_with(api, slow.url(), ["video.ready"])
+        for n in range(40):  # far more than one lease takes, all before the other tenant's
+            api.ready_video(title=f"Lecture {n}")
+        other = api.call(
+            "POST", HOOKS, tenant="other", json={"url": quick.url(), "event_types": ["video.ready"]}
+        )
+        assert other.status_code == 201, other.text
+        api.ready_video(session=OTHER_SESSION, tenant="other")
+        stop = threading.Event()
+        runner = threading.Thread(target=sender.run, args=(stop,))
+        runner.start()
+        try:
+            # Within its own first lease, not once the slow tenant's leases have run out.
+            assert quick.arrived.wait(10)
+            assert slow.arrived.wait(10)  # the slow one is being tried meanwhile
+        finally:
+            stop.set()
+            slow.release.set()
+            runner.join()

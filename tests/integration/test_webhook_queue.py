@@ -291,3 +291,26 @@ def test_given_back_deliveries_are_due_at_once_for_anyone_but_only_by_their_hold
     assert queue.release([], owner="b") == 0
     [one] = [d for d in rows(engine, webhook_deliveries) if d["delivery_id"] == ids[0]]
     assert one["attempts"] == 0 and one["status"] == "pending"
+
+
+def test_a_lease_takes_the_tenants_in_turn_and_skips_those_asked(deployment: Deployment) -> None:
+    engine, queue, _ = subscribed(deployment)
+    subscribe(engine, "other", ["video.uploaded"], at=NOW)
+    # Tenant demo's thousand-strong backlog first, then another tenant's two.
+    publish(engine, *(uploaded(n) for n in range(1, 11)), now=NOW)
+    publish(engine, uploaded(11, tenant="other"), uploaded(12, tenant="other"), now=NOW)
+    due = queue.lease(owner="a", now=NOW, until=LATER, limit=4)
+    # Two of each (given back in the log's order), not demo's first four.
+    assert [(d.message.tenant, d.message.subject) for d in due] == [
+        ("demo", "video:1"),
+        ("demo", "video:2"),
+        ("other", "video:11"),
+        ("other", "video:12"),
+    ]
+    demo = frozenset({"demo"})
+    skipped = queue.lease(owner="b", now=NOW, until=LATER, limit=4, skip_tenants=demo)
+    assert skipped == []  # the other tenant's are all leased already
+    assert [d.message.subject for d in queue.lease(owner="b", now=NOW, until=LATER, limit=2)] == [
+        "video:3",
+        "video:4",
+    ]

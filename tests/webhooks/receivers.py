@@ -54,7 +54,8 @@ class Receiver:
     def port(self) -> int:
         return int(self.server.server_address[1])
 
-    def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
+    def url(self, path: str = "/hook", host: str = "") -> str:
+        host = host or str(self.server.server_address[0])
         return f"{self.scheme}://{host}:{self.port}{path}"
 
 
@@ -107,6 +108,7 @@ def receiving(
     *,
     tls: ssl.SSLContext | None = None,
     port: int = 0,
+    host: str = "127.0.0.1",
 ) -> Iterator[Receiver]:
     """A receiver on 127.0.0.1 (``port``: 0 for any; a given one is taken again at once after a
     receiver on it stopped, for a restart)."""
@@ -120,7 +122,7 @@ def receiving(
             return True
 
     opened: list[socket.socket] = []  # closed when the receiver stops, as a process's would be
-    server = Server(("127.0.0.1", port), BaseHTTPRequestHandler)
+    server = Server((host, port), BaseHTTPRequestHandler)
     receiver = Receiver(server, scheme="https" if tls else "http")
     server.RequestHandlerClass = _handler(receiver, answer)
     if tls is not None:

@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from academy_video.adapters.webhooks.sender import HttpWebhookSender, Resolver, Timeouts
+from academy_video.adapters.webhooks.lookups import Resolver
+from academy_video.adapters.webhooks.sender import HttpWebhookSender, Timeouts
 from academy_video.adapters.webhooks.signing import new_secret, signed_headers
 from academy_video.app.ports.webhooks import MAX_RESPONSE_CHARS, WebhookRequest
 from academy_video.domain.webhook_targets import AllowList, IPAddress
@@ -327,3 +328,37 @@ def test_a_targets_cookie_is_never_sent_back(sender: HttpWebhookSender) -> None:
         for _ in range(2):
             assert sender.send(signed(receiver.url(), new_secret())).ok
     assert [got.headers.get("cookie") for got in receiver.requests] == [None, None]
+
+
+def test_one_tenants_hung_lookups_never_hold_back_anothers() -> None:
+    # A tenant whose names' servers never answer: each of its lookups outlives its attempt.
+    hung = threading.Event()
+
+    def resolve(host: str, port: int) -> list[IPAddress]:
+        if host.endswith(".stuck.example"):
+            hung.wait(30)
+            raise OSError("no answer")
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    sender = HttpWebhookSender(
+        allow=LOOPBACK, allow_http=True, resolver=resolve, timeouts=Timeouts(connect=0.2, total=5)
+    )
+    try:
+        with verifying(secret := new_secret()) as receiver:
+            hostile = [
+                sender.send(
+                    WebhookRequest(f"http://h{n}.stuck.example/", BODY, {}, tenant="hostile")
+                )
+                for n in range(10)
+            ]
+            request = signed(receiver.url(host="hooks.example"), secret)
+            innocent = sender.send(
+                WebhookRequest(request.url, request.body, request.headers, tenant="innocent")
+            )
+        assert {r.error for r in hostile} == {"dns"}
+        # Past its own share of lookups the hostile tenant's fail at once, not after a wait.
+        assert sum(r.duration_ms == 0 for r in hostile) == len(hostile)
+        assert (innocent.status, innocent.error) == (204, "")
+    finally:
+        hung.set()
+        sender.close()

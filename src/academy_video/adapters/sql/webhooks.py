@@ -56,7 +56,15 @@ class SqlWebhookQueue:
         # When replays and pings are queued; the use cases' clock, where there is one.
         self.clock = clock or (lambda: datetime.now(UTC))
 
-    def lease(self, *, owner: str, now: datetime, until: datetime, limit: int) -> list[DueDelivery]:
+    def lease(
+        self,
+        *,
+        owner: str,
+        now: datetime,
+        until: datetime,
+        limit: int,
+        skip_tenants: frozenset[str] = frozenset(),
+    ) -> list[DueDelivery]:
         # The head of each subscription's queue of one subject: its earliest pending delivery
         # (one pass over the pending rows, whatever their number; a NOT EXISTS per row made a
         # lease quadratic in the backlog a receiver that was down leaves).
@@ -76,8 +84,17 @@ class SqlWebhookQueue:
             .group_by(d.c.subscription_id, d.c.subject)
             .subquery("heads")
         )
-        chosen = (
-            select(due.c.delivery_id)
+        # Each tenant's due heads ranked in its own order; the lease takes every tenant's first,
+        # then every tenant's second, ...: a tenant with thousands waiting takes its turn.
+        message = m.alias("due_message")
+        ranked = (
+            select(
+                due.c.delivery_id,
+                due.c.position,
+                func.row_number()
+                .over(partition_by=message.c.tenant, order_by=(due.c.position, due.c.delivery_id))
+                .label("turn"),
+            )
             .join(
                 heads,
                 and_(
@@ -87,15 +104,27 @@ class SqlWebhookQueue:
                 ),
             )
             .join(s, s.c.aggregate_id == due.c.subscription_id)
+            .join(message, message.c.position == due.c.position)
             .where(
                 due.c.status == PENDING,
                 due.c.next_attempt_at <= now,
                 or_(due.c.leased_until.is_(None), due.c.leased_until <= now),
                 s.c.enabled.is_(True),
+                message.c.tenant.not_in(sorted(skip_tenants)),
             )
-            .order_by(due.c.position, due.c.delivery_id)
+            .subquery("ranked")
+        )
+        pick = d.alias("pick")  # not the UPDATE's own table: never correlated with it
+        chosen = (
+            select(pick.c.delivery_id)
+            .join(ranked, ranked.c.delivery_id == pick.c.delivery_id)
+            .where(
+                pick.c.status == PENDING,
+                or_(pick.c.leased_until.is_(None), pick.c.leased_until <= now),
+            )
+            .order_by(ranked.c.turn, ranked.c.position, pick.c.delivery_id)
             .limit(_bounded(limit))
-            .with_for_update(skip_locked=True, of=due)
+            .with_for_update(skip_locked=True, of=pick)
         )
         leasing = (
             d.update()

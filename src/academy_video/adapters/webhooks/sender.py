@@ -16,9 +16,6 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as LookupTimeout
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,11 +33,8 @@ from academy_video.domain.webhook_targets import (
 )
 
 from .deadline import DeadlineTransport, until
+from .lookups import LookupFailed, Lookups, Resolver
 
-Resolver = Callable[
-    [str, int], list[IPAddress]
-]  # run on a lookup thread, within the connect timeout
-LOOKUP_THREADS = 4  # lookups at once; one that hangs holds a thread, not the attempt
 MEMO = 4096  # URLs, and addresses of a host, whose check is kept
 
 log = logging.getLogger(__name__)
@@ -74,12 +68,11 @@ class HttpWebhookSender:
         self._allow = allow
         self._allow_http = allow_http
         self._timeouts = timeouts
-        self._resolve = resolver
         # The rules are pure and the same URLs and addresses come back attempt after attempt:
         # each is checked once (a bounded memo per sender, its allow-list fixed).
         self._target = lru_cache(maxsize=MEMO)(self._target_or_refusal)
         self._refused = lru_cache(maxsize=MEMO)(self._refusal)
-        self._lookups = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="webhook-dns")
+        self._lookups = Lookups(resolver)
         limits = httpx.Limits(
             max_connections=max_connections,
             max_keepalive_connections=max_connections // 4 or 1,
@@ -99,7 +92,6 @@ class HttpWebhookSender:
 
     def close(self) -> None:
         self._client.close()
-        self._lookups.shutdown(wait=False, cancel_futures=True)
 
     def send(self, request: WebhookRequest) -> DeliveryResult:
         started = time.monotonic()
@@ -114,8 +106,10 @@ class HttpWebhookSender:
         if isinstance(target, str):
             return result(error=target)
         try:
-            address = self._checked_address(target)
+            address = self._checked_address(target, request.tenant)
         except _Refused as refused:
+            if str(refused) == "dns":  # how long it took would tell an internal name from none
+                return DeliveryResult(None, 0, "", "dns")
             return result(error=str(refused))
         # The whole attempt, to the answer's last byte read, ends by one deadline (deadline.py).
         try:
@@ -154,7 +148,7 @@ class HttpWebhookSender:
     def _refusal(self, address: IPAddress, host: str) -> str:
         return refused_address(address, host=host, allow=self._allow)
 
-    def _checked_address(self, target: Target) -> IPAddress:
+    def _checked_address(self, target: Target, tenant: str) -> IPAddress:
         """The address to connect to: every address the host has must be allowed, or a
         resolver answering a public and a private address could pick the private one later.
         A name that does not resolve and one that resolves to a refused address fail alike
@@ -164,11 +158,11 @@ class HttpWebhookSender:
             if reason:
                 raise _Refused(f"refused_address: {reason}")
             return target.address
-        lookup = self._lookups.submit(self._resolve, target.host, target.port)
         try:
-            addresses = lookup.result(timeout=self._timeouts.connect)
-        except (OSError, UnicodeError, ValueError, LookupTimeout):
-            lookup.cancel()
+            addresses = self._lookups.addresses(
+                target.host, target.port, key=tenant, timeout=self._timeouts.connect
+            )
+        except LookupFailed:
             raise _Refused("dns") from None
         refused = [
             reason for address in addresses if (reason := self._refused(address, target.host))

@@ -20,6 +20,7 @@ class WebhookRequest:
     url: str
     body: bytes
     headers: dict[str, str]
+    tenant: str = ""  # whose: a tenant's hung name lookups hold back only its own
 
 
 @dataclass(frozen=True)
@@ -124,10 +125,21 @@ class WebhookQueue(Protocol):
     """Deliveries waiting, leased, done; kept in SQL beside the read models. Messages and their
     deliveries are written by the projector, in the transaction that moves its position."""
 
-    def lease(self, *, owner: str, now: datetime, until: datetime, limit: int) -> list[DueDelivery]:
+    def lease(
+        self,
+        *,
+        owner: str,
+        now: datetime,
+        until: datetime,
+        limit: int,
+        skip_tenants: frozenset[str] = frozenset(),
+    ) -> list[DueDelivery]:
         """Up to ``limit`` deliveries due now, leased to ``owner`` until ``until``: pending, due,
         not under another live lease, their subscription enabled, and no earlier undelivered
-        delivery of the same subscription and subject (one subject's events go in order)."""
+        delivery of the same subscription and subject (one subject's events go in order).
+        Taken from the tenants in turn (each one's first, then each one's second, ...), so one
+        tenant's backlog never fills a lease; none of ``skip_tenants`` (the caller holds
+        enough of theirs)."""
         ...
 
     def finish(self, finished: list[Finished], *, owner: str) -> set[int]:

@@ -5,8 +5,6 @@ subscription whose delivery exhausted its schedule without a success since it be
 from __future__ import annotations
 
 import logging
-from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -34,43 +32,6 @@ class Leased:
     secrets: list[str]  # the subscription's, when it was leased
     until: datetime  # the lease's end
     slots: tuple[Slot, Slot]  # its target host's and its tenant's
-
-
-class Backlog:
-    """Leased deliveries waiting for a sender thread, queued per target host in lease order:
-    finding the next one that may go costs a look per host, not one per waiting delivery."""
-
-    def __init__(self) -> None:
-        self._by_host: dict[Slot, deque[Leased]] = {}
-        self._size = 0
-
-    def __len__(self) -> int:
-        return self._size
-
-    def extend(self, leased: Iterable[Leased]) -> None:
-        for one in leased:
-            self._by_host.setdefault(one.slots[0], deque()).append(one)
-            self._size += 1
-
-    def drain(self) -> list[Leased]:
-        """Every waiting delivery, taken out."""
-        waiting = [leased for queue in self._by_host.values() for leased in queue]
-        self._by_host.clear()
-        self._size = 0
-        return waiting
-
-    def next_for(self, full: set[Slot]) -> Leased | None:
-        """Take out the first waiting delivery whose host and tenant have a free slot; a
-        host's deliveries go in their order (one subject's events stay in order)."""
-        for host, waiting in self._by_host.items():
-            if host in full or waiting[0].slots[1] in full:
-                continue
-            leased = waiting.popleft()
-            if not waiting:
-                del self._by_host[host]
-            self._size -= 1
-            return leased
-        return None
 
 
 def body_of(due: DueDelivery) -> bytes:
@@ -104,10 +65,12 @@ class DeliveryRounds:
     lease_for: timedelta
     keep_days: int = DEFAULT_KEEP_DAYS
 
-    def lease(self, limit: int) -> list[Leased]:
+    def lease(self, limit: int, skip_tenants: frozenset[str] = frozenset()) -> list[Leased]:
         now = self.clock.now()
         until = now + self.lease_for
-        due = self.queue.lease(owner=self.owner, now=now, until=until, limit=limit)
+        due = self.queue.lease(
+            owner=self.owner, now=now, until=until, limit=limit, skip_tenants=skip_tenants
+        )
         secrets: dict[UUID, list[str]] = {}
         for delivery in due:
             if delivery.subscription_id not in secrets:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,8 +112,8 @@ class CaptionService:
                 video,
                 language,
                 parsed.cues,
-                lambda v, version: v.replace_caption(
-                    language=language, version=version, cue_count=len(parsed.cues)
+                lambda v, file: v.replace_caption(
+                    language=language, version=file[0], token=file[1], cue_count=len(parsed.cues)
                 ),
             )
             self._apply(
@@ -123,11 +124,12 @@ class CaptionService:
                 video,
                 language,
                 parsed.cues,
-                lambda v, version: v.add_caption(
+                lambda v, file: v.add_caption(
                     language=language,
                     label=label,
                     kind=kind,
-                    version=version,
+                    version=file[0],
+                    token=file[1],
                     cue_count=len(parsed.cues),
                 ),
             )
@@ -197,8 +199,8 @@ class CaptionService:
             video,
             language,
             list(cues),
-            lambda v, version: v.record_auto_caption(
-                language=language, version=version, cue_count=len(cues)
+            lambda v, file: v.record_auto_caption(
+                language=language, version=file[0], token=file[1], cue_count=len(cues)
             ),
         )
 
@@ -226,8 +228,8 @@ class CaptionService:
             video,
             track.language,
             cues,
-            lambda v, version: v.edit_caption_cues(
-                language=track.language, edits=recorded, version=version
+            lambda v, file: v.edit_caption_cues(
+                language=track.language, edits=recorded, version=file[0], token=file[1]
             ),
         )
 
@@ -236,16 +238,16 @@ class CaptionService:
         video: Video,
         language: str,
         cues: Sequence[Cue],
-        record: Callable[[Video, int], object],
+        record: Callable[[Video, tuple[int, str]], object],
     ) -> None:
         """Store the file under the next version, then record it; a refused record removes
         the file, a saved one the file it replaced."""
-        version = video.captions.next_version
-        key = caption_key(video.tenant, video.video_id, language, version)
+        version, token = video.captions.next_version, uuid.uuid4().hex[:12]
+        key = caption_key(video.tenant, video.video_id, language, version, token)
         self._store(key, to_webvtt(cues).encode("utf-8"))
         old = video.captions.find(language)
         try:
-            self._apply(video.video_id, lambda v: record(v, version))
+            self._apply(video.video_id, lambda v: record(v, (version, token)))
         except Exception:
             self._forget(key)
             raise

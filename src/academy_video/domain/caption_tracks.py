@@ -11,6 +11,7 @@ its own version (``caption_key``): a new file never overwrites one a playlist ma
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -22,6 +23,7 @@ from .errors import DomainError, InvalidValue
 MAX_TRACKS = 20  # languages per video
 MAX_LABEL_CHARS = 100
 MAX_FAILURE_CHARS = 500
+_TOKEN = re.compile(r"[a-z0-9]{0,32}")
 
 
 class CaptionKind(StrEnum):
@@ -225,6 +227,12 @@ def captions_prefix(tenant: str, video_id: int) -> str:
     return f"captions/{tenant}/videos/{video_id}/"
 
 
-def caption_key(tenant: str, video_id: int, language: str, version: int) -> str:
-    """One file of one track, normalised WebVTT."""
-    return f"{captions_prefix(tenant, video_id)}{language}/v{version}.vtt"
+def caption_key(tenant: str, video_id: int, language: str, version: int, token: str = "") -> str:
+    """One file of one track, normalised WebVTT. ``token`` (lower-case letters and digits)
+    makes the key its writer's own: two uploads racing for the same version each write their
+    own file, and the one whose event loses removes only its own."""
+    if _TOKEN.fullmatch(token) is None:
+        raise InvalidValue("token", "token: up to 32 lower-case letters and digits")
+    return (
+        f"{captions_prefix(tenant, video_id)}{language}/v{version}{'-' if token else ''}{token}.vtt"
+    )

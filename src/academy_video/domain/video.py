@@ -614,12 +614,21 @@ class Video(Aggregate):
     # Captions: each event changes only ``captions`` (``caption_tracks.py`` says how) ---------
 
     def add_caption(
-        self, *, language: str, label: str, kind: str, version: int, cue_count: int
+        self,
+        *,
+        language: str,
+        label: str,
+        kind: str,
+        version: int,
+        cue_count: int,
+        token: str = "",
     ) -> None:
-        """An uploaded track, a DRAFT, its file stored at ``caption_key(…, version)``."""
+        """An uploaded track, a DRAFT, its file stored at ``caption_key(…, version, token)``."""
         self.check_not_deleted()
         self.captions.check_new(language, label, kind)
-        self._caption_file(self.CaptionAdded, language, version, cue_count, label=label, kind=kind)
+        self._caption_file(
+            self.CaptionAdded, language, (version, token), cue_count, label=label, kind=kind
+        )
 
     class CaptionAdded(CaptionEvent):
         label: str
@@ -628,11 +637,14 @@ class Video(Aggregate):
         file_key: str
         cue_count: int
 
-    def replace_caption(self, *, language: str, version: int, cue_count: int) -> str:
+    def replace_caption(
+        self, *, language: str, version: int, cue_count: int, token: str = ""
+    ) -> str:
         """A new uploaded file for a track; returns the replaced file's key (to remove)."""
         self.check_not_deleted()
         old = self.captions.check_replaceable(language).file_key
-        self._caption_file(self.CaptionReplaced, language, version, cue_count, replaced_key=old)
+        file = (version, token)
+        self._caption_file(self.CaptionReplaced, language, file, cue_count, replaced_key=old)
         return old
 
     class CaptionReplaced(CaptionEvent):
@@ -641,7 +653,9 @@ class Video(Aggregate):
         cue_count: int
         replaced_key: str
 
-    def edit_caption_cues(self, *, language: str, edits: list[dict[str, Any]], version: int) -> str:
+    def edit_caption_cues(
+        self, *, language: str, edits: list[dict[str, Any]], version: int, token: str = ""
+    ) -> str:
         """Cue texts changed (``edits``: ``{index, text}``, checked by the caller against the
         file), stored as a new version; returns the replaced file's key."""
         self.check_not_deleted()
@@ -649,7 +663,7 @@ class Video(Aggregate):
         self._caption_file(
             self.CaptionCuesEdited,
             language,
-            version,
+            (version, token),
             old.cue_count,
             edits=edits,
             replaced_key=old.file_key,
@@ -720,11 +734,13 @@ class Video(Aggregate):
         label: str
         kind: str
 
-    def record_auto_caption(self, *, language: str, version: int, cue_count: int) -> None:
+    def record_auto_caption(
+        self, *, language: str, version: int, cue_count: int, token: str = ""
+    ) -> None:
         """The recogniser's cues, stored: the track is a DRAFT for staff to review."""
         self.check_not_deleted()
         self.captions.check_processing(language)
-        self._caption_file(self.CaptionTranscribed, language, version, cue_count)
+        self._caption_file(self.CaptionTranscribed, language, (version, token), cue_count)
 
     class CaptionTranscribed(CaptionEvent):
         version: int
@@ -742,11 +758,18 @@ class Video(Aggregate):
         reason: str
 
     def _caption_file(
-        self, event: type[CaptionEvent], language: str, version: int, cue_count: int, **more: Any
+        self,
+        event: type[CaptionEvent],
+        language: str,
+        file: tuple[int, str],
+        cue_count: int,
+        **more: Any,
     ) -> None:
-        """Record a track's new file, stored under the next version's key."""
+        """Record a track's new file, stored under the next version's key (``file``: the
+        version, and the token its writer made the key its own with)."""
+        version, token = file
         self.captions.check_file(version, cue_count)
-        key = caption_key(self.tenant, self.video_id, language, version)
+        key = caption_key(self.tenant, self.video_id, language, version, token)
         self.trigger_event(
             event, language=language, version=version, file_key=key, cue_count=cue_count, **more
         )

@@ -4,6 +4,9 @@ track or video; refusals name the file's line; the audit trail shows every event
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from academy_video.app.captions import CaptionChange, CueEdit
@@ -13,6 +16,7 @@ from academy_video.domain.caption_tracks import CaptionConflict, CaptionTracks
 from academy_video.domain.errors import InvalidValue
 from academy_video.domain.video import Video
 from tests.caption_corpus import KOREAN, korean_srt, srt, timed, vtt
+from tests.fakes.media import InMemoryObjectStorage
 from tests.unit.app.conftest import TENANT, World
 
 
@@ -50,7 +54,8 @@ def test_a_korean_subrip_file_becomes_a_draft_track_in_normalised_webvtt(world: 
     )
     stored = world.app.captions.file(tenant=TENANT, video_id=video, language="ko-KR")
     assert stored == vtt(timed(KOREAN)).encode("utf-8")
-    assert list(caption_files(world)) == [f"captions/demo/videos/{video}/ko-KR/v1.vtt"]
+    [key] = caption_files(world)
+    assert re.fullmatch(rf"captions/demo/videos/{video}/ko-KR/v1-[0-9a-f]{{12}}\.vtt", key)
 
 
 def test_replace_edit_publish_default_and_remove(world: World) -> None:
@@ -79,7 +84,8 @@ def test_replace_edit_publish_default_and_remove(world: World) -> None:
         tenant=TENANT, video_id=video, language="ko"
     )
     # Only the current version is kept; removing the track removes it.
-    assert list(caption_files(world)) == [f"captions/demo/videos/{video}/ko/v3.vtt"]
+    [key] = caption_files(world)
+    assert key.startswith(f"captions/demo/videos/{video}/ko/v3-")
     captions.remove(tenant=TENANT, video_id=video, language="ko")
     assert caption_files(world) == {}
     assert captions.tracks(tenant=TENANT, video_id=video) == []
@@ -172,7 +178,7 @@ def test_the_audit_trail_shows_the_caption_events(world: World) -> None:
     )
     events = world.app.audit.video_events(TENANT, video)
     assert [e.type for e in events][-2:] == ["CaptionAdded", "CaptionPublished"]
-    assert events[-2].data["file_key"] == f"captions/demo/videos/{video}/ko/v1.vtt"
+    assert events[-2].data["file_key"].startswith(f"captions/demo/videos/{video}/ko/v1-")
     state = world.app.audit.video_state(TENANT, video).state
     assert state["captions"]["tracks"][0]["status"] == "published"
 
@@ -187,3 +193,32 @@ def test_a_video_stored_before_captions_existed_loads_with_none_and_takes_one(
     assert loaded.captions == CaptionTracks()
     upload(world, video, srt(timed(["a"])).encode())
     assert len(world.app.videos.get(video).captions.tracks) == 1
+
+
+def test_two_writes_racing_for_one_version_never_share_or_remove_each_others_file(
+    world: World,
+) -> None:
+    """An upload stores its file, and before its event is saved another upload of the video
+    stores and records the same version: the first is refused (concurrent_update) and removes
+    only its own file."""
+    video = world.ready_video()
+    captions = world.app.captions
+
+    class Interleaving(InMemoryObjectStorage):
+        raced = False
+
+        def put_file(self, key: str, path: Path, content_type: str, *, move: bool = False) -> None:
+            super().put_file(key, path, content_type, move=move)
+            if not self.raced:
+                self.raced = True
+                upload(world, video, srt(timed(["en"])).encode(), language="en", label="English")
+
+    storage = Interleaving()
+    storage.objects = world.storage.objects
+    captions.storage = storage
+    with pytest.raises(CaptionConflict, match="concurrent_update"):
+        upload(world, video, srt(timed(["ko"])).encode())
+    [winner] = captions.tracks(tenant=TENANT, video_id=video)
+    assert (winner.language, winner.version) == ("en", 1)
+    assert list(caption_files(world)) == [winner.file_key]
+    assert captions.file(tenant=TENANT, video_id=video, language="en").endswith(b"\nen\n")

@@ -35,6 +35,14 @@ def test_an_uploaded_track_is_a_draft_under_a_key_per_language_and_version() -> 
     assert (track.version, track.cue_count, video.captions.last_version) == (1, 3, 1)
 
 
+def test_a_writers_token_makes_the_key_its_own() -> None:
+    video = new_video()
+    video.add_caption(
+        language="ko", label="ko", kind="subtitles", version=1, cue_count=1, token="a1b2c3"
+    )
+    assert video.captions.get("ko").file_key == "captions/demo/videos/7/ko/v1-a1b2c3.vtt"
+
+
 def test_publish_default_change_and_remove_each_record_one_event() -> None:
     video = with_korean()
     video.add_caption(language="en", label="English", kind="captions", version=2, cue_count=1)
@@ -118,6 +126,10 @@ def test_refusals() -> None:
         video.add_caption(language="en", label=" ", kind="subtitles", version=2, cue_count=1)
     with pytest.raises(InvalidValue, match="caption_empty"):
         video.add_caption(language="en", label="x", kind="subtitles", version=2, cue_count=0)
+    with pytest.raises(InvalidValue, match="token"):
+        video.add_caption(
+            language="en", label="x", kind="subtitles", version=2, cue_count=1, token="../x"
+        )
     with pytest.raises(CaptionNotFound):
         video.publish_caption("en")
     for n in range(2, MAX_TRACKS + 1):

@@ -72,7 +72,16 @@ COVERED: dict[tuple[str, str], tuple[dict[str, Any] | None, str]] = {
     ("POST", "/api/v1/webhooks/{webhook_id:uuid}/test"): (None, ""),
     ("POST", "/api/v1/webhooks/{webhook_id:uuid}/replay"): (None, "since=2026-01-01T00:00:00Z"),
     ("GET", "/api/v1/webhooks/{webhook_id:uuid}/deliveries"): (None, ""),
+    ("POST", "/api/v1/videos/{video_id:int}/captions"): (None, ""),  # multipart: CAPTION_FORM
+    ("GET", "/api/v1/videos/{video_id:int}/captions"): (None, ""),
+    ("GET", "/api/v1/videos/{video_id:int}/captions/{language:str}"): (None, ""),
+    ("PATCH", "/api/v1/videos/{video_id:int}/captions/{language:str}"): ({"published": True}, ""),
+    ("DELETE", "/api/v1/videos/{video_id:int}/captions/{language:str}"): (None, ""),
 }
+# Routes whose body is a form with a file: a caption upload (a valid one, so that only the
+# tenant decides the answer).
+CAPTION_FORM = {("POST", "/api/v1/videos/{video_id:int}/captions")}
+CAPTION = b"1\n00:00:01,000 --> 00:00:02,000\nhello\n"
 # Addressed otherwise: by the worker token (no tenant), by signed URLs, by playback tokens
 # (bound to their user: tests/http/test_playback.py), or through the lecture and session; the
 # console's and player's static assets are public.
@@ -93,8 +102,8 @@ def routes(api: Api) -> set[tuple[str, str]]:
 
 
 def objects(api: Api, tenant: str) -> dict[str, Any]:
-    """A READY video with a permission, a progress record, a playback session and a webhook
-    subscription."""
+    """A READY video with a caption track (``ko``), a permission, a progress record, a playback
+    session and a webhook subscription."""
     session_id, enrollment, user = (
         (OTHER_SESSION, OTHER_ENROLLMENT, OTHER_USER) if tenant == "other" else (10, ALICE, 1001)
     )
@@ -113,6 +122,9 @@ def objects(api: Api, tenant: str) -> dict[str, Any]:
         duration=100.0,
         max_rate=1.0,
         samples=[Sample("s", 0, at - timedelta(seconds=10)), Sample("s", 10, at)],
+    )
+    api.app.captions.upload(
+        tenant=tenant, video_id=video, data=CAPTION, language="ko", label="ko", kind="subtitles"
     )
     progress = api.app.progresses.get(video, enrollment)
     assert progress is not None
@@ -174,7 +186,12 @@ def request(api: Api, route: tuple[str, str], objs: dict[str, Any], role: Role) 
         .replace("{enrollment_id:int}", str(objs["enrollment"]))
         .replace("{event_id:int}", str(objs["event"]))
         .replace("{webhook_id:uuid}", str(objs["webhook"]))
+        .replace("{language:str}", "ko")
     )
+    if route in CAPTION_FORM:
+        form = {"language": "en", "label": "English", "kind": "subtitles"}
+        files = {"file": ("a.srt", CAPTION, "text/plain")}
+        return api.call(method, path, role=role, data=form, files=files)
     query = query.format(**objs)
     if body is not None:
         body = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from academy_video.domain.caption_tracks import captions_prefix
 from academy_video.domain.video import Video, key_object
 from academy_video.domain.video_storage import own_prefixes
 
@@ -52,7 +53,7 @@ class VideoCatalog:
         # Each step on its own, so one refused (say, listing multipart uploads is not allowed)
         # does not keep the others from running. Outputs go by where outputs go (a worker may
         # have published without reporting): the ladder and thumbnail under each of the video's own
-        # prefixes (the old workers' too), and the AES key.
+        # prefixes (the old workers' too), the AES key and every caption file.
         steps: list[tuple[Callable[[str], object], str]] = [
             (self.storage.seal, video.file_key),  # upload URLs still valid write nothing more
             (self.storage.abort_multipart, video.file_key),  # its unfinished uploads
@@ -62,6 +63,7 @@ class VideoCatalog:
                 for prefix in own_prefixes(video.tenant, video_id)
             ),
             (self.storage.delete, key_object(video.tenant, video.video_id)),
+            (self.storage.delete_prefix, captions_prefix(video.tenant, video.video_id)),
         ]
         for remove, key in steps:
             try:

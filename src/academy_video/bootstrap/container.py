@@ -12,6 +12,7 @@ from academy_video.adapters.sql.read import ReadModels
 from academy_video.app.analytics import AnalyticsService
 from academy_video.app.applications import EventSourcedApp
 from academy_video.app.audit import AuditTrail
+from academy_video.app.captions import CaptionService
 from academy_video.app.catalog import VideoCatalog
 from academy_video.app.config import Settings
 from academy_video.app.directory import DirectorySync
@@ -49,6 +50,7 @@ class Container:
     catalog: VideoCatalog
     transcoder: Transcoder
     webhooks: Webhooks
+    captions: CaptionService
     # The SQL read models and what keeps them current (None when everything is in memory).
     engine: Engine | None = None
     reads: ReadModels | None = None  # the query side, on an engine that never takes write locks

@@ -7,9 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from academy_video.adapters.captions.parsing import WebVttCaptionParser
 from academy_video.adapters.cdn.signing import HmacUrlSigner
 from academy_video.adapters.memory.basics import NoopWorkerWaker, SystemClock
 from academy_video.adapters.memory.session_store import InMemorySessionStore
+from academy_video.app.captions import CaptionService
 from academy_video.app.catalog import VideoCatalog
 from academy_video.app.config import Settings
 from academy_video.app.directory import DirectorySync
@@ -17,6 +19,7 @@ from academy_video.app.jobs import JobService
 from academy_video.app.permissions import PermissionService
 from academy_video.app.ports import (
     ActiveSessions,
+    CaptionParser,
     Clock,
     Completions,
     Directory,
@@ -69,6 +72,7 @@ class Adapters:
     pending: PendingUploads | None = None
     versions: PlaybackVersions | None = None
     completions: Completions | None = None
+    captions: CaptionParser | None = None
 
 
 def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Container:
@@ -138,6 +142,11 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
         catalog=VideoCatalog(videos=videos, storage=storage),
         transcoder=given_or(adapters.transcoder, lambda: transcoder_for(settings, storage)),
         webhooks=apps.webhooks,
+        captions=CaptionService(
+            videos=videos,
+            storage=storage,
+            parser=given_or(adapters.captions, WebVttCaptionParser),
+        ),
     )
 
 

@@ -5,7 +5,8 @@ commands that check, then record one. The rules they apply live beside it, some 
 re-exported here: the status and its refusals (``video_status.py``), the worker's lease
 (``video_lease.py``), where the video's files live (``video_storage.py``), its duration
 (``video_duration.py``), an import from the old app (``video_import.py``), what a job's report
-may carry (``video_reports.py``) and what an edit may change (``video_edits.py``).
+may carry (``video_reports.py``), what an edit may change (``video_edits.py``) and its caption
+tracks (``caption_tracks.py``: their state, each command's checks, what each event does).
 
 Why this module runs past 300 lines: eventsourcing defines each event class inside the class
 whose body holds its ``@event`` method, and a stored event names that class by topic
@@ -26,6 +27,12 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from . import ids
+from .caption_tracks import (
+    CaptionEvent,
+    CaptionTracks,
+    caption_failure_reason,
+    caption_key,
+)
 from .policy import VideoDefaults, check_max_speed
 from .video_duration import usable_duration
 from .video_edits import changed_defaults, check_edit
@@ -126,6 +133,7 @@ class Video(Aggregate):
         self.reencode_reason = ""  # why a re-encode is queued or in work ("": none)
         self.reencode_progress = 0  # its worker's percent (the video shows READY's 100)
         self.replaced_prefix = ""  # the output the last re-encode replaced, removed since
+        self.captions = CaptionTracks()  # videos stored before captions existed: none
         self.deleted = False
 
     @classmethod
@@ -602,6 +610,169 @@ class Video(Aggregate):
     def _deleted(self) -> None:
         self.deleted = True
         self._release_lease()
+
+    # Captions: each event changes only ``captions`` (``caption_tracks.py`` says how) ---------
+
+    def add_caption(
+        self,
+        *,
+        language: str,
+        label: str,
+        kind: str,
+        version: int,
+        cue_count: int,
+        token: str = "",
+    ) -> None:
+        """An uploaded track, a DRAFT, its file stored at ``caption_key(…, version, token)``."""
+        self.check_not_deleted()
+        self.captions.check_new(language, label, kind)
+        self._caption_file(
+            self.CaptionAdded, language, (version, token), cue_count, label=label, kind=kind
+        )
+
+    class CaptionAdded(CaptionEvent):
+        label: str
+        kind: str
+        version: int
+        file_key: str
+        cue_count: int
+
+    def replace_caption(
+        self, *, language: str, version: int, cue_count: int, token: str = ""
+    ) -> str:
+        """A new uploaded file for a track; returns the replaced file's key (to remove)."""
+        self.check_not_deleted()
+        old = self.captions.check_replaceable(language).file_key
+        file = (version, token)
+        self._caption_file(self.CaptionReplaced, language, file, cue_count, replaced_key=old)
+        return old
+
+    class CaptionReplaced(CaptionEvent):
+        version: int
+        file_key: str
+        cue_count: int
+        replaced_key: str
+
+    def edit_caption_cues(
+        self, *, language: str, edits: list[dict[str, Any]], version: int, token: str = ""
+    ) -> str:
+        """Cue texts changed (``edits``: ``{index, text}``, checked by the caller against the
+        file), stored as a new version; returns the replaced file's key."""
+        self.check_not_deleted()
+        old = self.captions.check_editable(language)
+        self._caption_file(
+            self.CaptionCuesEdited,
+            language,
+            (version, token),
+            old.cue_count,
+            edits=edits,
+            replaced_key=old.file_key,
+        )
+        return old.file_key
+
+    class CaptionCuesEdited(CaptionEvent):
+        edits: list[dict[str, Any]]
+        version: int
+        file_key: str
+        cue_count: int
+        replaced_key: str
+
+    def change_caption(self, *, language: str, label: str, kind: str) -> bool:
+        self.check_not_deleted()
+        if not self.captions.check_change(language, label, kind):
+            return False
+        self.trigger_event(self.CaptionChanged, language=language, label=label, kind=kind)
+        return True
+
+    class CaptionChanged(CaptionEvent):
+        label: str
+        kind: str
+
+    def publish_caption(self, language: str, *, published: bool = True) -> bool:
+        """Shown to students (or, ``published=False``, back to a draft)."""
+        self.check_not_deleted()
+        if (self.captions.check_publishable(language).status == "published") == published:
+            return False
+        event = self.CaptionPublished if published else self.CaptionUnpublished
+        self.trigger_event(event, language=language)
+        return True
+
+    class CaptionPublished(CaptionEvent):
+        pass
+
+    class CaptionUnpublished(CaptionEvent):
+        pass
+
+    def set_default_caption(self, language: str, *, default: bool = True) -> bool:
+        """The video's one default track (another loses the flag), or none."""
+        self.check_not_deleted()
+        if self.captions.get(language).default == default:
+            return False
+        self.trigger_event(self.CaptionDefaultSet, language=language, default=default)
+        return True
+
+    class CaptionDefaultSet(CaptionEvent):
+        default: bool
+
+    def remove_caption(self, language: str) -> str:
+        """Returns the removed track's file key (to remove from storage)."""
+        self.check_not_deleted()
+        key = self.captions.get(language).file_key
+        self.trigger_event(self.CaptionRemoved, language=language, file_key=key)
+        return key
+
+    class CaptionRemoved(CaptionEvent):
+        file_key: str
+
+    def request_auto_caption(self, *, language: str, label: str, kind: str) -> None:
+        """An auto track, PROCESSING until the recogniser's cues or failure are recorded."""
+        self.check_not_deleted()
+        self.captions.check_auto(language, label, kind)
+        self.trigger_event(self.CaptionRequested, language=language, label=label, kind=kind)
+
+    class CaptionRequested(CaptionEvent):
+        label: str
+        kind: str
+
+    def record_auto_caption(
+        self, *, language: str, version: int, cue_count: int, token: str = ""
+    ) -> None:
+        """The recogniser's cues, stored: the track is a DRAFT for staff to review."""
+        self.check_not_deleted()
+        self.captions.check_processing(language)
+        self._caption_file(self.CaptionTranscribed, language, (version, token), cue_count)
+
+    class CaptionTranscribed(CaptionEvent):
+        version: int
+        file_key: str
+        cue_count: int
+
+    def fail_auto_caption(self, *, language: str, reason: str) -> None:
+        """The recogniser failed: the track is FAILED with why; the video stays as it is."""
+        self.check_not_deleted()
+        self.captions.check_processing(language)
+        reason = caption_failure_reason(reason)
+        self.trigger_event(self.CaptionFailed, language=language, reason=reason)
+
+    class CaptionFailed(CaptionEvent):
+        reason: str
+
+    def _caption_file(
+        self,
+        event: type[CaptionEvent],
+        language: str,
+        file: tuple[int, str],
+        cue_count: int,
+        **more: Any,
+    ) -> None:
+        """Record a track's new file, stored under the next version's key (``file``: the
+        version, and the token its writer made the key its own with)."""
+        version, token = file
+        self.captions.check_file(version, cue_count)
+        key = caption_key(self.tenant, self.video_id, language, version, token)
+        self.trigger_event(
+            event, language=language, version=version, file_key=key, cue_count=cue_count, **more
+        )
 
     # Guards -------------------------------------------------------------------------------
 

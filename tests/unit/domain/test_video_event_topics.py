@@ -29,6 +29,17 @@ EVENT_TOPICS = {
     "PolicyChanged": "academy_video.domain.video:Video.PolicyChanged",
     "Edited": "academy_video.domain.video:Video.Edited",
     "Deleted": "academy_video.domain.video:Video.Deleted",
+    "CaptionAdded": "academy_video.domain.video:Video.CaptionAdded",
+    "CaptionReplaced": "academy_video.domain.video:Video.CaptionReplaced",
+    "CaptionCuesEdited": "academy_video.domain.video:Video.CaptionCuesEdited",
+    "CaptionChanged": "academy_video.domain.video:Video.CaptionChanged",
+    "CaptionPublished": "academy_video.domain.video:Video.CaptionPublished",
+    "CaptionUnpublished": "academy_video.domain.video:Video.CaptionUnpublished",
+    "CaptionDefaultSet": "academy_video.domain.video:Video.CaptionDefaultSet",
+    "CaptionRemoved": "academy_video.domain.video:Video.CaptionRemoved",
+    "CaptionRequested": "academy_video.domain.video:Video.CaptionRequested",
+    "CaptionTranscribed": "academy_video.domain.video:Video.CaptionTranscribed",
+    "CaptionFailed": "academy_video.domain.video:Video.CaptionFailed",
 }
 BASES = {"Event", "Created"}  # eventsourcing's own, never stored
 
@@ -56,7 +67,25 @@ def through_every_event() -> list[Video]:
     reencoded.complete_processing(
         worker_id="w1", now=at(30), hls_path=f"{NEW}master.m3u8", thumbnail_key=f"{NEW}t.jpg"
     )
-    return [registered, reencoded]
+    return [registered, reencoded, captioned()]
+
+
+def captioned() -> Video:
+    """A video through every caption event."""
+    video = new_video(9)
+    video.add_caption(language="ko", label="한국어", kind="subtitles", version=1, cue_count=2)
+    video.replace_caption(language="ko", version=2, cue_count=3)
+    video.edit_caption_cues(language="ko", edits=[{"index": 0, "text": "고침"}], version=3)
+    video.change_caption(language="ko", label="Korean", kind="captions")
+    video.publish_caption("ko")
+    video.set_default_caption("ko")
+    video.publish_caption("ko", published=False)
+    video.request_auto_caption(language="en", label="English (auto)", kind="subtitles")
+    video.fail_auto_caption(language="en", reason="no speech")
+    video.request_auto_caption(language="en", label="English (auto)", kind="subtitles")
+    video.record_auto_caption(language="en", version=4, cue_count=7)
+    video.remove_caption("ko")
+    return video
 
 
 def test_an_event_stored_under_each_topic_reads_back_into_the_same_video() -> None:

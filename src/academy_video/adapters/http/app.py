@@ -21,6 +21,7 @@ from .observe import RequestObserver
 from .routes import (
     analytics,
     audit,
+    captions,
     directory,
     event_filters,
     hls,
@@ -56,6 +57,7 @@ def create_app(container: Container) -> Litestar:
         route_handlers=[
             directory.router,
             videos.router,
+            captions.router,
             uploads.router,
             playback.router,
             permissions.router,

@@ -30,6 +30,7 @@ from litestar.status_codes import (
 
 from academy_video.app import errors as app
 from academy_video.domain import errors as domain
+from academy_video.domain.caption_tracks import CaptionConflict, CaptionNotFound
 from academy_video.domain.event_budget import PayloadTooLarge
 from academy_video.domain.grant import GrantNotFound
 from academy_video.domain.playback_session import SessionInactive
@@ -53,6 +54,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     VideoDeleted: HTTP_404_NOT_FOUND,
     GrantNotFound: HTTP_404_NOT_FOUND,
     SubscriptionDeleted: HTTP_404_NOT_FOUND,
+    CaptionNotFound: HTTP_404_NOT_FOUND,
     app.Denied: HTTP_403_FORBIDDEN,
     NotReady: HTTP_403_FORBIDDEN,
     app.AlreadyExists: HTTP_409_CONFLICT,
@@ -60,6 +62,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     app.ConcurrencyConflict: HTTP_409_CONFLICT,
     IllegalTransition: HTTP_409_CONFLICT,
     TooManySubscriptions: HTTP_409_CONFLICT,
+    CaptionConflict: HTTP_409_CONFLICT,
     NotClaimable: HTTP_409_CONFLICT,
     LeaseLost: HTTP_409_CONFLICT,
     LeaseOwnerMismatch: HTTP_409_CONFLICT,

@@ -7,6 +7,7 @@ Every name is re-exported here: ``from academy_video.app.ports import X`` whatev
 from __future__ import annotations
 
 from .basics import Clock, IdAllocator
+from .captions import CaptionParser, ParsedCaptions
 from .directory import (
     MAX_ROSTER_BATCH,
     Attendance,
@@ -57,6 +58,7 @@ __all__ = [
     "ActiveSessions",
     "AttemptRecord",
     "Attendance",
+    "CaptionParser",
     "Clock",
     "Completions",
     "DeliveryResult",
@@ -74,6 +76,7 @@ __all__ = [
     "MediaProbe",
     "Message",
     "ObjectStorage",
+    "ParsedCaptions",
     "PendingUploads",
     "PlaybackVersions",
     "ProbeResult",

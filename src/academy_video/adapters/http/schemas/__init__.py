@@ -16,6 +16,7 @@ from .analytics import (
     SummaryOut,
     TimeRange,
 )
+from .captions import CaptionOut, CaptionPatch, CueEditIn
 from .common import (
     MAX_ID,
     Health,
@@ -103,9 +104,12 @@ __all__ = [
     "AttendanceIn",
     "AttendanceOut",
     "BulkSetIn",
+    "CaptionOut",
+    "CaptionPatch",
     "ClaimOut",
     "ClientEventIn",
     "CompleteIn",
+    "CueEditIn",
     "EnrollmentIn",
     "EnrollmentOut",
     "EventFiltersOut",

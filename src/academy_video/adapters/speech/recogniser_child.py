@@ -12,6 +12,8 @@ one is sent in parts (``MAX_MESSAGE_WORDS``).
 from __future__ import annotations
 
 import json
+import resource
+from pathlib import Path
 from typing import Any
 
 from academy_video.adapters.media.confinement import Refusal, Report
@@ -21,6 +23,9 @@ from .audio import BYTES_PER_SECOND, SAMPLE_RATE, audio_seconds, pcm_chunks
 
 MAX_MESSAGE_WORDS = 2000  # about 120 KB of JSON
 MAX_WORD_CHARS = 64
+# What loading the Korean model adds to the child's address space: 1,089 MiB measured (with the
+# child's 4 malloc arenas), and a margin. Short of it Kaldi's loader can stall rather than fail.
+MODEL_ADDRESS_BYTES = 1152 * 1024 * 1024
 
 
 def transcribe_in_child(
@@ -34,6 +39,8 @@ def transcribe_in_child(
             raise Refusal("too_long")
         report("opened", stated)
         vosk.SetLogLevel(-1)
+        if not _room_for_model():
+            raise Refusal("memory_limit")
         try:
             model = vosk.Model(model_path)
         except Exception:  # vosk's own: "Failed to create a model"
@@ -51,6 +58,18 @@ def transcribe_in_child(
                 report("progress", percent)
         _send_words(recogniser.FinalResult(), report)
     return {"audio_seconds": heard / BYTES_PER_SECOND}
+
+
+def _room_for_model() -> bool:
+    """Whether the memory limit leaves the model room to load: a stalled loader would hold the
+    worker until the wall time ran out."""
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if limit == resource.RLIM_INFINITY:
+        return True
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return limit - int(line.split()[1]) * 1024 >= MODEL_ADDRESS_BYTES
+    return True
 
 
 def _send_words(result: str, report: Report) -> None:

@@ -35,9 +35,8 @@ log = logging.getLogger(__name__)
 
 GiB = 1024**3
 SOURCE_URL_SECONDS = 6 * 3600
-USAGE = ("cpu_seconds", "peak_kib")
-# Loading the model takes about 2.0 GiB of address space (0.55 GiB resident); under less,
-# Kaldi's loader stalls rather than fails, and the wall time ends it (docs/benchmarks.md).
+# The model adds about 1.06 GiB of address space to the child (0.55 GiB resident): room for it
+# and for long sound (docs/benchmarks.md; the child checks the room: recogniser_child.py).
 MEMORY_BYTES = 3 * GiB
 
 MAX_MILLIS = 24 * 3600 * 1000
@@ -77,8 +76,11 @@ class VoskRecogniser:
         model_path: Path | None = None,
         limits: SpeechLimits | None = None,
         memory_bytes: int = MEMORY_BYTES,
+        on_usage: Callable[[float, float], None] | None = None,
     ) -> None:
+        """``on_usage(cpu_seconds, peak_mib)``: told what each finished transcription took."""
         self.storage = storage
+        self.on_usage = on_usage
         self.model_path = model_path or packaged_korean_model()
         self.limits = limits or SpeechLimits()
         self.memory_bytes = memory_bytes
@@ -98,7 +100,7 @@ class VoskRecogniser:
             if kind == "opened" and isinstance(value, int | float):
                 return self.limits.wall_seconds(max(0.0, float(value)))
             if kind == "usage" and isinstance(value, dict):
-                log.info("transcribe: %s s of CPU, %s KiB at most", *map(value.get, USAGE))
+                self._used(value)
             if kind == "progress" and isinstance(value, int) and progress is not None:
                 progress(max(0, min(99, value)))
             if kind == "words":
@@ -139,3 +141,13 @@ class VoskRecogniser:
             log.warning("transcribe: the child answered in the wrong shape")
             return Transcription(reason="crashed")
         return Transcription(words=tuple(words), audio_seconds=heard.audio_seconds)
+
+    def _used(self, usage: dict[str, Any]) -> None:
+        cpu, peak_mib = _number(usage.get("cpu_seconds")), _number(usage.get("peak_kib")) / 1024
+        log.info("transcribe: %.1f s of CPU, %.0f MiB at most", cpu, peak_mib)
+        if self.on_usage is not None:
+            self.on_usage(cpu, peak_mib)
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0

@@ -28,6 +28,13 @@ from .media import (
     WorkerWaker,
 )
 from .playback import Heartbeats, LiveState, RateLimiter, SessionStore, UrlSigner
+from .speech import (
+    MAX_WORDS,
+    SpeechLimits,
+    SpeechRecogniser,
+    Transcription,
+    TranscriptionCancelled,
+)
 from .storage import MAX_PARTS, MIN_PART_BYTES, ObjectStorage, StoredObject, UploadedPart
 from .views import (
     ActiveSessions,
@@ -54,6 +61,7 @@ __all__ = [
     "MAX_PARTS",
     "MAX_RESPONSE_CHARS",
     "MAX_ROSTER_BATCH",
+    "MAX_WORDS",
     "MIN_PART_BYTES",
     "ActiveSessions",
     "AttemptRecord",
@@ -84,11 +92,15 @@ __all__ = [
     "SessionAccess",
     "SessionOrders",
     "SessionStore",
+    "SpeechLimits",
+    "SpeechRecogniser",
     "StoredObject",
     "Student",
     "TranscodeFailed",
     "TranscodeOutput",
     "Transcoder",
+    "Transcription",
+    "TranscriptionCancelled",
     "UploadedPart",
     "UrlSigner",
     "WebhookQueue",

@@ -1,0 +1,1 @@
+"""Speech recognition adapters: the sound of a stored source, and what was said in it."""

@@ -38,6 +38,7 @@ from academy_video.domain.video import Video
 
 from .errors import Conflict, Invalid
 from .ports import CaptionParser, ObjectStorage
+from .subtitle_renditions import SubtitleRenditions
 from .videos import Videos
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,18 @@ class CaptionChange:
 
 
 class CaptionService:
-    def __init__(self, *, videos: Videos, storage: ObjectStorage, parser: CaptionParser) -> None:
+    def __init__(
+        self,
+        *,
+        videos: Videos,
+        storage: ObjectStorage,
+        parser: CaptionParser,
+        renditions: SubtitleRenditions | None = None,  # the HLS chain's; None: not served
+    ) -> None:
         self.videos = videos
         self.storage = storage
         self.parser = parser
+        self.renditions = renditions
 
     def tracks(self, *, tenant: str, video_id: int) -> list[CaptionTrack]:
         return list(self.videos.get(video_id, tenant=tenant).captions.tracks)
@@ -164,6 +173,8 @@ class CaptionService:
         self.videos.get(video_id, tenant=tenant)
         removed = self._apply(video_id, lambda v: v.remove_caption(language))
         self._forget(removed)
+        if self.renditions is not None:
+            self.renditions.sync(video_id, gone=language)
 
     def file(self, *, tenant: str, video_id: int, language: str) -> bytes:
         """The track's normalised WebVTT (staff's view: a draft too)."""
@@ -272,7 +283,10 @@ class CaptionService:
             log.exception("caption file %s left behind", key)
 
     def _apply(self, video_id: int, command: Callable[[Video], T]) -> T:
-        return self.videos.apply(Video.create_id(video_id), Video, command)
+        result = self.videos.apply(Video.create_id(video_id), Video, command)
+        if self.renditions is not None:  # the outputs follow every saved change
+            self.renditions.sync(video_id)
+        return result
 
     @staticmethod
     def _end_ms(video: Video) -> int | None:

@@ -38,6 +38,7 @@ from academy_video.app.ports import (
     WorkerWaker,
 )
 from academy_video.app.progress_service import ProgressService
+from academy_video.app.subtitle_renditions import SubtitleRenditions
 from academy_video.app.uploads import UploadService
 
 from .applications import Applications
@@ -86,6 +87,7 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
     store = given_or(adapters.store, InMemorySessionStore)
     waker = given_or(adapters.waker, NoopWorkerWaker)
     signer = given_or(adapters.signer, lambda: _signer(settings))
+    caption_parser = given_or(adapters.captions, WebVttCaptionParser)
     videos, grants, sessions, progresses = apps.videos, apps.grants, apps.sessions, apps.progresses
     progress = ProgressService(
         videos=videos, progresses=progresses, grants=grants, ids=ids, settings=settings
@@ -145,7 +147,13 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
         captions=CaptionService(
             videos=videos,
             storage=storage,
-            parser=given_or(adapters.captions, WebVttCaptionParser),
+            parser=caption_parser,
+            renditions=SubtitleRenditions(
+                videos=videos,
+                storage=storage,
+                parser=caption_parser,
+                segment_seconds=settings.hls_segment_seconds,
+            ),
         ),
     )
 

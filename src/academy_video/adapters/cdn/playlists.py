@@ -9,7 +9,9 @@ import posixpath
 import re
 from collections.abc import Callable
 
-_URI_ATTRIBUTE = re.compile(r'URI="([^"]*)"')
+# One attribute of a tag's list (RFC 8216 4.2); read in turn, so text inside a quoted value (a
+# subtitle track's NAME) is never taken for a URI.
+_ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^",]*)')
 
 Sign = Callable[[str], str]  # an absolute path → the URL to put in the playlist
 
@@ -21,13 +23,32 @@ def rewrite(text: str, playlist_path: str, sign: Sign) -> str:
     for line in text.splitlines():
         if line.startswith("#"):
             if "URI=" in line:
-                line = _URI_ATTRIBUTE.sub(
-                    lambda m: f'URI="{sign(_absolute(base, m.group(1)))}"', line
-                )
+                line = _signed_uri_attribute(line, lambda uri: sign(_absolute(base, uri)))
         elif line.strip():
             line = sign(_absolute(base, line.strip()))
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def _signed_uri_attribute(line: str, signed: Callable[[str], str]) -> str:
+    """The tag with its ``URI="…"`` attribute signed; a list that does not parse is left as it
+    is (its URI then carries no signature: the edge refuses it)."""
+    tag, _, rest = line.partition(":")
+    parts, at = [], 0
+    while at < len(rest):
+        found = _ATTRIBUTE.match(rest, at)
+        if found is None:
+            return line
+        name, value = found.groups()
+        if name == "URI" and value.startswith('"'):
+            value = f'"{signed(value[1:-1])}"'
+        parts.append(f"{name}={value}")
+        at = found.end()
+        if at < len(rest):
+            if rest[at] != ",":
+                return line
+            at += 1
+    return f"{tag}:{','.join(parts)}"
 
 
 def _absolute(base: str, uri: str) -> str:

@@ -32,6 +32,7 @@ CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".ts": "video/mp2t",
     ".jpg": "image/jpeg",
+    ".vtt": "text/vtt; charset=utf-8",  # a published caption track's segments
 }
 PRIVATE = {"Cache-Control": "private, no-store"}  # per user: no shared cache may keep it
 

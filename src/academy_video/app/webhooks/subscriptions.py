@@ -31,7 +31,7 @@ from academy_video.domain.webhook_targets import (
     refused_address,
 )
 
-from ..errors import Invalid, NotFound, RateLimited, TooLarge
+from ..errors import Conflict, Invalid, NotFound, RateLimited, TooLarge
 from ..ports import AttemptRecord, Clock, Message, RateLimiter, WebhookQueue, WebhookSecrets
 from .application import Webhooks
 
@@ -39,6 +39,7 @@ OLD_SECRET_VALID = timedelta(hours=24)
 MAX_REPLAY_MESSAGES = 10_000  # and at most this many events
 MAX_FEED_LIMIT = 500
 MAX_LOG_LIMIT = 200
+SUBSCRIPTION_DISABLED = "subscription_disabled"  # a ping to a disabled one (409)
 
 
 class SubscriptionIndex(Protocol):
@@ -188,12 +189,15 @@ class WebhookService:
         many a minute per subscription, and a minute and a day per tenant
         (``domain/webhook_pings.py``): past them ``rate_limited``, with the seconds to wait.
         Counted before the subscription is looked up: asking for ones that do not exist costs
-        the same."""
+        the same. A disabled subscription is refused (``subscription_disabled``): nothing would
+        send its ping, which would wait in the outbox until pruned."""
         now = self.clock.now()
         refused = self.limiter.allow_all(ping_windows(tenant, subscription_id), now=now, cost=1)
         if refused is not None:
             raise RateLimited(retry_after=wait(refused, 1, now))
         subscription = self.get(tenant, subscription_id)
+        if not subscription.enabled:
+            raise Conflict(SUBSCRIPTION_DISABLED)
         message = Message(
             position=0,
             message_id="msg_ping_" + uuid4().hex[:20],  # each ping its own

@@ -39,9 +39,19 @@ Since = Annotated[datetime, QueryParameter()]
 Until = Annotated[datetime | None, QueryParameter()]
 
 
-@post("/webhooks", sync_to_thread=True, responses=ERRORS)
+CHANGE_LIMITS = {
+    429: ResponseSpec(
+        Problem,
+        description="`rate_limited`: too many creates and deletes of this tenant's "
+        "subscriptions this hour or day; `Retry-After` says in how many seconds to retry",
+    )
+}
+
+
+@post("/webhooks", sync_to_thread=True, responses={**ERRORS, **CHANGE_LIMITS})
 def create_webhook(caller: CallerDep, app: AppDep, data: JSONBody[WebhookIn]) -> WebhookOut:
-    """201 with the signing secret, shown this once."""
+    """201 with the signing secret, shown this once. Creates and deletes are rate-limited per
+    tenant (docs/webhooks.md)."""
     created = _service(app).create(
         tenant=caller.tenant,
         url=data.url,
@@ -82,7 +92,7 @@ def change_webhook(
     return _out(changed)
 
 
-@delete("/webhooks/{webhook_id:uuid}", sync_to_thread=True, responses=ERRORS)
+@delete("/webhooks/{webhook_id:uuid}", sync_to_thread=True, responses={**ERRORS, **CHANGE_LIMITS})
 def delete_webhook(caller: CallerDep, app: AppDep, webhook_id: WebhookId) -> None:
     _service(app).delete(caller.tenant, webhook_id)
 

@@ -1,11 +1,13 @@
 """Pruning the webhooks' history (``WebhookQueue.prune``, ``academy-video webhooks prune``) on
 SQLite and PostgreSQL: what is finished and old goes, in batches; a pending delivery and its
-message never go, however old; a message a recent delivery refers to (a replay's) stays."""
+message stay, however old, while someone may send it (a deleted subscription's go at once, a
+disabled one's after the days kept); a message a recent delivery refers to (a replay's) stays."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 from sqlalchemy import Engine, inspect
@@ -16,10 +18,13 @@ from academy_video.adapters.sql.webhook_tables import (
     webhook_attempts,
     webhook_deliveries,
     webhook_messages,
+    webhook_subscription_types,
+    webhook_subscriptions,
 )
 from academy_video.adapters.sql.webhooks import SqlWebhookQueue
 from academy_video.app.ports.webhooks import Finished
 from academy_video.app.webhooks.retention import prune_history
+from academy_video.domain.webhook_catalogue import PublicEvent
 from academy_video.domain.webhook_retention import DEFAULT_KEEP_DAYS
 from tests.fakes.clock_and_ids import FakeClock
 
@@ -170,3 +175,110 @@ def test_the_upgrade_to_0008_adds_the_pruning_indexes(deployment: Deployment) ->
     migrate.upgrade(engine)
     assert migrate.current(engine) == "0008"
     assert added <= indexes()
+
+
+def unsubscribe(engine: Engine, subscription: UUID) -> None:
+    """A deleted subscription's rows go, as ``project_webhook`` removes them."""
+    with engine.begin() as conn:
+        conn.execute(
+            webhook_subscriptions.delete().where(
+                webhook_subscriptions.c.aggregate_id == subscription
+            )
+        )
+        conn.execute(
+            webhook_subscription_types.delete().where(
+                webhook_subscription_types.c.subscription_id == subscription
+            )
+        )
+
+
+def pending_of(engine: Engine, subscription: UUID) -> list[str]:
+    positions = {m["position"]: m["subject"] for m in rows(engine, webhook_messages)}
+    return sorted(
+        positions[r["position"]]
+        for r in rows(engine, webhook_deliveries)
+        if r["subscription_id"] == subscription and r["status"] == "pending"
+    )
+
+
+def test_a_deleted_subscriptions_pending_deliveries_go_whatever_their_age(
+    deployment: Deployment,
+) -> None:
+    engine, queue = setup(deployment)
+    gone = subscribe(engine, "demo", ["video.uploaded"], at=OLD)
+    kept = subscribe(engine, "demo", ["video.ready"], at=OLD)
+    # Its receiver failed: 1 long ago, 2 lately (each retrying); 3 queued a minute ago.
+    publish(engine, uploaded(1, at=OLD), now=OLD)
+    attempt(queue, engine, 1, OLD, DUE_AGAIN)
+    publish(engine, uploaded(2, at=RECENT), now=RECENT)
+    attempt(queue, engine, 2, RECENT, DUE_AGAIN)
+    publish(engine, uploaded(3, at=NOW), ready(9, at=OLD), now=NOW)
+    # A delivery process leased 3 just before the delete: in flight, it stays for now.
+    leased = queue.lease(owner="w", now=NOW, until=NOW + timedelta(minutes=1), limit=100)
+    [flying] = [d for d in leased if d.message.subject == "video:3"]
+    with engine.begin() as conn:  # (the others leased with it given back)
+        conn.execute(
+            webhook_deliveries.update()
+            .where(webhook_deliveries.c.delivery_id != flying.delivery_id)
+            .values(leased_by=None, leased_until=None)
+        )
+    unsubscribe(engine, gone)  # the tenant's admin deleted it
+
+    removed = queue.prune(BEFORE, batch=1)  # one row a transaction: several for each
+
+    assert pending_of(engine, gone) == ["video:3"]
+    assert pending_of(engine, kept) == ["video:9"]  # another's, however old, stays
+    assert attempted(engine) == []  # 1's and 2's attempts went with them
+    # Deliveries 1 and 2, their attempts, and message 1 (old, nothing refers to it now).
+    assert removed == 2 + 2 + 1
+    assert sorted(m["subject"] for m in rows(engine, webhook_messages)) == [
+        "video:2",  # recent: kept, as every recent message, for the feed and replays
+        "video:3",
+        "video:9",
+    ]
+    # Once its lease has run out, the one in flight goes too.
+    later = SqlWebhookQueue(engine, clock=lambda: NOW + timedelta(minutes=2))
+    assert later.prune(BEFORE) == 1
+    assert flying.delivery_id not in {d["delivery_id"] for d in rows(engine, webhook_deliveries)}
+    assert pending_of(engine, gone) == []
+
+
+def test_a_disabled_subscription_keeps_its_pending_deliveries_for_the_days_kept(
+    deployment: Deployment,
+) -> None:
+    engine, queue = setup(deployment)
+    hook = subscribe(engine, "demo", ["video.uploaded"], at=OLD)
+    publish(engine, uploaded(1, at=OLD), now=OLD)
+    attempt(queue, engine, 1, OLD, DUE_AGAIN)
+    publish(engine, uploaded(2, at=RECENT), now=RECENT)
+    switch(engine, hook, enabled=False)  # failing for good, or an admin's choice
+
+    # Queued before the days kept: gone, with its attempt and (old) message; 2 stays.
+    assert queue.prune(BEFORE) == 1 + 1 + 1
+    assert pending_of(engine, hook) == ["video:2"]
+    assert queue.prune(BEFORE) == 0
+    # Enabled again, what was kept is sent.
+    switch(engine, hook, enabled=True)
+    due = queue.lease(owner="w", now=NOW, until=NOW + timedelta(minutes=1), limit=100)
+    assert [d.message.subject for d in due] == ["video:2"]
+
+
+def test_an_enabled_subscriptions_old_pending_delivery_stays(deployment: Deployment) -> None:
+    engine, queue = setup(deployment)
+    hook = subscribe(engine, "demo", ["video.uploaded"], at=OLD)
+    publish(engine, uploaded(1, at=OLD), now=OLD)  # waiting behind a receiver down for weeks
+    assert queue.prune(BEFORE) == 0
+    assert pending_of(engine, hook) == ["video:1"]
+
+
+def ready(video: int, *, at: datetime) -> PublicEvent:
+    return PublicEvent("video.ready", "demo", f"video:{video}", at, {"video_id": video})
+
+
+def switch(engine: Engine, subscription: UUID, *, enabled: bool) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            webhook_subscriptions.update()
+            .where(webhook_subscriptions.c.aggregate_id == subscription)
+            .values(enabled=enabled)
+        )

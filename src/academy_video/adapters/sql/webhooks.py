@@ -260,7 +260,7 @@ class SqlWebhookQueue:
             return int(conn.execute(statement).rowcount)
 
     def prune(self, before: datetime, *, batch: int = PRUNE_BATCH) -> int:
-        return delete_older(self.engine, before, batch=batch)
+        return delete_older(self.engine, before, batch=batch, now=self.clock())
 
     def ping(self, subscription_id: UUID, message: Message) -> int:
         """The message is stored (its id is the caller's) but fans out to no one else, and the

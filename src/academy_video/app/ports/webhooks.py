@@ -178,8 +178,10 @@ class WebhookQueue(Protocol):
 
     def prune(self, before: datetime) -> int:
         """Delete the history older than ``before``: deliveries delivered or given up before
-        it, with their attempts, then the messages that occurred before it and that no
-        delivery still refers to (a pending one's message is kept, whatever its age). Never a
-        pending delivery. In short transactions of a bounded batch each, so writers never wait
-        long on it; how many rows were deleted (deliveries, attempts and messages)."""
+        it, with their attempts; the pending deliveries no one will send (a deleted
+        subscription's, whatever their age; a disabled one's queued before ``before``), with
+        theirs, unless leased and in flight; then the messages that occurred before it and
+        that no delivery still refers to (a pending one's message is kept, whatever its age).
+        In short transactions of a bounded batch each, so writers never wait long on it; how
+        many rows were deleted (deliveries, attempts and messages)."""
         ...

@@ -18,11 +18,12 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from academy_video.domain.errors import DomainError
-from academy_video.domain.event_budget import wait
+from academy_video.domain.event_budget import Window, wait
 from academy_video.domain.webhook_catalogue import PING
 from academy_video.domain.webhook_pings import ping_windows
 from academy_video.domain.webhook_retention import MAX_REPLAY_SPAN
 from academy_video.domain.webhook_roster import WebhookRoster
+from academy_video.domain.webhook_roster_changes import roster_change_windows
 from academy_video.domain.webhook_subscription import DISABLED_BY_ADMIN, WebhookSubscription
 from academy_video.domain.webhook_targets import (
     AllowList,
@@ -31,7 +32,7 @@ from academy_video.domain.webhook_targets import (
     refused_address,
 )
 
-from ..errors import Invalid, NotFound, RateLimited, TooLarge
+from ..errors import Conflict, Invalid, NotFound, RateLimited, TooLarge
 from ..ports import AttemptRecord, Clock, Message, RateLimiter, WebhookQueue, WebhookSecrets
 from .application import Webhooks
 
@@ -39,6 +40,7 @@ OLD_SECRET_VALID = timedelta(hours=24)
 MAX_REPLAY_MESSAGES = 10_000  # and at most this many events
 MAX_FEED_LIMIT = 500
 MAX_LOG_LIMIT = 200
+SUBSCRIPTION_DISABLED = "subscription_disabled"  # a ping to a disabled one (409)
 
 
 class SubscriptionIndex(Protocol):
@@ -70,13 +72,14 @@ class WebhookService:
         self.webhooks, self.secrets, self.queue, self.index = webhooks, secrets, queue, index
         self.clock, self.new_secret = clock, new_secret
         self.allow, self.allow_http = allow, allow_http
-        self.limiter = limiter  # test pings (``ping``)
+        self.limiter = limiter  # test pings (``ping``), creates and deletes
 
     def create(
         self, *, tenant: str, url: str, event_types: list[str], description: str, enabled: bool
     ) -> Created:
         """A new subscription, if the tenant has room for it (``too_many_subscriptions``): the
-        tenant's roster is saved with it, so concurrent creates cannot pass the cap."""
+        tenant's roster is saved with it, so concurrent creates cannot pass the cap. Counted,
+        once valid, in the tenant's creates and deletes (``rate_limited`` past them)."""
         self._check_url(url)
         subscription_id, now = uuid4(), self.clock.now()
 
@@ -98,6 +101,7 @@ class WebhookService:
             return [made()]  # afresh at each attempt: a failed save took its pending events
 
         made()  # a bad field is refused before anything is written
+        windows = self._count(roster_change_windows(tenant), now)
         secret = self.new_secret()
         # The secret first: a subscription is never saved without one to sign with.
         self.secrets.add(subscription_id, secret, now=now)
@@ -105,6 +109,7 @@ class WebhookService:
             self.webhooks.with_roster(tenant, enrol, existing=lambda: self._live(tenant))
         except DomainError:  # refused (no room, or kept conflicting): nothing was saved
             self.secrets.drop(subscription_id)
+            self._give_back(windows, now)
             raise
         return Created(self.webhooks.load(subscription_id, WebhookSubscription), secret)
 
@@ -145,8 +150,11 @@ class WebhookService:
         return self.webhooks.apply(subscription_id, WebhookSubscription, apply)
 
     def delete(self, tenant: str, subscription_id: UUID) -> None:
-        """Delete it and free its place in the tenant's roster, in one save."""
+        """Delete it and free its place in the tenant's roster, in one save (counted in the
+        tenant's creates and deletes, as ``create``)."""
         self.get(tenant, subscription_id)
+        now = self.clock.now()
+        windows = self._count(roster_change_windows(tenant), now)
 
         def withdraw(roster: WebhookRoster) -> list[Aggregate]:
             subscription = self.get(tenant, subscription_id)  # fresh at each attempt
@@ -154,9 +162,13 @@ class WebhookService:
             roster.remove(subscription_id)
             return [subscription]
 
-        self.webhooks.with_roster(
-            tenant, withdraw, existing=lambda: self._live(tenant), touching=[subscription_id]
-        )
+        try:
+            self.webhooks.with_roster(
+                tenant, withdraw, existing=lambda: self._live(tenant), touching=[subscription_id]
+            )
+        except DomainError:  # deleted meanwhile, or kept conflicting: nothing was saved
+            self._give_back(windows, now)
+            raise
         self.secrets.drop(subscription_id)
 
     def rotate_secret(self, tenant: str, subscription_id: UUID) -> tuple[str, datetime]:
@@ -188,12 +200,13 @@ class WebhookService:
         many a minute per subscription, and a minute and a day per tenant
         (``domain/webhook_pings.py``): past them ``rate_limited``, with the seconds to wait.
         Counted before the subscription is looked up: asking for ones that do not exist costs
-        the same."""
+        the same. A disabled subscription is refused (``subscription_disabled``): nothing would
+        send its ping, which would wait in the outbox until pruned."""
         now = self.clock.now()
-        refused = self.limiter.allow_all(ping_windows(tenant, subscription_id), now=now, cost=1)
-        if refused is not None:
-            raise RateLimited(retry_after=wait(refused, 1, now))
+        self._count(ping_windows(tenant, subscription_id), now)
         subscription = self.get(tenant, subscription_id)
+        if not subscription.enabled:
+            raise Conflict(SUBSCRIPTION_DISABLED)
         message = Message(
             position=0,
             message_id="msg_ping_" + uuid4().hex[:20],  # each ping its own
@@ -213,6 +226,19 @@ class WebhookService:
         return self.queue.feed(
             tenant, after=max(after, 0), limit=min(max(limit, 1), MAX_FEED_LIMIT)
         )
+
+    def _count(self, windows: list[Window], now: datetime) -> list[Window]:
+        """One use counted in each of ``windows``, or ``rate_limited`` (with the seconds to
+        wait) and none counted."""
+        refused = self.limiter.allow_all(windows, now=now, cost=1)
+        if refused is not None:
+            raise RateLimited(retry_after=wait(refused, 1, now))
+        return windows
+
+    def _give_back(self, windows: list[Window], now: datetime) -> None:
+        """What ``_count`` counted, for a change refused with nothing written."""
+        for window in windows:
+            self.limiter.refund(window.key, window_seconds=window.seconds, now=now, cost=1)
 
     def _live(self, tenant: str) -> list[UUID]:
         """The tenant's subscriptions stored before its roster existed (a roster starts with

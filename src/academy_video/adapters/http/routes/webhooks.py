@@ -39,9 +39,19 @@ Since = Annotated[datetime, QueryParameter()]
 Until = Annotated[datetime | None, QueryParameter()]
 
 
-@post("/webhooks", sync_to_thread=True, responses=ERRORS)
+CHANGE_LIMITS = {
+    429: ResponseSpec(
+        Problem,
+        description="`rate_limited`: too many creates and deletes of this tenant's "
+        "subscriptions this hour or day; `Retry-After` says in how many seconds to retry",
+    )
+}
+
+
+@post("/webhooks", sync_to_thread=True, responses={**ERRORS, **CHANGE_LIMITS})
 def create_webhook(caller: CallerDep, app: AppDep, data: JSONBody[WebhookIn]) -> WebhookOut:
-    """201 with the signing secret, shown this once."""
+    """201 with the signing secret, shown this once. Creates and deletes are rate-limited per
+    tenant (docs/webhooks.md)."""
     created = _service(app).create(
         tenant=caller.tenant,
         url=data.url,
@@ -82,7 +92,7 @@ def change_webhook(
     return _out(changed)
 
 
-@delete("/webhooks/{webhook_id:uuid}", sync_to_thread=True, responses=ERRORS)
+@delete("/webhooks/{webhook_id:uuid}", sync_to_thread=True, responses={**ERRORS, **CHANGE_LIMITS})
 def delete_webhook(caller: CallerDep, app: AppDep, webhook_id: WebhookId) -> None:
     _service(app).delete(caller.tenant, webhook_id)
 
@@ -108,24 +118,29 @@ def replay(
     return Queued(queued=queued)
 
 
-PING_LIMITS = {
+PING_REFUSALS = {
+    409: ResponseSpec(
+        Problem,
+        description="`subscription_disabled`: a disabled subscription is sent nothing, pings "
+        "included (enable it first)",
+    ),
     429: ResponseSpec(
         Problem,
         description="`rate_limited`: too many pings to this subscription this minute, or from "
         "this tenant this minute or day; `Retry-After` says in how many seconds to retry",
-    )
+    ),
 }
 
 
 @post(
     "/webhooks/{webhook_id:uuid}/test",
     sync_to_thread=True,
-    responses={**ERRORS, **PING_LIMITS},
+    responses={**ERRORS, **PING_REFUSALS},
     status_code=202,
 )
 def ping(caller: CallerDep, app: AppDep, webhook_id: WebhookId) -> PingOut:
-    """Queue a ``webhook.ping`` to this subscription; its delivery shows in ``deliveries``.
-    Rate-limited per subscription and per tenant (docs/webhooks.md)."""
+    """Queue a ``webhook.ping`` to this subscription (409 when it is disabled); its delivery
+    shows in ``deliveries``. Rate-limited per subscription and per tenant (docs/webhooks.md)."""
     return PingOut(delivery_id=_service(app).ping(caller.tenant, webhook_id))
 
 

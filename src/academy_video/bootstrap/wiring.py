@@ -11,6 +11,7 @@ from academy_video.adapters.captions.parsing import WebVttCaptionParser
 from academy_video.adapters.cdn.signing import HmacUrlSigner
 from academy_video.adapters.memory.basics import NoopWorkerWaker, SystemClock
 from academy_video.adapters.memory.session_store import InMemorySessionStore
+from academy_video.app.caption_jobs import CaptionJobService
 from academy_video.app.captions import CaptionService
 from academy_video.app.catalog import VideoCatalog
 from academy_video.app.config import Settings
@@ -19,6 +20,7 @@ from academy_video.app.jobs import JobService
 from academy_video.app.permissions import PermissionService
 from academy_video.app.ports import (
     ActiveSessions,
+    CaptionJobQueue,
     CaptionParser,
     Clock,
     Completions,
@@ -33,6 +35,7 @@ from academy_video.app.ports import (
     RateLimiter,
     SessionOrders,
     SessionStore,
+    SpeechRecogniser,
     Transcoder,
     UrlSigner,
     WorkerWaker,
@@ -42,7 +45,7 @@ from academy_video.app.uploads import UploadService
 
 from .applications import Applications
 from .container import Container
-from .from_settings import media_probe, transcoder_for
+from .from_settings import media_probe, speech_recogniser, transcoder_for
 from .playback import playback
 
 T = TypeVar("T")
@@ -73,6 +76,8 @@ class Adapters:
     versions: PlaybackVersions | None = None
     completions: Completions | None = None
     captions: CaptionParser | None = None
+    caption_queue: CaptionJobQueue | None = None
+    speech: SpeechRecogniser | None = None
 
 
 def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Container:
@@ -90,6 +95,10 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
     progress = ProgressService(
         videos=videos, progresses=progresses, grants=grants, ids=ids, settings=settings
     )
+    captions = CaptionService(
+        videos=videos, storage=storage, parser=given_or(adapters.captions, WebVttCaptionParser)
+    )
+    speech = given_or(adapters.speech, lambda: speech_recogniser(settings, storage))
     return Container(
         settings=settings,
         clock=clock,
@@ -142,10 +151,15 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
         catalog=VideoCatalog(videos=videos, storage=storage),
         transcoder=given_or(adapters.transcoder, lambda: transcoder_for(settings, storage)),
         webhooks=apps.webhooks,
-        captions=CaptionService(
+        captions=captions,
+        speech=speech,
+        caption_jobs=CaptionJobService(
             videos=videos,
-            storage=storage,
-            parser=given_or(adapters.captions, WebVttCaptionParser),
+            captions=captions,
+            queue=_given(adapters.caption_queue, "caption_queue"),
+            clock=clock,
+            settings=settings,
+            languages=frozenset({speech.language.split("-")[0].lower()}),
         ),
     )
 

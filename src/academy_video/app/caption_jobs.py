@@ -87,6 +87,33 @@ class CaptionJobService:
             tenant=tenant, video_id=video_id, language=language, label=label, kind=kind
         )
 
+    def after_transcode(self, language: str) -> Callable[[int], None]:
+        """What ``JobService.on_first_ready`` calls for the operator's setting; ValueError (at
+        start-up) for a tag that is not one."""
+        try:
+            canonical_language(language)
+        except DomainError as refused:
+            raise ValueError(f"ACADEMY_VIDEO_AUTO_CAPTIONS_AFTER_TRANSCODE: {refused}") from None
+        return lambda video_id: self.request_after_transcode(video_id, language)
+
+    def request_after_transcode(self, video_id: int, language: str) -> None:
+        """The operator's ``ACADEMY_VIDEO_AUTO_CAPTIONS_AFTER_TRANSCODE``: a track in
+        ``language`` for a video that just became READY, unless it has one. Never raises: the
+        transcode is recorded whatever becomes of this (logged)."""
+        try:
+            video = self.videos.get(video_id)
+            if video.captions.find(canonical_language(language)) is not None:
+                return
+            self.request(
+                tenant=video.tenant,
+                video_id=video_id,
+                language=language,
+                label=language,
+                kind="subtitles",
+            )
+        except Exception:
+            log.exception("captions: auto-captions after the transcode of %s not queued", video_id)
+
     def progress(self, video_id: int) -> dict[str, int]:
         return self.queue.progress(video_id)
 

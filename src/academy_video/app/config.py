@@ -86,6 +86,8 @@ class Settings:
     speech_memory_mb: int = 3072
     caption_lease_seconds: int = 120
     caption_max_attempts: int = 3
+    # A language tag (e.g. "ko"): every video's first READY queues auto-captions in it ("": off).
+    auto_captions_after_transcode: str = ""
     # Webhooks (docs/webhooks.md): delivered by serve's own process unless this is off (then by
     # `academy-video webhooks deliver` processes); `http://` targets only when allowed; the
     # addresses otherwise refused (private, loopback, link-local, metadata, …) that the

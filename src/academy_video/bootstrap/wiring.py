@@ -99,7 +99,7 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
         videos=videos, storage=storage, parser=given_or(adapters.captions, WebVttCaptionParser)
     )
     speech = given_or(adapters.speech, lambda: speech_recogniser(settings, storage))
-    return Container(
+    container = Container(
         settings=settings,
         clock=clock,
         videos=videos,
@@ -162,6 +162,10 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
             languages=frozenset({speech.language.split("-")[0].lower()}),
         ),
     )
+    if settings.auto_captions_after_transcode:
+        after = container.caption_jobs.after_transcode(settings.auto_captions_after_transcode)
+        container.jobs.on_first_ready = after
+    return container
 
 
 def _signer(settings: Settings) -> UrlSigner:

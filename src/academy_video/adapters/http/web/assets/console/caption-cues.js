@@ -4,6 +4,7 @@
 
 import { ApiError, api, h, token } from "../api.js";
 import { clearError, showError } from "./alerts.js";
+import { setStatus } from "./caption-forms.js";
 
 const MAX_EDITS = 500; // domain/caption_rules.py: MAX_CUE_EDITS
 
@@ -70,9 +71,4 @@ function cueEditor(video, track, cues, slot, reload) {
       cues.map((cue, i) => h("li", { className: "cue" }, h("span", { className: "cue-time muted" }, `${cue.start} → ${cue.end}`), fields[i])),
     ),
   );
-}
-
-function setStatus(el, text, isError = false) {
-  el.textContent = text;
-  el.className = isError ? "error" : "muted";
 }

@@ -110,7 +110,7 @@ function languageField(id, value) {
   );
 }
 
-function setStatus(el, text, isError = false) {
+export function setStatus(el, text, isError = false) {
   el.textContent = text;
   el.className = isError ? "error" : "muted";
 }

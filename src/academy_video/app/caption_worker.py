@@ -1,8 +1,9 @@
 """The caption worker: claim a PROCESSING auto track, transcribe the video's sound while
 heart-beating the lease with the percent done, and record the draft or the failure.
 
-It runs inside ``serve`` (beside the transcoding worker, when ``ACADEMY_VIDEO_AUTO_CAPTIONS`` is
-on) or as ``academy-video captions work``, on the use cases directly. ``stop`` cancels the
+It runs inside ``serve`` (beside the transcoding worker, unless
+``ACADEMY_VIDEO_EMBEDDED_CAPTIONS`` is off) or as ``academy-video captions work``, on the use
+cases directly. ``stop`` cancels the
 recogniser (nothing is recorded: the lease runs out and another worker takes the track up
 again); a lost lease cancels it too, and what it heard is dropped.
 """

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_TRIES = 16  # reservations tried per claim (a stale row costs one)
 CRASHED = "crashed"
+RECORD_TRIES = 3  # a file version taken by another track's write meanwhile: store it again
 
 
 @dataclass(frozen=True)
@@ -150,14 +151,18 @@ class CaptionJobService:
         if not heard.words:
             return self.fail(job, "no_speech")
         cues = group_into_cues(heard.words, style_for(job.language))
-        try:
-            self.captions.record_auto(video_id=job.video_id, language=job.language, cues=cues)
-        except Invalid as refused:  # e.g. cues past the video's end: a reason, never a loop
-            return self.fail(job, str(refused))
-        except (NotFound, DomainError) as gone:
-            log.warning("captions: video %s %s not recorded: %s", job.video_id, job.language, gone)
-            return "dropped"
-        return "transcribed"
+        for _ in range(RECORD_TRIES):
+            try:
+                self.captions.record_auto(video_id=job.video_id, language=job.language, cues=cues)
+            except Invalid as refused:  # e.g. cues past the video's end: a reason, never a loop
+                return self.fail(job, str(refused))
+            except DomainError as refused:
+                if refused.code == "concurrent_update":  # another track's file meanwhile
+                    continue
+                log.warning("captions: %s %s not recorded: %s", job.video_id, job.language, refused)
+                return "dropped"
+            return "transcribed"
+        return "dropped"  # the lease runs out and the track is heard again
 
     def fail(self, job: CaptionJob, reason: str) -> str:
         ok = self._finish(

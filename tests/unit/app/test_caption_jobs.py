@@ -192,3 +192,31 @@ def test_a_deleted_video_or_removed_track_leaves_the_queue(world: World) -> None
     world.app.catalog.delete(tenant=TENANT, video_id=other)
     assert world.app.caption_jobs.record(job, Transcription(WORDS)) == "dropped"
     assert world.app.caption_jobs.claim_next("w") is None
+
+
+def test_a_file_version_taken_meanwhile_is_stored_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    video = world.ready_video()
+    request(world, video)
+    captions = world.app.captions
+    real, calls = captions.record_auto, []
+
+    def racing(**kw: Any) -> None:
+        calls.append(kw)
+        if len(calls) == 1:  # another language's upload took the version first
+            captions.upload(
+                tenant=TENANT,
+                video_id=video,
+                data=b"1\n00:00:01,000 --> 00:00:02,000\nhello\n",
+                language="en",
+                label="English",
+                kind="subtitles",
+            )
+            raise CaptionConflict("concurrent_update")
+        real(**kw)
+
+    monkeypatch.setattr(captions, "record_auto", racing)
+    assert worker_for(world, video, Transcription(WORDS)).run_once() == "transcribed"
+    assert len(calls) == 2
+    assert world.app.captions.track(tenant=TENANT, video_id=video, language="ko").version == 2

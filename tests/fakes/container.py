@@ -11,6 +11,7 @@ from academy_video.app.config import Settings
 from academy_video.app.persistence import COMMON
 from academy_video.bootstrap import Adapters, Applications, Container, assemble
 
+from .caption_queue import InMemoryCaptionQueue
 from .clock_and_ids import InMemoryIdAllocator
 from .directory import InMemoryDirectory
 from .media import FakeMediaProbe, InMemoryObjectStorage
@@ -46,6 +47,7 @@ def build_in_memory(
         ids=given.ids or InMemoryIdAllocator(),
         directory=given.directory or InMemoryDirectory(),
         queue=given.queue or listening(apps.videos, InMemoryJobQueue()),
+        caption_queue=given.caption_queue or listening(apps.videos, InMemoryCaptionQueue()),
         orders=given.orders or listening(apps.videos, InMemorySessionOrders()),
         active=given.active or listening(apps.sessions, InMemoryActiveSessions()),
         pending=given.pending or listening(apps.videos, InMemoryPendingUploads()),

@@ -39,6 +39,7 @@ def test_staff_upload_list_publish_and_read_the_normalised_file(api: Api) -> Non
         "version": 1,
         "cue_count": 3,
         "url": f"/api/v1/videos/{video}/captions/ko.vtt",
+        "progress": 0,
     }
     file = api.call("GET", f"/api/v1/videos/{video}/captions/ko.vtt", role="staff")
     assert file.status_code == 200

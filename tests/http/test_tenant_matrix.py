@@ -77,6 +77,7 @@ COVERED: dict[tuple[str, str], tuple[dict[str, Any] | None, str]] = {
     ("GET", "/api/v1/videos/{video_id:int}/captions/{language:str}"): (None, ""),
     ("PATCH", "/api/v1/videos/{video_id:int}/captions/{language:str}"): ({"published": True}, ""),
     ("DELETE", "/api/v1/videos/{video_id:int}/captions/{language:str}"): (None, ""),
+    ("POST", "/api/v1/videos/{video_id:int}/captions/auto"): ({"language": "ko-KR"}, ""),
 }
 # Routes whose body is a form with a file: a caption upload (a valid one, so that only the
 # tenant decides the answer).

@@ -173,7 +173,7 @@ def test_the_upgrade_to_0008_adds_the_pruning_indexes(deployment: Deployment) ->
     downgrade(engine, "0007")
     assert not added & indexes()
     migrate.upgrade(engine)
-    assert migrate.current(engine) == "0008"
+    assert migrate.current(engine) == migrate.head()
     assert added <= indexes()
 
 

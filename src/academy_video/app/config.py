@@ -76,6 +76,18 @@ class Settings:
     probe_seconds: float = 60.0
     transcode_memory_mb: int = 4096
     transcode_time_factor: float = 3.0
+    # Auto-captions (docs/captions.md): serve runs a caption worker beside the transcoding
+    # worker; each transcription's limits (the recogniser's sandboxed child); a worker holds a
+    # track this long between heartbeats, and one whose workers died this many times is FAILED.
+    embedded_captions: bool = True
+    speech_max_audio_seconds: float = 4 * 3600
+    speech_base_seconds: float = 120.0
+    speech_time_factor: float = 1.5
+    speech_memory_mb: int = 3072
+    caption_lease_seconds: int = 120
+    caption_max_attempts: int = 3
+    # A language tag (e.g. "ko"): every video's first READY queues auto-captions in it ("": off).
+    auto_captions_after_transcode: str = ""
     # Webhooks (docs/webhooks.md): delivered by serve's own process unless this is off (then by
     # `academy-video webhooks deliver` processes); `http://` targets only when allowed; the
     # addresses otherwise refused (private, loopback, link-local, metadata, …) that the
@@ -104,6 +116,12 @@ class Settings:
             if getattr(self, name) < 0:
                 raise ValueError(f"{PREFIX}{name.upper()}: must be 0 (no limit) or more")
         for name in (
+            "speech_max_audio_seconds",
+            "speech_base_seconds",
+            "speech_time_factor",
+            "speech_memory_mb",
+            "caption_lease_seconds",
+            "caption_max_attempts",
             "webhook_concurrency",
             "webhook_per_host",
             "webhook_connect_seconds",

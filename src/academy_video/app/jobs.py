@@ -13,6 +13,7 @@ failure logged (the objects are orphaned, the video is fine).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -57,6 +58,9 @@ class JobService:
         self.waker = waker
         self.lease_seconds = settings.worker_lease_seconds
         self.max_attempts = settings.max_attempts
+        # Told the id of each video that became READY for the first time (the auto-caption
+        # step's operator setting); it must not raise.
+        self.on_first_ready: Callable[[int], None] | None = None
 
     def claim_next(self, worker_id: str) -> Job | None:
         """Lease the next job to ``worker_id``, or None when there is nothing to do."""
@@ -118,6 +122,8 @@ class JobService:
                 self.storage.delete_prefix(replaced)
             except Exception:
                 log.exception("video %s re-encoded, but removing %s failed", video_id, replaced)
+        elif outcome == "ok" and self.on_first_ready is not None:
+            self.on_first_ready(video_id)
         return outcome
 
     def fail(self, video_id: int, worker_id: str, reason: str) -> str:

@@ -36,6 +36,7 @@ from . import metrics
 from .errors import NotFound
 from .jobs import JobService
 from .ports import TranscodeFailed, TranscodeOutput, Transcoder
+from .work_loop import work_until
 
 log = logging.getLogger(__name__)
 
@@ -85,19 +86,14 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set."""
-        while not stop.is_set():
-            try:
-                job = self.jobs.claim()
-            except Exception:
-                log.exception("worker: claiming failed; trying again")
-                job = None
-            if job is None:
-                stop.wait(self.poll_seconds)
-                continue
-            try:
-                self.process(job, stop)
-            except Exception:  # one job's surprise must not end the worker
-                log.exception("worker: video %s could not be processed", job.video_id)
+        work_until(
+            stop,
+            self.jobs.claim,
+            self.process,
+            poll_seconds=self.poll_seconds,
+            name="worker",
+            describe=lambda job: f"video {job.video_id}",
+        )
 
     def process(self, job: WorkerJob, stop: threading.Event) -> str:
         """Transcode one claimed job; returns what became of it (for logs and tests)."""

@@ -12,6 +12,7 @@ from academy_video.adapters.sql.read import ReadModels
 from academy_video.app.analytics import AnalyticsService
 from academy_video.app.applications import EventSourcedApp
 from academy_video.app.audit import AuditTrail
+from academy_video.app.caption_jobs import CaptionJobService
 from academy_video.app.captions import CaptionService
 from academy_video.app.catalog import VideoCatalog
 from academy_video.app.config import Settings
@@ -20,7 +21,14 @@ from academy_video.app.grants import Grants
 from academy_video.app.jobs import JobService
 from academy_video.app.permissions import PermissionService
 from academy_video.app.playback import Playback
-from academy_video.app.ports import Clock, Directory, ObjectStorage, SessionStore, Transcoder
+from academy_video.app.ports import (
+    Clock,
+    Directory,
+    ObjectStorage,
+    SessionStore,
+    SpeechRecogniser,
+    Transcoder,
+)
 from academy_video.app.progress_service import ProgressService
 from academy_video.app.progresses import Progresses
 from academy_video.app.sessions import PlaybackSessions
@@ -51,6 +59,8 @@ class Container:
     transcoder: Transcoder
     webhooks: Webhooks
     captions: CaptionService
+    speech: SpeechRecogniser  # the auto-caption step's recogniser
+    caption_jobs: CaptionJobService
     # The SQL read models and what keeps them current (None when everything is in memory).
     engine: Engine | None = None
     reads: ReadModels | None = None  # the query side, on an engine that never takes write locks

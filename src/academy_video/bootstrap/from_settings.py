@@ -13,12 +13,21 @@ from academy_video.adapters.aws.ec2 import Ec2WorkerWaker
 from academy_video.adapters.media.probe import PROBE_LIMITS, PyAvProbe
 from academy_video.adapters.media.transcoder import PyAvTranscoder, TranscodeLimits
 from academy_video.adapters.memory.basics import NoopWorkerWaker
+from academy_video.adapters.speech.vosk_recogniser import VoskRecogniser
 from academy_video.adapters.sql.engine import postgres_engine, sqlite_engine
 from academy_video.adapters.sql.ids import PostgresIdAllocator, SQLiteIdAllocator
 from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.adapters.storage.s3 import S3ObjectStorage
 from academy_video.app.config import Settings
-from academy_video.app.ports import IdAllocator, MediaProbe, ObjectStorage, Transcoder, WorkerWaker
+from academy_video.app.ports import (
+    IdAllocator,
+    MediaProbe,
+    ObjectStorage,
+    SpeechLimits,
+    SpeechRecogniser,
+    Transcoder,
+    WorkerWaker,
+)
 
 
 def id_allocator(settings: Settings) -> IdAllocator:
@@ -77,6 +86,19 @@ def transcoder_for(settings: Settings, storage: ObjectStorage) -> Transcoder:
             memory_bytes=settings.transcode_memory_mb * 1024 * 1024,
             time_factor=settings.transcode_time_factor,
         ),
+    )
+
+
+def speech_recogniser(settings: Settings, storage: ObjectStorage) -> SpeechRecogniser:
+    """Vosk with the packaged Korean model (its absence is the reason
+    ``recogniser_unavailable``, per track, not a start-up error)."""
+    limits = SpeechLimits(
+        max_audio_seconds=settings.speech_max_audio_seconds,
+        base_seconds=settings.speech_base_seconds,
+        time_factor=settings.speech_time_factor,
+    )
+    return VoskRecogniser(
+        storage, limits=limits, memory_bytes=settings.speech_memory_mb * 1024 * 1024
     )
 
 

@@ -13,6 +13,7 @@ from academy_video.adapters.redis.rate_limit import RedisRateLimiter
 from academy_video.adapters.redis.session_store import RedisSessionStore
 from academy_video.adapters.sql import migrate
 from academy_video.adapters.sql.analytics import SqlAnalytics
+from academy_video.adapters.sql.caption_queue import SqlCaptionQueue
 from academy_video.adapters.sql.directory import SqlDirectory
 from academy_video.adapters.sql.projector import Projector
 from academy_video.adapters.sql.queries import (
@@ -76,6 +77,7 @@ def build(
         limiter=limiter,
         waker=given_or(given.waker, lambda: worker_waker(settings)),
         queue=given_or(given.queue, lambda: SqlJobQueue(engine)),
+        caption_queue=given_or(given.caption_queue, lambda: SqlCaptionQueue(engine)),
         orders=given_or(given.orders, lambda: SqlSessionOrders(reader)),
         active=given_or(given.active, lambda: SqlActiveSessions(reader)),
         pending=given_or(given.pending, lambda: SqlPendingUploads(reader)),

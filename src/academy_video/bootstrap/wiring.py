@@ -11,6 +11,7 @@ from academy_video.adapters.captions.parsing import WebVttCaptionParser
 from academy_video.adapters.cdn.signing import HmacUrlSigner
 from academy_video.adapters.memory.basics import NoopWorkerWaker, SystemClock
 from academy_video.adapters.memory.session_store import InMemorySessionStore
+from academy_video.app.caption_jobs import CaptionJobService
 from academy_video.app.captions import CaptionService
 from academy_video.app.catalog import VideoCatalog
 from academy_video.app.config import Settings
@@ -19,6 +20,7 @@ from academy_video.app.jobs import JobService
 from academy_video.app.permissions import PermissionService
 from academy_video.app.ports import (
     ActiveSessions,
+    CaptionJobQueue,
     CaptionParser,
     Clock,
     Completions,
@@ -33,6 +35,7 @@ from academy_video.app.ports import (
     RateLimiter,
     SessionOrders,
     SessionStore,
+    SpeechRecogniser,
     Transcoder,
     UrlSigner,
     WorkerWaker,
@@ -43,7 +46,7 @@ from academy_video.app.uploads import UploadService
 
 from .applications import Applications
 from .container import Container
-from .from_settings import media_probe, transcoder_for
+from .from_settings import media_probe, speech_recogniser, transcoder_for
 from .playback import playback
 
 T = TypeVar("T")
@@ -74,6 +77,8 @@ class Adapters:
     versions: PlaybackVersions | None = None
     completions: Completions | None = None
     captions: CaptionParser | None = None
+    caption_queue: CaptionJobQueue | None = None
+    speech: SpeechRecogniser | None = None
 
 
 def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Container:
@@ -92,7 +97,19 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
     progress = ProgressService(
         videos=videos, progresses=progresses, grants=grants, ids=ids, settings=settings
     )
-    return Container(
+    captions = CaptionService(
+        videos=videos,
+        storage=storage,
+        parser=caption_parser,
+        renditions=SubtitleRenditions(
+            videos=videos,
+            storage=storage,
+            parser=caption_parser,
+            segment_seconds=settings.hls_segment_seconds,
+        ),
+    )
+    speech = given_or(adapters.speech, lambda: speech_recogniser(settings, storage))
+    container = Container(
         settings=settings,
         clock=clock,
         videos=videos,
@@ -144,18 +161,21 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
         catalog=VideoCatalog(videos=videos, storage=storage),
         transcoder=given_or(adapters.transcoder, lambda: transcoder_for(settings, storage)),
         webhooks=apps.webhooks,
-        captions=CaptionService(
+        captions=captions,
+        speech=speech,
+        caption_jobs=CaptionJobService(
             videos=videos,
-            storage=storage,
-            parser=caption_parser,
-            renditions=SubtitleRenditions(
-                videos=videos,
-                storage=storage,
-                parser=caption_parser,
-                segment_seconds=settings.hls_segment_seconds,
-            ),
+            captions=captions,
+            queue=_given(adapters.caption_queue, "caption_queue"),
+            clock=clock,
+            settings=settings,
+            languages=frozenset({speech.language.split("-")[0].lower()}),
         ),
     )
+    if settings.auto_captions_after_transcode:
+        after = container.caption_jobs.after_transcode(settings.auto_captions_after_transcode)
+        container.jobs.on_first_ready = after
+    return container
 
 
 def _signer(settings: Settings) -> UrlSigner:

@@ -3,8 +3,9 @@
 One module per command family, each adding its subcommands with the function that runs them:
 ``serve`` (the HTTP API; what runs beside it in ``runtime.py``), ``data`` (read-model schema and
 projections), ``audit``, ``keys`` (cipher key, bearer tokens), ``maintenance`` (playback
-reconciliation, abandoned uploads), ``worker`` (the transcoding worker), ``webhooks`` (a
-delivery process) and ``legacy_import`` (``import django``: the old app's database).
+reconciliation, abandoned uploads), ``worker`` (the transcoding worker), ``caption_worker``
+(``captions work``: the auto-caption worker), ``webhooks`` (a delivery process) and
+``legacy_import`` (``import django``: the old app's database).
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ import sys
 from academy_video import __version__
 from academy_video.app.config import Settings
 
-from . import audit, data, keys, legacy_import, maintenance, serve, webhooks, worker
+from . import (
+    audit,
+    caption_worker,
+    data,
+    keys,
+    legacy_import,
+    maintenance,
+    serve,
+    webhooks,
+    worker,
+)
 from .common import Command
 
 DESCRIPTION = (
@@ -27,7 +38,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="academy-video", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"academy-video {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for family in (serve, data, audit, keys, maintenance, worker, webhooks, legacy_import):
+    families = (
+        serve,
+        data,
+        audit,
+        keys,
+        maintenance,
+        worker,
+        caption_worker,
+        webhooks,
+        legacy_import,
+    )
+    for family in families:
         family.add_commands(commands)
     args = parser.parse_args(argv)
     try:

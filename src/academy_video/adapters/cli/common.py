@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -63,3 +64,17 @@ def audit_key(settings: Settings) -> bytes:
     if not settings.audit_key and not settings.database_url:
         settings = settings.with_local_secrets()
     return settings.audit_key.encode()
+
+
+def in_background(run: Callable[[threading.Event], object], name: str) -> Callable[[], None]:
+    """``run(stop)`` in a daemon thread of this process; returns how to stop it (waiting a
+    minute at most for the job in hand)."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run, args=(stop,), name=name, daemon=True)
+    thread.start()
+
+    def shut_down() -> None:
+        stop.set()
+        thread.join(timeout=60)
+
+    return shut_down

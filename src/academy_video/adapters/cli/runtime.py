@@ -12,6 +12,7 @@ from dataclasses import replace
 from academy_video.app.config import Settings
 from academy_video.bootstrap import Container
 
+from .caption_worker import embedded_captions
 from .common import log
 from .maintenance import reconcile_playback
 from .webhooks import embedded_webhooks
@@ -37,6 +38,8 @@ def start_beside(container: Container) -> list[Callable[[], object]]:
     steps: list[Callable[[], object]] = [reconcile]
     if container.settings.embedded_worker:
         steps.append(embedded_worker(container))
+    if container.settings.embedded_captions:
+        steps.append(embedded_captions(container))
     if container.settings.embedded_webhooks and container.engine is not None:
         steps.append(embedded_webhooks(container))
     seconds = container.settings.progress_flush_seconds

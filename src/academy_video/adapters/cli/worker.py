@@ -15,7 +15,7 @@ from academy_video.app.config import Settings
 from academy_video.app.worker import ServiceJobs, Worker
 from academy_video.bootstrap import Container, object_storage, transcoder_for
 
-from .common import Subcommands, configure_logs, log, refuse
+from .common import Subcommands, configure_logs, in_background, log, refuse
 
 
 def add_commands(commands: Subcommands) -> None:
@@ -57,17 +57,9 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def embedded_worker(container: Container) -> Callable[[], None]:
     """Run the transcoding worker in this process; returns how to stop it."""
-    stop = threading.Event()
     worker = Worker(
         ServiceJobs(container.jobs, f"embedded-{socket.gethostname()}-{os.getpid()}"),
         container.transcoder,
         heartbeat_seconds=container.settings.worker_lease_seconds / 3,
     )
-    thread = threading.Thread(target=worker.run, args=(stop,), name="worker", daemon=True)
-    thread.start()
-
-    def shut_down() -> None:
-        stop.set()
-        thread.join(timeout=60)
-
-    return shut_down
+    return in_background(worker.run, "worker")

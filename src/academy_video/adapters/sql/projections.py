@@ -25,6 +25,7 @@ from academy_video.domain.webhook_roster import WebhookRoster
 
 from . import tables as t
 from .batch import Batch
+from .caption_queue import project_caption_jobs
 from .event_rows import SessionRows
 from .webhook_tables import webhook_subscription_types, webhook_subscriptions
 
@@ -33,6 +34,8 @@ Projection = Callable[[Batch, Any, Any, int], None]
 
 def project_video(batch: Batch, video: Video, event: Any, position: int) -> None:
     name = event_name(event)
+    if video.deleted or name.startswith("Caption"):
+        project_caption_jobs(batch, video, event, position)
     if video.deleted:
         batch.delete(t.videos, video.id)
         batch.delete(t.job_queue, video.id)

@@ -28,6 +28,8 @@ from sqlalchemy import (
     Uuid,
 )
 
+from .caption_queue import NOT_PROJECTED as CAPTION_JOBS_NOT_PROJECTED
+from .caption_queue import caption_jobs
 from .schema import KEY, NAME, SHORT, tenant_column
 from .schema import metadata as metadata  # every read model's, the webhooks' too
 from .webhook_tables import webhook_subscription_types, webhook_subscriptions
@@ -278,6 +280,7 @@ tracking = Table(
 # Columns of projected tables that the projection does not own (``projections verify`` skips them).
 NOT_PROJECTED: dict[str, frozenset[str]] = {
     "job_queue": frozenset({"claimed_seq", "claimed_by", "claimed_until"}),
+    "caption_jobs": CAPTION_JOBS_NOT_PROJECTED,
 }
 
 # Rebuilt from the log by ``projections rebuild``; compared by ``projections verify``.
@@ -292,4 +295,5 @@ PROJECTED: tuple[Table, ...] = (
     playback_event_hours,
     webhook_subscriptions,
     webhook_subscription_types,
+    caption_jobs,
 )

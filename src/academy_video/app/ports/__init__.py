@@ -7,6 +7,7 @@ Every name is re-exported here: ``from academy_video.app.ports import X`` whatev
 from __future__ import annotations
 
 from .basics import Clock, IdAllocator
+from .caption_jobs import CaptionJobQueue, CaptionJobRef
 from .captions import CaptionParser, ParsedCaptions
 from .directory import (
     MAX_ROSTER_BATCH,
@@ -66,6 +67,8 @@ __all__ = [
     "ActiveSessions",
     "AttemptRecord",
     "Attendance",
+    "CaptionJobQueue",
+    "CaptionJobRef",
     "CaptionParser",
     "Clock",
     "Completions",

@@ -73,7 +73,8 @@ def upload_caption(
 def list_captions(caller: CallerDep, app: AppDep, video_id: PathId) -> list[CaptionOut]:
     """Every track of the video, drafts and failures too, by language."""
     tracks = app.captions.tracks(tenant=caller.tenant, video_id=video_id)
-    return [caption_out(video_id, track) for track in tracks]
+    done = app.caption_jobs.progress(video_id) if tracks else {}
+    return [caption_out(video_id, track, done.get(track.language, 0)) for track in tracks]
 
 
 @get(
@@ -92,7 +93,7 @@ def caption_detail(
         )
         return Response(body, media_type="text/vtt; charset=utf-8")
     track = app.captions.track(tenant=caller.tenant, video_id=video_id, language=language)
-    return caption_out(video_id, track)
+    return caption_out(video_id, track, app.caption_jobs.progress(video_id).get(track.language, 0))
 
 
 @patch("/videos/{video_id:int}/captions/{language:str}", sync_to_thread=True, responses=ERRORS)
@@ -124,7 +125,7 @@ def remove_caption(caller: CallerDep, app: AppDep, video_id: PathId, language: L
     app.captions.remove(tenant=caller.tenant, video_id=video_id, language=language)
 
 
-def caption_out(video_id: int, track: CaptionTrack) -> CaptionOut:
+def caption_out(video_id: int, track: CaptionTrack, progress: int = 0) -> CaptionOut:
     url = f"/api/v1/videos/{video_id}/captions/{track.language}{VTT}" if track.file_key else ""
     return CaptionOut(
         language=track.language,
@@ -137,6 +138,7 @@ def caption_out(video_id: int, track: CaptionTrack) -> CaptionOut:
         version=track.version,
         cue_count=track.cue_count,
         url=url,
+        progress=progress if track.status == "processing" else 0,
     )
 
 

@@ -16,7 +16,7 @@ from .analytics import (
     SummaryOut,
     TimeRange,
 )
-from .captions import CaptionOut, CaptionPatch, CueEditIn
+from .captions import AutoCaptionIn, CaptionOut, CaptionPatch, CueEditIn
 from .common import (
     MAX_ID,
     Health,
@@ -103,6 +103,7 @@ __all__ = [
     "AttemptOut",
     "AttendanceIn",
     "AttendanceOut",
+    "AutoCaptionIn",
     "BulkSetIn",
     "CaptionOut",
     "CaptionPatch",

@@ -31,6 +31,12 @@ class CaptionPatch(StrictInput, kw_only=True):
     cues: Annotated[list[CueEditIn], Meta(max_length=MAX_CUE_EDITS)] | UnsetType = UNSET
 
 
+class AutoCaptionIn(StrictInput, kw_only=True):
+    language: Language
+    label: Annotated[str, Meta(max_length=MAX_LABEL_CHARS)] = ""  # default: the language
+    kind: Kind = "subtitles"
+
+
 class CaptionOut(Struct, kw_only=True):
     language: str  # BCP 47, canonical case
     label: str
@@ -42,3 +48,4 @@ class CaptionOut(Struct, kw_only=True):
     version: int  # of its file (0: none yet)
     cue_count: int
     url: str  # the staff's normalised file ("" while there is none)
+    progress: int = 0  # percent done while an auto track is processing

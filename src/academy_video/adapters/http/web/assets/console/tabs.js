@@ -6,6 +6,7 @@ import { h } from "../api.js";
 import { $, $$, state } from "./state.js";
 import { loadAchievement } from "./tab-achievement.js";
 import { loadAudit } from "./tab-audit.js";
+import { loadCaptions } from "./tab-captions.js";
 import { loadEvents } from "./tab-events.js";
 import { loadRisk } from "./tab-risk.js";
 import { loadStudents } from "./tab-students.js";
@@ -17,6 +18,7 @@ const TABS = [
   ["summary", "Summary", loadSummary],
   ["risk", "Risk", loadRisk],
   ["events", "Events", loadEvents],
+  ["captions", "Captions", loadCaptions],
   ["audit", "Audit", loadAudit],
 ];
 const LOADERS = Object.fromEntries(TABS.map(([key, , loader]) => [key, loader]));

@@ -89,6 +89,12 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
     signer = given_or(adapters.signer, lambda: _signer(settings))
     caption_parser = given_or(adapters.captions, WebVttCaptionParser)
     videos, grants, sessions, progresses = apps.videos, apps.grants, apps.sessions, apps.progresses
+    renditions = SubtitleRenditions(  # caption changes and completions both write the master
+        videos=videos,
+        storage=storage,
+        parser=caption_parser,
+        segment_seconds=settings.hls_segment_seconds,
+    )
     progress = ProgressService(
         videos=videos, progresses=progresses, grants=grants, ids=ids, settings=settings
     )
@@ -122,6 +128,7 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
             waker=waker,
             settings=settings,
             storage=storage,
+            renditions=renditions,
         ),
         permissions=PermissionService(videos=videos, grants=grants, directory=directory, ids=ids),
         playback=playback(
@@ -148,12 +155,7 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
             videos=videos,
             storage=storage,
             parser=caption_parser,
-            renditions=SubtitleRenditions(
-                videos=videos,
-                storage=storage,
-                parser=caption_parser,
-                segment_seconds=settings.hls_segment_seconds,
-            ),
+            renditions=renditions,
         ),
     )
 

@@ -49,7 +49,7 @@ export class Captions {
     el.textTracks.addEventListener("change", draw);
     menu.addEventListener("change", () => {
       const index = Number(this.menu.value);
-      localStorage.setItem(CHOICE_KEY, index < 0 ? OFF : this.tracks[index].lang);
+      localStorage.setItem(CHOICE_KEY, index < 0 ? OFF : this.tracks[index].lang || "");
       this.select(index);
       this.draw();
     });

@@ -57,7 +57,7 @@ def test_the_policy_lets_the_pages_reach_s3_and_the_cdn_and_nothing_else() -> No
         Settings(s3_endpoint_url="http://127.0.0.1:9000/", cdn_base_url="https://cdn.example/v")
     )
     assert "connect-src 'self' http://127.0.0.1:9000 https://cdn.example;" in csp
-    assert "media-src 'self' blob: http://127.0.0.1:9000 https://cdn.example;" in csp
+    assert "media-src 'self' blob: data: http://127.0.0.1:9000 https://cdn.example;" in csp
     aws = content_security_policy(Settings(s3_bucket="b"))
     assert "connect-src 'self' https://*.amazonaws.com;" in aws
     assert "connect-src 'self';" in content_security_policy(Settings())

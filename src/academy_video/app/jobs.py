@@ -7,7 +7,9 @@ video goes to one worker only.
 
 A re-encode's completion switches the video to the new output in one event; the old output is
 removed once that is saved, as a deletion removes outputs: each step on its own, a storage
-failure logged (the objects are orphaned, the video is fine).
+failure logged (the objects are orphaned, the video is fine). Every completion then writes the
+published caption tracks into the new master (the transcoder's has none), as a caption change
+does.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from academy_video.domain.video import Video
 
 from .config import Settings
 from .ports import Clock, JobQueue, ObjectStorage, WorkerWaker
+from .subtitle_renditions import SubtitleRenditions
 from .videos import Videos
 
 log = logging.getLogger(__name__)
@@ -50,9 +53,11 @@ class JobService:
         waker: WorkerWaker,
         settings: Settings,
         storage: ObjectStorage,
+        renditions: SubtitleRenditions | None = None,  # the HLS chain's; None: not served
     ) -> None:
         self.videos = videos
         self.storage = storage
+        self.renditions = renditions
         self.queue = queue
         self.clock = clock
         self.waker = waker
@@ -124,13 +129,22 @@ class JobService:
                 log.exception("video %s re-encoded, but removing %s failed", video_id, replaced)
         elif outcome == "ok" and self.on_first_ready is not None:
             self.on_first_ready(video_id)
+        self._captions_into_master(video_id)
         return outcome
 
     def fail(self, video_id: int, worker_id: str, reason: str) -> str:
         return self.videos.fail(video_id, worker_id=worker_id, now=self.clock.now(), reason=reason)
 
     def acknowledge_legacy(self, video_id: int, *, hls_path: str, duration: float | None) -> str:
-        return self.videos.acknowledge_completion(video_id, hls_path=hls_path, duration=duration)
+        outcome = self.videos.acknowledge_completion(video_id, hls_path=hls_path, duration=duration)
+        self._captions_into_master(video_id)
+        return outcome
+
+    def _captions_into_master(self, video_id: int) -> None:
+        """A completion's master is the transcoder's, with no subtitle lines: the published
+        tracks go back in now, not at the next caption change (logs, never raises)."""
+        if self.renditions is not None:
+            self.renditions.sync(video_id)
 
     def retry(self, *, tenant: str, video_id: int) -> Video:
         self.videos.get(video_id, tenant=tenant)

@@ -94,19 +94,17 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
     signer = given_or(adapters.signer, lambda: _signer(settings))
     caption_parser = given_or(adapters.captions, WebVttCaptionParser)
     videos, grants, sessions, progresses = apps.videos, apps.grants, apps.sessions, apps.progresses
+    renditions = SubtitleRenditions(  # caption changes and completions both write the master
+        videos=videos,
+        storage=storage,
+        parser=caption_parser,
+        segment_seconds=settings.hls_segment_seconds,
+    )
     progress = ProgressService(
         videos=videos, progresses=progresses, grants=grants, ids=ids, settings=settings
     )
     captions = CaptionService(
-        videos=videos,
-        storage=storage,
-        parser=caption_parser,
-        renditions=SubtitleRenditions(
-            videos=videos,
-            storage=storage,
-            parser=caption_parser,
-            segment_seconds=settings.hls_segment_seconds,
-        ),
+        videos=videos, storage=storage, parser=caption_parser, renditions=renditions
     )
     speech = given_or(adapters.speech, lambda: speech_recogniser(settings, storage))
     container = Container(
@@ -139,6 +137,7 @@ def assemble(settings: Settings, apps: Applications, adapters: Adapters) -> Cont
             waker=waker,
             settings=settings,
             storage=storage,
+            renditions=renditions,
         ),
         permissions=PermissionService(videos=videos, grants=grants, directory=directory, ids=ids),
         playback=playback(

@@ -28,7 +28,9 @@ def _origin(url: str) -> str | None:
 
 
 def content_security_policy(settings: Settings) -> str:
-    """Where the pages may connect: this origin, the CDN, and S3 for uploads."""
+    """Where the pages may connect: this origin, the CDN, and S3 for uploads. ``data:`` media:
+    hls.js gives each caption track's ``<track>`` element the empty ``data:,WEBVTT`` (its cues
+    are added by script), which would otherwise be refused."""
     remote = {o for o in (_origin(settings.cdn_base_url), _origin(settings.s3_endpoint_url)) if o}
     if settings.s3_bucket and not settings.s3_endpoint_url:
         remote.add("https://*.amazonaws.com")
@@ -36,7 +38,7 @@ def content_security_policy(settings: Settings) -> str:
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
         "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; "
-        f"connect-src 'self'{others}; media-src 'self' blob:{others}; "
+        f"connect-src 'self'{others}; media-src 'self' blob: data:{others}; "
         f"img-src 'self' data:{others}; worker-src 'self' blob:"
     )
 

@@ -5,12 +5,14 @@
 import { sameServer } from "../api.js";
 
 export class HlsMedia {
-  // `mediaQuery()`: the session's latest media_query; `onError(data)`: every hls.js error.
-  constructor(el, videoId, mediaQuery, onError) {
+  // `mediaQuery()`: the session's latest media_query; `onError(data)`: every hls.js error;
+  // `onSubtitles(tracks, current)`: the lecture's caption tracks, and the one hls.js picked.
+  constructor(el, videoId, mediaQuery, onError, onSubtitles) {
     this.el = el;
     this.keyPath = `/api/v1/playback/key/${videoId}`;
     this.mediaQuery = mediaQuery;
     this.onError = onError;
+    this.onSubtitles = onSubtitles;
     this.hls = null;
   }
 
@@ -32,7 +34,13 @@ export class HlsMedia {
       xhrSetup: (xhr, target) => xhr.open("GET", this.mediaUrl(sameServer(target)), true),
     });
     this.hls = hls;
+    hls.subtitleDisplay = false; // cues timed by the browser, drawn by captions.js
     hls.on(window.Hls.Events.ERROR, (_event, data) => this.onError(data));
+    // hls.js picks its own track (the default one) just after telling of the tracks: the
+    // player's choice is applied once that is done.
+    hls.on(window.Hls.Events.SUBTITLE_TRACKS_UPDATED, (_event, data) =>
+      queueMicrotask(() => this.hls === hls && this.onSubtitles(data.subtitleTracks, hls.subtitleTrack)),
+    );
     if (autoplay) hls.once(window.Hls.Events.MANIFEST_PARSED, () => this.el.play().catch(() => {}));
     hls.loadSource(sameServer(url));
     hls.attachMedia(this.el);
@@ -49,6 +57,11 @@ export class HlsMedia {
       url.search = `?${query}`;
     }
     return url.href;
+  }
+
+  // The caption track shown (its index in the tracks told; -1: none).
+  showSubtitles(index) {
+    if (this.hls) this.hls.subtitleTrack = index;
   }
 
   // A fatal error hls.js can get over (the media's, the network's): it does; false for others.

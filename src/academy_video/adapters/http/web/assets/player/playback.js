@@ -5,6 +5,7 @@
 // events' queue (event-queue.js).
 
 import { api, ApiError, apiResponse } from "../api.js";
+import { Captions } from "./captions.js";
 import { deviceId } from "./device.js";
 import { EventQueue } from "./event-queue.js";
 import { PolicyGuard } from "./guard.js";
@@ -51,7 +52,15 @@ export class Playback {
     this.el = this.view.el;
     this.guard = new PolicyGuard(this.el, this.view, (type, payload) => this.report(type, payload));
     const mediaQuery = () => this.session.media_query;
-    this.media = new HlsMedia(this.el, video.id, mediaQuery, (data) => this.mediaError(data));
+    this.media = new HlsMedia(
+      this.el,
+      video.id,
+      mediaQuery,
+      (data) => this.mediaError(data),
+      (tracks, current) => this.captions.loaded(tracks, current),
+    );
+    const { captionChoice: choice, captionMenu: menu, captionBox: box } = this.view;
+    this.captions = new Captions(this.el, { choice, menu, box }, (index) => this.media.showSubtitles(index));
   }
 
   // --- session -------------------------------------------------------------------------------

@@ -11,14 +11,19 @@ export class PlayerView {
     this.video = video;
     this.el = h("video", { id: "video", playsinline: true, preload: "auto" });
     this.watermark = h("div", { id: "watermark", className: "watermark", hidden: true });
-    this.stage = h("div", { id: "stage", className: "stage" }, this.el, this.watermark);
+    // The chosen caption track's cues, under the picture (captions.js draws them).
+    this.captionBox = h("div", { id: "captions", className: "captions", hidden: true });
+    this.stage = h("div", { id: "stage", className: "stage" }, this.el, this.captionBox, this.watermark);
     this.seek = h("input", { id: "seek", type: "range", min: 0, step: 0.1, value: 0, "aria-label": "Position" });
     this.time = h("span", { id: "time", className: "time" }, "0:00");
     this.rate = h("select", { id: "rate", "aria-label": "Speed" });
     const play = h("button", { id: "play-pause", className: "primary" }, "Play");
+    // The caption language: shown once the lecture has tracks; its label names it for screen readers.
+    this.captionMenu = h("select", { id: "captions-menu" });
+    this.captionChoice = h("label", { className: "caption-choice" }, "Captions ", this.captionMenu);
     const full = h("button", { id: "fullscreen" }, "Full screen");
     const stop = h("button", { id: "stop" }, "Stop");
-    this.controls = h("div", { className: "controls" }, play, this.seek, this.time, this.rate, full, stop);
+    this.controls = h("div", { className: "controls" }, play, this.seek, this.time, this.rate, this.captionChoice, full, stop);
     this.notice = h("div", { id: "notice", className: "notice", role: "alert" });
     this.rules = h("p", { id: "rules", className: "muted" });
     // Picture and controls go full screen together: the controls (and a way out) stay usable.

@@ -30,6 +30,7 @@ from .routes import (
     permissions,
     playback,
     progress,
+    search,
     system,
     uploads,
     videos,
@@ -66,6 +67,7 @@ def create_app(container: Container) -> Litestar:
             event_filters.router,
             audit.router,
             webhooks.router,
+            search.router,
         ],
         security=[{"BearerToken": []}],
     )

@@ -36,6 +36,7 @@ from .speech import (
     TranscriptionCancelled,
 )
 from .storage import MAX_PARTS, MIN_PART_BYTES, ObjectStorage, StoredObject, UploadedPart
+from .transcripts import TranscriptHit, TranscriptIndex
 from .views import (
     ActiveSessions,
     Completions,
@@ -99,6 +100,8 @@ __all__ = [
     "TranscodeFailed",
     "TranscodeOutput",
     "Transcoder",
+    "TranscriptHit",
+    "TranscriptIndex",
     "Transcription",
     "TranscriptionCancelled",
     "UploadedPart",

@@ -1,0 +1,80 @@
+"""transcript_cues: the transcript index (a row per cue of each published caption track,
+projected from the Videos log), with its full-text index: FTS5 with the trigram tokenizer on
+SQLite, pg_trgm's GIN index on PostgreSQL
+
+Revision ID: 0010
+Revises: 0008
+
+A new table, empty: tracks published before the upgrade are indexed by ``academy-video
+projections rebuild`` (the tracked positions do not move back on their own).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+# Also in ``transcripts.py`` (which queries them) and ``migrate.py`` (not ``tables.py``'s).
+FTS = "transcript_cues_fts"
+TRIGRAMS = "trgm_transcript_cues_text"
+
+# The FTS5 table holds no copy of the text (``content=``): triggers keep it in step with the
+# rows, which are keyed by SQLite's rowid.
+SQLITE_FTS = [
+    f"CREATE VIRTUAL TABLE {FTS} USING fts5("
+    "text, content='transcript_cues', content_rowid='rowid', tokenize='trigram')",
+    f"CREATE TRIGGER transcript_cues_ai AFTER INSERT ON transcript_cues BEGIN "
+    f"INSERT INTO {FTS}(rowid, text) VALUES (new.rowid, new.text); END",
+    f"CREATE TRIGGER transcript_cues_ad AFTER DELETE ON transcript_cues BEGIN "
+    f"INSERT INTO {FTS}({FTS}, rowid, text) VALUES ('delete', old.rowid, old.text); END",
+    f"CREATE TRIGGER transcript_cues_au AFTER UPDATE ON transcript_cues BEGIN "
+    f"INSERT INTO {FTS}({FTS}, rowid, text) VALUES ('delete', old.rowid, old.text); "
+    f"INSERT INTO {FTS}(rowid, text) VALUES (new.rowid, new.text); END",
+]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "transcript_cues",
+        sa.Column("track_id", sa.Uuid(), nullable=False),
+        sa.Column("cue_index", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("aggregate_id", sa.Uuid(), nullable=False),
+        sa.Column("tenant", sa.String(length=64), nullable=False),
+        sa.Column("video_id", sa.BigInteger(), nullable=False),
+        sa.Column("language", sa.String(length=35), nullable=False),
+        sa.Column("start_ms", sa.BigInteger(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("track_id", "cue_index"),
+    )
+    op.create_index("ix_transcript_cues_aggregate_id", "transcript_cues", ["aggregate_id"])
+    op.create_index("ix_transcript_cues_tenant", "transcript_cues", ["tenant"])
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in SQLITE_FTS:
+            op.execute(statement)
+    else:
+        # Trusted since PostgreSQL 13: the database's owner may create it.
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        # Named with its schema: the extension may live outside the search path (a scratch
+        # schema of ``projections verify``).
+        where = op.get_bind().execute(
+            sa.text(
+                "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"
+            )
+        )
+        ops = f"{where.scalar_one()}.gin_trgm_ops"
+        op.execute(f"CREATE INDEX {TRIGRAMS} ON transcript_cues USING gin (text {ops})")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for name in ("transcript_cues_au", "transcript_cues_ad", "transcript_cues_ai"):
+            op.execute(f"DROP TRIGGER {name}")
+        op.execute(f"DROP TABLE {FTS}")
+    else:
+        op.execute(f"DROP INDEX {TRIGRAMS}")
+    op.drop_table("transcript_cues")

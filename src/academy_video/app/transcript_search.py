@@ -17,11 +17,10 @@ from .errors import RateLimited
 from .playback.access import PlaybackAccess
 from .ports import Clock, RateLimiter, TranscriptHit, TranscriptIndex
 
-# A student's hits are filtered after the index answers: it is read this many rows a page,
-# at most this many pages, so a student who may play few of many matching videos costs a
-# bounded amount of work (and may get fewer than ``limit`` results).
-STUDENT_PAGE = 200
-STUDENT_PAGES = 5
+# A student's hits are filtered after the index answers: it is asked for this many, so a
+# student who may play few of many matching videos costs a bounded amount of work (and may
+# get fewer than ``limit`` results).
+STUDENT_CANDIDATES = 1_000
 
 
 @dataclass(frozen=True)
@@ -81,30 +80,23 @@ class TranscriptSearch:
     def _playable(
         self, tenant: str, user_id: int, text: str, lecture_id: int | None, count: int
     ) -> list[TranscriptHit]:
-        kept: list[TranscriptHit] = []
-        allowed: dict[int, bool] = {}
-        for page in range(STUDENT_PAGES):
-            hits = self.index.search(
-                tenant,
-                text,
-                lecture_id=lecture_id,
-                ready_only=True,  # what the student's list of a session's videos is given
-                limit=STUDENT_PAGE,
-                offset=page * STUDENT_PAGE,
+        hits = self.index.search(
+            tenant,
+            text,
+            lecture_id=lecture_id,
+            ready_only=True,  # what the student's list of a session's videos is given
+            limit=STUDENT_CANDIDATES,
+        )
+        sessions: dict[int, set[int]] = {}
+        for hit in hits:
+            sessions.setdefault(hit.session_id, set()).add(hit.video_id)
+        allowed: set[int] = set()
+        for session_id, videos in sessions.items():
+            answer = self.access.student_videos(
+                tenant=tenant,
+                user_id=user_id,
+                session_id=session_id,
+                ready_videos=sorted(videos),
             )
-            unknown: dict[int, set[int]] = {}
-            for hit in hits:
-                if hit.video_id not in allowed:
-                    unknown.setdefault(hit.session_id, set()).add(hit.video_id)
-            for session_id, videos in unknown.items():
-                answer = self.access.student_videos(
-                    tenant=tenant,
-                    user_id=user_id,
-                    session_id=session_id,
-                    ready_videos=sorted(videos),
-                )
-                allowed.update({v: answer.denials.get(v, "") is None for v in videos})
-            kept += [hit for hit in hits if allowed[hit.video_id]]
-            if len(kept) >= count or len(hits) < STUDENT_PAGE:
-                break
-        return kept[:count]
+            allowed |= {v for v in videos if v in answer.denials and answer.denials[v] is None}
+        return [hit for hit in hits if hit.video_id in allowed][:count]

@@ -27,9 +27,10 @@ class TranscriptIndex(Protocol):
         lecture_id: int | None,
         ready_only: bool,
         limit: int,
-        offset: int = 0,
     ) -> list[TranscriptHit]:
-        """Cues of the tenant's published tracks holding ``query`` (case-insensitive
-        substring), best first (a stable order: video, language, time), ``limit`` from
-        ``offset``; ``lecture_id`` keeps the lecture's videos, ``ready_only`` READY ones."""
+        """At most ``limit`` cues of the tenant's published tracks holding ``query``
+        (case-insensitive substring): the first the index finds (not the first by any order:
+        sorting every match of a common word would cost what the index saves), in video,
+        language and time order; ``lecture_id`` keeps the lecture's videos, ``ready_only``
+        READY ones."""
         ...

@@ -29,6 +29,7 @@ from sqlalchemy import Engine, insert, text
 from academy_video.adapters.sql import migrate
 from academy_video.adapters.sql import tables as t
 from academy_video.adapters.sql.engine import postgres_engine, sqlite_engine
+from academy_video.adapters.sql.transcript_tables import texts
 from academy_video.adapters.sql.transcript_tables import transcript_cues as c
 from academy_video.adapters.sql.transcripts import SqlTranscriptIndex, cue_query, like_pattern
 
@@ -97,7 +98,7 @@ def load(engine: Engine, rng: random.Random, words: list[str]) -> int:
                 {
                     "track_id": track, "cue_index": i, "aggregate_id": aggregate,
                     "tenant": tenant, "video_id": number + 1, "language": "ko",
-                    "start_ms": i * 10_000, "text": sentence(rng, words),
+                    "start_ms": i * 10_000, **texts(sentence(rng, words)),
                 }
                 for i in range(CUES)
             ]  # fmt: skip

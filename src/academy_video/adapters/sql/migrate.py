@@ -22,8 +22,8 @@ ADVISORY_LOCK = 0x61636164  # any fixed number; "acad"
 
 
 # Made by a migration in one dialect's own terms, not declared in ``tables.py``: the transcript
-# index's trigram index (PostgreSQL; on SQLite an FTS5 table, not one of ours by name either).
-UNDECLARED_INDEXES = frozenset({"trgm_transcript_cues_text"})
+# index's trigram and bigram indexes (PostgreSQL; SQLite's FTS5 tables are not ours by name).
+UNDECLARED_INDEXES = frozenset({"trgm_transcript_cues_text", "tsv_transcript_cues_bigrams"})
 
 
 def ours(name: str | None, type_: str, parent_names: object) -> bool:

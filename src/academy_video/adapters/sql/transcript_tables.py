@@ -44,7 +44,30 @@ transcript_cues = Table(
     Column("language", String(SHORT + 3), nullable=False),  # a BCP 47 tag, ≤ 35 characters
     Column("start_ms", BigInteger, nullable=False),
     Column("text", Text, nullable=False),  # ``cue_words``: no markup
+    Column("bigrams", Text, nullable=False),  # ``bigram_tokens(text)``: two-character queries
 )
+
+# A bigram as a token every full-text parser keeps whole: its two code points, casefolded,
+# each as six letters (base 16 in a..p), so no tokenizer splits it at punctuation or reads it
+# as a number.
+_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
+def bigram_token(pair: str) -> str:
+    return "".join(f"{ord(ch):06x}" for ch in pair).translate(_LETTERS)
+
+
+def bigram_tokens(text: str) -> str:
+    """Each word's overlapping two-character pieces, casefolded, as tokens, each once: a query
+    of two characters (no space after ``search_query``) is in a cue's text exactly when its
+    token is here (a Korean word of two syllables has no trigram)."""
+    pieces = dict.fromkeys(
+        bigram_token(word[i : i + 2])
+        for word in text.casefold().split()
+        for i in range(len(word) - 1)
+    )
+    return " ".join(pieces)
+
 
 # A stored caption file's cues; None when the file is not there (KeyError from the storage).
 CueSource = Callable[[str], Sequence[Cue] | None]
@@ -103,6 +126,11 @@ class TranscriptProjection:
             "language": language,
         }
         return [
-            {**common, "cue_index": index, "start_ms": cue.start_ms, "text": cue_words(cue.text)}
+            {**common, "cue_index": index, "start_ms": cue.start_ms, **texts(cue.text)}
             for index, cue in enumerate(cues)
         ]
+
+
+def texts(cue_text: str) -> dict[str, str]:
+    words = cue_words(cue_text)
+    return {"text": words, "bigrams": bigram_tokens(words)}

@@ -2,10 +2,12 @@
 
 SQLite: the FTS5 table of migration 0010 (trigram tokenizer) drives the query: a ``q`` of
 three characters or more is a phrase MATCH (a substring, case-insensitive), read in the FTS
-table's rowid order so that a LIMIT stops it early; a shorter one cannot be made of trigrams
-and is a LIKE over the tenant's rows. PostgreSQL: ``ILIKE '%q%'``, which pg_trgm's GIN index
-serves from three characters on (Hangul counts as letters in a UTF-8 ctype such as
-``C.UTF-8`` or ``ko_KR.UTF-8``; in the plain ``C`` locale it would not be indexed).
+table's rowid order so that a LIMIT stops it early. PostgreSQL: ``ILIKE '%q%'``, which
+pg_trgm's GIN index serves from three characters on (Hangul counts as letters in a UTF-8 ctype
+such as ``C.UTF-8`` or ``ko_KR.UTF-8``; in the plain ``C`` locale it would not be indexed).
+Two characters (a Korean word of two syllables) make no trigram: they are looked up as one
+bigram token (``transcript_tables.py: bigram_tokens``), in a second FTS5 table on SQLite and a
+'simple' tsvector's GIN index on PostgreSQL.
 
 No ORDER BY in the database: the first ``limit`` matches the index finds are sorted here
 (sorting every match of a common word would cost what the index saves). Measured against a
@@ -21,11 +23,15 @@ from sqlalchemy import ColumnClause, Engine, Select, literal_column, select, tab
 from academy_video.app.ports import TranscriptHit
 
 from . import tables as t
+from .transcript_tables import bigram_token
 from .transcript_tables import transcript_cues as c
 
 FTS = "transcript_cues_fts"  # migration 0010
+BIGRAMS_FTS = "transcript_bigrams_fts"
 TRIGRAM = 3
-_fts = table(FTS)
+# Written as the GIN index of migration 0010 is, so that PostgreSQL uses it.
+BIGRAM_MATCH = "to_tsvector('simple', transcript_cues.bigrams) @@ to_tsquery('simple', :token)"
+_fts, _bigrams_fts = table(FTS), table(BIGRAMS_FTS)
 
 
 def like_pattern(query: str) -> str:
@@ -78,13 +84,20 @@ class SqlTranscriptIndex:
         return sorted(hits, key=lambda h: (h.video_id, h.language, h.start_ms))
 
     def _matching(self, statement: Select[Any], query: str) -> Select[Any]:
+        short = len(query) < TRIGRAM  # two characters (``search_query``), no space
         if self.engine.dialect.name != "sqlite":
+            if short:
+                token = bigram_token(query.casefold())
+                return statement.where(text(BIGRAM_MATCH).bindparams(token=token))
             return statement.where(c.c.text.ilike(like_pattern(query), escape="\\"))
-        if len(query) < TRIGRAM:  # LIKE: ASCII case-insensitive (Hangul has no case)
-            return statement.where(c.c.text.like(like_pattern(query), escape="\\"))
-        rowid: ColumnClause[Any] = literal_column(f"{FTS}.rowid")
+        fts, table_, match = (
+            (BIGRAMS_FTS, _bigrams_fts, bigram_token(query.casefold()))
+            if short
+            else (FTS, _fts, fts_phrase(query))
+        )
+        rowid: ColumnClause[Any] = literal_column(f"{fts}.rowid")
         return (
-            statement.join(_fts, rowid == literal_column("transcript_cues.rowid"))
-            .where(text(f"{FTS} MATCH :phrase").bindparams(phrase=fts_phrase(query)))
+            statement.join(table_, rowid == literal_column("transcript_cues.rowid"))
+            .where(text(f"{fts} MATCH :match").bindparams(match=match))
             .order_by(rowid)  # the FTS table's own order: no sort, and the LIMIT stops it
         )

@@ -1,6 +1,6 @@
 """transcript_cues: the transcript index (a row per cue of each published caption track,
 projected from the Videos log), with its full-text index: FTS5 with the trigram tokenizer on
-SQLite, pg_trgm's GIN index on PostgreSQL
+SQLite, pg_trgm's GIN index on PostgreSQL; two-character queries by bigram tokens (FTS5, and a\n'simple' tsvector's GIN index)
 
 Revision ID: 0010
 Revises: 0008
@@ -21,20 +21,30 @@ depends_on = None
 
 # Also in ``transcripts.py`` (which queries them) and ``migrate.py`` (not ``tables.py``'s).
 FTS = "transcript_cues_fts"
+BIGRAMS_FTS = "transcript_bigrams_fts"
 TRIGRAMS = "trgm_transcript_cues_text"
+BIGRAMS = "tsv_transcript_cues_bigrams"
 
-# The FTS5 table holds no copy of the text (``content=``): triggers keep it in step with the
-# rows, which are keyed by SQLite's rowid.
+# The FTS5 tables hold no copy of the text (``content=``): triggers keep them in step with
+# the rows, which are keyed by SQLite's rowid. The text by trigrams; the bigram tokens
+# (``transcript_tables.py: bigram_tokens``) as words.
+_ADD = (
+    f"INSERT INTO {FTS}(rowid, text) VALUES (new.rowid, new.text); "
+    f"INSERT INTO {BIGRAMS_FTS}(rowid, bigrams) VALUES (new.rowid, new.bigrams);"
+)
+_REMOVE = (
+    f"INSERT INTO {FTS}({FTS}, rowid, text) VALUES ('delete', old.rowid, old.text); "
+    f"INSERT INTO {BIGRAMS_FTS}({BIGRAMS_FTS}, rowid, bigrams) "
+    "VALUES ('delete', old.rowid, old.bigrams);"
+)
 SQLITE_FTS = [
     f"CREATE VIRTUAL TABLE {FTS} USING fts5("
     "text, content='transcript_cues', content_rowid='rowid', tokenize='trigram')",
-    f"CREATE TRIGGER transcript_cues_ai AFTER INSERT ON transcript_cues BEGIN "
-    f"INSERT INTO {FTS}(rowid, text) VALUES (new.rowid, new.text); END",
-    f"CREATE TRIGGER transcript_cues_ad AFTER DELETE ON transcript_cues BEGIN "
-    f"INSERT INTO {FTS}({FTS}, rowid, text) VALUES ('delete', old.rowid, old.text); END",
-    f"CREATE TRIGGER transcript_cues_au AFTER UPDATE ON transcript_cues BEGIN "
-    f"INSERT INTO {FTS}({FTS}, rowid, text) VALUES ('delete', old.rowid, old.text); "
-    f"INSERT INTO {FTS}(rowid, text) VALUES (new.rowid, new.text); END",
+    f"CREATE VIRTUAL TABLE {BIGRAMS_FTS} USING fts5("
+    "bigrams, content='transcript_cues', content_rowid='rowid', tokenize='ascii')",
+    f"CREATE TRIGGER transcript_cues_ai AFTER INSERT ON transcript_cues BEGIN {_ADD} END",
+    f"CREATE TRIGGER transcript_cues_ad AFTER DELETE ON transcript_cues BEGIN {_REMOVE} END",
+    f"CREATE TRIGGER transcript_cues_au AFTER UPDATE ON transcript_cues BEGIN {_REMOVE} {_ADD} END",
 ]
 
 
@@ -49,6 +59,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=35), nullable=False),
         sa.Column("start_ms", sa.BigInteger(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("bigrams", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("track_id", "cue_index"),
     )
     op.create_index("ix_transcript_cues_aggregate_id", "transcript_cues", ["aggregate_id"])
@@ -68,13 +79,18 @@ def upgrade() -> None:
         )
         ops = f"{where.scalar_one()}.gin_trgm_ops"
         op.execute(f"CREATE INDEX {TRIGRAMS} ON transcript_cues USING gin (text {ops})")
+        op.execute(
+            f"CREATE INDEX {BIGRAMS} ON transcript_cues USING gin (to_tsvector('simple', bigrams))"
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for name in ("transcript_cues_au", "transcript_cues_ad", "transcript_cues_ai"):
             op.execute(f"DROP TRIGGER {name}")
+        op.execute(f"DROP TABLE {BIGRAMS_FTS}")
         op.execute(f"DROP TABLE {FTS}")
     else:
+        op.execute(f"DROP INDEX {BIGRAMS}")
         op.execute(f"DROP INDEX {TRIGRAMS}")
     op.drop_table("transcript_cues")

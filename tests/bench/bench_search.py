@@ -184,7 +184,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as directory:
         engine = sqlite_engine(Path(directory) / "search.sqlite3")
         try:
-            bench("SQLite (FTS5 trigram)", engine)
+            bench("SQLite (FTS5 trigram and bigram tokens)", engine)
         finally:
             engine.dispose()
     base = os.environ.get("ACADEMY_VIDEO_TEST_DATABASE_URL")
@@ -196,7 +196,7 @@ def main() -> int:
         conn.execute(f"CREATE DATABASE {DATABASE}")
     engine = postgres_engine(base.rsplit("/", 1)[0] + "/" + DATABASE)
     try:
-        bench("PostgreSQL (pg_trgm GIN)", engine)
+        bench("PostgreSQL (pg_trgm GIN and a bigram tsvector)", engine)
     finally:
         engine.dispose()
         with psycopg.connect(base, autocommit=True) as conn:

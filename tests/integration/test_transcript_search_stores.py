@@ -4,8 +4,10 @@ again and gives the same rows (a replaced file's old version is gone by then).""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from academy_video.adapters.cli import main as cli
 from academy_video.adapters.sql.transcript_tables import transcript_cues
 from academy_video.app.captions import CaptionChange, CueEdit
 from academy_video.bootstrap import Adapters, Container
@@ -103,3 +105,23 @@ def test_the_index_on_the_store_and_after_a_rebuild(deployment: Deployment) -> N
     assert found(app, "극한을") == []
     app.captions.remove(tenant="demo", video_id=2, language="en")
     assert found(app, "limits") == []
+
+
+def test_the_cli_rebuild_reads_the_files_from_the_settings_storage(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = deployment.start()  # the settings' storage: files under the data directory
+    video(app, 7)
+    track(app, 7, KOREAN, "ko")
+    app.captions.change(
+        tenant="demo", video_id=7, language="ko", change=CaptionChange(published=True)
+    )
+    live = indexed(app)
+    assert len(live) == len(KOREAN)
+    assert app.engine is not None
+    with app.engine.begin() as conn:
+        conn.execute(transcript_cues.delete())
+    for name, value in deployment.env.items():
+        monkeypatch.setenv(name, value)
+    assert cli(["projections", "rebuild"]) == 0
+    assert indexed(app) == live

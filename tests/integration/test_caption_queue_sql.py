@@ -90,6 +90,6 @@ def test_the_migration_adds_and_removes_the_table(deployment: Deployment) -> Non
     downgrade(engine, "0008")
     assert "caption_jobs" not in inspect(engine).get_table_names()
     migrate.upgrade(engine)
-    assert migrate.current(engine) == "0009"
+    assert migrate.current(engine) == migrate.head()
     indexes = {str(i["name"]) for i in inspect(engine).get_indexes("caption_jobs")}
     assert "ix_caption_jobs_queued_seq" in indexes

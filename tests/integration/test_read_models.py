@@ -345,7 +345,7 @@ def test_the_migrations_create_exactly_the_tables_the_code_declares(
         monkeypatch.setenv(name, value)
     assert cli(["db", "upgrade"]) == 0
     assert cli(["db", "upgrade"]) == 0  # idempotent
-    assert "revision 0009 (head 0009)" in capsys.readouterr().out
+    assert "revision 0010 (head 0010)" in capsys.readouterr().out
     container = deployment.start()
     with engine_of(container).connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": migrate.ours})

@@ -221,7 +221,7 @@ def test_the_upgrade_from_0006_adds_the_tables_and_sends_no_older_event(
     names = set(inspect(engine).get_table_names())
     assert not {n for n in names if n.startswith("webhook_")}
     migrate.upgrade(engine)
-    assert migrate.current(engine) == migrate.head() == "0009"
+    assert migrate.current(engine) == migrate.head() == "0010"
     assert {table.name for table in (*OUTBOX, webhook_subscriptions)} <= set(
         inspect(engine).get_table_names()
     )

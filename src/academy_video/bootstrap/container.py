@@ -32,6 +32,7 @@ from academy_video.app.ports import (
 from academy_video.app.progress_service import ProgressService
 from academy_video.app.progresses import Progresses
 from academy_video.app.sessions import PlaybackSessions
+from academy_video.app.transcript_search import TranscriptSearch
 from academy_video.app.uploads import UploadService
 from academy_video.app.videos import Videos
 from academy_video.app.webhooks.application import Webhooks
@@ -65,6 +66,7 @@ class Container:
     engine: Engine | None = None
     reads: ReadModels | None = None  # the query side, on an engine that never takes write locks
     analytics: AnalyticsService | None = None  # over the same read models
+    transcripts: TranscriptSearch | None = None  # the transcript index's search (on SQL)
     projector: Projector | None = None
     webhook_service: WebhookService | None = None  # subscriptions, replay, feed (on SQL)
     closed: bool = False

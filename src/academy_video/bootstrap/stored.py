@@ -33,6 +33,7 @@ from academy_video.app.persistence import event_store_env
 from .applications import Applications
 from .container import Container
 from .from_settings import id_allocator, object_storage, read_engine, reader_engine, worker_waker
+from .transcripts import stored_cues, transcript_search
 from .webhooks import webhook_service
 from .wiring import Adapters, assemble, given_or
 
@@ -52,7 +53,13 @@ def build(
     apps = Applications(event_store or (lambda name: event_store_env(settings, name)))
     engine = engine or read_engine(settings)
     migrate.upgrade(engine)
-    projector = Projector(engine, apps.all(), audit_key=settings.audit_key.encode())
+    storage = given_or(given.storage, lambda: object_storage(settings))
+    projector = Projector(
+        engine,
+        apps.all(),
+        audit_key=settings.audit_key.encode(),
+        cues_of=stored_cues(storage, given.captions),
+    )
     projector.catch_up_all()
     projector.attach()
     reader = reader_engine(engine)
@@ -70,7 +77,7 @@ def build(
     chosen = replace(
         given,
         ids=given_or(given.ids, lambda: id_allocator(settings)),
-        storage=given_or(given.storage, lambda: object_storage(settings)),
+        storage=storage,
         directory=given_or(given.directory, lambda: SqlDirectory(engine)),
         store=store,
         heartbeats=heartbeats,
@@ -90,6 +97,9 @@ def build(
     container.reads = ReadModels(reader)
     container.webhook_service = webhook_service(
         settings, apps.webhooks, engine, reader, container.clock, chosen.limiter
+    )
+    container.transcripts = transcript_search(
+        reader, container.playback.access, container.playback.starts.limiter, container.clock
     )
     container.analytics = AnalyticsService(
         SqlAnalytics(reader), container.clock, completion_threshold=settings.completion_threshold

@@ -10,7 +10,8 @@ from academy_video.adapters.sql import migrate
 from academy_video.adapters.sql.projector import Projector, count_rows
 from academy_video.adapters.sql.verify import verify
 from academy_video.app.config import Settings
-from academy_video.bootstrap import open_applications, read_engine
+from academy_video.bootstrap import object_storage, open_applications, read_engine
+from academy_video.bootstrap.transcripts import stored_cues
 
 from .common import Subcommands, audit_key, report_differences
 
@@ -43,7 +44,9 @@ def run_projections(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "rebuild":
             started = time.perf_counter()
             key = audit_key(settings)
-            applied = Projector(engine, apps, audit_key=key).rebuild()
+            # The transcript index reads the caption files again: the settings' storage.
+            cues_of = stored_cues(object_storage(settings))
+            applied = Projector(engine, apps, audit_key=key, cues_of=cues_of).rebuild()
             seconds = time.perf_counter() - started
             rate = applied / seconds if seconds else 0.0
             print(f"rebuilt from {applied} events in {seconds:.2f} s ({rate:,.0f} events/s)")

@@ -31,6 +31,7 @@ from .routes import (
     permissions,
     playback,
     progress,
+    search,
     system,
     uploads,
     videos,
@@ -68,6 +69,7 @@ def create_app(container: Container) -> Litestar:
             event_filters.router,
             audit.router,
             webhooks.router,
+            search.router,
         ],
         security=[{"BearerToken": []}],
     )

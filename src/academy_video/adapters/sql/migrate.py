@@ -21,8 +21,15 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 ADVISORY_LOCK = 0x61636164  # any fixed number; "acad"
 
 
+# Made by a migration in one dialect's own terms, not declared in ``tables.py``: the transcript
+# index's trigram and bigram indexes (PostgreSQL; SQLite's FTS5 tables are not ours by name).
+UNDECLARED_INDEXES = frozenset({"trgm_transcript_cues_text", "tsv_transcript_cues_bigrams"})
+
+
 def ours(name: str | None, type_: str, parent_names: object) -> bool:
     """Only our tables: the event store's tables share the database but are not ours."""
+    if type_ == "index":
+        return name not in UNDECLARED_INDEXES
     return type_ != "table" or name in metadata.tables
 
 

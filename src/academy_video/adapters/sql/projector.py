@@ -41,6 +41,7 @@ from .outbox import enqueue, message_rows
 from .projections import PROJECTIONS
 from .rebuild import count_rows, rebuild_projections
 from .tracking import lock_position, move_position, tracked_positions
+from .transcript_tables import CueSource, TranscriptProjection
 
 __all__ = ["BATCH", "CACHE_SIZE", "Projector", "count_rows"]  # count_rows: re-exported (the CLI)
 
@@ -59,6 +60,7 @@ class Projector:
         batch_size: int = BATCH,
         cache_size: int = CACHE_SIZE,
         audit_key: bytes = b"",
+        cues_of: CueSource | None = None,
     ) -> None:
         self.engine = engine
         self.apps = {app.name: app for app in apps if app.name in PROJECTIONS}
@@ -67,6 +69,8 @@ class Projector:
         self._states = {name: _States(self.apps[name], cache_size) for name in self.apps}
         # No key, no seal (and a rebuild leaves the chain as it is).
         self.sealer = Sealer(audit_key, cache_size) if audit_key else None
+        # The transcript index reads the caption files (None: it is left as it is).
+        self.transcripts = TranscriptProjection(cues_of) if cues_of is not None else None
         # Test hook: called after the rows are written and before the position is.
         self.before_tracking: Callable[[str, int], None] | None = None
         # When deliveries are queued (the outbox): the use cases' clock, where there is one.
@@ -225,6 +229,8 @@ class Projector:
             event = app.mapper.to_domain_event(notification)
             state = states.after(event)
             project(batch, state, event, notification.id)
+            if self.transcripts is not None and app_name == "Videos":
+                self.transcripts.project(batch, state, event)
             after.append(state)
             if outbox:
                 messages += message_rows(app_name, notification.id, event, state)

@@ -56,7 +56,7 @@ def rebuild_projections(
     batch touched. With a ``sealer``, the audit chain is sealed again: the log as it stands."""
     if conn.dialect.name != "sqlite":
         conn.execute(text("LOCK TABLE tracking IN EXCLUSIVE MODE"))
-    for table in t.PROJECTED:
+    for table in (*t.PROJECTED, *t.INDEXED):
         conn.execute(table.delete())
     if sealer is not None:
         conn.execute(t.audit_chain.delete())

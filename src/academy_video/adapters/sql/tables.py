@@ -32,6 +32,7 @@ from .caption_queue import NOT_PROJECTED as CAPTION_JOBS_NOT_PROJECTED
 from .caption_queue import caption_jobs
 from .schema import KEY, NAME, SHORT, tenant_column
 from .schema import metadata as metadata  # every read model's, the webhooks' too
+from .transcript_tables import transcript_cues
 from .webhook_tables import webhook_subscription_types, webhook_subscriptions
 
 _tenant = tenant_column
@@ -297,3 +298,7 @@ PROJECTED: tuple[Table, ...] = (
     webhook_subscription_types,
     caption_jobs,
 )
+
+# Projected too, but with the stored caption files' text (``transcript_tables.py``): emptied and
+# refilled by a rebuild, not compared by ``projections verify`` (it would read every file).
+INDEXED: tuple[Table, ...] = (transcript_cues,)

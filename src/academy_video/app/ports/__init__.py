@@ -37,6 +37,7 @@ from .speech import (
     TranscriptionCancelled,
 )
 from .storage import MAX_PARTS, MIN_PART_BYTES, ObjectStorage, StoredObject, UploadedPart
+from .transcripts import TranscriptHit, TranscriptIndex
 from .views import (
     ActiveSessions,
     Completions,
@@ -102,6 +103,8 @@ __all__ = [
     "TranscodeFailed",
     "TranscodeOutput",
     "Transcoder",
+    "TranscriptHit",
+    "TranscriptIndex",
     "Transcription",
     "TranscriptionCancelled",
     "UploadedPart",

@@ -18,11 +18,8 @@ from uuid import UUID
 from sqlalchemy import (
     Engine,
     and_,
-    exists,
     func,
-    or_,
     select,
-    text,
 )
 
 from academy_video.app.ports.webhooks import (
@@ -35,6 +32,7 @@ from academy_video.app.ports.webhooks import (
 from academy_video.domain.webhook_catalogue import PING
 
 from .outbox import PENDING, queue_deliveries, take_turn
+from .webhook_leases import DELIVERED, finishing, finishing_all, leasing_statement, outcome_of
 from .webhook_retention import PRUNE_BATCH, delete_older
 from .webhook_secrets import SqlWebhookSecrets
 from .webhook_tables import webhook_attempts as a
@@ -47,7 +45,6 @@ __all__ = ["MAX_ROWS", "PRUNE_BATCH", "SqlWebhookQueue", "SqlWebhookSecrets"]
 
 # At most this many rows a call, whatever ``limit`` asks (the use cases set tighter bounds).
 MAX_ROWS = 1000
-DELIVERED, FAILED, RETRYING = "delivered", "failed", "retrying"
 
 
 class SqlWebhookQueue:
@@ -65,72 +62,8 @@ class SqlWebhookQueue:
         limit: int,
         skip_tenants: frozenset[str] = frozenset(),
     ) -> list[DueDelivery]:
-        # The head of each subscription's queue of one subject: its earliest pending delivery
-        # (one pass over the pending rows, whatever their number; a NOT EXISTS per row made a
-        # lease quadratic in the backlog a receiver that was down leaves).
-        due = d.alias("due")
-        # Only enabled subscriptions' queues (what a deleted or disabled one left pending is
-        # never grouped), and only the types each still wants: one no longer wanted is not
-        # sent, whatever was queued before, nor holds back what follows it.
-        wanted = or_(
-            m.c.type == PING,
-            exists().where(st.c.subscription_id == d.c.subscription_id, st.c.type == m.c.type),
-        )
-        heads = (
-            select(d.c.subscription_id, d.c.subject, func.min(d.c.position).label("first"))
-            .join(s, and_(s.c.aggregate_id == d.c.subscription_id, s.c.enabled.is_(True)))
-            .join(m, m.c.position == d.c.position)
-            .where(d.c.status == PENDING, wanted)
-            .group_by(d.c.subscription_id, d.c.subject)
-            .subquery("heads")
-        )
-        # Each tenant's due heads ranked in its own order; the lease takes every tenant's first,
-        # then every tenant's second, ...: a tenant with thousands waiting takes its turn.
-        message = m.alias("due_message")
-        ranked = (
-            select(
-                due.c.delivery_id,
-                due.c.position,
-                func.row_number()
-                .over(partition_by=message.c.tenant, order_by=(due.c.position, due.c.delivery_id))
-                .label("turn"),
-            )
-            .join(
-                heads,
-                and_(
-                    heads.c.subscription_id == due.c.subscription_id,
-                    heads.c.subject == due.c.subject,
-                    heads.c.first == due.c.position,
-                ),
-            )
-            .join(s, s.c.aggregate_id == due.c.subscription_id)
-            .join(message, message.c.position == due.c.position)
-            .where(
-                due.c.status == PENDING,
-                due.c.next_attempt_at <= now,
-                or_(due.c.leased_until.is_(None), due.c.leased_until <= now),
-                s.c.enabled.is_(True),
-                message.c.tenant.not_in(sorted(skip_tenants)),
-            )
-            .subquery("ranked")
-        )
-        pick = d.alias("pick")  # not the UPDATE's own table: never correlated with it
-        chosen = (
-            select(pick.c.delivery_id)
-            .join(ranked, ranked.c.delivery_id == pick.c.delivery_id)
-            .where(
-                pick.c.status == PENDING,
-                or_(pick.c.leased_until.is_(None), pick.c.leased_until <= now),
-            )
-            .order_by(ranked.c.turn, ranked.c.position, pick.c.delivery_id)
-            .limit(_bounded(limit))
-            .with_for_update(skip_locked=True, of=pick)
-        )
-        leasing = (
-            d.update()
-            .where(d.c.delivery_id.in_(chosen.scalar_subquery()))
-            .values(leased_by=owner, leased_until=until)
-            .returning(d.c.delivery_id)
+        leasing = leasing_statement(
+            owner=owner, now=now, until=until, limit=_bounded(limit), skip_tenants=skip_tenants
         )
         query = (
             select(d, s.c.url, *_message_columns())
@@ -163,11 +96,11 @@ class SqlWebhookQueue:
             return set()
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":  # one statement for the lot
-                owned = {int(i): sid for i, sid in conn.execute(_finishing_all(finished, owner))}
+                owned = {int(i): sid for i, sid in conn.execute(finishing_all(finished, owner))}
             else:
                 owned = {}
                 for one in finished:
-                    subscription_id = conn.execute(_finishing(one, owner)).scalar_one_or_none()
+                    subscription_id = conn.execute(finishing(one, owner)).scalar_one_or_none()
                     if subscription_id is not None:
                         owned[one.delivery_id] = subscription_id
             attempts = [
@@ -179,7 +112,7 @@ class SqlWebhookQueue:
                     "duration_ms": one.result.duration_ms,
                     "response": one.result.response[:MAX_RESPONSE_CHARS],
                     "error": one.result.error[:MAX_RESPONSE_CHARS],
-                    "outcome": _outcome(one),
+                    "outcome": outcome_of(one),
                 }
                 for one in finished
                 if one.delivery_id in owned
@@ -338,64 +271,3 @@ def _utc(value: datetime) -> datetime:
 
 def _utc_or_none(value: datetime | None) -> datetime | None:
     return None if value is None else _utc(value)
-
-
-def _outcome(one: Finished) -> str:
-    return DELIVERED if one.delivered else RETRYING if one.next_attempt_at is not None else FAILED
-
-
-# ``_finishing`` of many at once on PostgreSQL: one statement whose text never changes (the rows
-# are arrays bound as parameters), so it is compiled once, not once per batch as VALUES rows.
-_FINISHING_ALL = text(
-    f"""
-    UPDATE {d.name} AS d SET
-        attempts = d.attempts + 1,
-        first_attempt_at = coalesce(d.first_attempt_at, ended.at),
-        status = ended.status,
-        next_attempt_at = coalesce(ended.next_at, d.next_attempt_at),
-        finished_at = ended.finished_at,
-        leased_by = NULL,
-        leased_until = NULL
-    FROM unnest(
-        CAST(:ids AS bigint[]), CAST(:ats AS timestamptz[]), CAST(:statuses AS text[]),
-        CAST(:next_ats AS timestamptz[]), CAST(:finished_ats AS timestamptz[])
-    ) AS ended(delivery_id, at, status, next_at, finished_at)
-    WHERE d.delivery_id = ended.delivery_id AND d.leased_by = :owner AND d.status = :pending
-    RETURNING d.delivery_id, d.subscription_id
-    """
-)
-
-
-def _finishing_all(finished: list[Finished], owner: str) -> Any:
-    outcomes = [_outcome(one) for one in finished]
-    return _FINISHING_ALL.bindparams(
-        ids=[one.delivery_id for one in finished],
-        ats=[one.at for one in finished],
-        statuses=[PENDING if o == RETRYING else o for o in outcomes],
-        next_ats=[one.next_attempt_at for one in finished],
-        finished_ats=[
-            None if o == RETRYING else one.at for one, o in zip(finished, outcomes, strict=True)
-        ],
-        owner=owner,
-        pending=PENDING,
-    )
-
-
-def _finishing(one: Finished, owner: str) -> Any:
-    outcome = _outcome(one)
-    return (
-        d.update()
-        .where(d.c.delivery_id == one.delivery_id, d.c.leased_by == owner, d.c.status == PENDING)
-        .values(
-            attempts=d.c.attempts + 1,
-            first_attempt_at=func.coalesce(d.c.first_attempt_at, one.at),
-            status=PENDING if outcome == RETRYING else outcome,
-            next_attempt_at=one.next_attempt_at
-            if one.next_attempt_at is not None
-            else d.c.next_attempt_at,
-            finished_at=None if outcome == RETRYING else one.at,
-            leased_by=None,
-            leased_until=None,
-        )
-        .returning(d.c.subscription_id)
-    )

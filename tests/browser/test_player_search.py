@@ -117,3 +117,22 @@ def test_a_student_who_may_not_seek_there_starts_at_0_and_is_told_why(
     assert page.evaluate("document.getElementById('video').currentTime") < 6
     expect(page.locator("#captions")).to_have_text("안녕하세요, 여러분")
     assert site.events(video, enrollment, "SEEK_ATTEMPT") == []
+
+
+def test_a_result_whose_video_stopped_playing_for_the_student_says_why(
+    site: Site, tabs: Any, video: int
+) -> None:
+    """Found while the student could play it, then blocked before she clicked: no session."""
+    tab = search(site, tabs, 1001, "정의를")
+    blocked = site.api(
+        "POST", "/video-permissions/", json={"video": video, "enrollment": 101, "rule": "blocked"}
+    )
+    assert blocked.status_code == 201, blocked.text
+    starts: list[str] = []
+    tab.page.on("request", lambda r: starts.append(r.url) if "/playback/start" in r.url else None)
+    tab.page.locator(".search-hit").first.click()
+    expect(tab.page.locator("#search-status")).to_have_text(
+        "Your instructor has blocked this video for you."
+    )
+    expect(tab.page.locator(".search-hit")).to_be_enabled()  # another result may still be opened
+    assert starts == []

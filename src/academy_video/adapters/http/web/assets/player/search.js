@@ -75,7 +75,7 @@ export function searchBox(sessions, open) {
             {
               className: "search-hit",
               dataset: { videoId: hit.video_id, startMs: hit.start_ms },
-              onclick: () => open(hit, (message) => say(message, "error")),
+              onclick: () => opened(hit),
             },
             h("span", { className: "hit-head" },
               h("strong", {}, hit.title),
@@ -87,6 +87,13 @@ export function searchBox(sessions, open) {
         ),
       ),
     );
+  };
+  // One lecture opened, however many clicks: the results wait until it has (or said why not).
+  const opened = async (hit) => {
+    const buttons = [...results.querySelectorAll("button")];
+    buttons.forEach((button) => (button.disabled = true));
+    await open(hit, (message) => say(message, "error"));
+    buttons.forEach((button) => (button.disabled = false)); // still shown only if it did not open
   };
   const say = (text, kind = "muted") => {
     status.className = kind;

@@ -57,6 +57,12 @@ class Site:
             method, f"{self.url}/api/v1{path}", headers=headers, timeout=30, **kwargs
         )
 
+    def events(self, video: int, enrollment: int, kind: str) -> list[dict[str, Any]]:
+        """The stored player events of one kind, for a student's enrollment, on a video."""
+        path = f"/video-playback-events/?video={video}&enrollment={enrollment}&event_type={kind}"
+        rows: list[dict[str, Any]] = self.api("GET", path).json()
+        return rows
+
     def token(self, role: str, user: int) -> str:
         return self.server.token("--role", role, "--tenant", "demo", "--user", str(user))
 

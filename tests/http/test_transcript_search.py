@@ -11,7 +11,7 @@ import pytest
 from academy_video.domain.transcript_search import MAX_LIMIT, MAX_QUERY_CHARS
 from tests.caption_corpus import ENGLISH, KOREAN, srt, timed, vtt
 
-from .conftest import LECTURE, OTHER_SESSION, Api
+from .conftest import LECTURE, OTHER_SESSION, SESSION, Api
 
 URL = "/api/v1/search/transcripts"
 
@@ -59,6 +59,7 @@ def test_korean_and_english_queries_find_the_cue_and_its_time(api: Api) -> None:
     assert search(api, "극한을") == [
         {
             "video_id": korean,
+            "session_id": SESSION,  # where a student's player finds the video to play
             "title": "극한",
             "language": "ko",
             "start_ms": 2000,
@@ -119,7 +120,7 @@ def test_another_tenants_tracks_are_never_found(api: Api) -> None:
     captioned(api, ["shared secret phrase"], language="en", tenant="other", session=OTHER_SESSION)
     assert search(api, "secret phrase") == []
     outsider = api.call("GET", URL, role="staff", tenant="other", user=8, params={"q": "secret"})
-    assert len(outsider.json()) == 1
+    assert [h["session_id"] for h in outsider.json()] == [OTHER_SESSION]
 
 
 def test_a_student_finds_only_what_they_may_play_now(api: Api) -> None:
@@ -130,7 +131,9 @@ def test_a_student_finds_only_what_they_may_play_now(api: Api) -> None:
         "/api/v1/video-permissions/",
         json={"video": blocked, "enrollment": 101, "rule": "blocked"},
     )
-    assert [h["video_id"] for h in search(api, "derivative", role="student")] == [free]
+    assert [
+        (h["video_id"], h["session_id"]) for h in search(api, "derivative", role="student")
+    ] == [(free, SESSION)]
     assert [h["video_id"] for h in search(api, "derivative", role="student", user=1002)] == [
         free,
         blocked,

@@ -26,6 +26,7 @@ STUDENT_CANDIDATES = 1_000
 @dataclass(frozen=True)
 class TranscriptResult:
     video_id: int
+    session_id: int  # the lecture session the video is in (a player lists its videos by it)
     title: str
     language: str
     start_ms: int
@@ -73,7 +74,9 @@ class TranscriptSearch:
         else:
             hits = self._playable(tenant, user_id, text, lecture_id, count)
         return [
-            TranscriptResult(h.video_id, h.title, h.language, h.start_ms, snippet(h.text, text))
+            TranscriptResult(
+                h.video_id, h.session_id, h.title, h.language, h.start_ms, snippet(h.text, text)
+            )
             for h in hits
         ]
 

@@ -54,6 +54,7 @@ def search_transcripts(
     return [
         TranscriptResultOut(
             video_id=r.video_id,
+            session_id=r.session_id,
             title=r.title,
             language=r.language,
             start_ms=r.start_ms,

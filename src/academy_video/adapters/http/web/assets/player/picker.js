@@ -4,6 +4,7 @@
 
 import { api, clock, h, sameServer } from "../api.js";
 import { Playback } from "./playback.js";
+import { searchBox } from "./search.js";
 import { START_DENIALS } from "./start-denials.js";
 
 const app = document.getElementById("app");
@@ -77,14 +78,36 @@ export async function showPicker(who) {
     { id: "session", "aria-label": "Session", onchange: () => showVideos(who, Number(select.value)) },
     ...sessions.map((s) => h("option", { value: s.id, selected: s.id === picked }, `${s.lecture_title} · ${s.title}`)),
   );
-  app.replaceChildren(h("label", {}, "Session ", select), h("div", { id: "videos" }));
+  app.replaceChildren(
+    searchBox(sessions, (hit, say) => openResult(who, hit, say)),
+    h("label", {}, "Session ", select),
+    h("div", { id: "videos" }),
+  );
   await showVideos(who, Number(select.value));
 }
 
-function play(who, video, sessionId) {
+// A search result: its video as the session's list has it (the enrollment to play as, whether
+// it plays now), opened at the result's time if the seek rules allow (Playback.start's `asked`).
+async function openResult(who, hit, say) {
+  let video;
+  try {
+    const videos = await api("GET", `/videos/student/?session=${hit.session_id}`);
+    video = videos.find((v) => v.id === hit.video_id);
+  } catch (error) {
+    say(`Could not open the lecture (${error.detail || error}).`);
+    return;
+  }
+  if (!video || !video.can_play) {
+    say(video ? START_DENIALS[video.reason] || video.reason : "This video is no longer available.");
+    return;
+  }
+  play(who, video, hit.session_id, hit.start_ms / 1000);
+}
+
+function play(who, video, sessionId, asked = null) {
   const stage = h("section", { id: "player" });
   app.replaceChildren(stage);
   current = new Playback(stage, who, video, () => showPicker(who), (next) => (current = next));
   history.replaceState(null, "", `?session=${sessionId}&video=${video.id}`);
-  current.start();
+  current.start(null, false, asked);
 }

@@ -10,8 +10,10 @@ import { deviceId } from "./device.js";
 import { EventQueue } from "./event-queue.js";
 import { PolicyGuard } from "./guard.js";
 import { HlsMedia } from "./media.js";
+import { openingAt } from "./policy.js";
 import { watchedBefore } from "./progress.js";
 import { refreshDelay } from "./refresh-timing.js";
+import { refusedNote } from "./search.js";
 import { EXPIRED, RENEW, sessionAnswer } from "./session-answers.js";
 import { START_DENIALS } from "./start-denials.js";
 import { PlayerView } from "./view.js";
@@ -65,7 +67,9 @@ export class Playback {
 
   // --- session -------------------------------------------------------------------------------
 
-  async start(resumeAt = null, autoplay = false) {
+  // `resumeAt`: where a restart under new rules goes on; `asked`: a time to open at (a search
+  // result's), taken only when the seek rules allow it (policy.js `openingAt`), else said why.
+  async start(resumeAt = null, autoplay = false, asked = null) {
     try {
       const started = await apiResponse("POST", "/playback/start/", {
         video_id: this.video.id,
@@ -84,10 +88,12 @@ export class Playback {
       api("POST", "/playback/end/", { token: this.session.token }, { keepalive: true }).catch(() => {});
       return;
     }
-    const at = resumeAt ?? watched.resume;
+    const opening = openingAt(this.session.policy, asked, resumeAt ?? watched.resume, watched.max);
+    const at = opening.at;
     this.guard.watchedUpTo(watched.max);
     this.guard.startAt(at);
     this.applyPolicy(this.session.policy);
+    if (opening.refused) this.view.say(refusedNote(asked, opening, this.guard.maxWatched), "warn");
     this.attach(this.session.play_url, at, autoplay);
     this.every(HEARTBEAT_MS, () => this.heartbeat());
     this.every(FLUSH_MS, () => this.events.flush());

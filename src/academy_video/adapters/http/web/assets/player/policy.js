@@ -42,3 +42,15 @@ export function rateAllowed(speed, rate) {
 export function offeredRates(speed) {
   return speed.free ? RATES.filter((r) => r <= speed.max + 1e-9) : [speed.fixed];
 }
+
+// Where a lecture asked to open at `asked` (a search result's time) starts: there when the policy
+// allows a seek there from where it would start anyway (`resume`: where the student left off, 0
+// for a new lecture), judged like the position bar's (no tolerance); else at `resume`, with the
+// mode that refused it (`refused`). The server never takes a start position: this is the seek
+// rule the player keeps for every seek, and progress credits only what is played on from there.
+export function openingAt(policy, asked, resume, maxWatched) {
+  if (asked === null || asked === undefined || seekAllowed(policy, resume, asked, maxWatched, 0)) {
+    return { at: asked ?? resume, refused: null };
+  }
+  return { at: resume, refused: seekMode(policy) };
+}

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from sqlalchemy import Engine, and_, case, false, func, literal, select
 
-from academy_video.app.switchover.verify import OldVideo
+from academy_video.app.switchover.old_answers import OldVideo
 
 from .old_policy_rules import RULE_FIELDS, effective_policy, effective_rule
 from .old_score_rules import (

@@ -11,10 +11,10 @@ difference predicts, counts it as explained instead of reporting it. Every other
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from academy_video.domain import achievement as bands
 from academy_video.domain.policy import GrantRules, Limits, Rule, VideoDefaults, effective_policy
@@ -23,8 +23,7 @@ from academy_video.domain.video import VideoStatus
 from ..analytics import RANGES, RISK_TOP, AnalyticsService
 from ..reads import Reads
 from .compare import Comparison, Difference
-
-Row = dict[str, Any]
+from .old_answers import OldAnswers, OldVideo, Row
 
 # The ranges compared: every event, and each view's default (measured from one pinned "now").
 SUMMARY_RANGES = ("all", "7d")
@@ -33,51 +32,6 @@ RISK_ALL = 1_000_000  # "every student": a lecture has far fewer
 GRADE_AS_TEXT = "directory_grade_is_text"
 NEW_NAMES = {"thumbnail": "thumbnail_key"}  # the old video field → the read model's
 REQUEUED = "processing_video_requeued"
-
-
-@dataclass(frozen=True)
-class OldVideo:
-    """One video of the old database, as its row and its session say."""
-
-    video_id: int
-    tenant: str  # the tenant's code
-    session_id: int
-    lecture_id: int
-    fields: Row  # title, file_key, duration, order, status, allow_skip, max_speed, …
-
-
-class OldAnswers(Protocol):
-    """The old app's answers for one video, computed from its tables with its rules."""
-
-    def videos(self) -> Iterator[OldVideo]:
-        """Every video, by id, read a page at a time."""
-        ...
-
-    def permissions(self, video: OldVideo) -> list[Row]:
-        """``VideoPermission`` rows by id: ``id``, ``enrollment``, ``student_name``, the rule
-        fields, ``is_override``, and ``policy`` (the old ``_effective_policy`` without its
-        concurrency part, which came from the old settings)."""
-        ...
-
-    def students(self, video: OldVideo) -> list[Row]:
-        """``stats``' students (ACTIVE enrollments of the lecture), by enrollment."""
-        ...
-
-    def summary(self, video: OldVideo, since: datetime | None) -> Row:
-        """``summary``: ``total_students``, ``completed_count``, ``completion_rate``,
-        ``watched_seconds_est``, ``risk_top`` (``enrollment``, ``student_name``, ``score``)."""
-        ...
-
-    def achievement(self, video: OldVideo) -> Row:
-        """``achievement``: ``summary`` and ``students`` (each with ``raw_progress``, the share
-        the old band was judged from)."""
-        ...
-
-    def risk(self, video: OldVideo, since: datetime | None) -> list[Row]:
-        """Every student with an event in range, in the old order: ``enrollment_id``,
-        ``student_name``, ``score``, ``danger``, ``warn``, ``info``, ``last_occurred_at`` and
-        ``last_received_at`` (the latest event's arrival)."""
-        ...
 
 
 def as_text(value: Any) -> str:

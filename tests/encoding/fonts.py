@@ -1,0 +1,40 @@
+"""The fonts the corpus draws with, from Debian's packages: Nanum (fonts-nanum, which
+scripts/services installs) for Hangul, DejaVu (fonts-dejavu-core) for Latin text and code."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from PIL import ImageFont
+
+# Where Debian puts them; fc-match answers first when fontconfig is there.
+KNOWN = {
+    "NanumGothic": "/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
+    "NanumGothicBold": "/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf",
+    "NanumGothicCoding": "/usr/share/fonts/truetype/nanum/NanumGothicCoding.ttf",
+    "DejaVuSans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "DejaVuSans-Bold": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "DejaVuSansMono": "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
+}
+
+
+@cache
+def font_path(name: str) -> Path:
+    known = Path(KNOWN[name])
+    if known.exists():
+        return known
+    if shutil.which("fc-match"):
+        found = subprocess.run(
+            ["fc-match", "-f", "%{file}", name], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        if found and Path(found).stem.replace(" ", "") == name:
+            return Path(found)
+    raise FileNotFoundError(f"font {name} not found: apt-get install fonts-nanum fonts-dejavu-core")
+
+
+@cache
+def font(name: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(font_path(name)), max(6, size))

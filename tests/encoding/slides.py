@@ -163,13 +163,12 @@ class TalkingHead:
         self.size = size
         self.fps = fps
         width, height = size
-        noise = Image.effect_noise((width * 2, height * 2), 90).filter(
-            ImageFilter.GaussianBlur(max(1, width // 60))
-        )
+        self.rng = random.Random(seed)  # the same pictures every run: a baseline to compare
+        noise = _noise(self.rng, (width * 2, height * 2))
+        noise = noise.filter(ImageFilter.GaussianBlur(max(1, width // 60)))
         self.texture = ImageOps.colorize(
             ImageOps.autocontrast(noise), (40, 60, 70), (190, 200, 170)
         )
-        self.rng = random.Random(seed)
         self.index = 0
 
     def frame(self) -> Image.Image:
@@ -206,5 +205,10 @@ class TalkingHead:
             (cx - rx * 0.3, cy + ry * 0.45 - opening, cx + rx * 0.3, cy + ry * 0.45 + opening + 1),
             fill=(120, 40, 40),
         )
-        sensor = Image.effect_noise(self.size, 40).convert("RGB")
-        return Image.blend(picture, sensor, 0.06)
+        sensor = _noise(self.rng, self.size).convert("RGB")
+        return Image.blend(picture, sensor, 0.04)
+
+
+def _noise(rng: random.Random, size: tuple[int, int]) -> Image.Image:
+    """Uniform grey noise from ``rng`` (Pillow's own noise cannot be seeded)."""
+    return Image.frombytes("L", size, rng.randbytes(size[0] * size[1]))

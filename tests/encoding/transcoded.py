@@ -29,9 +29,9 @@ def place_source(storage: LocalDiskStorage, source: Path) -> str:
     return SOURCE_KEY
 
 
-def master_playlist(workdir: Path, video_id: int = 1) -> Path:
+def master_playlist(workdir: Path, *, tenant: str = TENANT, video_id: int = 1) -> Path:
     """Where the transcoder published ``video_id``'s master playlist under ``workdir``."""
-    return storage_in(workdir).path(outputs_prefix(TENANT, video_id) + "master.m3u8")
+    return storage_in(workdir).path(outputs_prefix(tenant, video_id) + "master.m3u8")
 
 
 def transcode_to_hls(source: Path, workdir: Path, *, preset: str = "veryfast") -> Path:

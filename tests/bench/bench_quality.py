@@ -69,7 +69,8 @@ def bench_kind(kind: str, seconds: float, work: Path) -> list[RungQuality]:
         print(
             f"  {rung.name:>6} {rung.bytes / 1e6:8.2f} {rung.bytes_per_hour / 1e9:7.3f} "
             f"{rung.average_bitrate / 1e3:7.0f} {rung.peak_bitrate / 1e3:7.0f} "
-            f"{rung.video_bitrate / 1e3:7.0f}   {s.ssim_mean:.4f} {s.ssim_p5:.4f} "
+            f"{rung.video_bitrate / 1e3:7.0f} {100 * rung.keyframe_share:5.0f}   "
+            f"{s.ssim_mean:.4f} {s.ssim_p5:.4f} "
             f"{s.psnr_mean:6.2f} {s.psnr_p5:6.2f}"
         )
         keep(kind, rung)
@@ -96,6 +97,7 @@ def keep(kind: str, rung: RungQuality) -> None:
         ("average_bitrate", rung.average_bitrate, "b/s"),
         ("peak_bitrate", rung.peak_bitrate, "b/s"),
         ("video_bitrate", rung.video_bitrate, "b/s"),
+        ("keyframe_share", rung.keyframe_share, "ratio"),
     ):
         record(f"quality.{kind}.{rung.name}.{name}", round(value, 5), unit, bench=BENCH, note=note)
 
@@ -106,7 +108,9 @@ def main(argv: list[str]) -> int:
     print(
         f"PyAV {av.__version__} (FFmpeg {av.ffmpeg_version_info}); {seconds:.0f} s 720p30 sources"
     )
-    print("  rung       MB    GB/h  avg kb/s peak kb/s video kb/s  SSIM  SSIM p5  PSNR  PSNR p5")
+    print(
+        "  rung       MB    GB/h  avg kb/s peak kb/s video kb/s key%  SSIM  SSIM p5  PSNR  PSNR p5"
+    )
     with tempfile.TemporaryDirectory() as d:
         for kind in kinds:
             work = Path(d) / kind

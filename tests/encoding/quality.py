@@ -76,6 +76,7 @@ class RungQuality:
     scores: FrameScores
     source_frames: int  # frames the source had; ``len(scores.ssim)`` were compared
     video_bytes: int  # the video stream's packets alone (segments also hold audio and TS)
+    keyframe_bytes: int  # of which keyframes (a fixed GOP's keyframes dominate still content)
 
     @property
     def bytes(self) -> int:
@@ -100,6 +101,11 @@ class RungQuality:
     @property
     def video_bitrate(self) -> float:
         return 8 * self.video_bytes / max(self.seconds, 0.001)
+
+    @property
+    def keyframe_share(self) -> float:
+        """The share of the video bytes spent on keyframes."""
+        return self.keyframe_bytes / max(self.video_bytes, 1)
 
 
 def percentile(values: list[float], percent: float) -> float:
@@ -141,6 +147,7 @@ def measure_rung(playlist: Path, source: Path, width: int, height: int) -> RungQ
         scores=scores,
         source_frames=source_frames,
         video_bytes=counted.bytes,
+        keyframe_bytes=counted.keyframe_bytes,
     )
 
 
@@ -268,10 +275,13 @@ class _CountingDecoder:
     def __init__(self, container: Any) -> None:
         self.container = container
         self.bytes = 0
+        self.keyframe_bytes = 0
 
     def frames(self) -> Iterator[Any]:
         stream = self.container.streams.video[0]
         stream.thread_type = "AUTO"
         for packet in self.container.demux(stream):
             self.bytes += packet.size
+            if packet.is_keyframe:
+                self.keyframe_bytes += packet.size
             yield from packet.decode()

@@ -91,6 +91,7 @@ def test_the_transcoders_ladder_is_measured_with_its_bytes(tmp_path: Path) -> No
     assert [s.name for s in rung.segments] == [f.name for f in files] and len(files) == 2
     assert rung.bytes == sum(f.stat().st_size for f in files)
     assert 0 < rung.video_bytes < rung.bytes  # the segments also carry audio and TS framing
+    assert 0 < rung.keyframe_bytes < rung.video_bytes  # a keyframe every 2 s, P/B frames between
     assert rung.seconds == pytest.approx(5.0, abs=0.05)
     assert rung.peak_bitrate >= rung.average_bitrate
 

@@ -1,5 +1,6 @@
 """The fonts the corpus draws with, from Debian's packages: Nanum (fonts-nanum, which
-scripts/services installs) for Hangul, DejaVu (fonts-dejavu-core) for Latin text and code."""
+scripts/services installs) for Hangul and for code (NanumGothicCoding: Latin and Hangul on one
+grid), DejaVu (fonts-dejavu-core, which fontconfig pulls in) for Latin text."""
 
 from __future__ import annotations
 
@@ -16,8 +17,6 @@ KNOWN = {
     "NanumGothicBold": "/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf",
     "NanumGothicCoding": "/usr/share/fonts/truetype/nanum/NanumGothicCoding.ttf",
     "DejaVuSans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "DejaVuSans-Bold": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    "DejaVuSansMono": "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
 }
 
 

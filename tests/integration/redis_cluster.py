@@ -29,14 +29,18 @@ def cluster_client() -> RedisCluster:
 
 def owner(client: RedisCluster, key: str) -> ClusterNode:
     """The primary serving ``key``'s slot, as the cluster itself says now."""
+    return slot_owner(client, slot(key))
+
+
+def slot_owner(client: RedisCluster, number: int) -> ClusterNode:
     slots = cast(dict[tuple[int, int], dict[str, Any]], client.cluster_slots())
     for (start, end), served in slots.items():
-        if start <= slot(key) <= end:
+        if start <= number <= end:
             host, port = served["primary"]
             node = cast(Any, client).get_node(host=host, port=port)
             assert node is not None, f"{host}:{port} unknown to the client"
             return cast(ClusterNode, node)
-    raise AssertionError(f"slot of {key} not served")
+    raise AssertionError(f"slot {number} not served")
 
 
 def students_on_every_primary(client: RedisCluster, count: int = 3) -> list[int]:

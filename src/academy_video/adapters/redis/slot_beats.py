@@ -9,13 +9,15 @@ serves a batch whose students are spread over all primaries. Reading the mirror 
 script, not inside it, changes nothing that matters: the mirror is already a moment behind the
 aggregates, and a beat is extended only under the versions it was given.
 
-A slot whose primary has failed (until its replica is promoted): the calls of that slot fail
-(``Unavailable``, 503) and the others in the batch are answered; the client then rereads the
-slot map, so the next beats find the promoted replica.
+A primary that has failed (until its replica is promoted): the beats of students, or of
+videos, whose slots it served fail (``Unavailable``, 503); one pipeline per primary, so the
+others in the batch are answered. The client then rereads the slot map, and the next beats
+find the promoted replica.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,7 +28,7 @@ from redis.exceptions import NoScriptError
 from academy_video.app.tokens import PlaybackClaims
 
 from .beat_scripts import grant_key, policy_key
-from .clients import UNREACHABLE, by_slot, call_script
+from .clients import UNREACHABLE, by_slot, call_script, slot
 from .session_store import KEY_SLACK_SECONDS, student_keys
 
 Beat = tuple[PlaybackClaims, bool]  # the token's claims, and whether to extend the session
@@ -41,14 +43,27 @@ async def beats_by_slot(
     now: float,
     ttl: int,
 ) -> list[Any]:
-    """Each beat's reply (as ``BEATS`` answers it), or the exception its slot's call raised.
-    The mirror unreachable: raised, for the whole batch."""
-    mirror = list(dict.fromkeys(key for claims, _ in beats for key in _mirror_keys(claims)))
-    values = dict(zip(mirror, await client.mget_nonatomic(mirror), strict=True))
-    groups = by_slot(
-        (student_keys(claims.tenant, claims.user_id)[0], index)
-        for index, (claims, _) in enumerate(beats)
+    """Each beat's reply (as ``BEATS`` answers it), or the exception that kept it: its
+    student's slot, or its video's mirror slot, unreachable."""
+    await client.initialize()  # the slot map (a no-op once read)
+    mirror = by_slot(
+        (key, key) for key in dict.fromkeys(k for claims, _ in beats for k in _mirror_keys(claims))
     )
+    read = await _per_primary(client, [("MGET", *keys) for keys in mirror.values()])
+    values: dict[str, Any] = {}
+    for slot_keys, answer in zip(mirror.values(), read, strict=True):
+        got = [answer] * len(slot_keys) if _failed(answer) else answer
+        values.update(zip(slot_keys, got, strict=True))
+    replies: list[Any] = [None] * len(beats)
+    groups: dict[int, list[int]] = {}
+    for index, (claims, _) in enumerate(beats):
+        failed = next((values[k] for k in _mirror_keys(claims) if _failed(values[k])), None)
+        if failed is not None:
+            replies[index] = failed
+        else:
+            groups.setdefault(slot(student_keys(claims.tenant, claims.user_id)[0]), []).append(
+                index
+            )
     calls: list[Call] = []
     for indexes in groups.values():
         keys: list[str] = []
@@ -60,11 +75,18 @@ async def beats_by_slot(
             args += [claims.session_id, claims.policy_version, claims.grant_version]
             args += [int(extend), values[policy] or "", values[grant] or ""]
         calls.append((keys, args))
-    results = await _pipelined(client, script, calls)
-    replies: list[Any] = [None] * len(beats)
+    commands = [("EVALSHA", script.sha, len(keys), *keys, *args) for keys, args in calls]
+    results = await _per_primary(client, commands)
+    for position, result in enumerate(results):
+        if isinstance(result, NoScriptError):  # a promoted replica starts with no scripts
+            keys, args = calls[position]
+            try:
+                results[position] = await call_script(client, script, keys, args)
+            except Exception as error:
+                results[position] = error
     for indexes, result in zip(groups.values(), results, strict=True):
         for position, index in enumerate(indexes):
-            replies[index] = result if isinstance(result, Exception) else result[position]
+            replies[index] = result if _failed(result) else result[position]
     return replies
 
 
@@ -72,25 +94,37 @@ def _mirror_keys(claims: PlaybackClaims) -> tuple[str, str]:
     return policy_key(claims.video_id), grant_key(claims.video_id, claims.enrollment_id)
 
 
-async def _pipelined(
-    client: redis.asyncio.cluster.RedisCluster, script: AsyncScript, calls: list[Call]
+def _failed(answer: Any) -> bool:
+    return isinstance(answer, Exception)
+
+
+async def _per_primary(
+    client: redis.asyncio.cluster.RedisCluster, commands: list[tuple[Any, ...]]
 ) -> list[Any]:
-    """One EVALSHA per call, pipelined (one round trip per primary; ``MOVED``/``ASK`` followed
-    by the client). A call answered ``NOSCRIPT`` (a promoted replica starts with no scripts) is
-    sent again once the script is loaded where it runs (``call_script``)."""
-    pipe = client.pipeline()
-    for keys, args in calls:
-        # redis-py blocks the named ``evalsha`` in a cluster pipeline (a script's keys might
-        # span slots); these are one slot's each.
-        pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
-    results: list[Any] = await pipe.execute(raise_on_error=False)
-    if any(isinstance(result, UNREACHABLE) for result in results):
+    """Each command's answer, or the exception that kept it. Commands (each of one slot, its
+    first key the third argument for EVALSHA, the second for MGET) go in one pipeline per
+    primary, the pipelines at once: one round trip per primary, ``MOVED``/``ASK`` followed by the
+    client, and a primary that cannot answer fails only its own commands."""
+    by_node: dict[str, list[int]] = {}
+    for position, command in enumerate(commands):
+        key = command[3] if command[0] == "EVALSHA" else command[1]
+        node = client.get_node_from_key(key)
+        by_node.setdefault(node.name if node else "", []).append(position)
+
+    async def run(positions: list[int]) -> list[Any]:
+        pipe = client.pipeline()
+        for position in positions:
+            # redis-py refuses the named ``evalsha`` in a cluster pipeline (a script's keys
+            # might span slots); these are one slot's each.
+            pipe.execute_command(*commands[position])
+        answers: list[Any] = await pipe.execute(raise_on_error=False)
+        return answers
+
+    outcomes = await asyncio.gather(*(run(p) for p in by_node.values()), return_exceptions=True)
+    answers: list[Any] = [None] * len(commands)
+    for positions, outcome in zip(by_node.values(), outcomes, strict=True):
+        for n, position in enumerate(positions):
+            answers[position] = outcome if isinstance(outcome, BaseException) else outcome[n]
+    if any(isinstance(a, UNREACHABLE) for a in answers):
         await client.aclose()  # the slot map is reread before the next command
-    for position, result in enumerate(results):
-        if isinstance(result, NoScriptError):
-            keys, args = calls[position]
-            try:
-                results[position] = await call_script(client, script, keys, args)
-            except Exception as error:
-                results[position] = error
-    return results
+    return answers

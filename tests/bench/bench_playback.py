@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import redis
+import redis.cluster
 
 from tests.media import make_video
 
@@ -102,15 +103,21 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("wrk is needed (apt-get install wrk)", file=sys.stderr)
         return 2
+    # ACADEMY_VIDEO_BENCH_REDIS_CLUSTER=1: the same on the services' Redis Cluster.
+    cluster = os.environ.get("ACADEMY_VIDEO_BENCH_REDIS_CLUSTER") == "1"
     database, redis_url = (
         os.environ.get("ACADEMY_VIDEO_TEST_DATABASE_URL"),
-        os.environ.get("ACADEMY_VIDEO_TEST_REDIS_URL"),
+        os.environ.get(f"ACADEMY_VIDEO_TEST_REDIS{'_CLUSTER' if cluster else ''}_URL"),
     )
     if not database or not redis_url:
         print("run with `make bench` (PostgreSQL and Redis)", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="academy-video-bench-"))
-    redis.Redis.from_url(redis_url).flushdb()  # a fresh deployment: no sessions, no versions
+    # A fresh deployment: no sessions, no versions.
+    if cluster:
+        redis.cluster.RedisCluster.from_url(redis_url).flushall()
+    else:
+        redis.Redis.from_url(redis_url).flushdb()
     subprocess.run(
         [
             "psql",
@@ -129,6 +136,7 @@ def main() -> int:
         "ACADEMY_VIDEO_DATA_DIR": str(work),
         "ACADEMY_VIDEO_DATABASE_URL": database.rsplit("/", 1)[0] + "/bench_playback",
         "ACADEMY_VIDEO_REDIS_URL": redis_url,
+        "ACADEMY_VIDEO_REDIS_CLUSTER": "1" if cluster else "0",
         "ACADEMY_VIDEO_WORKER_TOKEN": "bench",
         "ACADEMY_VIDEO_EMBEDDED_WORKER": "0",
         "ACADEMY_VIDEO_JWT_SECRET": "bench-secret-of-32-bytes-or-more!",
@@ -236,7 +244,7 @@ def main() -> int:
                 .replace("{MODE}", mode)
             )
             results[name] = wrk(url, script)
-        setup = "server: 1 uvicorn worker, PostgreSQL, Redis"
+        setup = f"server: 1 uvicorn worker, PostgreSQL, {'a Redis Cluster' if cluster else 'Redis'}"
         print(f"wrk 2 threads, 50 connections, {DURATION} each; {setup}")
         print(f"{'':30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
         for name, r in results.items():

@@ -24,6 +24,8 @@ class Settings:
     # HMAC key of the audit chain that seals the event log (docs/audit.md); empty: not sealed.
     audit_key: str = ""
     redis_url: str = ""
+    # The URL names a node of a Redis Cluster (its slot map is read from there), not one Redis.
+    redis_cluster: bool = False
     s3_bucket: str = ""
     s3_endpoint_url: str = ""
     s3_region: str = ""

@@ -66,10 +66,11 @@ def build(
     versions = given_or(given.versions, lambda: SqlPlaybackVersions(reader))
     store, heartbeats, limiter = given.store, given.heartbeats, given.limiter
     if settings.redis_url:
+        cluster = settings.redis_cluster
         if store is None:
-            store = RedisSessionStore.from_url(settings.redis_url)
+            store = RedisSessionStore.from_url(settings.redis_url, cluster=cluster)
         if heartbeats is None:
-            heartbeats = RedisHeartbeats(settings.redis_url, versions)
+            heartbeats = RedisHeartbeats(settings.redis_url, versions, cluster=cluster)
         if isinstance(store, RedisSessionStore):
             projector.listeners.append(VersionMirror(store.client).projected)
             if limiter is None:

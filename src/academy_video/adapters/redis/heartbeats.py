@@ -15,7 +15,8 @@ and the token's versions without a database query and with one round trip, share
   script does the same clean-up, revocation check and extension as its heartbeat.
 
 Redis unavailable: ``Unavailable("session_store_unavailable")``, as the session store. The keys of
-one batch span users, so this needs a single Redis (or a primary with replicas), not a cluster.
+one batch span students and videos: one Redis runs it as one script; a Redis Cluster
+(``cluster=True``) splits it by slot (``slot_beats.py``).
 """
 
 from __future__ import annotations
@@ -26,9 +27,8 @@ import threading
 from datetime import datetime
 from typing import Any
 
-import redis
-import redis.asyncio
-from redis.asyncio.client import Redis as AsyncRedis
+import redis.asyncio.cluster
+from redis.commands.core import AsyncScript
 
 from academy_video.app.errors import Unavailable
 from academy_video.app.ports import LiveState, PlaybackVersions
@@ -36,7 +36,20 @@ from academy_video.app.tokens import PlaybackClaims
 from academy_video.domain.grant import PermissionGrant
 from academy_video.domain.video import Video
 
+from .beat_scripts import BEATS, KEEP, SLOT_BEATS, grant_key, policy_key
+from .clients import (
+    UNREACHABLE,
+    AsyncRedis,
+    SyncRedis,
+    async_client,
+    async_script,
+    by_slot,
+    call_script,
+    is_cluster,
+    sync_script,
+)
 from .session_store import KEY_SLACK_SECONDS, noted_versions, student_keys
+from .slot_beats import beats_by_slot
 
 log = logging.getLogger(__name__)
 
@@ -44,60 +57,6 @@ MIRROR_SECONDS = 300
 MAX_BATCH = 256  # beats per script call (its keys and arguments grow with it)
 GONE = "gone"
 MIRRORED = frozenset({"Videos", "Grants"})  # the Applications whose aggregates carry versions
-
-_BEATS = """
-local now, ttl, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local out = {}
-for i = 0, #KEYS / 6 - 1 do
-  local live, devices, revoked = KEYS[i * 6 + 1], KEYS[i * 6 + 2], KEYS[i * 6 + 3]
-  local adopted = KEYS[i * 6 + 4]
-  local p = redis.call('GET', KEYS[i * 6 + 5])
-  local g = redis.call('GET', KEYS[i * 6 + 6])
-  local a = 4 + i * 4
-  local sid, pv, gv, extend = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
-  for _, s in ipairs(redis.call('ZRANGEBYSCORE', live, '-inf', now)) do
-    redis.call('HDEL', devices, s)
-    redis.call('HDEL', adopted, s)
-  end
-  redis.call('ZREMRANGEBYSCORE', live, '-inf', now)
-  redis.call('ZREMRANGEBYSCORE', revoked, '-inf', now)
-  local alive, noted = 0, ''
-  if (not redis.call('ZSCORE', revoked, sid)) and redis.call('ZSCORE', live, sid) then
-    alive = 1
-    if not (p == pv and g == gv) then noted = redis.call('HGET', adopted, sid) or '' end
-    if extend == '1' and p and g and ((p == pv and g == gv) or noted == p .. ':' .. g) then
-      redis.call('ZADD', live, 'XX', now + ttl, sid)
-      redis.call('EXPIRE', live, ttl + slack)
-      redis.call('EXPIRE', devices, ttl + slack)
-      redis.call('EXPIRE', adopted, ttl + slack)
-    end
-  end
-  out[#out + 1] = {p or '', g or '', alive, noted}
-end
-return out
-"""
-
-# Keep a version unless it is older than the one stored; ``gone`` is final.
-_KEEP = """
-local seconds = tonumber(ARGV[#ARGV])
-for i = 1, #KEYS do
-  local current, value = redis.call('GET', KEYS[i]), ARGV[i]
-  if current ~= 'gone' and (value == 'gone' or not current
-                            or tonumber(current) < tonumber(value)) then
-    redis.call('SET', KEYS[i], value, 'EX', seconds)
-  end
-end
-return 1
-"""
-
-
-def _policy_key(video_id: int) -> str:
-    return f"av:ver:{{v:{int(video_id)}}}:p"
-
-
-def _grant_key(video_id: int, enrollment_id: int) -> str:
-    return f"av:ver:{{v:{int(video_id)}}}:g:{int(enrollment_id)}"
-
 
 # What the batch script answers for one call: the mirrored policy and grant versions ("" where
 # the mirror has none, ``gone`` for a deleted video), 1 if the session is live, and the versions
@@ -115,8 +74,8 @@ def _state(policy: str, grant: str, alive: int, noted: str = "") -> LiveState | 
 
 
 class RedisHeartbeats:
-    def __init__(self, url: str, versions: PlaybackVersions) -> None:
-        self.url = url
+    def __init__(self, url: str, versions: PlaybackVersions, *, cluster: bool = False) -> None:
+        self.url, self.cluster = url, cluster
         self.versions = versions  # where a miss of the mirror is filled from
         self._client: AsyncRedis | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -125,21 +84,15 @@ class RedisHeartbeats:
         self._now = 0.0
         self._ttl = 0
 
-    def _scripts(self) -> tuple[Any, Any]:
+    def _scripts(self) -> tuple[AsyncRedis, AsyncScript, AsyncScript]:
         """The client of the running loop (a client's connections belong to one loop)."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
-            self._client = redis.asyncio.Redis.from_url(
-                self.url,
-                socket_timeout=2,
-                socket_connect_timeout=2,
-                health_check_interval=15,
-                decode_responses=True,
-            )
+            self._client = async_client(self.url, cluster=self.cluster)
             self._loop = loop
-            self._beats = self._client.register_script(_BEATS)
-            self._keep = self._client.register_script(_KEEP)
-        return self._beats, self._keep
+            self._beats = async_script(self._client, SLOT_BEATS if self.cluster else BEATS)
+            self._keep = async_script(self._client, KEEP)
+        return self._client, self._beats, self._keep
 
     async def beat(
         self, claims: PlaybackClaims, *, now: datetime, ttl_seconds: int, extend: bool
@@ -186,44 +139,62 @@ class RedisHeartbeats:
             task.add_done_callback(self._sending.discard)
 
     async def _send(self, batch: list[tuple[PlaybackClaims, bool, asyncio.Future[Reply]]]) -> None:
-        beats, _ = self._scripts()
-        keys: list[str] = []
-        args: list[Any] = [self._now, self._ttl, KEY_SLACK_SECONDS]
-        for claims, extend, _future in batch:
-            video_id = claims.video_id
-            keys += student_keys(claims.tenant, claims.user_id)
-            keys += [_policy_key(video_id), _grant_key(video_id, claims.enrollment_id)]
-            args += [claims.session_id, claims.policy_version, claims.grant_version, int(extend)]
+        client, beats, _ = self._scripts()
         try:
-            replies = await beats(keys=keys, args=args)
-        except (redis.ConnectionError, redis.TimeoutError) as error:
-            for *_, future in batch:
-                if not future.done():
-                    future.set_exception(Unavailable("session_store_unavailable"))
-            log.debug("heartbeats: redis unavailable: %s", error)
-            return
+            if isinstance(client, redis.asyncio.cluster.RedisCluster):
+                replies = await beats_by_slot(
+                    client,
+                    beats,
+                    [(claims, extend) for claims, extend, _future in batch],
+                    now=self._now,
+                    ttl=self._ttl,
+                )
+            else:
+                replies = await beats(*self._batch_call(batch))
+        except UNREACHABLE as error:
+            replies = [error] * len(batch)
         except BaseException as error:  # never leave a caller waiting
             for *_, future in batch:
                 if not future.done():
                     future.set_exception(error)
             raise
         for (*_, future), reply in zip(batch, replies, strict=True):
-            if not future.done():  # its caller may have gone (client disconnected)
+            if future.done():  # its caller may have gone (client disconnected)
+                continue
+            if isinstance(reply, UNREACHABLE):
+                log.debug("heartbeats: redis unavailable: %s", reply)
+                future.set_exception(Unavailable("session_store_unavailable"))
+            elif isinstance(reply, Exception):
+                future.set_exception(reply)
+            else:
                 future.set_result(reply)
+
+    def _batch_call(
+        self, batch: list[tuple[PlaybackClaims, bool, asyncio.Future[Reply]]]
+    ) -> tuple[list[str], list[Any]]:
+        """One Redis: the keys and arguments of one ``BEATS`` call for the whole batch."""
+        keys: list[str] = []
+        args: list[Any] = [self._now, self._ttl, KEY_SLACK_SECONDS]
+        for claims, extend, _future in batch:
+            video_id = claims.video_id
+            keys += student_keys(claims.tenant, claims.user_id)
+            keys += [policy_key(video_id), grant_key(video_id, claims.enrollment_id)]
+            args += [claims.session_id, claims.policy_version, claims.grant_version, int(extend)]
+        return keys, args
 
     async def remember(
         self, video_id: int, enrollment_id: int, versions: tuple[int, int] | None
     ) -> None:
         """Keep looked-up versions in the mirror (never replacing newer ones)."""
-        _, keep = self._scripts()
+        client, _, keep = self._scripts()
         if versions is None:
-            keys, values = [_policy_key(video_id)], [GONE]
+            keys, values = [policy_key(video_id)], [GONE]
         else:
-            keys = [_policy_key(video_id), _grant_key(video_id, enrollment_id)]
+            keys = [policy_key(video_id), grant_key(video_id, enrollment_id)]
             values = [str(versions[0]), str(versions[1])]
         try:
-            await keep(keys=keys, args=[*values, MIRROR_SECONDS])
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+            await call_script(client, keep, keys, [*values, MIRROR_SECONDS])
+        except UNREACHABLE as error:
             raise Unavailable("session_store_unavailable") from error
 
 
@@ -233,8 +204,9 @@ class VersionMirror:
     with the next one, so a short outage loses nothing while this process lives; the keys'
     lifetime bounds the rest."""
 
-    def __init__(self, client: redis.Redis) -> None:
-        self._keep = client.register_script(_KEEP)
+    def __init__(self, client: SyncRedis) -> None:
+        self._keep = sync_script(client, KEEP)
+        self._cluster = is_cluster(client)
         self._unsent: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -246,19 +218,32 @@ class VersionMirror:
         for state in states:
             if isinstance(state, Video):
                 policy = GONE if state.deleted else str(state.policy_version)
-                values[_policy_key(state.video_id)] = policy
+                values[policy_key(state.video_id)] = policy
             elif isinstance(state, PermissionGrant):
-                values[_grant_key(state.video_id, state.enrollment_id)] = str(state.version)
+                values[grant_key(state.video_id, state.enrollment_id)] = str(state.version)
         if values:
             self.write(values)
 
     def write(self, values: dict[str, str]) -> None:
         with self._lock:
             self._unsent.update(values)  # applied in log order: a later value is newer
-            keys = list(self._unsent)
-            try:
-                self._keep(keys=keys, args=[*self._unsent.values(), MIRROR_SECONDS])
-            except (redis.ConnectionError, redis.TimeoutError):
-                log.warning("versions mirror: redis unavailable; %d kept for later", len(keys))
-                return
-            self._unsent.clear()
+            pairs = list(self._unsent.items())
+            # A cluster: one call per slot (a video's keys share one); one Redis: one call.
+            groups = (
+                by_slot((key, (key, value)) for key, value in pairs)
+                if self._cluster
+                else {0: pairs}
+            )
+            for group in groups.values():
+                try:
+                    self._keep(
+                        keys=[k for k, _ in group], args=[*(v for _, v in group), MIRROR_SECONDS]
+                    )
+                except UNREACHABLE:
+                    continue
+                for key, _ in group:
+                    del self._unsent[key]
+            if self._unsent:
+                log.warning(
+                    "versions mirror: redis unavailable; %d kept for later", len(self._unsent)
+                )

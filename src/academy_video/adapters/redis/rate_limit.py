@@ -4,7 +4,10 @@ Keys ``av:rl:{<key>}:<window number>`` (or ``av:rl:<key>:<window number>`` for a
 its own ``{tag}``) count the uses in each fixed window and expire after
 two windows; a check weighs the previous window's count by how much of it still overlaps the
 sliding window ending now (the usual sliding-window counter: no burst of twice the limit
-across a window boundary). Redis unreachable: ``Unavailable("session_store_unavailable")``.
+across a window boundary). The keys of one check share a tag (``domain/event_budget.py``,
+``webhook_pings.py``, ``webhook_roster_changes.py``), so a Redis Cluster counts them in one slot,
+in one step. A check sent again after a lost reply counts twice: a refusal early, never a use
+uncounted. Redis unreachable: ``Unavailable("session_store_unavailable")``.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import redis
 from redis.commands.core import Script
 
 from academy_video.app.errors import Unavailable
 from academy_video.domain.event_budget import Window
+
+from .clients import UNREACHABLE, SyncRedis, sync_script
 
 # Windows i = 1..n: KEYS[2i-1] its current count, KEYS[2i] the previous one's; ARGV[1] the cost,
 # then limit, overlap and TTL per window. Nothing is counted unless every window has room;
@@ -47,9 +51,9 @@ return back
 
 
 class RedisRateLimiter:
-    def __init__(self, client: redis.Redis) -> None:
-        self._allow: Script = client.register_script(_ALLOW)
-        self._refund: Script = client.register_script(_REFUND)
+    def __init__(self, client: SyncRedis) -> None:
+        self._allow: Script = sync_script(client, _ALLOW)
+        self._refund: Script = sync_script(client, _REFUND)
 
     def allow(
         self, key: str, *, limit: int, window_seconds: int, now: datetime, cost: int = 1
@@ -65,7 +69,7 @@ class RedisRateLimiter:
             args += [window.limit, 1 - into / window.seconds, 2 * window.seconds]
         try:
             refused = int(self._allow(keys=keys, args=args))
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+        except UNREACHABLE as error:
             raise Unavailable("session_store_unavailable") from error
         return windows[refused - 1] if refused else None
 
@@ -73,7 +77,7 @@ class RedisRateLimiter:
         keys = [_key(key, int(now.timestamp() // window_seconds))]
         try:
             self._refund(keys=keys, args=[cost])
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+        except UNREACHABLE as error:
             raise Unavailable("session_store_unavailable") from error
 
 

@@ -13,6 +13,8 @@ nothing outlives its use:
 A tenant is a tenant code (``domain/ids.py``: no ``:``, braces or spaces), so a tag names one
 student only.
 
+The same keys on a Redis Cluster (``clients.py``): each script's keys are one student's, one slot.
+
 Times come from the caller (the service's clock), as with the in-memory store. If Redis cannot
 be reached, every operation raises ``Unavailable("session_store_unavailable")``: playback fails
 closed (503) and recovers by itself when Redis answers again.
@@ -28,6 +30,8 @@ from redis.commands.core import Script
 
 from academy_video.app.errors import Unavailable
 from academy_video.domain.ids import is_tenant_code
+
+from .clients import UNREACHABLE, SyncRedis, sync_client, sync_script
 
 REVOKED_SECONDS = 3600
 KEY_SLACK_SECONDS = 3600  # keys outlive the longest deadline they hold by this much
@@ -47,6 +51,9 @@ _START = (
     + """
 local ttl, max_sessions, max_devices = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local sid, device = ARGV[5], ARGV[6]
+-- Already live: a start the client sent again (its reply lost to a timeout or a failover)
+-- answers as the first did, and is not counted twice.
+if redis.call('ZSCORE', KEYS[1], sid) then return '' end
 local seen, devices, known = {}, 0, false
 for _, d in ipairs(redis.call('HVALS', KEYS[2])) do
   if not seen[d] then seen[d] = true; devices = devices + 1 end
@@ -134,26 +141,18 @@ def noted_versions(note: str | None) -> tuple[int, int] | None:
 
 
 class RedisSessionStore:
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: SyncRedis) -> None:
         self.client = client
-        self._start: Script = client.register_script(_START)
-        self._heartbeat: Script = client.register_script(_HEARTBEAT)
-        self._is_active: Script = client.register_script(_IS_ACTIVE)
-        self._end: Script = client.register_script(_END)
-        self._revoke: Script = client.register_script(_REVOKE)
-        self._adopt: Script = client.register_script(_ADOPT)
+        self._start: Script = sync_script(client, _START)
+        self._heartbeat: Script = sync_script(client, _HEARTBEAT)
+        self._is_active: Script = sync_script(client, _IS_ACTIVE)
+        self._end: Script = sync_script(client, _END)
+        self._revoke: Script = sync_script(client, _REVOKE)
+        self._adopt: Script = sync_script(client, _ADOPT)
 
     @classmethod
-    def from_url(cls, url: str) -> RedisSessionStore:
-        return cls(
-            redis.Redis.from_url(
-                url,
-                socket_timeout=2,
-                socket_connect_timeout=2,
-                health_check_interval=15,
-                decode_responses=True,
-            )
-        )
+    def from_url(cls, url: str, *, cluster: bool = False) -> RedisSessionStore:
+        return cls(sync_client(url, cluster=cluster))
 
     def start(
         self,
@@ -215,7 +214,7 @@ class RedisSessionStore:
         key = student_keys(tenant, user_id)[3]
         try:
             note = self.client.hget(key, session_id)
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+        except UNREACHABLE as error:
             raise Unavailable("session_store_unavailable") from error
         return noted_versions(note if isinstance(note, str) else None)
 
@@ -228,5 +227,5 @@ class RedisSessionStore:
     def _call(self, script: Script, keys: list[str], *args: Any) -> Any:
         try:
             return script(keys=keys, args=list(args))
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+        except UNREACHABLE as error:
             raise Unavailable("session_store_unavailable") from error

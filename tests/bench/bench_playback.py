@@ -1,7 +1,12 @@
 """Playback over HTTP against the real server process (PostgreSQL + Redis), with wrk, 50
 connections, in one run: a bare Litestar JSON endpoint served the same way vs
 ``/playback/heartbeat``, and ``/playback/events`` with 50-event batches. Prints req/s, p50/p99 and
-the ratio. 50 students each hold a session; wrk cycles through their tokens."""
+the ratio. 50 students each hold a session; wrk cycles through their tokens.
+
+Targets, as ratios to the bare endpoint measured in the same run: the heartbeat's p99 at most
+``P99_TARGET`` times the bare endpoint's. Also measured for the capacity model
+(``tests/bench/figures.py``): each server's CPU per request (its process's CPU time over a run /
+requests answered) and Redis commands per heartbeat and per event batch (Redis's own count)."""
 
 from __future__ import annotations
 
@@ -16,16 +21,21 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import redis
 
+from tests.bench.figures import record
 from tests.media import make_video
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "academy_video.adapters.cli"]
 DURATION = "15s"
 STUDENTS = 50
+P99_TARGET = 3.0  # the heartbeat's p99 against the bare endpoint's
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+SCRIPTS = ("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall")
 
 LUA = """
 local tokens = {TOKENS}
@@ -73,6 +83,12 @@ def wait_for(url: str) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
 def wrk(url: str, script: Path) -> dict[str, float]:
     out = subprocess.run(
         ["wrk", "-t2", "-c50", f"-d{DURATION}", "--latency", "-s", str(script), url],
@@ -90,12 +106,67 @@ def wrk(url: str, script: Path) -> dict[str, float]:
             print(f"  {url}: {line}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    requests = float(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     return {
         "rps": rate,
+        "requests": requests,
         "p50": ms("50%"),
         "p99": ms("99%"),
         "errors": float(errors.group(1)) if errors else 0.0,
     }
+
+
+def redis_counters(store: redis.Redis) -> tuple[int, int, float]:
+    """Redis's own counts since it started: commands run (those a script runs included), the
+    scripts called (EVAL/EVALSHA: the client's round trips that carry beats), CPU seconds."""
+    commands = int(cast(dict[str, Any], store.info("stats"))["total_commands_processed"])
+    stats = cast(dict[str, Any], store.info("commandstats"))
+    scripts = sum(int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in SCRIPTS)
+    cpu = cast(dict[str, Any], store.info("cpu"))
+    return commands, scripts, float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"])
+
+
+def report(results: dict[str, dict[str, float]]) -> None:
+    setup = "server: 1 uvicorn worker, PostgreSQL, Redis"
+    print(f"wrk 2 threads, 50 connections, {DURATION} each; {setup}")
+    print(
+        f"{'':30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
+        f"{'CPU µs/req':>10} {'Redis: commands':>15} {'scripts':>7} {'CPU µs':>6} (per req)"
+    )
+    for name, r in results.items():
+        print(
+            f"{name:30} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['errors']:8.0f} "
+            f"{r['cpu_us']:10.0f} {r['redis_ops']:15.2f} {r['redis_scripts']:7.3f} "
+            f"{r['redis_cpu_us']:6.1f}"
+        )
+    bare, heartbeat = results["bare endpoint"], results["/playback/heartbeat"]
+    events = results["/playback/events (50/batch)"]
+    print(f"heartbeat / bare: {heartbeat['rps'] / bare['rps']:.0%}")
+    p99_ratio = heartbeat["p99"] / bare["p99"]
+    verdict = "met" if p99_ratio <= P99_TARGET else "NOT met"
+    print(f"heartbeat p99 / bare p99: {p99_ratio:.1f}x (target <= {P99_TARGET:.0f}x: {verdict})")
+    ingested = events["rps"] * 50
+    print(f"events ingested: {ingested:,.0f} client events/s")
+    # The machine's speed moves both: events per bare request is the figure to compare.
+    print(f"events ingested per bare request: {ingested / bare['rps']:.2f}")
+    bench, one = "bench_playback", "one serve process (1 uvicorn worker), 50 connections"
+    for key, value, unit in (
+        ("playback.bare_rps", bare["rps"], "req/s"),
+        ("playback.bare_p99_ms", bare["p99"], "ms"),
+        ("playback.bare_cpu_us", bare["cpu_us"], "µs CPU/request"),
+        ("playback.heartbeat_rps", heartbeat["rps"], "req/s"),
+        ("playback.heartbeat_p99_ms", heartbeat["p99"], "ms"),
+        ("playback.heartbeat_p99_ratio", p99_ratio, "ratio"),
+        ("playback.heartbeat_cpu_us", heartbeat["cpu_us"], "µs CPU/heartbeat"),
+        ("playback.events_per_s", ingested, "events/s"),
+        ("playback.event_batch_cpu_us", events["cpu_us"], "µs CPU/batch of 50"),
+        ("redis.ops_per_heartbeat", heartbeat["redis_ops"], "commands/heartbeat"),
+        ("redis.scripts_per_heartbeat", heartbeat["redis_scripts"], "EVAL(SHA)s/heartbeat"),
+        ("redis.cpu_us_per_heartbeat", heartbeat["redis_cpu_us"], "µs Redis CPU/heartbeat"),
+        ("redis.ops_per_event_batch", events["redis_ops"], "commands/batch of 50"),
+        ("redis.cpu_us_per_event_batch", events["redis_cpu_us"], "µs Redis CPU/batch of 50"),
+    ):
+        record(key, value, unit, bench=bench, note=one)
 
 
 def main() -> int:
@@ -219,15 +290,17 @@ def main() -> int:
             started.raise_for_status()
             pairs.append([bearer, started.json()["token"]])
         results = {}
-        for name, url, path, mode in (
+        store = redis.Redis.from_url(redis_url)
+        for name, url, path, mode, pid in (
             (
                 "bare endpoint",
                 f"http://127.0.0.1:{bare_port}",
                 "/api/v1/playback/heartbeat",
                 "heartbeat",
+                bare.pid,
             ),
-            ("/playback/heartbeat", base, "/api/v1/playback/heartbeat", "heartbeat"),
-            ("/playback/events (50/batch)", base, "/api/v1/playback/events", "events"),
+            ("/playback/heartbeat", base, "/api/v1/playback/heartbeat", "heartbeat", server.pid),
+            ("/playback/events (50/batch)", base, "/api/v1/playback/events", "events", server.pid),
         ):
             script = work / f"{mode}.lua"
             script.write_text(
@@ -235,19 +308,17 @@ def main() -> int:
                 .replace("{PATH}", path)
                 .replace("{MODE}", mode)
             )
+            before, cpu = redis_counters(store), cpu_seconds(pid)
             results[name] = wrk(url, script)
-        setup = "server: 1 uvicorn worker, PostgreSQL, Redis"
-        print(f"wrk 2 threads, 50 connections, {DURATION} each; {setup}")
-        print(f"{'':30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
-        for name, r in results.items():
-            print(f"{name:30} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['errors']:8.0f}")
-        bare_rps = results["bare endpoint"]["rps"]
-        heartbeat_rps = results["/playback/heartbeat"]["rps"]
-        print(f"heartbeat / bare: {heartbeat_rps / bare_rps:.0%}")
-        ingested = results["/playback/events (50/batch)"]["rps"] * 50
-        print(f"events ingested: {ingested:,.0f} client events/s")
-        # The machine's speed moves both: events per bare request is the figure to compare.
-        print(f"events ingested per bare request: {ingested / bare_rps:.2f}")
+            requests = results[name]["requests"]
+            results[name]["cpu_us"] = (cpu_seconds(pid) - cpu) / requests * 1e6
+            after = redis_counters(store)
+            for key, begun, ended in zip(
+                ("redis_ops", "redis_scripts", "redis_cpu_us"), before, after, strict=True
+            ):
+                results[name][key] = (ended - begun) / requests
+            results[name]["redis_cpu_us"] *= 1e6
+        report(results)
     finally:
         for process in (server, bare):
             process.send_signal(signal.SIGTERM)

@@ -95,10 +95,14 @@ def render(students: int, r: Rates, rows: Sequence[Row]) -> list[str]:
     return lines
 
 
+def number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def dates(rows: Sequence[Row], figures: Mapping[str, Mapping[str, Any]]) -> list[str]:
     used = sorted({name for row in rows for name in row.rests_on})
     return [
-        f"  {name} = {figures[name]['value']:,.4g} {figures[name]['unit']} "
+        f"  {name} = {number(figures[name]['value'])} {figures[name]['unit']} "
         f"({figures[name]['measured']}, {figures[name]['bench']})"
         for name in used
     ]

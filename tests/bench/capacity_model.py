@@ -29,7 +29,7 @@ class Assumptions:
     events_per_batch: float = 4.0  # client events in a batch (the reference player: a few a minute)
     progress_events_per_heartbeat: float = 1.0  # stored progress events per heartbeat
     watch_hours_per_day: float = 6.0  # hours a day the peak concurrency lasts (disk growth)
-    uploads_per_day_per_1000: float = 10.0  # uploads a day per 1,000 concurrent students
+    uploads_per_day_per_1000: float = 2.0  # uploads a day per 1,000 concurrent students
     source_minutes_per_upload: float = 60.0  # length of an uploaded lecture
     transcode_window_hours: float = 8.0  # a day's uploads transcoded within this many hours
     busy: float = 0.6  # planned share of a core, a Redis primary, a PostgreSQL at the peak

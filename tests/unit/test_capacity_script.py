@@ -91,10 +91,10 @@ def test_each_row_is_load_over_what_one_unit_carries_at_the_planned_busy_share()
     assert disk.load == pytest.approx(3_000 * 6 * 3600 * 500)  # 6 watched hours a day
     assert disk.needed is None
 
-    # 600 uploads a day of 60 minutes, 20 CPU s a minute, within 8 hours: 25 cores at 100 %.
+    # 120 uploads a day of 60 minutes, 20 CPU s a minute, within 8 hours: 5 cores at 100 %.
     transcode = by["transcode worker cores"]
-    assert transcode.load == pytest.approx(600 * 60 * 20 / (8 * 3600) * 1e6)
-    assert transcode.needed == 42  # 25 / 0.6, rounded up
+    assert transcode.load == pytest.approx(120 * 60 * 20 / (8 * 3600) * 1e6)
+    assert transcode.needed == 9  # 5 / 0.6, rounded up
 
 
 def test_the_first_limit_is_the_single_instance_nearest_past_its_one() -> None:

@@ -19,6 +19,7 @@ HELP = {
     "events_batch_seconds": "seconds between a student's batches of player events",
     "events_per_batch": "client events in a batch",
     "progress_events_per_heartbeat": "stored progress events per heartbeat",
+    "progress_flush_seconds": "seconds between an API process's progress saves",
     "watch_hours_per_day": "hours a day at the peak concurrency (disk growth)",
     "uploads_per_day_per_1000": "uploads a day per 1,000 concurrent students",
     "source_minutes_per_upload": "minutes of video per upload",

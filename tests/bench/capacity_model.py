@@ -28,6 +28,7 @@ class Assumptions:
     events_batch_seconds: float = 60.0  # a batch of player events per student this often
     events_per_batch: float = 4.0  # client events in a batch (the reference player: a few a minute)
     progress_events_per_heartbeat: float = 1.0  # stored progress events per heartbeat
+    progress_flush_seconds: float = 5.0  # each API process saves its progress buffer this often
     watch_hours_per_day: float = 6.0  # hours a day the peak concurrency lasts (disk growth)
     uploads_per_day_per_1000: float = 2.0  # uploads a day per 1,000 concurrent students
     source_minutes_per_upload: float = 60.0  # length of an uploaded lecture
@@ -143,6 +144,10 @@ def plan(
         return Row(resource, load, unit, per_unit, needed, names, (), single)
 
     core = 1e6 * a.busy  # CPU µs a core gives in a second at ``busy``
+
+    def api_cpu(v: Mapping[str, float]) -> float:
+        return r.heartbeats * v["heartbeat_cpu_us"] + r.batches * v["event_batch_cpu_us"]
+
     source_minutes_per_s = (
         students / 1000 * a.uploads_per_day_per_1000 * a.source_minutes_per_upload
     ) / (a.transcode_window_hours * SECONDS_PER_HOUR)
@@ -151,7 +156,7 @@ def plan(
         row(
             "API cores: heartbeats + event batches",
             ("heartbeat_cpu_us", "event_batch_cpu_us"),
-            lambda v: r.heartbeats * v["heartbeat_cpu_us"] + r.batches * v["event_batch_cpu_us"],
+            api_cpu,
             "CPU µs/s",
             lambda v: core,
         ),
@@ -179,6 +184,14 @@ def plan(
             "events/s",
             lambda v: v["store_events_per_s"] * a.busy,
             single=True,
+        ),
+        # At most: group commit puts the batches that meet in one save, and the table lock
+        # makes them meet the more saves wait; the events/s row above is the limit.
+        row(
+            "PostgreSQL saves (at most)",
+            ("heartbeat_cpu_us", "event_batch_cpu_us"),
+            lambda v: r.batches + units(api_cpu(v), core) / a.progress_flush_seconds,
+            "saves/s",
         ),
         row(
             "projector (one writer per log: the busiest log)",

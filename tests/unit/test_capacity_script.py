@@ -84,6 +84,11 @@ def test_each_row_is_load_over_what_one_unit_carries_at_the_planned_busy_share()
     assert store.load == 3_000
     assert store.share_of_one == pytest.approx(3_000 / 12_000)
 
+    # 1,000 batches/s, and 3 API processes each saving its progress every 5 s.
+    saves = by["PostgreSQL saves (at most)"]
+    assert saves.load == pytest.approx(1_000 + 3 / 5)
+    assert saves.needed is None
+
     projector = by["projector (one writer per log: the busiest log)"]
     assert projector.share_of_one == pytest.approx(2_000 / 6_000)
 

@@ -332,8 +332,8 @@ def main() -> int:
         f"projection rebuild: {rebuilt.events:,} events, {rebuilt.rows:,} rows; median of "
         f"{REPEATS}: {rebuilt.events_per_s:,.0f} events/s, {rebuilt.rows_per_s:,.0f} rows/s"
     )
-    raw = f"{rebuilt.raw_rows_per_s:,.0f} rows/s"
-    print(f"raw psycopg, the same rows (executemany, {RAW_CHUNK} a call): {raw}")
+    by_hand = f"{rebuilt.raw_rows_per_s:,.0f} rows/s"
+    print(f"raw psycopg, the same rows (executemany, {RAW_CHUNK} a call): {by_hand}")
     verdict = "met" if ratio >= REBUILD_TARGET else "NOT met"
     print(f"rebuild / raw: {ratio:.0%} (target >= {REBUILD_TARGET:.0%}: {verdict})")
     bench = "bench_persistence"

@@ -30,6 +30,7 @@ import imageio_ffmpeg
 from academy_video.adapters.media import sandbox
 from academy_video.adapters.media.encode_pass import PassRequest, transcode_in_child
 from academy_video.adapters.media.ladder import plan
+from tests.bench.figures import record
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 HERE = Path(__file__).parent
@@ -210,6 +211,19 @@ def bench_ladder(work: Path, content: str, noise: int) -> None:
         figures = f"{run.wall:8.2f} {run.cpu:7.2f} {run.rss_mib:9.0f} {60 / run.wall:9.1f}"
         print(f"  {name:21}{figures}")
     print(f"  ratio ours/CLI: wall {a.wall / b.wall:.2f}×, cpu {a.cpu / b.cpu:.2f}×")
+    # The capacity model's worker cores: CPU seconds per minute of a 60 s source.
+    suffix = "" if noise == 0 else "_heavy_grain"
+    note = f"our ladder (360p + 720p, veryfast) on a 60 s 720p30 {content} source"
+    record(
+        f"transcode.cpu_s_per_source_min{suffix}",
+        a.cpu,
+        "CPU s",
+        bench="bench_transcode",
+        note=note,
+    )
+    record(
+        f"transcode.realtime{suffix}", 60 / a.wall, "x realtime", bench="bench_transcode", note=note
+    )
 
 
 def bench_remux(work: Path, content: str, noise: int) -> None:

@@ -23,7 +23,11 @@ def figures_path() -> Path:
 
 def load() -> dict[str, dict[str, Any]]:
     """Every recorded figure by name: ``{"value", "unit", "bench", "measured", "note"}``."""
-    path = figures_path()
+    return load_from(figures_path())
+
+
+def load_from(path: Path) -> dict[str, dict[str, Any]]:
+    """``load`` of the figures file at ``path`` (none: no figures)."""
     if not path.exists():
         return {}
     loaded: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))

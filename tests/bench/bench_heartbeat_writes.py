@@ -85,7 +85,7 @@ def main() -> int:
         f"  steady flush every {FLUSH_SECONDS} s, {students:,.0f} students:"
         f" {per_flush * 1000:,.0f} ms"
         f" ({per_flush / FLUSH_SECONDS:.0%} of the interval, target < 100 %), {transactions}"
-        f" transaction, {events:,.0f} events; each flush: "
+        f" transactions, {events:,.0f} events; each flush: "
         + ", ".join(f"{f.seconds * 1000:,.0f}" for f in steady)
         + " ms"
     )

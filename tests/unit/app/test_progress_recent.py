@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from academy_video.app import progresses as progresses_module
+from academy_video.app.progresses import PartlyRecorded
 from academy_video.app.recent_aggregates import RecentAggregates
 from academy_video.domain.progress import Plausibility, Sample, WatchProgress
 
@@ -138,3 +140,55 @@ def test_only_the_most_recently_saved_are_kept() -> None:
     assert recent.take(second.id) is None
     assert recent.take(first.id) is first
     assert recent.take(first.id) is None  # taken: the writer owns it until it keeps it again
+
+
+def test_a_flush_saves_a_bounded_number_of_students_at_a_time_and_a_failure_keeps_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Saves of SAVE_STUDENTS each: when the second fails, the first stands and only the
+    students of the second and later go back to the buffer."""
+    monkeypatch.setattr(progresses_module, "SAVE_STUDENTS", 2)
+    world = buffered_world()
+    video, start = world.ready_video(duration=100), world.clock.now()
+    for enrollment in range(1, 6):
+        heard(world, video, 0, start, enrollment=enrollment, session=f"s{enrollment}")
+    recorder = world.app.progresses.recorder
+    insert, saves = recorder.insert_events, []
+
+    def second_lost(stored_events: Any, **kwargs: Any) -> Any:
+        saves.append({e.originator_id for e in stored_events})
+        if len(saves) == 2:
+            raise ConnectionError("database unavailable")
+        return insert(stored_events, **kwargs)
+
+    recorder.insert_events = second_lost  # type: ignore[method-assign]
+    with pytest.raises(PartlyRecorded):
+        world.app.progress.flush()
+    assert [len(students) for students in saves] == [2, 2]
+    assert world.app.progress.buffered_students == 3
+    assert world.app.progress.flush() == 3
+    assert [len(students) for students in saves] == [2, 2, 2, 1]
+    for enrollment in range(1, 6):
+        progress = world.app.progresses.get(video, enrollment)
+        assert progress is not None and progress.version == 2  # each written once
+
+
+def test_a_stale_kept_progress_costs_only_its_own_save_a_read_of_the_store(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(progresses_module, "SAVE_STUDENTS", 2)
+    world = buffered_world()
+    video, start = world.ready_video(duration=100), world.clock.now()
+    students = range(1, 5)
+    for enrollment in students:
+        heard(world, video, 0, start, enrollment=enrollment, session=f"s{enrollment}")
+    world.app.progress.flush()
+    written_elsewhere(world, video, 4, [Sample("s4", 5.0, start + timedelta(seconds=5))])
+    reads = count_reads(world)
+    for enrollment in students:
+        at = start + timedelta(seconds=10)
+        heard(world, video, 10, at, enrollment=enrollment, session=f"s{enrollment}")
+    assert world.app.progress.flush() == 4
+    assert set(reads) == {WatchProgress.create_id(video, e) for e in (3, 4)}  # 4's save only
+    four = world.app.progresses.get(video, 4)
+    assert four is not None and four.ranges == [(0, 10)] and four.version == 4

@@ -3,9 +3,10 @@
 Both paths end here so the once→free rule has one home.
 
 Heartbeats are buffered (``submit``) and written together (``flush``, every
-``ACADEMY_VIDEO_PROGRESS_FLUSH_SECONDS``): all the students heard from in an interval go into one
-save, one transaction, instead of one per heartbeat: at a large academy's load, one write every
-few seconds instead of hundreds a second (docs/benchmarks.md, Heartbeat write load). The price: a
+``ACADEMY_VIDEO_PROGRESS_FLUSH_SECONDS``): the students heard from in an interval go into a few
+saves (``Progresses.record_many``: 2,000 students each), instead of one per heartbeat: at a large
+academy's load, a few writes every few seconds instead of thousands a second (docs/benchmarks.md,
+Issue 22: progress writes). The price: a
 crash loses at most one interval of heartbeats (the next ones re-anchor), and progress shows up
 to that much later. ``0`` writes each heartbeat through at once.
 
@@ -33,9 +34,11 @@ from .videos import Videos
 log = logging.getLogger(__name__)
 
 # A flush's students: its time is this × the cost per student (docs/benchmarks.md, Issue 22:
-# progress writes), well within the interval on the 2-core bench machine.
+# progress writes: 140-270 µs when their progresses are kept, 3.5-7 s for this many), so that one
+# flush of a process beyond its capacity still ends within a couple of intervals.
 MAX_FLUSH_STUDENTS = 25_000
-# Students waiting at most (memory: ~1 KiB each): four flushes' worth, for a database away a while.
+# Students waiting at most (each a batch of a few samples): four flushes' worth, for a database
+# away a while.
 MAX_BUFFERED_STUDENTS = 4 * MAX_FLUSH_STUDENTS
 # A player beats every 30 s; beats of one session closer than this add nothing to progress (the
 # liveness they renew is Redis's) and are not buffered, so a client beating in a loop costs the
@@ -133,9 +136,9 @@ class ProgressService:
         self.refused_beats += beats
 
     def flush(self) -> int:
-        """Write the heartbeats of the ``MAX_FLUSH_STUDENTS`` students waiting longest in one
-        save; returns how many students it covered. Waits for a flush in progress (an early one)
-        to end first. If the save fails, the heartbeats go back in front of the buffer."""
+        """Write the heartbeats of the ``MAX_FLUSH_STUDENTS`` students waiting longest; returns
+        how many students it covered. Waits for a flush in progress (an early one) to end first.
+        What a failed save did not write goes back in front of the buffer."""
         with self._flushing:
             with self._lock:
                 keys = list(islice(self._buffer, MAX_FLUSH_STUDENTS))

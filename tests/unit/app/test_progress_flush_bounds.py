@@ -153,3 +153,17 @@ def test_flushes_never_run_side_by_side() -> None:
     second.join(timeout=10)
     assert most == [1]
     assert all(progresses.get(video, e) is not None for e in range(1, 5))
+
+
+def test_a_whole_flushs_worth_waiting_starts_a_flush_in_the_background(small_flushes: None) -> None:
+    world = buffered_world()
+    video = world.ready_video(duration=100)
+    service = world.app.progress
+    beats(world, video, range(1, 10))
+    assert service._early is None  # under a flush's worth: the periodic flush writes them
+    beats(world, video, range(10, 11))
+    early = service._early
+    assert early is not None
+    early.join(timeout=10)
+    assert service.buffered_students == 0
+    assert all(world.app.progresses.get(video, e) is not None for e in range(1, 11))

@@ -3,17 +3,25 @@
 Both paths end here so the once→free rule has one home.
 
 Heartbeats are buffered (``submit``) and written together (``flush``, every
-``ACADEMY_VIDEO_PROGRESS_FLUSH_SECONDS``): all the students heard from in an interval go into one
-save, one transaction, instead of one per heartbeat: at a large academy's load, one write every
-few seconds instead of hundreds a second (docs/benchmarks.md, Heartbeat write load). The price: a
+``ACADEMY_VIDEO_PROGRESS_FLUSH_SECONDS``): the students heard from in an interval go into a few
+saves (``Progresses.record_many``: 2,000 students each), instead of one per heartbeat: at a large
+academy's load, a few writes every few seconds instead of thousands a second (docs/benchmarks.md,
+Issue 22: progress writes). The price: a
 crash loses at most one interval of heartbeats (the next ones re-anchor), and progress shows up
 to that much later. ``0`` writes each heartbeat through at once.
+
+One flush writes at most ``MAX_FLUSH_STUDENTS``, the longest waiting first; the rest wait for the
+next (started at once in the background when a whole flush's worth waits). Flushes never run
+side by side. Past ``MAX_BUFFERED_STUDENTS`` waiting, a student not yet waiting is refused
+(counted in ``refused_beats`` and logged): their next heartbeat, once there is room, credits the
+interval missed, since plausibility is judged from their last recorded position and time.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from itertools import islice
 
 from academy_video.domain.progress import Plausibility, Sample, WatchProgress
 
@@ -25,7 +33,13 @@ from .videos import Videos
 
 log = logging.getLogger(__name__)
 
-MAX_BUFFERED_STUDENTS = 20_000  # flush early past this many students, to bound memory
+# A flush's students: its time is this × the cost per student (docs/benchmarks.md, Issue 22:
+# progress writes: 140-270 µs when their progresses are kept, 3.5-7 s for this many), so that one
+# flush of a process beyond its capacity still ends within a couple of intervals.
+MAX_FLUSH_STUDENTS = 25_000
+# Students waiting at most (each a batch of a few samples): four flushes' worth, for a database
+# away a while.
+MAX_BUFFERED_STUDENTS = 4 * MAX_FLUSH_STUDENTS
 # A player beats every 30 s; beats of one session closer than this add nothing to progress (the
 # liveness they renew is Redis's) and are not buffered, so a client beating in a loop costs the
 # flush no more than a well-behaved one.
@@ -50,6 +64,9 @@ class ProgressService:
         self.settings = settings
         self._buffer: dict[tuple[int, int], ProgressBatch] = {}
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()  # held through a flush: one at a time
+        self.refused_beats = 0  # heartbeats refused since start: MAX_BUFFERED_STUDENTS waited
+        self._refusing = False  # warned of refusals, until a flush makes room
         self._early: threading.Thread | None = None
         self._failing = False  # the last flush failed: no early flushes until one succeeds
         self._unpromoted: set[tuple[int, int]] = set()  # completions whose promotion failed
@@ -81,6 +98,9 @@ class ProgressService:
         with self._lock:
             batch = self._buffer.get((video_id, enrollment_id))
             if batch is None:
+                if len(self._buffer) >= MAX_BUFFERED_STUDENTS:
+                    self._refuse(video_id, enrollment_id, len(samples))
+                    return
                 batch = self._buffer[video_id, enrollment_id] = self._batch(
                     video_id, enrollment_id, tenant, duration, max_rate, []
                 )
@@ -92,43 +112,71 @@ class ProgressService:
                     or (sample.at - last.at).total_seconds() >= MIN_SPACING_SECONDS
                 ):
                     batch.samples.append(sample)
-            full = len(self._buffer) >= MAX_BUFFERED_STUDENTS
+            full = len(self._buffer) >= MAX_FLUSH_STUDENTS
             # While flushes fail (the database is away), the periodic flush alone tries again:
             # a full buffer would otherwise start a write with every heartbeat.
-            idle = self._early is None or not self._early.is_alive()
+            idle = not self._flushing.locked() and (
+                self._early is None or not self._early.is_alive()
+            )
             if full and idle and not self._failing:
                 # Written in the background: the caller may be the event loop.
                 self._early = threading.Thread(target=self.flush, name="progress-flush")
                 self._early.start()
 
+    def _refuse(self, video_id: int, enrollment_id: int, beats: int) -> None:
+        if not self._refusing:  # once until a flush makes room: a full buffer refuses many
+            self._refusing = True
+            log.warning(
+                "progress: %d students wait to be written; heartbeats of others are refused "
+                "until a flush makes room (first: video %s, enrollment %s)",
+                len(self._buffer),
+                video_id,
+                enrollment_id,
+            )
+        self.refused_beats += beats
+
     def flush(self) -> int:
-        """Write every buffered heartbeat in one save; returns how many students it covered.
-        If the save fails, the heartbeats go back in the buffer for the next flush."""
-        with self._lock:
-            batches, self._buffer = list(self._buffer.values()), {}
-        try:
-            results = self.progresses.record_many(batches) if batches else []
-        except PartlyRecorded as partly:  # only what was not saved is tried again
-            self._failing = True
-            self._promote(partly.recorded)
-            self._requeue(partly.unrecorded)
-            raise
-        except Exception:
-            self._failing = True
-            self._requeue(batches)
-            raise
-        self._failing = False
-        return len(self._promote(results))
+        """Write the heartbeats of the ``MAX_FLUSH_STUDENTS`` students waiting longest; returns
+        how many students it covered. Waits for a flush in progress (an early one) to end first.
+        What a failed save did not write goes back in front of the buffer."""
+        with self._flushing:
+            with self._lock:
+                keys = list(islice(self._buffer, MAX_FLUSH_STUDENTS))
+                batches = [self._buffer.pop(key) for key in keys]
+                self._refusing = self._refusing and len(self._buffer) >= MAX_BUFFERED_STUDENTS
+            try:
+                results = self.progresses.record_many(batches) if batches else []
+            except PartlyRecorded as partly:  # only what was not saved is tried again
+                self._failing = True
+                self._promote(partly.recorded)
+                self._requeue(partly.unrecorded)
+                raise
+            except Exception:
+                self._failing = True
+                self._requeue(batches)
+                raise
+            self._failing = False
+            return len(self._promote(results))
+
+    def drain(self) -> int:
+        """Flush what waits now, a flush's worth at a time (at shutdown); returns how many
+        students it covered."""
+        total = 0
+        for _ in range(len(self._buffer) // MAX_FLUSH_STUDENTS + 1):
+            total += self.flush()
+        return total
 
     def _requeue(self, batches: list[ProgressBatch]) -> None:
-        """A failed save's heartbeats, in front of those that arrived meanwhile (the most recent
-        REQUEUED_SAMPLES per student, so an outage cannot grow the buffer without bound)."""
+        """A failed save's heartbeats, in front of the buffer (they waited longest), followed by
+        those that arrived meanwhile (the most recent REQUEUED_SAMPLES per student, so an outage
+        cannot grow the buffer without bound)."""
         with self._lock:
+            waiting, self._buffer = self._buffer, {}
             for old in batches:
-                key = (old.video_id, old.enrollment_id)
-                new = self._buffer.get(key)
+                new = waiting.pop((old.video_id, old.enrollment_id), None)
                 old.samples = (old.samples + (new.samples if new else []))[-REQUEUED_SAMPLES:]
-                self._buffer[key] = old
+                self._buffer[old.video_id, old.enrollment_id] = old
+            self._buffer.update(waiting)
 
     def record(
         self,

@@ -12,8 +12,16 @@ from academy_video.domain.progress import Plausibility, Sample, WatchProgress
 
 from .applications import EventSourcedApp
 from .errors import ConcurrencyConflict
+from .recent_aggregates import RecentAggregates
 
 CONFLICT_RETRIES = 5
+# Students per save: a kept progress found stale costs its save's students a read from the
+# store, not a whole flush's (the flush's CPU is the same in one save or in these).
+SAVE_STUDENTS = 2_000
+# Progresses kept in memory after their save, so that the next flush of their heartbeats reads
+# nothing (docs/benchmarks.md, Issue 22: progress writes): more than one process's watching
+# students (a heartbeat every 30 s at its maximum rate); ~1.1 KiB each with one session's anchor.
+RECENT_PROGRESSES = 150_000
 
 
 class PartlyRecorded(Exception):
@@ -46,6 +54,13 @@ class ProgressBatch:
 
 
 class Progresses(EventSourcedApp):
+    """Credits heartbeats from the progresses it saved last (``recent``) when it has them,
+    else from the store; reads (``get``, ``is_completed``) always read the store."""
+
+    def __init__(self, env: dict[str, str] | None = None, *, recent: int = RECENT_PROGRESSES):
+        super().__init__(env)
+        self.recent: RecentAggregates[WatchProgress] = RecentAggregates(recent)
+
     def get(self, video_id: int, enrollment_id: int) -> WatchProgress | None:
         return self.find(WatchProgress.create_id(video_id, enrollment_id), WatchProgress)
 
@@ -54,45 +69,96 @@ class Progresses(EventSourcedApp):
         return progress is not None and progress.completed
 
     def record(self, batch: ProgressBatch) -> tuple[WatchProgress, bool]:
-        """Credit one student's heartbeats, retrying on a concurrent write; returns the progress
-        and whether it just became completed."""
+        """Credit one student's heartbeats from the stored progress, retrying on a concurrent
+        write; returns the progress and whether it just became completed."""
+        self.recent.drop([batch.aggregate_id])
         for _ in range(CONFLICT_RETRIES):
-            progress, completed = self._credit(batch)
+            progress, completed = self._credit(batch, self._stored(batch))
             try:
                 self.save(progress)
             except IntegrityError:
                 continue
+            self.recent.keep([progress])
             return progress, completed
         raise ConcurrencyConflict()
 
     def record_many(self, batches: list[ProgressBatch]) -> list[tuple[WatchProgress, bool]]:
-        """Credit many students' heartbeats in one save (one transaction for all their events).
+        """Credit many students' heartbeats, ``SAVE_STUDENTS`` of them per save (see
+        ``record_together``); if a save fails, those before it stand (``PartlyRecorded``)."""
+        recorded: list[tuple[WatchProgress, bool]] = []
+        for first in range(0, len(batches), SAVE_STUDENTS):
+            together = batches[first : first + SAVE_STUDENTS]
+            try:
+                recorded += self.record_together(together)
+            except PartlyRecorded as partly:
+                after = batches[first + SAVE_STUDENTS :]
+                raise PartlyRecorded(
+                    recorded + partly.recorded, partly.unrecorded + after
+                ) from partly.__cause__
+            except Exception as error:
+                if not recorded:
+                    raise
+                raise PartlyRecorded(recorded, batches[first:]) from error
+        return recorded
+
+    def record_together(self, batches: list[ProgressBatch]) -> list[tuple[WatchProgress, bool]]:
+        """Credit many students' heartbeats in one save (one transaction for all their events),
+        each from its progress as this process last saved it, if kept, else as stored.
 
         If another process wrote one of these aggregates meanwhile, the save is refused as a
-        whole; each batch is then recorded on its own, with retries."""
-        results = [self._credit(batch) for batch in batches]
+        whole (a kept progress was stale, or a concurrent write): it is tried once more with
+        every progress read from the store; if refused again, each batch is recorded on its
+        own, with retries."""
+        kept = [self.recent.take(batch.aggregate_id) for batch in batches]
+        results = [
+            self._credit(batch, progress or self._stored(batch))
+            for batch, progress in zip(batches, kept, strict=True)
+        ]
         try:
-            self.save(*(progress for progress, _ in results))
+            self._save_all(results)
+            return results
         except IntegrityError:
-            recorded, unrecorded, cause = [], [], None
-            for batch in batches:
-                try:
-                    recorded.append(self.record(batch))
-                except Exception as error:  # the others' saves stand
-                    unrecorded.append(batch)
-                    cause = error
-            if unrecorded:
-                raise PartlyRecorded(recorded, unrecorded) from cause
-            return recorded
-        return results
+            pass
+        if any(progress is not None for progress in kept):
+            results = [self._credit(batch, self._stored(batch)) for batch in batches]
+            try:
+                self._save_all(results)
+                return results
+            except IntegrityError:
+                pass
+        return self._one_by_one(batches)
 
-    def _credit(self, batch: ProgressBatch) -> tuple[WatchProgress, bool]:
-        progress = self.find(batch.aggregate_id, WatchProgress) or WatchProgress(
+    def _save_all(self, results: list[tuple[WatchProgress, bool]]) -> None:
+        """``save``, without its per-object protocol checks (a fifth of a flush's CPU): the
+        events straight to the store, then the inline listeners; kept once stored."""
+        progresses = [progress for progress, _ in results]
+        events = [event for progress in progresses for event in progress.collect_events()]
+        self._notify(self.events.put(events))
+        self.recent.keep(progresses)
+
+    def _one_by_one(self, batches: list[ProgressBatch]) -> list[tuple[WatchProgress, bool]]:
+        recorded, unrecorded, cause = [], [], None
+        for batch in batches:
+            try:
+                recorded.append(self.record(batch))
+            except Exception as error:  # the others' saves stand
+                unrecorded.append(batch)
+                cause = error
+        if unrecorded:
+            raise PartlyRecorded(recorded, unrecorded) from cause
+        return recorded
+
+    def _stored(self, batch: ProgressBatch) -> WatchProgress:
+        """The progress as stored, or a new one."""
+        return self.find(batch.aggregate_id, WatchProgress) or WatchProgress(
             video_id=batch.video_id,
             enrollment_id=batch.enrollment_id,
             tenant=batch.tenant,
             progress_id=batch.allocate_id(),
         )
+
+    @staticmethod
+    def _credit(batch: ProgressBatch, progress: WatchProgress) -> tuple[WatchProgress, bool]:
         completed = progress.record(
             batch.samples,
             duration=batch.duration,
@@ -116,4 +182,8 @@ class Progresses(EventSourcedApp):
             )
             return aggregate, newly
 
-        return self.apply(WatchProgress.create_id(video_id, enrollment_id), WatchProgress, command)
+        aggregate_id = WatchProgress.create_id(video_id, enrollment_id)
+        try:
+            return self.apply(aggregate_id, WatchProgress, command)
+        finally:  # the kept one, if any, is now behind the store
+            self.recent.drop([aggregate_id])

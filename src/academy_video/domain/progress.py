@@ -28,7 +28,7 @@ DEFAULT_GRACE_SECONDS = 2.0
 ANCHORS_KEPT = 8  # sessions whose last heartbeat is remembered
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one object per kept anchor, not two
 class Sample:
     """One heartbeat: the player's position (seconds) at server time ``at``."""
 

@@ -165,19 +165,20 @@ def test_a_flush_saved_in_part_tries_again_only_what_was_not_saved() -> None:
     for second in (0, 10):
         beat(1, second)
         beat(2, second)
-    save, record = progresses.save, progresses.record
+    store, record = progresses.events, progresses.record
+    put = store.put
 
-    def joint_refused(*aggregates: Any, **kwargs: Any) -> Any:
-        if len(aggregates) > 1:
+    def joint_refused(events: Any, **kwargs: Any) -> Any:
+        if len({event.originator_id for event in events}) > 1:
             raise IntegrityError("another process wrote one of them")
-        return save(*aggregates, **kwargs)
+        return put(events, **kwargs)
 
     def second_refused(batch: Any) -> Any:
         if batch.enrollment_id == 2:
             raise ConnectionError("database unavailable")
         return record(batch)
 
-    progresses.save = joint_refused  # type: ignore[method-assign]
+    store.put = joint_refused  # type: ignore[method-assign,assignment]
     progresses.record = second_refused  # type: ignore[method-assign]
     with pytest.raises(PartlyRecorded):
         world.app.progress.flush()
@@ -191,15 +192,15 @@ def test_a_flush_saved_in_part_tries_again_only_what_was_not_saved() -> None:
         return []
 
     progresses.record_many = counted  # type: ignore[method-assign]
-    module_max = progress_service.MAX_BUFFERED_STUDENTS
-    progress_service.MAX_BUFFERED_STUDENTS = 1
+    module_max = progress_service.MAX_FLUSH_STUDENTS
+    progress_service.MAX_FLUSH_STUDENTS = 1
     try:
         for _ in range(5):
             beat(3, 0)  # a full buffer, while flushes fail
     finally:
-        progress_service.MAX_BUFFERED_STUDENTS = module_max
+        progress_service.MAX_FLUSH_STUDENTS = module_max
     assert writes == []
-    del progresses.record_many, progresses.save, progresses.record  # the real ones again
+    del progresses.record_many, store.put, progresses.record  # the real ones again
     world.app.progress.flush()
     again = progresses.get(video, 1)
     assert again is not None and again.version == version  # not written twice

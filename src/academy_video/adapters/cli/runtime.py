@@ -44,9 +44,8 @@ def start_beside(container: Container) -> list[Callable[[], object]]:
         steps.append(embedded_webhooks(container))
     seconds = container.settings.progress_flush_seconds
     if seconds > 0:
-        flush = container.progress.flush
-        steps.append(every(seconds, flush, "progress-flush"))
-        steps.append(flush)  # what the last interval heard
+        steps.append(every(seconds, container.progress.flush, "progress-flush"))
+        steps.append(container.progress.drain)  # all that waits, a flush's worth at a time
     steps.append(container.close)
     return steps
 

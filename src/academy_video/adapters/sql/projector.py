@@ -48,7 +48,9 @@ __all__ = ["BATCH", "CACHE_SIZE", "Projector", "count_rows"]  # count_rows: re-e
 log = logging.getLogger(__name__)
 
 BATCH = 500
-CACHE_SIZE = 20_000
+# Aggregates kept as last projected, per Application: a miss reloads from the store, so this
+# holds the active progresses of a busy process (docs/benchmarks.md, Issue 22: progress writes).
+CACHE_SIZE = 150_000
 
 
 class Projector:

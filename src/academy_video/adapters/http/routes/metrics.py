@@ -49,6 +49,10 @@ def _buffered(app: Container) -> Samples:
     return [({}, app.progress.buffered_students)]
 
 
+def _refused(app: Container) -> Samples:
+    return [({}, app.progress.refused_beats)]
+
+
 GAUGES: list[tuple[str, str, Callable[[Container], Samples]]] = [
     (
         "academy_video_playback_sessions_active",
@@ -69,6 +73,11 @@ GAUGES: list[tuple[str, str, Callable[[Container], Samples]]] = [
         "academy_video_progress_buffered_students",
         "Students whose heartbeats wait in this process for the next progress flush.",
         _buffered,
+    ),
+    (
+        "academy_video_progress_refused_heartbeats",
+        "Heartbeats this process refused to buffer since it started: the buffer's cap waited.",
+        _refused,
     ),
 ]
 

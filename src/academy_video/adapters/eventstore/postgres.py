@@ -6,6 +6,10 @@ the same rows as four arrays of plain types, which psycopg's C dumpers build, an
 with the same single ``INSERT … SELECT FROM unnest(…) RETURNING notification_id`` under the
 library's table lock and NOTIFY, so ordering, notification ids and subscriptions behave exactly
 as before.
+
+Creating the tables (each process does on start) takes turns across processes: the library's
+statements (``CREATE TYPE``, ``CREATE OR REPLACE FUNCTION``) fail with "tuple concurrently
+updated" or a duplicate key when two processes run them at once.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
+
+# pg_advisory_lock's key for creating event tables (any fixed number no other lock uses).
+CREATE_LOCK = 0x61765F657673  # "av_evs"
 
 
 class PostgresEventRecorder(PostgresApplicationRecorder):
@@ -33,6 +40,16 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             id_type=SQL(self.datastore.originator_id_type),
         )
 
+    def create_table(self) -> None:
+        # A session lock on a connection of its own, held while the library's statements run
+        # on others (they commit in several transactions).
+        with self.datastore.get_connection() as holder:
+            holder.execute("SELECT pg_advisory_lock(%s)", (CREATE_LOCK,))
+            try:
+                super().create_table()
+            finally:
+                holder.execute("SELECT pg_advisory_unlock(%s)", (CREATE_LOCK,))
+
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
@@ -40,11 +57,16 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         self._notify_channel(curs)
         curs.execute(
             self.insert_events_statement,
-            (
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
-            ),
+            columns(stored_events),
             prepare=True,
         )
+
+
+def columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
+    """A batch as the statement's four arrays: ids, versions, topics, states."""
+    return (
+        [e.originator_id for e in stored_events],
+        [e.originator_version for e in stored_events],
+        [e.topic for e in stored_events],
+        [e.state for e in stored_events],
+    )

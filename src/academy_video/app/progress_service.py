@@ -6,21 +6,23 @@ Heartbeats are buffered (``submit``) and written together (``flush``, every
 ``ACADEMY_VIDEO_PROGRESS_FLUSH_SECONDS``): the students heard from in an interval go into a few
 saves (``Progresses.record_many``: 2,000 students each), instead of one per heartbeat: at a large
 academy's load, a few writes every few seconds instead of thousands a second (docs/benchmarks.md,
-Issue 22: progress writes). The price: a
-crash loses at most one interval of heartbeats (the next ones re-anchor), and progress shows up
-to that much later. ``0`` writes each heartbeat through at once.
+Issue 22: progress writes). The price: progress shows up an interval later. ``0`` writes each
+heartbeat through at once.
 
 One flush writes at most ``MAX_FLUSH_STUDENTS``, the longest waiting first; the rest wait for the
 next (started at once in the background when a whole flush's worth waits). Flushes never run
 side by side. Past ``MAX_BUFFERED_STUDENTS`` waiting, a student not yet waiting is refused
-(counted in ``refused_beats`` and logged): their next heartbeat, once there is room, credits the
-interval missed, since plausibility is judged from their last recorded position and time.
+(counted in ``refused_beats`` and logged), and so is a video of a student who already has
+``MAX_VIDEOS_PER_STUDENT`` waiting: their next heartbeat, once there is room, credits the interval
+missed, since plausibility is judged from their last recorded position and time. A crash loses
+what waits: one interval's heartbeats, or a few under a backlog (they re-anchor the same way).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from itertools import islice
 
 from academy_video.domain.progress import Plausibility, Sample, WatchProgress
@@ -44,7 +46,13 @@ MAX_BUFFERED_STUDENTS = 4 * MAX_FLUSH_STUDENTS
 # liveness they renew is Redis's) and are not buffered, so a client beating in a loop costs the
 # flush no more than a well-behaved one.
 MIN_SPACING_SECONDS = 1.0
-REQUEUED_SAMPLES = 360  # per student after a failed flush: an hour of 10 s heartbeats
+# Samples kept per student and video, the most recent (after a failed flush too): an hour of
+# 10 s heartbeats; a client alternating sessions cannot grow one batch past it.
+MAX_SAMPLES = 360
+REQUEUED_SAMPLES = MAX_SAMPLES
+# Videos one enrollment may have waiting at once: a student watches one or two in an interval;
+# a client starting sessions of many videos cannot take the buffer from other students.
+MAX_VIDEOS_PER_STUDENT = 8
 
 
 class ProgressService:
@@ -63,6 +71,7 @@ class ProgressService:
         self.ids = ids
         self.settings = settings
         self._buffer: dict[tuple[int, int], ProgressBatch] = {}
+        self._videos_waiting: Counter[int] = Counter()  # enrollment -> its videos in the buffer
         self._lock = threading.Lock()
         self._flushing = threading.Lock()  # held through a flush: one at a time
         self.refused_beats = 0  # heartbeats refused since start: MAX_BUFFERED_STUDENTS waited
@@ -101,17 +110,19 @@ class ProgressService:
                 if len(self._buffer) >= MAX_BUFFERED_STUDENTS:
                     self._refuse(video_id, enrollment_id, len(samples))
                     return
+                if self._videos_waiting[enrollment_id] >= MAX_VIDEOS_PER_STUDENT:
+                    self.refused_beats += len(samples)  # counted, not logged: one client's doing
+                    return
                 batch = self._buffer[video_id, enrollment_id] = self._batch(
                     video_id, enrollment_id, tenant, duration, max_rate, []
                 )
+                self._videos_waiting[enrollment_id] += 1
             for sample in samples:
-                last = batch.samples[-1] if batch.samples else None
-                if (
-                    last is None
-                    or last.session_id != sample.session_id
-                    or (sample.at - last.at).total_seconds() >= MIN_SPACING_SECONDS
-                ):
+                last = _last_of_session(batch.samples, sample.session_id)
+                if last is None or (sample.at - last.at).total_seconds() >= MIN_SPACING_SECONDS:
                     batch.samples.append(sample)
+            if len(batch.samples) > MAX_SAMPLES:
+                del batch.samples[:-MAX_SAMPLES]
             full = len(self._buffer) >= MAX_FLUSH_STUDENTS
             # While flushes fail (the database is away), the periodic flush alone tries again:
             # a full buffer would otherwise start a write with every heartbeat.
@@ -120,8 +131,15 @@ class ProgressService:
             )
             if full and idle and not self._failing:
                 # Written in the background: the caller may be the event loop.
-                self._early = threading.Thread(target=self.flush, name="progress-flush")
+                self._early = threading.Thread(target=self._flush_early, name="progress-flush")
                 self._early.start()
+
+    def _flush_early(self) -> None:
+        """An early flush, on its own thread: a failure is logged (the periodic one tries again)."""
+        try:
+            self.flush()
+        except Exception:
+            log.exception("progress: an early flush failed; the next periodic flush tries again")
 
     def _refuse(self, video_id: int, enrollment_id: int, beats: int) -> None:
         if not self._refusing:  # once until a flush makes room: a full buffer refuses many
@@ -143,6 +161,8 @@ class ProgressService:
             with self._lock:
                 keys = list(islice(self._buffer, MAX_FLUSH_STUDENTS))
                 batches = [self._buffer.pop(key) for key in keys]
+                self._videos_waiting.subtract(enrollment for _, enrollment in keys)
+                self._videos_waiting += Counter()  # drops those at zero
                 self._refusing = self._refusing and len(self._buffer) >= MAX_BUFFERED_STUDENTS
             try:
                 results = self.progresses.record_many(batches) if batches else []
@@ -177,6 +197,7 @@ class ProgressService:
                 old.samples = (old.samples + (new.samples if new else []))[-REQUEUED_SAMPLES:]
                 self._buffer[old.video_id, old.enrollment_id] = old
             self._buffer.update(waiting)
+            self._videos_waiting = Counter(enrollment for _, enrollment in self._buffer)
 
     def record(
         self,
@@ -261,3 +282,11 @@ class ProgressService:
         if completed_now:
             self.grants.promote_to_free(video_id, enrollment_id)
         return corrected
+
+
+def _last_of_session(samples: list[Sample], session_id: str) -> Sample | None:
+    """The latest of ``samples`` heard from ``session_id`` (at most MAX_SAMPLES to look at)."""
+    for sample in reversed(samples):
+        if sample.session_id == session_id:
+            return sample
+    return None

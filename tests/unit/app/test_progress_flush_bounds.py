@@ -167,3 +167,50 @@ def test_a_whole_flushs_worth_waiting_starts_a_flush_in_the_background(small_flu
     early.join(timeout=10)
     assert service.buffered_students == 0
     assert all(world.app.progresses.get(video, e) is not None for e in range(1, 11))
+
+
+def test_two_sessions_alternating_are_each_spaced_a_second_apart() -> None:
+    """The spacing rule holds per session: a client alternating two sessions of one video every
+    10 ms for 5 s gets one beat a second buffered for each, not every beat."""
+    world = buffered_world()
+    world.app.progress._failing = True  # no early flush
+    start = world.clock.now()
+    for n in range(500):
+        heard(world, 7, n / 100, start + timedelta(seconds=n / 100), session="ab"[n % 2])
+    [batch] = world.app.progress._buffer.values()
+    assert len(batch.samples) == 10
+    assert sorted({s.session_id for s in batch.samples}) == ["a", "b"]
+
+
+def test_one_students_batch_keeps_only_its_most_recent_samples() -> None:
+    world = buffered_world()
+    world.app.progress._failing = True
+    start = world.clock.now()
+    beats_heard = progress_service.MAX_SAMPLES + 40
+    for n in range(beats_heard):  # one session, a second apart: each one kept by the spacing
+        heard(world, 7, n, start + timedelta(seconds=n), duration=10_000.0)
+    [batch] = world.app.progress._buffer.values()
+    assert len(batch.samples) == progress_service.MAX_SAMPLES
+    assert batch.samples[0].position == beats_heard - progress_service.MAX_SAMPLES
+
+
+def test_one_student_cannot_take_the_buffer_from_the_others(small_flushes: None) -> None:
+    """Many videos of one enrollment (a client starting sessions of every video it may play)
+    wait at most MAX_VIDEOS_PER_STUDENT at once; the rest are refused and counted, silently,
+    and another student's heartbeats still wait to be written."""
+    world = buffered_world()
+    world.app.progress._failing = True  # the periodic flush alone; here: by hand
+    start = world.clock.now()
+    for video in range(1, 31):
+        heard(world, video, 0, start, enrollment=101, session=f"s{video}")
+    heard(world, 1, 0, start, enrollment=555, session="other")
+    progress = world.app.progress
+    assert (
+        sum(1 for _, e in progress._buffer if e == 101) == progress_service.MAX_VIDEOS_PER_STUDENT
+    )
+    assert (1, 555) in progress._buffer
+    assert progress.refused_beats == 30 - progress_service.MAX_VIDEOS_PER_STUDENT
+    progress._failing = False
+    progress.flush()  # the student's waiting videos written: room for others of theirs again
+    heard(world, 30, 1, start + timedelta(seconds=1), enrollment=101, session="s30")
+    assert (30, 101) in progress._buffer

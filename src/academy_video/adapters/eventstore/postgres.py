@@ -51,13 +51,13 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             SQL(
                 "CREATE OR REPLACE FUNCTION {schema}.{function}(ids {id_type}[], "
                 "versions integer[], topics text[], states bytea[]) RETURNS SETOF bigint "
-                "LANGUAGE plpgsql AS $$ BEGIN "
+                "LANGUAGE plpgsql AS $append$ BEGIN "
                 "SET LOCAL lock_timeout = '{lock_timeout}s'; "
                 "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
                 "RETURN QUERY INSERT INTO {schema}.{table} "
                 "(originator_id, originator_version, topic, state) "
                 "SELECT * FROM unnest(ids, versions, topics, states) RETURNING notification_id; "
-                "END $$"
+                "END $append$"
             ).format(lock_timeout=self.datastore.lock_timeout, **names)
         )
         self.append_statement = SQL(

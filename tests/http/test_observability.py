@@ -197,7 +197,9 @@ def test_metrics_gauges_come_from_the_stores(api: Api) -> None:
     assert gauges.get("academy_video_transcode_queue_depth") == 0
     assert gauges.get("academy_video_playback_sessions_active") == 0
     assert gauges.get("academy_video_progress_buffered_students") == 0
-    assert gauges.get("academy_video_progress_refused_heartbeats") == 0
+    refused = "academy_video_progress_refused_heartbeats_total"
+    assert gauges.get(refused) == 0
+    assert gauges.types[refused] == "counter"  # it only grows: rate() applies, not a gauge
     assert {
         dict(labels)["application"]
         for labels in gauges.series("academy_video_projection_lag_events")

@@ -116,10 +116,14 @@ class Histogram:
 
 
 def gauge(
-    name: str, help_text: str, samples: Iterable[tuple[Mapping[str, str], float]]
+    name: str,
+    help_text: str,
+    samples: Iterable[tuple[Mapping[str, str], float]],
+    kind: str = "gauge",
 ) -> list[str]:
-    """A gauge family computed now (at scrape time) from ``(labels, value)`` pairs."""
-    lines = _header(name, help_text, "gauge")
+    """A family computed now (at scrape time) from ``(labels, value)`` pairs: a gauge, or a
+    ``counter`` whose count another object keeps (it only grows while the process lives)."""
+    lines = _header(name, help_text, kind)
     for labels, value in samples:
         lines.append(f"{name}{_labels(tuple(labels), tuple(labels.values()))} {number(value)}")
     return lines

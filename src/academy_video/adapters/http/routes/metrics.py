@@ -74,21 +74,25 @@ GAUGES: list[tuple[str, str, Callable[[Container], Samples]]] = [
         "Students whose heartbeats wait in this process for the next progress flush.",
         _buffered,
     ),
+]
+# Counts another object keeps, rendered as counters (they only grow while the process lives).
+COUNTS: list[tuple[str, str, Callable[[Container], Samples]]] = [
     (
-        "academy_video_progress_refused_heartbeats",
+        "academy_video_progress_refused_heartbeats_total",
         "Heartbeats this process refused to buffer since it started: the buffer's cap waited.",
         _refused,
     ),
 ]
 
-for _gauge in GAUGES:
+for _gauge in GAUGES + COUNTS:
     SCRAPE_ERRORS.inc(_gauge[0], amount=0)  # every series present from the start: rate() needs it
 
 
 @get("/metrics", sync_to_thread=True, include_in_schema=False)
 def metrics(app: AppDep) -> Response[str]:
     lines: list[str] = []
-    for name, help_text, compute in GAUGES:
+    families = [(*family, "gauge") for family in GAUGES] + [(*c, "counter") for c in COUNTS]
+    for name, help_text, compute, kind in families:
         try:
             samples = compute(app)
         except Exception:
@@ -96,6 +100,6 @@ def metrics(app: AppDep) -> Response[str]:
             log.warning("metrics: %s could not be computed", name, exc_info=True)
             SCRAPE_ERRORS.inc(name)
             continue
-        lines += gauge(name, help_text, samples)
+        lines += gauge(name, help_text, samples, kind)
     lines += REGISTRY.render()  # after the gauges: includes this scrape's errors
     return Response("\n".join(lines) + "\n", media_type=CONTENT_TYPE)

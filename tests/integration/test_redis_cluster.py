@@ -155,11 +155,20 @@ def test_a_miss_of_the_mirror_is_filled_on_a_cluster() -> None:
     assert client.get(f"av:ver:{{v:{VIDEO}}}:p") == "4"
 
 
-def test_the_mirror_writes_many_videos_at_once_one_call_per_slot() -> None:
+def test_the_mirror_writes_many_videos_at_once_one_pipeline_per_primary() -> None:
     client = cluster_client()
     mirror = VersionMirror(client)
     values = {f"av:ver:{{v:{video}}}:p": "2" for video in range(1, 40)}
+    connections: list[str] = []
+    to_node = client.get_redis_connection
+
+    def counted(node: Any) -> Any:
+        connections.append(node.name)
+        return to_node(node)
+
+    setattr(client, "get_redis_connection", counted)  # noqa: B010 (an instance's method)
     mirror.write(values)
+    assert len(connections) == len(set(connections)) == 3  # 39 slots, 3 round trips
     assert client.mget_nonatomic(list(values)) == ["2"] * 39
     mirror.write({"av:ver:{v:1}:p": "1", "av:ver:{v:2}:p": "gone"})  # never back; gone is final
     assert client.mget_nonatomic(["av:ver:{v:1}:p", "av:ver:{v:2}:p"]) == ["2", "gone"]

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 import redis.asyncio.cluster
+import redis.cluster
 from redis.commands.core import AsyncScript
 
 from academy_video.app.errors import Unavailable
@@ -45,15 +46,16 @@ from .clients import (
     async_script,
     by_slot,
     call_script,
-    is_cluster,
     sync_script,
 )
+from .mirror_writes import PrimaryPipelines
 from .session_store import KEY_SLACK_SECONDS, noted_versions, student_keys
 from .slot_beats import beats_by_slot
 
 log = logging.getLogger(__name__)
 
 MIRROR_SECONDS = 300
+MAX_UNSENT = 100_000  # mirror writes kept while Redis cannot take them
 MAX_BATCH = 256  # beats per script call (its keys and arguments grow with it)
 GONE = "gone"
 MIRRORED = frozenset({"Videos", "Grants"})  # the Applications whose aggregates carry versions
@@ -200,13 +202,16 @@ class RedisHeartbeats:
 
 class VersionMirror:
     """Writes the versions the projector applies into the mirror (synchronous: the projector
-    runs in threads), one script call per catch-up. A write Redis refused is kept and tried again
-    with the next one, so a short outage loses nothing while this process lives; the keys'
-    lifetime bounds the rest."""
+    runs in threads, holding its lock), one script call per catch-up on one Redis, one pipeline
+    per primary on a cluster (``mirror_writes.py``). A write Redis refused is kept and tried
+    again with the next one, so a short outage loses nothing while this process lives; at most
+    ``MAX_UNSENT`` are kept (the oldest dropped first), and the keys' lifetime bounds the rest."""
 
     def __init__(self, client: SyncRedis) -> None:
         self._keep = sync_script(client, KEEP)
-        self._cluster = is_cluster(client)
+        self._primaries = (
+            PrimaryPipelines(client) if isinstance(client, redis.cluster.RedisCluster) else None
+        )
         self._unsent: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -226,23 +231,30 @@ class VersionMirror:
 
     def write(self, values: dict[str, str]) -> None:
         with self._lock:
-            self._unsent.update(values)  # applied in log order: a later value is newer
+            for key, value in values.items():  # applied in log order: a later value is newer
+                self._unsent.pop(key, None)  # moved to the end: the newest are dropped last
+                self._unsent[key] = value
+            for key in list(self._unsent)[: max(0, len(self._unsent) - MAX_UNSENT)]:
+                del self._unsent[key]  # stale in Redis at most MIRROR_SECONDS (it lapses)
             pairs = list(self._unsent.items())
-            # A cluster: one call per slot (a video's keys share one); one Redis: one call.
-            groups = (
-                by_slot((key, (key, value)) for key, value in pairs)
-                if self._cluster
-                else {0: pairs}
-            )
-            for group in groups.values():
+            # One call per slot (a video's keys share one), one pipeline per primary.
+            if self._primaries is not None:
+                groups = list(by_slot((key, (key, value)) for key, value in pairs).values())
+                calls = [([k for k, _ in g], [*(v for _, v in g), MIRROR_SECONDS]) for g in groups]
+                done = self._primaries.send(self._keep, calls)
+                sent = [
+                    key for group, ok in zip(groups, done, strict=True) if ok for key, _ in group
+                ]
+            else:
                 try:
                     self._keep(
-                        keys=[k for k, _ in group], args=[*(v for _, v in group), MIRROR_SECONDS]
+                        keys=[k for k, _ in pairs], args=[*(v for _, v in pairs), MIRROR_SECONDS]
                     )
+                    sent = [k for k, _ in pairs]
                 except UNREACHABLE:
-                    continue
-                for key, _ in group:
-                    del self._unsent[key]
+                    sent = []
+            for key in sent:
+                del self._unsent[key]
             if self._unsent:
                 log.warning(
                     "versions mirror: redis unavailable; %d kept for later", len(self._unsent)

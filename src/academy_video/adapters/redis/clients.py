@@ -21,7 +21,13 @@ import redis.asyncio.cluster
 import redis.cluster
 from redis.commands.core import AsyncScript, Script
 from redis.crc import key_slot
-from redis.exceptions import ClusterDownError, NoScriptError, SlotNotCoveredError, TryAgainError
+from redis.exceptions import (
+    ClusterDownError,
+    NoScriptError,
+    RedisClusterException,
+    SlotNotCoveredError,
+    TryAgainError,
+)
 
 SyncRedis = redis.Redis | redis.cluster.RedisCluster
 AsyncRedis = redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster
@@ -35,6 +41,8 @@ UNREACHABLE: tuple[type[Exception], ...] = (
     TryAgainError,
     SlotNotCoveredError,
 )
+# The same, or no node of the cluster answered at all (its slot map could not be read).
+NOT_NOW: tuple[type[Exception], ...] = (*UNREACHABLE, RedisClusterException)
 
 _OPTIONS: dict[str, Any] = {
     "socket_timeout": 2,

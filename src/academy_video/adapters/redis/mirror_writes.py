@@ -19,17 +19,15 @@ from typing import Any
 
 import redis.cluster
 from redis.commands.core import Script
-from redis.exceptions import AskError, MovedError, NoScriptError, RedisClusterException
+from redis.exceptions import AskError, MovedError, NoScriptError
 
-from .clients import UNREACHABLE
+from .clients import NOT_NOW, UNREACHABLE
 
 log = logging.getLogger(__name__)
 
 REST_SECONDS = 5.0  # a primary that could not answer is not waited on again for this long
 
 Call = tuple[list[str], list[Any]]  # one script call: keys of one slot, arguments
-# Not now: the cluster cannot answer, or a slot has no primary (mid-failover).
-NOT_NOW: tuple[type[Exception], ...] = (*UNREACHABLE, RedisClusterException)
 
 
 def now() -> float:

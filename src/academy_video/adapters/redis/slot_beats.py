@@ -11,25 +11,36 @@ aggregates, and a beat is extended only under the versions it was given.
 
 A primary that has failed (until its replica is promoted): the beats of students, or of
 videos, whose slots it served fail (``Unavailable``, 503); one pipeline per primary, so the
-others in the batch are answered. The client then rereads the slot map, and the next beats
-find the promoted replica.
+others in the batch are answered. The slot map is then reread and the failed commands tried
+once more (a replica promoted meanwhile answers them); the next beats find it anyway. The
+pipelines go to each node's own connections, not through redis-py's cluster pipeline, and the
+client is never closed: both would cut the other batches in flight on the process's one client.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import redis.asyncio.cluster
+from redis.asyncio.cluster import ClusterNode, PipelineCommand
 from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError
+from redis.exceptions import (
+    AskError,
+    MovedError,
+    NoScriptError,
+    SlotNotCoveredError,
+    TryAgainError,
+)
 
 from academy_video.app.tokens import PlaybackClaims
 
 from .beat_scripts import grant_key, policy_key
-from .clients import UNREACHABLE, by_slot, call_script, slot
+from .clients import NOT_NOW, UNREACHABLE, by_slot, call_script, slot
 from .session_store import KEY_SLACK_SECONDS, student_keys
+
+REDIRECTED = (MovedError, AskError, TryAgainError)  # the slot moved, is moving, or is busy
 
 Beat = tuple[PlaybackClaims, bool]  # the token's claims, and whether to extend the session
 Call = tuple[list[str], list[Any]]  # one script call's keys and arguments
@@ -102,29 +113,61 @@ async def _per_primary(
     client: redis.asyncio.cluster.RedisCluster, commands: list[tuple[Any, ...]]
 ) -> list[Any]:
     """Each command's answer, or the exception that kept it. Commands (each of one slot, its
-    first key the third argument for EVALSHA, the second for MGET) go in one pipeline per
-    primary, the pipelines at once: one round trip per primary, ``MOVED``/``ASK`` followed by the
-    client, and a primary that cannot answer fails only its own commands."""
-    by_node: dict[str, list[int]] = {}
-    for position, command in enumerate(commands):
-        key = command[3] if command[0] == "EVALSHA" else command[1]
-        node = client.get_node_from_key(key)
-        by_node.setdefault(node.name if node else "", []).append(position)
-
-    async def run(positions: list[int]) -> list[Any]:
-        pipe = client.pipeline()
-        for position in positions:
-            # redis-py refuses the named ``evalsha`` in a cluster pipeline (a script's keys
-            # might span slots); these are one slot's each.
-            pipe.execute_command(*commands[position])
-        answers: list[Any] = await pipe.execute(raise_on_error=False)
-        return answers
-
-    outcomes = await asyncio.gather(*(run(p) for p in by_node.values()), return_exceptions=True)
-    answers: list[Any] = [None] * len(commands)
-    for positions, outcome in zip(by_node.values(), outcomes, strict=True):
-        for n, position in enumerate(positions):
-            answers[position] = outcome if isinstance(outcome, BaseException) else outcome[n]
-    if any(isinstance(a, UNREACHABLE) for a in answers):
-        await client.aclose()  # the slot map is reread before the next command
+    first key the fourth argument for EVALSHA, the second for MGET) go in one pipeline per
+    primary, the pipelines at once: one round trip per primary. Those a primary could not
+    answer are tried once more after the slot map is reread (a replica promoted meanwhile);
+    those answered ``MOVED``/``ASK``/``TRYAGAIN`` once more through the client, which follows
+    the redirection."""
+    answers = await _pipelines(client, commands, range(len(commands)))
+    unreachable = [n for n, answer in enumerate(answers) if isinstance(answer, UNREACHABLE)]
+    if unreachable:
+        try:
+            # Not ``aclose()``: that drops every connection, the other batches' in flight too.
+            # A reread keeps the nodes that stay, their connections reconnecting once idle.
+            await client.nodes_manager.initialize()
+        except NOT_NOW:
+            return answers  # no node answered: those stay unreachable (503)
+        again = await _pipelines(client, commands, unreachable)
+        for position, answer in zip(unreachable, again, strict=True):
+            answers[position] = answer
+    for position, answer in enumerate(answers):
+        if isinstance(answer, REDIRECTED):
+            try:
+                answers[position] = await client.execute_command(*commands[position])
+            except Exception as error:
+                answers[position] = error
     return answers
+
+
+async def _pipelines(
+    client: redis.asyncio.cluster.RedisCluster,
+    commands: list[tuple[Any, ...]],
+    positions: Iterable[int],
+) -> list[Any]:
+    """The answers of the commands at ``positions``: one pipeline per primary, on the node's
+    own connection. Not the client's cluster pipeline: on a connection error it closes the whole
+    client (every node's connections, other batches' in flight too) and retries after sleeping."""
+    by_node: dict[str, tuple[ClusterNode, list[int]]] = {}
+    answers: dict[int, Any] = {}
+    for position in positions:
+        command = commands[position]
+        try:
+            node = client.get_node_from_key(command[3] if command[0] == "EVALSHA" else command[1])
+        except SlotNotCoveredError as error:  # its primary failed, no replica promoted yet
+            answers[position] = error
+            continue
+        assert node is not None  # a primary is asked for
+        by_node.setdefault(node.name, (node, []))[1].append(position)
+
+    async def run(node: ClusterNode, batch: list[int]) -> list[Any]:
+        queued = [PipelineCommand(n, *commands[p]) for n, p in enumerate(batch)]
+        await node.execute_pipeline(queued)
+        return [command.result for command in queued]
+
+    outcomes = await asyncio.gather(
+        *(run(node, batch) for node, batch in by_node.values()), return_exceptions=True
+    )
+    for (_, batch), outcome in zip(by_node.values(), outcomes, strict=True):
+        for n, position in enumerate(batch):
+            answers[position] = outcome if isinstance(outcome, BaseException) else outcome[n]
+    return [answers[position] for position in sorted(answers)]

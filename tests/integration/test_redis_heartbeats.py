@@ -18,7 +18,7 @@ import redis
 
 from academy_video.adapters.memory.heartbeats import DirectHeartbeats
 from academy_video.adapters.memory.session_store import InMemorySessionStore
-from academy_video.adapters.redis.heartbeats import RedisHeartbeats, VersionMirror
+from academy_video.adapters.redis.heartbeats import MIRROR_SECONDS, RedisHeartbeats, VersionMirror
 from academy_video.adapters.redis.session_store import RedisSessionStore
 from academy_video.app.errors import Unavailable
 from academy_video.app.ports import Heartbeats, SessionStore
@@ -127,6 +127,24 @@ def test_a_miss_is_filled_from_the_source_and_the_mirror_never_goes_back() -> No
         assert seen.versions is None
 
     asyncio.run(scenario())
+
+
+def test_mirrored_versions_are_kept_sixty_heartbeat_intervals_then_lapse() -> None:
+    """A watched (video, enrollment) asks PostgreSQL once in 60 beats (a beat every 30 s), not
+    once in 10; and a key lapses that long after its last write however often it is read, so a
+    lost write's stale version is trusted at most MIRROR_SECONDS."""
+    r = client()
+    heartbeats = RedisHeartbeats(REDIS_URL, FixedVersions())
+    policy, grant = f"av:ver:{{v:{VIDEO}}}:p", f"av:ver:{{v:{VIDEO}}}:g:{ENROLLMENT}"
+    asyncio.run(heartbeats.beat(beat(), now=T0, ttl_seconds=60, extend=True))  # a miss: filled
+    assert 60 * 30 - 5 <= r.ttl(policy) <= MIRROR_SECONDS == 1800
+    r.expire(policy, 100)  # as if written 1,700 s ago
+    for _ in range(3):
+        seen = asyncio.run(heartbeats.beat(beat(), now=T0, ttl_seconds=60, extend=True))
+        assert seen.versions == CURRENT
+    assert r.ttl(policy) <= 100  # reads do not renew it
+    VersionMirror(redis.Redis.from_url(REDIS_URL)).write({grant: "4"})
+    assert r.ttl(grant) > MIRROR_SECONDS - 5  # a newer version written: a full life again
 
 
 def test_a_deleted_video_found_on_a_miss_is_gone() -> None:

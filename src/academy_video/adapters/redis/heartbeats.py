@@ -9,8 +9,9 @@ and the token's versions without a database query and with one round trip, share
   They are written when the projector applies a video or grant event (``VersionMirror``) and,
   on a miss, by the heartbeat itself: it asks ``PlaybackVersions`` (in a worker thread, off the
   event loop), ``remember``s the answer and asks again. A value only ever replaces an older one,
-  so a late fill cannot undo a change. Each key lives ``MIRROR_SECONDS``: if a write was lost
-  (Redis was down while the projector ran) the stale value lasts at most that long.
+  so a late fill cannot undo a change. Each key lives ``MIRROR_SECONDS`` from its last write: if
+  a write was lost (Redis could not take it and this process stopped before sending it again,
+  or more than ``MAX_UNSENT`` waited) the stale value is trusted at most that long.
 - The session keys and their rules are the session store's (``session_store.py``); this batch
   script does the same clean-up, revocation check and extension as its heartbeat.
 
@@ -54,7 +55,11 @@ from .slot_beats import beats_by_slot
 
 log = logging.getLogger(__name__)
 
-MIRROR_SECONDS = 300
+# A key's life from its last write, read or not: the bound on a lost write's stale value, and
+# the interval at which a watched (video, enrollment) misses and asks PostgreSQL once (a beat
+# every 30 s: one in 60). 300 s made that one heartbeat in ten. Not renewed when read: a lost
+# write would then be trusted for as long as someone watches.
+MIRROR_SECONDS = 1800
 MAX_UNSENT = 100_000  # mirror writes kept while Redis cannot take them
 MAX_BATCH = 256  # beats per script call (its keys and arguments grow with it)
 GONE = "gone"

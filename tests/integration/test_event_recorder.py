@@ -5,6 +5,7 @@ the library's own recorder (a process not yet upgraded) read alike."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -13,6 +14,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
+from academy_video.adapters.eventstore import postgres
 from academy_video.app.applications import EventSourcedApp
 from academy_video.app.persistence import COMMON, postgres_env
 from tests.integration.conftest import DATABASE_URL, need_postgres
@@ -76,6 +78,26 @@ def test_processes_starting_at_once_create_the_tables_in_turn(schema: str) -> No
     assert apps[-1].recorder.max_notification_id() == 2
     for app in apps:
         app.close()
+
+
+def test_a_start_waits_for_the_creation_lock_a_bounded_time_and_names_it(
+    schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres, "CREATE_LOCK_SECONDS", 1)
+    opened(schema).close()  # the tables exist: only the lock is waited for below
+    with psycopg.connect(DATABASE_URL, autocommit=True) as stuck:
+        # Another session holds the lock and does not let go (a psql left open, a hung start).
+        stuck.execute("SELECT pg_advisory_lock(%s)", (postgres.CREATE_LOCK,))
+        started = time.monotonic()
+        with pytest.raises(postgres.CreateLockTimeout, match=str(postgres.CREATE_LOCK)):
+            opened(schema)
+        assert 1 <= time.monotonic() - started < 10
+    # Let go: a start goes through, and the lock's timeout did not stay on a pooled connection.
+    app = opened(schema)
+    assert isinstance(app.recorder, postgres.PostgresEventRecorder)
+    with app.recorder.datastore.get_connection() as conn:
+        assert conn.execute("SHOW lock_timeout").fetchone() != {"lock_timeout": "1s"}
+    app.close()
 
 
 def test_a_follower_reading_after_its_position_never_skips_a_concurrent_append(

@@ -20,7 +20,8 @@ one array of a composite type, built in Python value by value: docs/benchmarks.m
 
 Creating the tables (each process does on start) takes turns across processes: the library's
 statements (``CREATE TYPE``, ``CREATE OR REPLACE FUNCTION``) fail with "tuple concurrently
-updated" or a duplicate key when two processes run them at once.
+updated" or a duplicate key when two processes run them at once. A turn waited for longer than
+``CREATE_LOCK_SECONDS`` stops the start with ``CreateLockTimeout``, naming the lock.
 """
 
 from __future__ import annotations
@@ -31,10 +32,20 @@ from typing import Any, NoReturn
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
+from psycopg.errors import LockNotAvailable
 from psycopg.sql import SQL, Identifier
 
 # pg_advisory_lock's key for creating event tables (any fixed number no other lock uses).
 CREATE_LOCK = 0x61765F657673  # "av_evs"
+# How long a starting process waits for that lock. Creating one Application's tables takes
+# milliseconds, so even a dozen processes starting together wait well under a second each; a
+# minute means the holder is stuck (a session left open in psql, a process hung mid-start), and
+# a start that says so beats one that hangs without a word.
+CREATE_LOCK_SECONDS = 60
+
+
+class CreateLockTimeout(RuntimeError):
+    """Another session held the event tables' creation lock longer than CREATE_LOCK_SECONDS."""
 
 
 class PostgresEventRecorder(PostgresApplicationRecorder):
@@ -69,7 +80,19 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         # A session lock on a connection of its own, held while the library's statements run
         # on others (they commit in several transactions).
         with self.datastore.get_connection() as holder:
-            holder.execute("SELECT pg_advisory_lock(%s)", (CREATE_LOCK,))
+            try:
+                with holder.transaction():  # the timeout is the transaction's, the lock not
+                    holder.execute(
+                        "SELECT set_config('lock_timeout', %s, true)", (f"{CREATE_LOCK_SECONDS}s",)
+                    )
+                    holder.execute("SELECT pg_advisory_lock(%s)", (CREATE_LOCK,))
+            except LockNotAvailable as error:
+                raise CreateLockTimeout(
+                    f"creating the event tables of {self.events_table_name}: the advisory lock "
+                    f"{CREATE_LOCK} (pg_advisory_lock, 'av_evs') was held by another session "
+                    f"for {CREATE_LOCK_SECONDS} s; find it with SELECT pid FROM pg_locks WHERE "
+                    f"locktype = 'advisory' AND granted"
+                ) from error
             try:
                 super().create_table()
             finally:

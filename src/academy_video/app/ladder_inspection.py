@@ -67,6 +67,14 @@ class LadderInspection:
         """The figures its completion stored; ``None`` if it stored none (published before)."""
         return stored_ladder(self.video(video_id, tenant).renditions)
 
+    def delivery(self, video_id: int, tenant: str) -> tuple[str, list[RungFigures]]:
+        """The video's status and its stored figures (none unless READY and stored: the
+        console's card reads nothing from storage)."""
+        video = self.videos.get(video_id, tenant=tenant)
+        if video.status != VideoStatus.READY or not video.hls_path:
+            return str(video.status), []
+        return str(video.status), stored_ladder(video.renditions) or []
+
     def inspect(self, video_id: int, tenant: str | None) -> LadderReport:
         video = self.video(video_id, tenant)
         rungs = stored_ladder(video.renditions)

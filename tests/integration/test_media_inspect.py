@@ -3,11 +3,13 @@ real transcode of a tiny generated source stores each rung's figures with the co
 command prints them (and their JSON), computes them from storage for a video completed without
 them (as before they were stored), measures SSIM/PSNR in the sandbox with ``--quality`` (clear
 and AES-128 segments), and refuses what it must: a missing video, another tenant's, one not
-READY, a playlist naming a segment outside the video's outputs."""
+READY, a playlist naming a segment outside the video's outputs, a source that is no longer a
+video, a comparison over its time."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,8 +18,16 @@ from typing import Any
 import pytest
 
 from academy_video.adapters.cli import main as cli
+from academy_video.adapters.media.ladder_quality import (
+    QualityFailed,
+    QualityLimits,
+    RungTarget,
+    measure_quality,
+)
 from academy_video.app.config import Settings
+from academy_video.app.ladder_inspection import LadderInspection
 from academy_video.bootstrap import Container, build
+from academy_video.domain.video_storage import key_object
 from tests.media import make_video
 
 TENANT, LECTURE, SESSION = "demo", 1, 10
@@ -224,3 +234,40 @@ def test_a_playlist_naming_a_segment_outside_the_videos_outputs_is_refused(
     assert (code, out) == (1, "")
     assert err.startswith("academy-video: the ladder cannot be read: the playlist names ")
     assert "not one of the video's objects" in err or "outside the video's outputs" in err
+
+
+def test_a_source_that_is_not_a_video_any_more_is_refused_by_the_sandbox(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    video_id = site.upload(seconds=1.0)
+    site.publish(video_id)
+    hostile = site.tmp / "hostile.mp4"
+    hostile.write_bytes(b"#EXTM3U\n#EXTINF:1,\nfile:///etc/passwd\n")  # a playlist, not a video
+    site.container.storage.put_file(
+        site.container.videos.get(video_id).file_key, hostile, "video/mp4"
+    )
+    code, out, err = inspect(capsys, str(video_id), "--quality")
+    assert (code, out) == (1, "")
+    assert re.fullmatch(
+        r"academy-video: quality not measured: \d+p: the source was refused "
+        r"\((unsupported_format|unreadable)\)\n",
+        err,
+    ), err
+
+
+def test_a_comparison_over_its_time_is_stopped_with_its_reason(site: Site) -> None:
+    video_id = site.upload(seconds=2.0)
+    site.publish(video_id)
+    video = site.container.videos.get(video_id)
+    inspection = LadderInspection(site.container.videos, site.container.storage)
+    (name, rung), *_ = inspection.playlists(video)
+    with pytest.raises(QualityFailed, match=rf"^{name}: stopped by the sandbox \(timeout\)$"):
+        measure_quality(
+            site.container.storage,
+            source_key=video.file_key,
+            key_key=key_object(TENANT, video_id),
+            prefix=inspection.prefix(video),
+            rungs=[RungTarget(name, rung.playlist_key, rung.width, rung.height)],
+            seconds=2.0,
+            limits=QualityLimits(base_seconds=0.05, time_factor=0.0),
+        )

@@ -21,7 +21,6 @@ master's ``BANDWIDTH`` (peak segment) and ``AVERAGE-BANDWIDTH`` (mean).
 
 from __future__ import annotations
 
-import io
 import math
 import re
 from collections.abc import Iterable, Iterator
@@ -32,6 +31,8 @@ from typing import Any
 
 import av
 import av.filter
+
+from .chained_files import ChainedFiles
 
 PSNR_CAP = 100.0
 SECONDS_PER_HOUR = 3600.0
@@ -278,36 +279,6 @@ def _decoded(container: Any) -> Iterator[Any]:
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
     yield from container.decode(stream)
-
-
-class ChainedFiles(io.RawIOBase):
-    """The segments read one after the other as one stream, never all in memory at once (a
-    rung of an hour is a gigabyte)."""
-
-    def __init__(self, paths: list[Path]) -> None:
-        self.paths = list(reversed(paths))
-        self.current: io.BufferedReader | None = None
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while True:
-            if self.current is None:
-                if not self.paths:
-                    return 0
-                self.current = self.paths.pop().open("rb")
-            count = self.current.readinto(buffer)
-            if count:
-                return count
-            self.current.close()
-            self.current = None
-
-    def close(self) -> None:
-        if self.current is not None:
-            self.current.close()
-            self.current = None
-        super().close()
 
 
 class _CountingDecoder:

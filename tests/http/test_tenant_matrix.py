@@ -44,6 +44,7 @@ COVERED: dict[tuple[str, str], tuple[dict[str, Any] | None, str]] = {
     ("GET", "/api/v1/videos/{video_id:int}/summary"): (None, ""),
     ("GET", "/api/v1/videos/{video_id:int}/achievement"): (None, ""),
     ("GET", "/api/v1/videos/{video_id:int}/policy-impact"): (None, ""),
+    ("GET", "/api/v1/videos/{video_id:int}/delivery"): (None, ""),
     ("GET", "/api/v1/video-permissions/{permission_id:int}"): (None, ""),
     ("PATCH", "/api/v1/video-permissions/{permission_id:int}"): ({"rule": "blocked"}, ""),
     (

@@ -3,7 +3,8 @@
 One module per command family, each adding its subcommands with the function that runs them:
 ``serve`` (the HTTP API; what runs beside it in ``runtime.py``), ``data`` (read-model schema and
 projections), ``audit``, ``keys`` (cipher key, bearer tokens), ``maintenance`` (playback
-reconciliation, abandoned uploads), ``worker`` (the transcoding worker), ``caption_worker``
+reconciliation, abandoned uploads), ``media`` (``media inspect``: a published ladder's
+bitrates, bytes per hour and quality), ``worker`` (the transcoding worker), ``caption_worker``
 (``captions work``: the auto-caption worker), ``webhooks`` (a delivery process) and
 ``legacy_import`` (``import django``: the old app's database).
 """
@@ -23,6 +24,7 @@ from . import (
     keys,
     legacy_import,
     maintenance,
+    media,
     serve,
     webhooks,
     worker,
@@ -44,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         audit,
         keys,
         maintenance,
+        media,
         worker,
         caption_worker,
         webhooks,

@@ -23,6 +23,7 @@ from .routes import (
     audit,
     captions,
     captions_auto,
+    delivery,
     directory,
     event_filters,
     hls,
@@ -59,6 +60,7 @@ def create_app(container: Container) -> Litestar:
         route_handlers=[
             directory.router,
             videos.router,
+            delivery.router,
             captions.router,
             captions_auto.router,
             uploads.router,

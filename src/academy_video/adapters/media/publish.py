@@ -13,7 +13,9 @@ The child decoded an uploader's file, so nothing it wrote is trusted:
 - the thumbnail must be a small JPEG; the master playlist and the key are the parent's own.
 
 Then everything goes to storage file by file, master last, so no reader sees a master before
-its renditions. ``BANDWIDTH`` is the peak segment's bitrate, ``AVERAGE-BANDWIDTH`` the mean.
+its renditions. ``BANDWIDTH`` is the peak segment's bitrate, ``AVERAGE-BANDWIDTH`` the mean;
+each rendition the completion stores carries them with its total ``bytes``, ``seconds`` and
+``segments``.
 """
 
 from __future__ import annotations
@@ -107,6 +109,12 @@ def publish(
                 "height": rendition.height,
                 "bandwidth": int(peak),
                 "playlist": f"{prefix}{rendition.name}/index.m3u8",
+                # The figures inspection and the console read (domain/ladder_figures.py);
+                # completions stored before they were have none.
+                "average_bandwidth": average,
+                "bytes": total_bits // 8,
+                "seconds": round(total_seconds, 3),
+                "segments": len(segments),
             }
         )
         (directory / "published.m3u8").write_text(_playlist(segments, key_line))

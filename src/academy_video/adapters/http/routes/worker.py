@@ -84,16 +84,7 @@ def complete(
         hls_path=data.hls_path,
         duration=data.duration,
         thumbnail_key=data.thumbnail_key,
-        renditions=[
-            {
-                "name": r.name,
-                "width": r.width,
-                "height": r.height,
-                "bandwidth": r.bandwidth,
-                "playlist": r.playlist,
-            }
-            for r in data.renditions
-        ],
+        renditions=[r.stored() for r in data.renditions],
     )
     return WorkerAck(True, reason)
 

@@ -26,12 +26,39 @@ class HeartbeatIn(Struct):  # workers may send more than we read
     progress: Annotated[int, Meta(ge=0, le=100)] | None = None
 
 
+Count = Annotated[int, Meta(ge=0, le=2**53)]
+
+
 class Rendition(Struct):
     name: str
     width: int
     height: int
     bandwidth: int
     playlist: str
+    # A rung's delivery figures (``domain/ladder_figures.py``); older workers send none.
+    average_bandwidth: Count | None = None
+    bytes: Count | None = None
+    seconds: Annotated[float, Meta(ge=0, le=10**7)] | None = None
+    segments: Count | None = None
+
+    def stored(self) -> dict[str, object]:
+        """As the completion stores it: the figures only when the worker sent them all."""
+        rendition: dict[str, object] = {
+            "name": self.name,
+            "width": self.width,
+            "height": self.height,
+            "bandwidth": self.bandwidth,
+            "playlist": self.playlist,
+        }
+        figures = {
+            "average_bandwidth": self.average_bandwidth,
+            "bytes": self.bytes,
+            "seconds": self.seconds,
+            "segments": self.segments,
+        }
+        if all(value is not None for value in figures.values()):
+            rendition.update(figures)
+        return rendition
 
 
 class CompleteIn(Struct):

@@ -1,8 +1,9 @@
-// The open video: its head (thumbnail, status, processing, kept current by the live list), the
-// form that edits its title, order and default policy, and its tabs below.
+// The open video: its head (thumbnail, status, processing, delivery figures, kept current by the
+// live list), the form that edits its title, order and default policy, and its tabs below.
 
 import { api, clock, formatTime, h, sameServer } from "../api.js";
 import { clearError, showError } from "./alerts.js";
+import { showDelivery } from "./delivery.js";
 import { $, $$, state } from "./state.js";
 import { showTab, tabBar } from "./tabs.js";
 import { statusBadge } from "./widgets.js";
@@ -40,6 +41,7 @@ export function openVideo(v, onSaved) {
           h("span", { id: "video-processing" }),
           h("span", { id: "video-meta", className: "muted" }),
         ),
+        h("p", { id: "video-delivery", className: "detail-meta delivery", hidden: true }),
         h("p", { id: "video-error", className: "error", hidden: true }),
       ),
       h("button", { type: "button", id: "close-detail", className: "small", onclick: closeDetail }, "Close"),
@@ -71,6 +73,7 @@ export function updateDetailHead(v) {
     `duration ${clock(v.duration)}`,
     `created ${formatTime(v.created_at)}`,
   ].join(" · ");
+  showDelivery(v);
   const error = $("#video-error");
   error.hidden = v.status !== "FAILED";
   error.textContent = v.status === "FAILED" ? `Failed: ${v.error_reason || "unknown reason"}` : "";

@@ -360,15 +360,15 @@ def test_a_failed_projection_does_not_fail_the_stored_write_and_catches_up_later
     world = deployment.world()
     projector = world.app.projector
     assert projector is not None
-    healthy = projector._apply
+    healthy = projector._apply_events
 
     def broken(*args: Any) -> None:
         raise RuntimeError("read-model database unavailable")
 
-    monkeypatch.setattr(projector, "_apply", broken)
+    monkeypatch.setattr(projector, "_apply_events", broken)
     ticket = world.app.uploads.init(tenant=TENANT, session_id=10, title="T", filename="a.mp4")
     assert world.app.videos.get(ticket.video.video_id).title == "T"  # the write happened
     assert projector.lag()["Videos"] == 1
-    monkeypatch.setattr(projector, "_apply", healthy)
+    monkeypatch.setattr(projector, "_apply_events", healthy)
     assert projector.catch_up_all() == 1
     assert rows(engine_of(world.app), t.videos, video_id=ticket.video.video_id) != []

@@ -58,6 +58,11 @@ class EventSourcedApp(Application[UUID]):
             last = notifications[-1].id
         return seen
 
+    def saved_state(self, aggregate_id: UUID) -> Aggregate | None:  # noqa: ARG002
+        """The aggregate as this process's last save left it, if this Application keeps it
+        (shared, read-only): an inline projection of that save can use it instead of a copy."""
+        return None
+
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         for listener in self._listeners:
             listener(self.name, recordings)

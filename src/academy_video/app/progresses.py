@@ -128,13 +128,18 @@ class Progresses(EventSourcedApp):
                 pass
         return self._one_by_one(batches)
 
+    def saved_state(self, aggregate_id: UUID) -> WatchProgress | None:
+        return self.recent.peek(aggregate_id)
+
     def _save_all(self, results: list[tuple[WatchProgress, bool]]) -> None:
         """``save``, without its per-object protocol checks (a fifth of a flush's CPU): the
-        events straight to the store, then the inline listeners; kept once stored."""
+        events straight to the store; kept once stored, before the inline listeners, so that
+        the projection of this save uses the kept progresses instead of copies of its own."""
         progresses = [progress for progress, _ in results]
         events = [event for progress in progresses for event in progress.collect_events()]
-        self._notify(self.events.put(events))
+        recordings = self.events.put(events)
         self.recent.keep(progresses)
+        self._notify(recordings)
 
     def _one_by_one(self, batches: list[ProgressBatch]) -> list[tuple[WatchProgress, bool]]:
         recorded, unrecorded, cause = [], [], None

@@ -36,6 +36,11 @@ class RecentAggregates(Generic[A]):
         with self._lock:
             return self._kept.pop(aggregate_id, None)
 
+    def peek(self, aggregate_id: UUID) -> A | None:
+        """The kept aggregate, left kept: to be read, never changed (a writer ``take``s)."""
+        with self._lock:
+            return self._kept.get(aggregate_id)
+
     def keep(self, aggregates: Iterable[A]) -> None:
         """Aggregates just saved, with no pending events: the state the store now holds."""
         with self._lock:

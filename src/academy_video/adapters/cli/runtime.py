@@ -73,6 +73,19 @@ def every(seconds: float, task: Callable[[], object], name: str) -> Callable[[],
     return stopped
 
 
+# Collections of the middle generation between two of the oldest (CPython's default: 10). The
+# progresses kept for the next flush (one per watching student) make the oldest generation large
+# and a full pass long; at 10, each flush's survivors started one or two (docs/benchmarks.md,
+# Issue 22: progress writes). The youngest generations are collected as often as before.
+FULL_COLLECTION_AFTER = 100
+
+
+def tune_collector() -> None:
+    """The collector's thresholds for a long-running API process (``serve``)."""
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
+
+
 def freeze_start_up_heap() -> None:
     """What start-up built lives as long as the process: keep it out of the collector's full
     passes, which otherwise pause the event loop long enough to be the heartbeat's p99 under

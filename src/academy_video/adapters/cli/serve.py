@@ -38,6 +38,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     # re-raises SIGTERM after a graceful shutdown, so code after run() would not run.
     app.on_shutdown.extend(runtime.start_beside(container))
     runtime.freeze_start_up_heap()
+    runtime.tune_collector()
     # Our middleware writes the access lines (with the request id, in the chosen format).
     uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0

@@ -18,7 +18,7 @@ from uuid import UUID
 
 import msgspec
 from psycopg.sql import SQL, Identifier
-from sqlalchemy import JSON, Connection, Dialect, Table, bindparam, func, select
+from sqlalchemy import ARRAY, JSON, Connection, Dialect, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeEngine
 
@@ -113,7 +113,10 @@ class Batch:
         for table, ids in deletes.items():
             conn.execute(table.delete().where(table.c.aggregate_id.in_(ids)))
         for table, rows in puts.items():
-            conn.execute(upsert(conn.dialect.name, table, rows[0]), rows)
+            if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM and arrayable(table):
+                upsert_arrays(conn, table, rows)
+            else:
+                conn.execute(upsert(conn.dialect.name, table, rows[0]), rows)
         for (table, columns), rows in updates.items():
             statement = (
                 table.update()
@@ -172,6 +175,51 @@ def copy_rows(
             for i, process in processed:
                 values[i] = process(values[i])
             copy.write_row(values)
+
+
+def upsert_arrays(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``upsert`` of many rows (one per key, the same columns each) as one statement: each
+    column's values as one array, ``INSERT … SELECT … FROM unnest(…) ON CONFLICT``; a fifth of
+    the client's CPU of one bound statement per row (docs/benchmarks.md, Issue 22: progress
+    writes). Values go through their column type's bind processor, as an INSERT sends them."""
+    names = tuple(rows[0])
+    keys = key_names(table)
+    arrays = []
+    for name in names:
+        process = table.c[name].type.bind_processor(conn.dialect)
+        values = [row[name] for row in rows]
+        arrays.append(values if process is None else [process(value) for value in values])
+    types = [_array_type(table.c[name].type, conn.dialect) for name in names]
+    updates = [name for name in names if name not in keys]
+    statement = SQL(
+        "INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT ({keys}) "
+    ).format(
+        table=Identifier(*([table.schema] if table.schema else []), table.name),
+        names=SQL(", ").join(Identifier(name) for name in names),
+        arrays=SQL(", ").join(SQL("%b::" + kind) for kind in types),
+        keys=SQL(", ").join(Identifier(key) for key in keys),
+    )
+    if updates:
+        statement += SQL("DO UPDATE SET {}").format(
+            SQL(", ").join(SQL("{0} = excluded.{0}").format(Identifier(n)) for n in updates)
+        )
+    else:
+        statement += SQL("DO NOTHING")
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        cursor.execute(statement, arrays)
+
+
+@cache
+def arrayable(table: Table) -> bool:
+    """Whether ``upsert_arrays`` can write ``table``: no JSON or array columns (an array of
+    them is not what the column holds)."""
+    return not any(isinstance(c.type, JSON | ARRAY) for c in table.columns)
+
+
+def _array_type(kind: TypeEngine[Any], dialect: Dialect) -> str:
+    return f"{kind.compile(dialect=dialect)}[]"
 
 
 def _copy_processor(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:

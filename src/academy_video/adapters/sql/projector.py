@@ -47,6 +47,9 @@ __all__ = ["BATCH", "CACHE_SIZE", "Projector", "count_rows"]  # count_rows: re-e
 
 log = logging.getLogger(__name__)
 
+# An event to apply: its notification, the event, and its aggregate as its save left it (if kept).
+Applied = tuple[Notification, Any, Aggregate | None]
+
 BATCH = 500
 # Aggregates kept as last projected, per Application: a miss reloads from the store, so this
 # holds the active progresses of a busy process (docs/benchmarks.md, Issue 22: progress writes).
@@ -101,33 +104,59 @@ class Projector:
             self._behind.saved(app_name, max(r.notification.id for r in recordings))
             return
         try:
-            self.catch_up(app_name, until=max(r.notification.id for r in recordings))
+            self.catch_up(
+                app_name, until=max(r.notification.id for r in recordings), saved=recordings
+            )
         except Exception:
             # The event is stored: failing the use case now would invite a retry of something
             # that happened. The next catch-up (or ``follow``) applies it; lag shows meanwhile.
             log.exception("projector: catch-up after a save failed; it will be retried")
 
-    def catch_up(self, app_name: str, until: int | None = None) -> int:
-        """Apply what is new in ``app_name``'s log (at least up to ``until``); how many events."""
+    def catch_up(
+        self, app_name: str, until: int | None = None, saved: Sequence[Recording[UUID]] = ()
+    ) -> int:
+        """Apply what is new in ``app_name``'s log (at least up to ``until``); how many events.
+
+        ``saved``: the recordings of a save this process just made. Those are applied as they
+        are, not read back from the log (the most of a catch-up's cost), once everything before
+        them is applied; their aggregates as the save left them come from the Application when
+        it keeps them (``saved_state``)."""
         app, applied = self.apps[app_name], 0
+        own = sorted(saved, key=lambda recording: recording.notification.id)
         with self._locks[app_name]:
             while True:
                 with self.engine.begin() as conn:
                     position = lock_position(conn, app_name)
                     if until is not None and position >= until:
                         return applied
-                    notifications = app.recorder.select_notifications(
-                        start=position, limit=self.batch_size, inclusive_of_start=False
-                    )
-                    if not notifications:
+                    own = [r for r in own if r.notification.id > position]
+                    items = self._next(app, position, own)
+                    if not items:
                         return applied
-                    states, queued = self._apply(conn, app_name, notifications)
-                    applied += len(notifications)
+                    states, queued = self._apply_events(conn, app_name, items)
+                    applied += len(items)
                 self._tell(app_name, states)
                 if queued:
                     self._wake_deliverers()
-                if len(notifications) < self.batch_size:
+                if len(items) < self.batch_size and not own:
                     return applied
+
+    def _next(
+        self, app: EventSourcedApp, position: int, own: list[Recording[UUID]]
+    ) -> list[Applied]:
+        """The next events after ``position``, each with the aggregate its save left when the
+        Application kept it: read from the log up to the first of ``own``, then ``own``'s."""
+        stop = own[0].notification.id - 1 if own else None
+        if stop is None or stop > position:
+            notifications = app.recorder.select_notifications(
+                start=position, limit=self.batch_size, stop=stop, inclusive_of_start=False
+            )
+            if notifications or not own:
+                return [(n, app.mapper.to_domain_event(n), None) for n in notifications]
+        return [
+            (r.notification, r.domain_event, app.saved_state(r.domain_event.originator_id))
+            for r in own[: self.batch_size]
+        ]
 
     @contextmanager
     def behind(self) -> Iterator[None]:
@@ -225,11 +254,19 @@ class Projector:
         """Write the rows of ``notifications`` (and with ``outbox``, their public events); the
         aggregates they touched, as they stand after the batch (one entry per event: an
         aggregate touched twice appears twice), and how many deliveries were queued."""
-        app, project, states = self.apps[app_name], PROJECTIONS[app_name], self._states[app_name]
+        mapper = self.apps[app_name].mapper
+        items = [(n, mapper.to_domain_event(n), None) for n in notifications]
+        return self._apply_events(conn, app_name, items, outbox=outbox)
+
+    def _apply_events(
+        self, conn: Connection, app_name: str, items: Sequence[Applied], *, outbox: bool = True
+    ) -> tuple[list[Any], int]:
+        """``_apply`` of events already decoded."""
+        project, states = PROJECTIONS[app_name], self._states[app_name]
         batch, after, messages = Batch(), [], []
-        for notification in notifications:
-            event = app.mapper.to_domain_event(notification)
-            state = states.after(event)
+        notifications = [notification for notification, _, _ in items]
+        for notification, event, kept in items:
+            state = states.after(event, kept)
             project(batch, state, event, notification.id)
             if self.transcripts is not None and app_name == "Videos":
                 self.transcripts.project(batch, state, event)
@@ -272,9 +309,13 @@ class _States:
         self._size = size
         self._cache: OrderedDict[UUID, Aggregate] = OrderedDict()
 
-    def after(self, event: Any) -> Aggregate:
+    def after(self, event: Any, kept: Aggregate | None = None) -> Aggregate:
+        """The aggregate after ``event``: ``kept`` (its Application's own, as its save left
+        it; not cached here, so one copy in memory) when it is at ``event``'s version."""
         cached = self._cache.pop(event.originator_id, None)
         aggregate: Aggregate | None
+        if kept is not None and kept.version == event.originator_version:
+            return kept
         if isinstance(event, CanInitAggregate):
             aggregate = event.mutate(None)
         elif cached is not None and cached.version == event.originator_version - 1:

@@ -21,11 +21,16 @@ from eventsourcing.domain import Aggregate, event
 
 from . import ids
 from .errors import InvalidValue
-from .ranges import Range, covered, merge_all
+from .ranges import Range, at_most, covered, merge_all
 
 DEFAULT_COMPLETION_THRESHOLD = 0.95
 DEFAULT_GRACE_SECONDS = 2.0
 ANCHORS_KEPT = 8  # sessions whose last heartbeat is remembered
+# Disjoint watched ranges kept: a student seeking around a three-hour lecture every 20 s makes
+# about as many. A player crediting slivers and jumping back between them would otherwise grow
+# one progress without bound (kept in memory, merged on every flush); past this the shortest
+# are dropped (``ranges.at_most``: progress never goes down, it may count them again later).
+MAX_RANGES = 500
 
 
 @dataclass(frozen=True, slots=True)  # one object per kept anchor, not two
@@ -190,7 +195,7 @@ class WatchProgress(Aggregate):
         progress: float,
         rejected_jumps: int,
     ) -> None:
-        self.ranges = merge_all(self.ranges, [(a, b) for a, b in watched])
+        self.ranges = at_most(merge_all(self.ranges, [(a, b) for a, b in watched]), MAX_RANGES)
         self.last_position = last_position
         self.max_position = max(self.max_position, last_position)
         self.anchors.pop(session_id, None)

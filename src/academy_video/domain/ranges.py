@@ -35,3 +35,14 @@ def merge_all(ranges: list[Range], new: list[Range]) -> list[Range]:
 
 def covered(ranges: list[Range]) -> float:
     return sum(b - a for a, b in ranges)
+
+
+def at_most(ranges: list[Range], most: int) -> list[Range]:
+    """``ranges`` with the shortest dropped until ``most`` are left (the earliest first among
+    equals): what is dropped is credit not counted again, never credit for what was not watched
+    (fusing neighbours would credit the gap between them)."""
+    if len(ranges) <= most:
+        return ranges
+    dropped = sorted(range(len(ranges)), key=lambda i: (ranges[i][1] - ranges[i][0], i))
+    gone = set(dropped[: len(ranges) - most])
+    return [r for i, r in enumerate(ranges) if i not in gone]

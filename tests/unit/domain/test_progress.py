@@ -3,7 +3,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from academy_video.domain.errors import InvalidValue
-from academy_video.domain.progress import ANCHORS_KEPT, Plausibility, Sample, WatchProgress
+from academy_video.domain.progress import (
+    ANCHORS_KEPT,
+    MAX_RANGES,
+    Plausibility,
+    Sample,
+    WatchProgress,
+)
+from academy_video.domain.ranges import covered
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 NORMAL = Plausibility(max_rate=1.0, grace_seconds=2.0)
@@ -184,3 +191,22 @@ def test_sessions_played_side_by_side_share_one_clock(sessions: int) -> None:
         record(progress, *beats, duration=duration)
     watched = sum(end - start for start, end in progress.ranges)
     assert watched <= 300 + 2 * 31  # the time, and at most one grace per beat
+
+
+def test_slivers_credited_between_backward_jumps_keep_at_most_max_ranges() -> None:
+    """A player crediting 0.01 s, then jumping back below it, keeps every sliver apart: one range
+    per two beats, for as long as it plays. Past ``MAX_RANGES`` the shortest are dropped, and
+    progress, computed before, never goes down."""
+    progress = new_progress()
+    second = 0.0
+    for n in range(MAX_RANGES + 50):
+        x = 3_000.0 - 1.5 * n  # each sliver below the last: a backward jump re-anchors
+        for position in (x, x + 0.01):
+            record(progress, beat(position, second), duration=3_600.0)
+            second += 1
+    assert len(progress.ranges) == MAX_RANGES
+    assert progress.progress >= covered(progress.ranges) / 3_600.0
+    before = progress.progress
+    record(progress, beat(10.0, second), beat(40.0, second + 30), duration=3_600.0)
+    assert (10.0, 40.0) in progress.ranges  # a real stretch watched is kept over slivers
+    assert len(progress.ranges) == MAX_RANGES and progress.progress >= before

@@ -5,7 +5,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from academy_video.domain.ranges import covered, merge, merge_all
+from academy_video.domain.ranges import at_most, covered, merge, merge_all
 
 interval = st.tuples(
     st.integers(min_value=0, max_value=200), st.integers(min_value=0, max_value=200)
@@ -56,3 +56,16 @@ def test_merging_is_idempotent(
 def test_touching_intervals_fuse_and_empty_ones_vanish() -> None:
     assert merge_all([], [(0, 10), (10, 20), (30, 30)]) == [(0, 20)]
     assert merge_all([], [(20, 10)]) == [(10, 20)]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 1000), st.integers(1, 50)), max_size=60), st.integers(0, 40)
+)
+def test_at_most_keeps_the_longest_in_order(pieces: list[tuple[int, int]], most: int) -> None:
+    ranges = merge_all([], [(float(a), float(a + length)) for a, length in pieces])
+    kept = at_most(ranges, most)
+    assert len(kept) == min(most, len(ranges))
+    assert kept == [r for r in ranges if r in kept]  # a subset, in order
+    dropped = [r for r in ranges if r not in kept]
+    if kept and dropped:
+        assert min(b - a for a, b in kept) >= max(b - a for a, b in dropped)

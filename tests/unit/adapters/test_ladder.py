@@ -44,7 +44,7 @@ def test_each_rate_control_sets_the_rungs_encoder() -> None:
     # quality: no average bitrate, a CRF per rung, capped under the fixed ladder's rate
     assert low.rate_options("quality") == (
         0,
-        {"crf": "14", "maxrate": str(low.video_bitrate * 95 // 100), "bufsize": "622000"},
+        {"crf": "13", "maxrate": str(low.video_bitrate * 95 // 100), "bufsize": "622000"},
     )
     assert high.rate_options("quality") == (
         0,

@@ -31,7 +31,7 @@ DEFAULT_AUDIO_BITRATE = 128_000
 # x264 CRF per rung height under ``quality``: the highest that keeps the still lecture kinds'
 # SSIM equal to the fixed ladder's at three decimals (docs/encoding.md); a small rung's pixels
 # are each seen larger, so it gets the finer value. 1080p is not measured: it takes 720p's.
-CRF = {360: 14, 720: 16}
+CRF = {360: 13, 720: 16}
 DEFAULT_CRF = 16
 # Under ``quality``, the cap (``maxrate``) and the buffer as shares of the rung's bitrate. x264
 # starts with the buffer 90 % full and spends it: on content that needs every bit (grain) a

@@ -1,5 +1,6 @@
 """Run our transcoder once, in its own process (so the benchmark can read its peak memory):
-``python transcode_once.py SOURCE WORKDIR remux|encode``. Prints the wall and CPU seconds of the
+``python transcode_once.py SOURCE WORKDIR remux|encode [quality|fixed]`` (the rate control:
+the service's default unless named). Prints the wall and CPU seconds of the
 transcode itself (this process's and its sandboxed child's; the interpreter's start and placing
 the source in storage are setup) and the child's peak memory in MiB."""
 
@@ -13,10 +14,12 @@ from pathlib import Path
 from academy_video.adapters.media import sandbox
 from academy_video.adapters.media.transcoder import PyAvTranscoder
 from academy_video.adapters.storage.local import LocalDiskStorage
+from academy_video.app.config import RATE_CONTROLS
 
 
 def main() -> None:
     source, workdir, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    rate_control = sys.argv[4] if len(sys.argv) > 4 else RATE_CONTROLS[0]
     storage = LocalDiskStorage(
         workdir / "objects", base_url="http://x", secret="s", max_bytes=2**40
     )
@@ -35,6 +38,7 @@ def main() -> None:
         remux=mode == "remux",
         scratch_root=workdir,
         on_usage=lambda cpu, peak: used.append((cpu, peak)),
+        rate_control=rate_control,
     )
     sandbox.warm()  # started with the service, long before a job
     wall, cpu = time.perf_counter(), time.process_time()

@@ -1,4 +1,4 @@
-"""Today's ladder made by the service's own transcoder, for the harness to measure: the source
+"""The ladder made by the service's own transcoder, for the harness to measure: the source
 placed in a local storage, ``PyAvTranscoder`` run on it (sandboxed pass, published outputs, clear
 segments, the remux path off so that every rung is encoded), and the published master playlist
 returned."""
@@ -34,12 +34,17 @@ def master_playlist(workdir: Path, *, tenant: str = TENANT, video_id: int = 1) -
     return storage_in(workdir).path(outputs_prefix(tenant, video_id) + "master.m3u8")
 
 
-def transcode_to_hls(source: Path, workdir: Path, *, preset: str = "veryfast") -> Path:
-    """Today's ladder of ``source``, published under ``workdir``: its master playlist."""
+def transcode_to_hls(
+    source: Path, workdir: Path, *, preset: str = "veryfast", rate_control: str = "quality"
+) -> Path:
+    """The ladder of ``source`` under ``rate_control`` (``fixed``: the ladder before issue 23),
+    published under ``workdir``: its master playlist."""
     storage = storage_in(workdir)
     key = place_source(storage, source)
     scratch = workdir / "scratch"
     scratch.mkdir(exist_ok=True)
-    transcoder = PyAvTranscoder(storage, preset=preset, remux=False, scratch_root=scratch)
+    transcoder = PyAvTranscoder(
+        storage, preset=preset, remux=False, scratch_root=scratch, rate_control=rate_control
+    )
     transcoder.transcode(video_id=1, tenant=TENANT, source_key=key)
     return master_playlist(workdir)

@@ -14,6 +14,8 @@ from academy_video.domain.progress import DEFAULT_COMPLETION_THRESHOLD
 from academy_video.domain.webhook_retention import DEFAULT_KEEP_DAYS, KeepTooShort, check_keep_days
 
 PREFIX = "ACADEMY_VIDEO_"
+# The transcoder's rate controls (adapters/media/ladder.py applies them), the default first.
+RATE_CONTROLS = ("quality", "fixed")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,9 @@ class Settings:
     # key endpoint, not only when media URLs lapse.
     hls_encrypt: bool = True
     transcode_preset: str = "veryfast"  # x264 preset
+    # How each rung spends bits (docs/encoding.md): "quality" (capped constant quality) or
+    # "fixed" (the bits-per-pixel average bitrate whatever the picture, as before issue 23).
+    rate_control: str = "quality"
     hls_segment_seconds: int = 4
     # Media is decoded in a sandboxed child (docs/security.md): the longest source accepted, a
     # probe's wall time, and a transcode's memory and wall time per second of video.
@@ -109,6 +114,8 @@ class Settings:
     webhook_keep_days: int = DEFAULT_KEEP_DAYS
 
     def __post_init__(self) -> None:
+        if self.rate_control not in RATE_CONTROLS:
+            raise ValueError(f"{PREFIX}RATE_CONTROL: must be one of {', '.join(RATE_CONTROLS)}")
         for name in (
             "event_payload_max_bytes",
             "event_rate_per_minute",

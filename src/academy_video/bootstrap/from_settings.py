@@ -79,6 +79,7 @@ def transcoder_for(settings: Settings, storage: ObjectStorage) -> Transcoder:
     return PyAvTranscoder(
         storage,
         preset=settings.transcode_preset,
+        rate_control=settings.rate_control,
         segment_seconds=settings.hls_segment_seconds,
         encrypt=settings.hls_encrypt,
         max_seconds=settings.max_source_seconds,

@@ -32,3 +32,24 @@ def test_bitrates_follow_bits_per_pixel_and_frame_rate() -> None:
     assert (low.audio_bitrate, high.audio_bitrate) == (96_000, 128_000)
     with pytest.raises(ValueError, match="size"):
         plan(0, 0, 30)
+
+
+def test_each_rate_control_sets_the_rungs_encoder() -> None:
+    [low, high] = plan(1280, 720, 30)
+    # fixed: the bits-per-pixel rate on average, maxrate 1.5x, a 2x buffer (as before issue 23)
+    assert high.rate_options("fixed") == (
+        high.video_bitrate,
+        {"maxrate": str(high.maxrate), "bufsize": str(high.bufsize)},
+    )
+    # quality: no average bitrate, a CRF per rung, capped under the fixed ladder's rate
+    assert low.rate_options("quality") == (
+        0,
+        {"crf": "13", "maxrate": str(low.video_bitrate * 95 // 100), "bufsize": "622000"},
+    )
+    assert high.rate_options("quality") == (
+        0,
+        {"crf": "16", "maxrate": "2363600", "bufsize": "2488000"},
+    )
+    assert plan(1920, 1080, 30)[2].rate_options("quality")[1]["crf"] == "16"
+    with pytest.raises(ValueError, match="rate control"):
+        high.rate_options("cbr")

@@ -107,6 +107,7 @@ def test_every_secret_setting_is_one_the_logs_take_out() -> None:
     texts: dict[str, Any] = {
         n: v for n, v in values.items() if isinstance(getattr(Settings(), n), str)
     }
+    texts["rate_control"] = "fixed"  # a validated choice, not free text
     settings = Settings(**texts)
     secret = {n for n in values if re.search(r"(secret|token|key)$", n)}
     assert secret == {
@@ -118,3 +119,11 @@ def test_every_secret_setting_is_one_the_logs_take_out() -> None:
         "cdn_signing_secret",
     }
     assert set(settings.secret_values()) == {values[n] for n in secret}
+
+
+def test_the_rate_control_is_quality_unless_fixed_is_chosen_and_nothing_else() -> None:
+    assert Settings.from_env({}).rate_control == "quality"
+    assert Settings.from_env({"ACADEMY_VIDEO_RATE_CONTROL": "fixed"}).rate_control == "fixed"
+    for bad in ("cbr", "Quality"):
+        with pytest.raises(ValueError, match="ACADEMY_VIDEO_RATE_CONTROL: must be one of"):
+            Settings.from_env({"ACADEMY_VIDEO_RATE_CONTROL": bad})

@@ -5,18 +5,40 @@ plus one at the source's own size when it falls between rungs (a 480p source get
 and its own size can then be served by copying it: the remux fast path). Video bitrates follow
 a bits-per-pixel rule, as PeerTube's ladder does: ``width × height × fps × BITS_PER_PIXEL``, so a
 rung's bitrate scales with its area and frame rate (720p30 ≈ 2.5 Mb/s, 360p30 ≈ 0.62 Mb/s,
-1080p30 ≈ 5.6 Mb/s). ``maxrate`` is 1.5× that, with a 2× buffer, for lecture content's bursts.
+1080p30 ≈ 5.6 Mb/s).
+
+How a rung spends its bits is the rate control (``RATE_CONTROLS``, docs/encoding.md):
+
+- ``quality`` (the default): x264 constant quality (``CRF``) capped just under the rung's
+  bitrate (``maxrate`` 0.95×, ``bufsize`` 1×). Still lecture content takes what its picture
+  needs, a fraction of the rate; motion and grain get up to the cap and no more, so no rung
+  spends more than the fixed ladder did.
+- ``fixed``: the ladder as it was, an average bitrate of the bits-per-pixel rate with
+  ``maxrate`` 1.5× and a 2× buffer, whatever is on screen.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from academy_video.app.config import RATE_CONTROLS
+
 HEIGHTS = (360, 720, 1080)
 BITS_PER_PIXEL = 0.09
 MAX_FPS = 60.0
 AUDIO_BITRATE = {360: 96_000}
 DEFAULT_AUDIO_BITRATE = 128_000
+# x264 CRF per rung height under ``quality``: the highest that keeps the still lecture kinds'
+# SSIM equal to the fixed ladder's at three decimals (docs/encoding.md); a small rung's pixels
+# are each seen larger, so it gets the finer value. 1080p is not measured: it takes 720p's.
+CRF = {360: 13, 720: 16}
+DEFAULT_CRF = 16
+# Under ``quality``, the cap (``maxrate``) and the buffer as shares of the rung's bitrate. x264
+# starts with the buffer 90 % full and spends it: on content that needs every bit (grain) a
+# 20 s source averaged rate + 0.9 × bufsize / 20 s, so the cap sits 5 % under the rate and the
+# buffer is one second, and the whole stays under the fixed ladder's bytes (measured).
+CAP_SHARE = 0.95
+BUFFER_SHARE = 1.0
 
 
 @dataclass(frozen=True)
@@ -34,6 +56,27 @@ class Rung:
     @property
     def bufsize(self) -> int:
         return self.video_bitrate * 2
+
+    @property
+    def crf(self) -> int:
+        return CRF.get(self.height, DEFAULT_CRF)
+
+    def rate_options(self, rate_control: str) -> tuple[int, dict[str, str]]:
+        """The encoder's average bitrate (0: none) and x264 options under ``rate_control``."""
+        if rate_control == "fixed":
+            return self.video_bitrate, {
+                "maxrate": str(self.maxrate),
+                "bufsize": str(self.bufsize),
+            }
+        if rate_control == "quality":
+            # The buffer model bounds a segment of T seconds to maxrate × T + bufsize: a 4 s
+            # segment's peak ≤ 1.2× the rate (the fixed ladder's could reach 2×).
+            return 0, {
+                "crf": str(self.crf),
+                "maxrate": str(int(self.video_bitrate * CAP_SHARE)),
+                "bufsize": str(int(self.video_bitrate * BUFFER_SHARE)),
+            }
+        raise ValueError(f"unknown rate control {rate_control!r}: one of {RATE_CONTROLS}")
 
 
 def _even(value: float) -> int:

@@ -3,7 +3,8 @@
 will say of it (size, ``CODECS``).
 
 Each picture is scaled as the ffmpeg CLI scales (one FFmpeg filter graph per rung). The encoder
-has ``FRAME`` threads, a fixed GOP of ``gop_seconds`` with scene cuts off, and ``pict_type`` reset
+has ``FRAME`` threads, its rate control (``Rung.rate_options``), a fixed GOP of ``gop_seconds``
+with scene cuts off, and ``pict_type`` reset
 on every picture (or x264 copies the source's frame types), so segments of ``segment_seconds`` (a
 multiple) line up across renditions. The hls muxer runs with ``max_delay`` set: without it every
 rung carries padding (docs/benchmarks.md, Transcoding).
@@ -53,6 +54,7 @@ class Encoding:
     segment_seconds: int
     gop_seconds: int
     key_info: Path | None  # the hls muxer's key info file, or None for clear segments
+    rate_control: str = "fixed"  # ladder.RATE_CONTROLS
 
 
 def open_output(
@@ -85,6 +87,7 @@ def open_output(
     else:
         rate = Fraction(fps).limit_denominator(1001)
         gop = round(fps * encoding.gop_seconds)
+        bit_rate, rate_options = rung.rate_options(encoding.rate_control)
         video = out.add_stream(
             "libx264",
             rate=rate,
@@ -95,12 +98,12 @@ def open_output(
                 "keyint_min": str(gop),
                 "sc_threshold": "0",
                 "forced-idr": "1",
-                "maxrate": str(rung.maxrate),
-                "bufsize": str(rung.bufsize),
+                **rate_options,
             },
         )
         video.width, video.height, video.pix_fmt = rung.width, rung.height, "yuv420p"
-        video.bit_rate = rung.video_bitrate
+        if bit_rate:
+            video.bit_rate = bit_rate
         video.codec_context.thread_type = "FRAME"
         graph = _scaler(in_v, rung)
     audio = None

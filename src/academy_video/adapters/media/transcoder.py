@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from academy_video.app.config import RATE_CONTROLS
 from academy_video.app.ports import ObjectStorage, TranscodeFailed, TranscodeOutput
 from academy_video.domain.video_storage import key_object, outputs_prefix
 
@@ -72,10 +73,15 @@ class PyAvTranscoder:
         max_seconds: float = 8 * 3600,
         limits: TranscodeLimits | None = None,
         on_usage: Callable[[float, float], None] | None = None,
+        rate_control: str = "quality",
     ) -> None:
-        """``on_usage(cpu_seconds, peak_mib)``: told what each finished pass took."""
+        """``on_usage(cpu_seconds, peak_mib)``: told what each finished pass took;
+        ``rate_control``: one of ``ladder.RATE_CONTROLS`` (docs/encoding.md)."""
         if segment_seconds % gop_seconds:
             raise ValueError("segment_seconds must be a multiple of gop_seconds")
+        if rate_control not in RATE_CONTROLS:
+            raise ValueError(f"rate_control must be one of {RATE_CONTROLS}")
+        self.rate_control = rate_control
         self.storage = storage
         self.preset = preset
         self.segment_seconds = segment_seconds
@@ -115,6 +121,7 @@ class PyAvTranscoder:
                 remux=self.remux,
                 max_seconds=self.max_seconds,
                 headers=if_match_options(source, source_etag).get("headers", ""),
+                rate_control=self.rate_control,
             )
             try:
                 answer = self._pass(request, progress, cancelled)

@@ -1,0 +1,84 @@
+"""The two rate controls on short sources of the corpus (docs/encoding.md): under ``quality`` a
+slides source is smaller than under ``fixed`` at the same SSIM (the stated tolerance), a grain
+source's segments stay under the cap, one keyframe per segment keeps every segment within the
+target duration, and the master playlist's BANDWIDTH / AVERAGE-BANDWIDTH are the measured peak
+and average of the segments produced."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from academy_video.adapters.media.ladder import plan
+from academy_video.adapters.media.transcoder import PyAvTranscoder
+from tests.encoding.lecture_corpus import render
+from tests.encoding.quality import RungQuality, measure_ladder
+from tests.encoding.transcoded import storage_in, transcode_to_hls
+
+SIZE = (640, 360)  # one rung: 360p
+SECONDS = 8
+SSIM_TOLERANCE = 0.0005  # "equal at three decimals" (docs/encoding.md)
+
+
+def ladder_of(kind: str, rate_control: str, work: Path) -> tuple[Path, RungQuality]:
+    source = work / f"{kind}.mp4"
+    if not source.exists():
+        render(kind, source, seconds=SECONDS, size=SIZE)
+    master = transcode_to_hls(source, work / rate_control, rate_control=rate_control)
+    [rung] = measure_ladder(master, source)
+    return master, rung
+
+
+@pytest.fixture(scope="module")
+def slides(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, RungQuality]]:
+    work = tmp_path_factory.mktemp("slides")
+    return {choice: ladder_of("slides", choice, work) for choice in ("fixed", "quality")}
+
+
+def test_slides_under_quality_are_smaller_at_the_same_ssim(
+    slides: dict[str, tuple[Path, RungQuality]],
+) -> None:
+    (_, fixed), (_, quality) = slides["fixed"], slides["quality"]
+    assert quality.bytes < 0.75 * fixed.bytes
+    assert quality.video_bytes < 0.5 * fixed.video_bytes
+    assert quality.scores.ssim_mean >= fixed.scores.ssim_mean - SSIM_TOLERANCE
+    assert quality.scores.ssim_p5 >= fixed.scores.ssim_p5 - SSIM_TOLERANCE
+
+
+def test_one_keyframe_per_segment_keeps_segments_within_the_target(
+    slides: dict[str, tuple[Path, RungQuality]],
+) -> None:
+    master, rung = slides["quality"]
+    playlist = (master.parent / "360p" / "index.m3u8").read_text()
+    assert "#EXT-X-TARGETDURATION:4" in playlist
+    assert [round(s.seconds, 2) for s in rung.segments] == [4.0, 4.0]
+    assert rung.keyframe_share > 0  # each segment starts on one (and the harness decoded it)
+
+
+@pytest.mark.parametrize("choice", ["fixed", "quality"])
+def test_the_master_playlist_declares_the_measured_peak_and_average(
+    slides: dict[str, tuple[Path, RungQuality]], choice: str
+) -> None:
+    master, rung = slides[choice]
+    declared = re.search(r"BANDWIDTH=(\d+),AVERAGE-BANDWIDTH=(\d+)", master.read_text())
+    assert declared is not None
+    assert int(declared[1]) == int(rung.peak_bitrate)
+    assert abs(int(declared[2]) - rung.average_bitrate) <= 1
+
+
+def test_grain_under_quality_stays_under_the_cap(tmp_path: Path) -> None:
+    _, rung = ladder_of("grain", "quality", tmp_path)
+    [planned] = plan(*SIZE, 30)
+    # x264's buffer model: a segment carries at most maxrate x T + bufsize of video; the audio
+    # and MPEG-TS framing come on top. The fixed ladder's maxrate bounds the whole segment.
+    cap = planned.video_bitrate * 95 // 100
+    assert rung.video_bitrate <= cap + planned.video_bitrate / SECONDS
+    assert rung.peak_bitrate <= planned.maxrate
+    assert rung.video_bitrate > 0.8 * cap  # grain needs the bits: it gets up to the cap
+
+
+def test_an_unknown_rate_control_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="rate_control"):
+        PyAvTranscoder(storage_in(tmp_path), rate_control="cbr")

@@ -2,8 +2,9 @@
 
 Each on two sources (``CONTENT``): a clean test pattern, and the same under heavy grain.
 
-- Ladder: a 60 s 720p30 H.264/AAC source → 360p + 720p (x264 veryfast, the same bitrates, 2 s GOP
-  without scene cuts, 4 s HLS segments, audio copied), ours with the remux path off vs one
+- Ladder: a 60 s 720p30 H.264/AAC source → 360p + 720p (x264 veryfast, the service's default rate
+  control with the same options per rung, one keyframe per 4 s segment, no scene cuts, 4 s HLS
+  segments, audio copied), ours with the remux path off vs one
   equivalent ffmpeg command (split → scale → two x264 encodes → two hls muxers).
 - Remux: a 5-minute 360p source that only needs copying into HLS, ours vs ``ffmpeg -c copy``.
 - Memory: our peak RSS encoding a 1-minute and a 10-minute 360p source.
@@ -30,9 +31,14 @@ import imageio_ffmpeg
 from academy_video.adapters.media import sandbox
 from academy_video.adapters.media.encode_pass import PassRequest, transcode_in_child
 from academy_video.adapters.media.ladder import plan
+from academy_video.app.config import RATE_CONTROLS
 from tests.bench.figures import record
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+# Ours runs the service's default rate control; the CLI is given the same options per rung
+# (``Rung.rate_options``) and the same keyframe interval: one per 4 s segment at 30 fps.
+RATE_CONTROL = RATE_CONTROLS[0]
+GOP_FRAMES = 4 * 30 if RATE_CONTROL == "quality" else 2 * 30
 HERE = Path(__file__).parent
 
 
@@ -104,7 +110,14 @@ def make_source(path: Path, *, size: str, seconds: int, preset: str, noise: int 
 
 def ours(source: Path, mode: str, repeats: int = 2) -> Run:
     with tempfile.TemporaryDirectory() as work:
-        command = [sys.executable, str(HERE / "transcode_once.py"), str(source), work, mode]
+        command = [
+            sys.executable,
+            str(HERE / "transcode_once.py"),
+            str(source),
+            work,
+            mode,
+            RATE_CONTROL,
+        ]
         return best(command, repeats, reports_own_time=True)
 
 
@@ -127,6 +140,10 @@ def cli_ladder(source: Path) -> Run:
         ]
         for i, r in enumerate(rungs):
             Path(out, r.name).mkdir()
+            bit_rate, options = r.rate_options(RATE_CONTROL)
+            rate = ["-b:v", str(bit_rate)] if bit_rate else []
+            for option, value in options.items():
+                rate += [f"-{option}", value]
             command += [
                 "-map",
                 f"[v{i}]",
@@ -136,16 +153,11 @@ def cli_ladder(source: Path) -> Run:
                 "libx264",
                 "-preset",
                 "veryfast",
-                "-b:v",
-                str(r.video_bitrate),
-                "-maxrate",
-                str(r.maxrate),
-                "-bufsize",
-                str(r.bufsize),
+                *rate,
                 "-g",
-                "60",
+                str(GOP_FRAMES),
                 "-keyint_min",
-                "60",
+                str(GOP_FRAMES),
                 "-sc_threshold",
                 "0",
                 "-c:a",
@@ -266,6 +278,7 @@ def bench_sandbox_cost(work: Path) -> None:
                     gop_seconds=2,
                     remux=False,
                     max_seconds=36000,
+                    rate_control=RATE_CONTROL,
                 )
                 started = time.perf_counter()
                 if isolated:

@@ -8,7 +8,8 @@ video bytes, SSIM mean and p5, PSNR, and the pass's CPU seconds.
 
 ``python tests/bench/rung_variants.py repeats KIND ...``: both rungs under ``quality`` with and
 without the pictures identical to the last one encoded (keyframes forced every segment of source
-time): bytes, video bytes, pictures encoded, CPU, and each segment's ``#EXTINF``.
+time, each picture lasting until the next one encoded): bytes, video bytes, pictures encoded, CPU,
+and each segment's ``#EXTINF``.
 
 Encodes with the service's own rendition code (``renditions.open_output``), in this process.
 """
@@ -87,22 +88,27 @@ def encode(
         output.graph.push(None)
         drain()
         if drop is not None:
-            drop.finish()
-        output.container.mux(output.video.encode(None))
+            drop.flush()
+        else:
+            output.container.mux(output.video.encode(None))
         output.container.close()
     return time.process_time() - cpu, drop.pictures if drop else SECONDS * FPS
 
 
 class RepeatDrop:
     """Drains a rung's scale graph, not encoding a picture identical to the last one encoded; a
-    keyframe every segment of source time; the last dropped picture encoded at the end."""
+    keyframe every segment of source time. Each picture is held until the next one to encode
+    arrives, so that its duration spans the pictures dropped after it (the hls muxer times a
+    segment by its packets' durations)."""
 
     def __init__(self, output: Output) -> None:
         self.output = output
         self.last: bytes | None = None
-        self.pending: Any = None
+        self.held: tuple[Any, bool] | None = None
+        self.end = 0  # the end of the last picture seen, in the pictures' time base
         self.next_keyframe = 0.0
         self.pictures = 0
+        self.seconds: dict[int, float] = {}  # each sent picture's duration, by its time in ms
 
     def __call__(self) -> None:
         while True:
@@ -110,27 +116,44 @@ class RepeatDrop:
                 picture = self.output.graph.pull()
             except (av.error.BlockingIOError, av.error.EOFError):
                 return
+            self.end = picture.pts + round(1 / (FPS * picture.time_base))
             keyframe = float(picture.pts * picture.time_base) >= self.next_keyframe - 1e-6
             planes = b"".join(bytes(plane) for plane in picture.planes)
             if not keyframe and planes == self.last:
-                self.pending = picture
                 continue
-            self.last, self.pending = planes, None
+            self.last = planes
             if keyframe:
                 self.next_keyframe += SEGMENT_SECONDS
-            self.send(picture, keyframe)
+            self.send_held(until=picture.pts)
+            self.held = (picture, keyframe)
 
     def finish(self) -> None:
-        if self.pending is not None:
-            self.send(self.pending, False)
+        self.send_held(until=self.end)
 
-    def send(self, picture: Any, keyframe: bool) -> None:
+    def send_held(self, until: int) -> None:
+        if self.held is None:
+            return
+        picture, keyframe = self.held
+        self.seconds[round(1000 * picture.pts * picture.time_base)] = float(
+            (until - picture.pts) * picture.time_base
+        )
         picture.pict_type = (
             av.video.frame.PictureType.I if keyframe else av.video.frame.PictureType.NONE
         )
         self.pictures += 1
         for packet in self.output.video.encode(picture):
-            self.output.container.mux(packet)
+            self.mux(packet)
+
+    def flush(self) -> None:
+        self.finish()
+        for packet in self.output.video.encode(None):
+            self.mux(packet)
+
+    def mux(self, packet: Any) -> None:
+        # libx264's packets each last one frame whatever the frame said: set from the picture's.
+        seconds = self.seconds.pop(round(1000 * packet.pts * packet.time_base))
+        packet.duration = round(seconds / packet.time_base)
+        self.output.container.mux(packet)
 
 
 def video_bytes(playlist: Path) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import av
 import pytest
 
 from academy_video.adapters.media.ladder import plan
@@ -66,6 +67,33 @@ def test_the_master_playlist_declares_the_measured_peak_and_average(
     assert declared is not None
     assert int(declared[1]) == int(rung.peak_bitrate)
     assert abs(int(declared[2]) - rung.average_bitrate) <= 1
+
+
+def x264_settings(rendition: Path) -> dict[str, str]:
+    """The settings x264 wrote into the rendition's first picture (its options SEI)."""
+    first = rendition / "seg_00000.ts"
+    with av.open(str(first)) as container:
+        packet = next(container.demux(container.streams.video[0]))
+        found = re.search(rb"options: ([ -~]+)", bytes(packet))
+    assert found is not None
+    return dict(item.split("=", 1) for item in found[1].decode().split())
+
+
+@pytest.mark.parametrize(
+    ("choice", "expected"),
+    [
+        ("fixed", {"rc": "abr", "bitrate": "622", "vbv_maxrate": "933", "keyint": "60"}),
+        ("quality", {"rc": "crf", "crf": "13.0", "vbv_maxrate": "590", "keyint": "120"}),
+    ],
+)
+def test_x264_gets_each_rate_controls_settings_and_veryfasts_own_tuning(
+    slides: dict[str, tuple[Path, RungQuality]], choice: str, expected: dict[str, str]
+) -> None:
+    settings = x264_settings(slides[choice][0].parent / "360p")
+    assert {key: settings[key] for key in expected} == expected
+    # Measured and not kept (docs/encoding.md, "Tuning x264"): AQ and chroma stay veryfast's,
+    # and psy-rd is inert at subme 2 (no chroma QP offset from it).
+    assert (settings["aq"], settings["chroma_qp_offset"], settings["subme"]) == ("1:1.00", "0", "2")
 
 
 def test_grain_under_quality_stays_under_the_cap(tmp_path: Path) -> None:

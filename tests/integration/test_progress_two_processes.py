@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from academy_video.bootstrap import Container
 from academy_video.domain.progress import Sample, WatchProgress
 
@@ -62,3 +64,31 @@ def test_two_processes_writing_one_students_progress_lose_nothing(
     corrected = there.progresses.get(VIDEO, STUDENT)
     assert corrected is not None
     assert corrected.ranges == [(40, 50)] and corrected.progress == 0.1
+
+
+def test_a_stale_kept_progress_costs_its_own_read_not_its_saves(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Of a save's students, only the one another process wrote since is read from the store
+    again; the others' credited events are saved as they were."""
+    settings = replace(deployment.settings, progress_flush_seconds=5)
+    here, there = deployment.start(settings), deployment.start(settings)
+    students = (STUDENT, OTHER, 9, 10)
+    for student in students:
+        beat(here, 0, student)
+    here.progress.flush()
+    beat(there, 20)  # the student's kept progress here is now stale
+    there.progress.flush()
+    reads: list[object] = []
+    repository: Any = here.progresses.repository
+    get = repository.get
+    monkeypatch.setattr(repository, "get", lambda *a, **k: reads.append(a[0]) or get(*a, **k))
+    for student in students:
+        beat(here, 30, student)
+    assert here.progress.flush() == len(students)
+    assert reads == [WatchProgress.create_id(VIDEO, STUDENT)]
+    for student in students:
+        progress = there.progresses.get(VIDEO, student)
+        assert progress is not None and progress.last_position == 30.0
+    history: list[Any] = list(there.progresses.events.get(WatchProgress.create_id(VIDEO, STUDENT)))
+    assert [e.last_position for e in history[1:]] == [0, 20, 30]

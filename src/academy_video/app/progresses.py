@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -15,8 +16,9 @@ from .errors import ConcurrencyConflict
 from .recent_aggregates import RecentAggregates
 
 CONFLICT_RETRIES = 5
-# Students per save: a kept progress found stale costs its save's students a read from the
-# store, not a whole flush's (the flush's CPU is the same in one save or in these).
+# Students per save: a kept progress found stale costs its save a second turn (each student's
+# latest version asked, the stale ones read), not the whole flush's (the flush's CPU is the same
+# in one save or in these).
 SAVE_STUDENTS = 2_000
 # Progresses kept in memory after their save, so that the next flush of their heartbeats reads
 # nothing (docs/benchmarks.md, Issue 22: progress writes): more than one process's watching
@@ -53,6 +55,26 @@ class ProgressBatch:
         return WatchProgress.create_id(self.video_id, self.enrollment_id)
 
 
+@dataclass(frozen=True)
+class _Credited:
+    """One student's heartbeats credited to a progress, and the events that records."""
+
+    batch: ProgressBatch
+    progress: WatchProgress
+    completed: bool
+    events: list[Any]
+
+    @staticmethod
+    def of(batch: ProgressBatch, progress: WatchProgress) -> _Credited:
+        completed = progress.record(
+            batch.samples,
+            duration=batch.duration,
+            plausibility=batch.plausibility,
+            completion_threshold=batch.completion_threshold,
+        )
+        return _Credited(batch, progress, completed, list(progress.collect_events()))
+
+
 class Progresses(EventSourcedApp):
     """Credits heartbeats from the progresses it saved last (``recent``) when it has them,
     else from the store; reads (``get``, ``is_completed``) always read the store."""
@@ -73,13 +95,11 @@ class Progresses(EventSourcedApp):
         write; returns the progress and whether it just became completed."""
         self.recent.drop([batch.aggregate_id])
         for _ in range(CONFLICT_RETRIES):
-            progress, completed = self._credit(batch, self._stored(batch))
             try:
-                self.save(progress)
+                [recorded] = self._save_all([_Credited.of(batch, self._stored(batch))])
             except IntegrityError:
                 continue
-            self.recent.keep([progress])
-            return progress, completed
+            return recorded
         raise ConcurrencyConflict()
 
     def record_many(self, batches: list[ProgressBatch]) -> list[tuple[WatchProgress, bool]]:
@@ -106,40 +126,49 @@ class Progresses(EventSourcedApp):
         each from its progress as this process last saved it, if kept, else as stored.
 
         If another process wrote one of these aggregates meanwhile, the save is refused as a
-        whole (a kept progress was stale, or a concurrent write): it is tried once more with
-        every progress read from the store; if refused again, each batch is recorded on its
-        own, with retries."""
+        whole. It is tried once more with the progresses another process moved on (a stored
+        version past the one credited from) credited again from the store, and the others'
+        events as they were (they still follow their stored versions); if refused again, each
+        batch is recorded on its own, with retries."""
         kept = [self.recent.take(batch.aggregate_id) for batch in batches]
-        results = [
-            self._credit(batch, progress or self._stored(batch))
+        credited = [
+            _Credited.of(batch, progress or self._stored(batch))
             for batch, progress in zip(batches, kept, strict=True)
         ]
         try:
-            self._save_all(results)
-            return results
+            return self._save_all(credited)
         except IntegrityError:
             pass
         if any(progress is not None for progress in kept):
-            results = [self._credit(batch, self._stored(batch)) for batch in batches]
+            again = [
+                _Credited.of(c.batch, self._stored(c.batch)) if self._moved_on(c) else c
+                for c in credited
+            ]
             try:
-                self._save_all(results)
-                return results
+                return self._save_all(again)
             except IntegrityError:
                 pass
         return self._one_by_one(batches)
 
+    def _moved_on(self, credited: _Credited) -> bool:
+        """Whether the store holds a version past the one this progress was credited from."""
+        if not credited.events:
+            return False
+        base = int(credited.events[0].originator_version) - 1
+        latest = self.recorder.select_events(credited.progress.id, desc=True, limit=1)
+        return (latest[0].originator_version if latest else 0) != base
+
     def saved_state(self, aggregate_id: UUID) -> WatchProgress | None:
         return self.recent.peek(aggregate_id)
 
-    def _save_all(self, results: list[tuple[WatchProgress, bool]]) -> None:
+    def _save_all(self, credited: list[_Credited]) -> list[tuple[WatchProgress, bool]]:
         """``save``, without its per-object protocol checks (a fifth of a flush's CPU): the
         events straight to the store; kept once stored, before the inline listeners, so that
         the projection of this save uses the kept progresses instead of copies of its own."""
-        progresses = [progress for progress, _ in results]
-        events = [event for progress in progresses for event in progress.collect_events()]
-        recordings = self.events.put(events)
-        self.recent.keep(progresses)
+        recordings = self.events.put([event for c in credited for event in c.events])
+        self.recent.keep([c.progress for c in credited])
         self._notify(recordings)
+        return [(c.progress, c.completed) for c in credited]
 
     def _one_by_one(self, batches: list[ProgressBatch]) -> list[tuple[WatchProgress, bool]]:
         recorded, unrecorded, cause = [], [], None
@@ -161,16 +190,6 @@ class Progresses(EventSourcedApp):
             tenant=batch.tenant,
             progress_id=batch.allocate_id(),
         )
-
-    @staticmethod
-    def _credit(batch: ProgressBatch, progress: WatchProgress) -> tuple[WatchProgress, bool]:
-        completed = progress.record(
-            batch.samples,
-            duration=batch.duration,
-            plausibility=batch.plausibility,
-            completion_threshold=batch.completion_threshold,
-        )
-        return progress, completed
 
     def correct(
         self,

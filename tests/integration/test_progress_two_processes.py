@@ -82,7 +82,12 @@ def test_a_stale_kept_progress_costs_its_own_read_not_its_saves(
     reads: list[object] = []
     repository: Any = here.progresses.repository
     get = repository.get
-    monkeypatch.setattr(repository, "get", lambda *a, **k: reads.append(a[0]) or get(*a, **k))
+
+    def counted(aggregate_id: object, *args: Any, **kwargs: Any) -> Any:
+        reads.append(aggregate_id)
+        return get(aggregate_id, *args, **kwargs)
+
+    monkeypatch.setattr(repository, "get", counted)
     for student in students:
         beat(here, 30, student)
     assert here.progress.flush() == len(students)

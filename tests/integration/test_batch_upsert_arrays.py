@@ -8,8 +8,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DataError
 
 from academy_video.adapters.sql import batch as batch_module
 from academy_video.adapters.sql import tables as t
@@ -86,3 +88,19 @@ def test_many_upserted_rows_read_back_as_few_do(
 def test_tables_with_json_columns_keep_one_statement_per_row() -> None:
     assert arrayable(t.playback_sessions) and arrayable(t.progress)
     assert not arrayable(t.playback_events)  # its payload is JSON
+
+
+def test_a_value_too_long_is_refused_as_a_statement_per_row_refuses_it(
+    deployment: Deployment,
+) -> None:
+    """Arrays of text are cast to TEXT[]: a cast to VARCHAR(n)[] would cut a longer value
+    silently, where the insert into the column refuses it."""
+    deployment.start()
+    too_long = "x" * (t.playback_sessions.c.device_id.type.length + 1)
+    for count in (3, len(IDS)):  # a statement per row, then one of arrays (PostgreSQL)
+        rows = [{**session_row(n, "ACTIVE"), "device_id": too_long} for n in range(count)]
+        if engine_of(deployment.containers[0]).dialect.name != "postgresql":
+            return  # SQLite does not enforce VARCHAR lengths
+        with pytest.raises((DataError, psycopg.DataError)):
+            put(deployment, rows)
+    assert stored(deployment) == {}

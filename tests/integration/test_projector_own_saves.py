@@ -14,10 +14,11 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import Recording
 
+from academy_video.adapters.sql import projector as projector_module
 from academy_video.adapters.sql import tables as t
 from academy_video.adapters.sql.projector import Projector
 from academy_video.bootstrap import Container
-from academy_video.domain.progress import Sample
+from academy_video.domain.progress import Sample, WatchProgress
 
 from .conftest import Deployment
 from .test_read_models import engine_of, rows
@@ -129,3 +130,59 @@ def test_own_events_a_follower_already_applied_are_not_applied_again(
     assert projector.catch_up("Progresses", until=ids[-1], saved=recordings) == len(ids) - 1
     assert projector.lag()["Progresses"] == 0
     assert len(rows(engine_of(process), t.progress, video_id=VIDEO)) == 3
+
+
+def test_two_sessions_in_one_flush_are_projected_without_a_reload(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A student heard on two devices in one flush: two events of one progress in one save, both
+    projected from the kept progress, in one transaction, nothing read from the store."""
+    process = deployment.start(replace(deployment.settings, progress_flush_seconds=5))
+    beat(process, 1, 0)
+    process.progress.flush()
+    repository: Any = process.progresses.repository
+    get, reloads, locks = repository.get, [], []
+
+    def reloaded(*args: Any, **kwargs: Any) -> Any:
+        reloads.append(args)
+        return get(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "get", reloaded)
+    lock_position = projector_module.lock_position
+
+    def locked(*args: Any) -> int:
+        locks.append(args)
+        return lock_position(*args)
+
+    monkeypatch.setattr(projector_module, "lock_position", locked)
+    for session, second in (("s1", 10), ("phone", 12)):
+        process.progress.submit(
+            video_id=VIDEO,
+            enrollment_id=1,
+            tenant="demo",
+            duration=100.0,
+            max_rate=1.0,
+            samples=[Sample(session, float(second), START + timedelta(seconds=second))],
+        )
+    process.progress.flush()
+    assert reloads == [] and len(locks) == 1
+    assert progress_row(process, 1)["last_position"] == 12.0
+
+
+def test_a_correction_is_projected_from_the_store_not_a_kept_copy(
+    deployment: Deployment,
+) -> None:
+    """A flush may be crediting the kept progress while staff correct it: the correction's
+    projection must not read that copy."""
+    process = deployment.start(replace(deployment.settings, progress_flush_seconds=5))
+    beat(process, 1, 0)
+    beat(process, 1, 10)
+    process.progress.flush()
+    seen: list[Any] = []
+    progresses = process.progresses
+    aggregate_id = WatchProgress.create_id(VIDEO, 1)
+    assert progresses.recent.peek(aggregate_id) is not None
+    progresses.listen(lambda name, recordings: seen.append(progresses.saved_state(aggregate_id)))
+    progresses.correct(VIDEO, 1, progress=0.0, completed=None, last_position=None)
+    assert seen == [None]
+    assert progress_row(process, 1)["progress"] == 0.0

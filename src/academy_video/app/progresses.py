@@ -207,7 +207,10 @@ class Progresses(EventSourcedApp):
             return aggregate, newly
 
         aggregate_id = WatchProgress.create_id(video_id, enrollment_id)
+        # Dropped before (the projection of the correction must not take a kept copy that a
+        # flush may be crediting) and after (a flush may have kept one meanwhile: now behind).
+        self.recent.drop([aggregate_id])
         try:
             return self.apply(aggregate_id, WatchProgress, command)
-        finally:  # the kept one, if any, is now behind the store
+        finally:
             self.recent.drop([aggregate_id])

@@ -18,7 +18,18 @@ from uuid import UUID
 
 import msgspec
 from psycopg.sql import SQL, Identifier
-from sqlalchemy import ARRAY, JSON, Connection, Dialect, Table, bindparam, func, select
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Connection,
+    Dialect,
+    Enum,
+    String,
+    Table,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeEngine
 
@@ -214,11 +225,15 @@ def upsert_arrays(conn: Connection, table: Table, rows: list[dict[str, Any]]) ->
 @cache
 def arrayable(table: Table) -> bool:
     """Whether ``upsert_arrays`` can write ``table``: no JSON or array columns (an array of
-    them is not what the column holds)."""
-    return not any(isinstance(c.type, JSON | ARRAY) for c in table.columns)
+    them is not what the column holds), no enums (text is not cast to them on insert)."""
+    return not any(isinstance(c.type, JSON | ARRAY | Enum) for c in table.columns)
 
 
 def _array_type(kind: TypeEngine[Any], dialect: Dialect) -> str:
+    # Text as TEXT[]: an explicit cast to VARCHAR(n) cuts a longer value silently, where the
+    # INSERT's own cast to the column refuses it (as a statement per row does).
+    if isinstance(kind, String):
+        return "TEXT[]"
     return f"{kind.compile(dialect=dialect)}[]"
 
 

@@ -138,7 +138,8 @@ class Projector:
                 self._tell(app_name, states)
                 if queued:
                     self._wake_deliverers()
-                if len(items) < self.batch_size and not own:
+                reached = until is not None and items[-1][0].id >= until
+                if reached or (len(items) < self.batch_size and not own):
                     return applied
 
     def _next(
@@ -310,11 +311,16 @@ class _States:
         self._cache: OrderedDict[UUID, Aggregate] = OrderedDict()
 
     def after(self, event: Any, kept: Aggregate | None = None) -> Aggregate:
-        """The aggregate after ``event``: ``kept`` (its Application's own, as its save left
-        it; not cached here, so one copy in memory) when it is at ``event``'s version."""
+        """The aggregate after ``event``: ``kept`` (its Application's own, as the save that
+        recorded ``event`` left it; not cached here, so one copy in memory) when it is at
+        ``event``'s version or later. Later is that save's last event of the aggregate (two
+        sessions' positions, a completion): the Applications that keep aggregates (progresses)
+        project rows the last write of a batch wins and public events from the event's own
+        fields, so the save's final state stands for each of its events, and nothing is
+        reloaded from the store."""
         cached = self._cache.pop(event.originator_id, None)
         aggregate: Aggregate | None
-        if kept is not None and kept.version == event.originator_version:
+        if kept is not None and kept.version >= event.originator_version:
             return kept
         if isinstance(event, CanInitAggregate):
             aggregate = event.mutate(None)

@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import String, select
 from sqlalchemy.exc import DataError
 
 from academy_video.adapters.sql import batch as batch_module
@@ -96,7 +96,9 @@ def test_a_value_too_long_is_refused_as_a_statement_per_row_refuses_it(
     """Arrays of text are cast to TEXT[]: a cast to VARCHAR(n)[] would cut a longer value
     silently, where the insert into the column refuses it."""
     deployment.start()
-    too_long = "x" * (t.playback_sessions.c.device_id.type.length + 1)
+    kind = t.playback_sessions.c.device_id.type
+    assert isinstance(kind, String) and kind.length is not None
+    too_long = "x" * (kind.length + 1)
     for count in (3, len(IDS)):  # a statement per row, then one of arrays (PostgreSQL)
         rows = [{**session_row(n, "ACTIVE"), "device_id": too_long} for n in range(count)]
         if engine_of(deployment.containers[0]).dialect.name != "postgresql":

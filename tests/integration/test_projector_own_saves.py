@@ -16,6 +16,7 @@ from eventsourcing.persistence import Recording
 
 from academy_video.adapters.sql import projector as projector_module
 from academy_video.adapters.sql import tables as t
+from academy_video.adapters.sql import tracking
 from academy_video.adapters.sql.projector import Projector
 from academy_video.bootstrap import Container
 from academy_video.domain.progress import Sample, WatchProgress
@@ -148,7 +149,7 @@ def test_two_sessions_in_one_flush_are_projected_without_a_reload(
         return get(*args, **kwargs)
 
     monkeypatch.setattr(repository, "get", reloaded)
-    lock_position = projector_module.lock_position
+    lock_position = tracking.lock_position
 
     def locked(*args: Any) -> int:
         locks.append(args)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import redis
 import redis.cluster
+from redis.exceptions import NoScriptError
 
 from academy_video.adapters.redis import heartbeats, mirror_writes
 from academy_video.adapters.redis.beat_scripts import policy_key
@@ -31,6 +32,8 @@ class FakePipe:
         self.cluster.round_trips.append(self.name)
         if self.name in self.cluster.down:
             raise redis.ConnectionError("primary down")
+        if self.name not in self.cluster.loaded:
+            return [NoScriptError("No matching script")] * len(self.calls)
         for command in self.calls:
             count = int(command[2])
             keys, values = command[3 : 3 + count], command[3 + count : 3 + 2 * count]
@@ -45,6 +48,7 @@ class FakeCluster(redis.cluster.RedisCluster):
         self.round_trips: list[str] = []
         self.down: set[str] = set()
         self.stored: dict[str, str] = {}
+        self.loaded = {"p0", "p1", "p2"}  # primaries holding the script
         self.rereads = 0
         outer = self
 
@@ -63,6 +67,10 @@ class FakeCluster(redis.cluster.RedisCluster):
         class Conn:
             def pipeline(self, transaction: bool = True) -> FakePipe:
                 return FakePipe(cluster, node.name)
+
+            def script_load(self, script: str) -> str:
+                cluster.loaded.add(node.name)
+                return "sha"
 
         return Conn()
 
@@ -115,3 +123,15 @@ def test_unsent_writes_are_bounded_oldest_dropped_first(monkeypatch: pytest.Monk
     cluster.down.clear()
     mirror.write({})
     assert set(cluster.stored) == {policy_key(video) for video in VIDEOS[-10:]}
+
+
+def test_a_primary_without_the_script_gets_it_once_and_the_calls_again() -> None:
+    """After a start or a failover a primary holds no script: it is loaded on that primary's
+    connection and its calls sent again in one more pipeline, not one cluster call per slot."""
+    cluster = FakeCluster()
+    cluster.loaded = {"p0", "p2"}
+    mirror = heartbeats.VersionMirror(cluster)
+    values = {policy_key(video): "1" for video in VIDEOS}
+    mirror.write(values)
+    assert sorted(cluster.round_trips) == ["p0", "p1", "p1", "p2"]
+    assert cluster.stored == values

@@ -58,12 +58,15 @@ class PrimaryPipelines:
             nodes[node.name] = node
         failed = False
         for name, positions in by_node.items():
-            pipe = self.client.get_redis_connection(nodes[name]).pipeline(transaction=False)
-            for position in positions:
-                keys, args = calls[position]
-                pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            connection = self.client.get_redis_connection(nodes[name])
             try:
-                answers = pipe.execute(raise_on_error=False)
+                answers = _pipelined(connection, script, [calls[p] for p in positions])
+                unloaded = [i for i, a in enumerate(answers) if isinstance(a, NoScriptError)]
+                if unloaded:  # a primary just started or promoted: load once, send those again
+                    connection.script_load(script.script)
+                    again = _pipelined(connection, script, [calls[positions[i]] for i in unloaded])
+                    for i, answer in zip(unloaded, again, strict=True):
+                        answers[i] = answer
             except UNREACHABLE:
                 self._resting[name] = now() + REST_SECONDS
                 failed = True
@@ -94,3 +97,11 @@ class PrimaryPipelines:
             self.client.nodes_manager.initialize()
         except NOT_NOW:
             log.warning("versions mirror: the cluster's slot map could not be read")
+
+
+def _pipelined(connection: Any, script: Script, calls: Sequence[Call]) -> list[Any]:
+    """The calls as one pipeline on one primary's connection; each answer, or its error."""
+    pipe = connection.pipeline(transaction=False)
+    for keys, args in calls:
+        pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+    return list(pipe.execute(raise_on_error=False))

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, CanInitAggregate
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Notification, Recording
 from sqlalchemy import Connection, Engine
 
@@ -38,6 +37,7 @@ from .audit_chain import Sealer
 from .batch import Batch
 from .behind import Behind
 from .outbox import enqueue, message_rows
+from .projected_states import ProjectedStates
 from .projections import PROJECTIONS
 from .rebuild import count_rows, rebuild_projections
 from .tracking import lock_position, move_position, tracked_positions
@@ -71,7 +71,7 @@ class Projector:
         self.apps = {app.name: app for app in apps if app.name in PROJECTIONS}
         self.batch_size = batch_size
         self._locks = {name: threading.Lock() for name in self.apps}
-        self._states = {name: _States(self.apps[name], cache_size) for name in self.apps}
+        self._states = {name: ProjectedStates(self.apps[name], cache_size) for name in self.apps}
         # No key, no seal (and a rebuild leaves the chain as it is).
         self.sealer = Sealer(audit_key, cache_size) if audit_key else None
         # The transcript index reads the caption files (None: it is left as it is).
@@ -297,44 +297,3 @@ class Projector:
                 listener(app_name, states)
             except Exception:
                 log.exception("projector: listener %r failed", listener)
-
-
-class _States:
-    """Aggregates as of the last event projected, so each event is applied with ``mutate``
-    instead of a reload. A miss (first sight, another process wrote the previous version, a
-    rolled-back batch) reloads that version from the event store, so the cache is only ever a
-    shortcut, never a source of truth."""
-
-    def __init__(self, app: EventSourcedApp, size: int) -> None:
-        self._app = app
-        self._size = size
-        self._cache: OrderedDict[UUID, Aggregate] = OrderedDict()
-
-    def after(self, event: Any, kept: Aggregate | None = None) -> Aggregate:
-        """The aggregate after ``event``: ``kept`` (its Application's own, as the save that
-        recorded ``event`` left it; not cached here, so one copy in memory) when it is at
-        ``event``'s version or later. Later is that save's last event of the aggregate (two
-        sessions' positions, a completion): the Applications that keep aggregates (progresses)
-        project rows the last write of a batch wins and public events from the event's own
-        fields, so the save's final state stands for each of its events, and nothing is
-        reloaded from the store."""
-        cached = self._cache.pop(event.originator_id, None)
-        aggregate: Aggregate | None
-        if kept is not None and kept.version >= event.originator_version:
-            return kept
-        if isinstance(event, CanInitAggregate):
-            aggregate = event.mutate(None)
-        elif cached is not None and cached.version == event.originator_version - 1:
-            aggregate = event.mutate(cached)
-        else:
-            aggregate = self._app.repository.get(
-                event.originator_id, version=event.originator_version
-            )
-        assert aggregate is not None
-        self._cache[event.originator_id] = aggregate
-        if len(self._cache) > self._size:
-            self._cache.popitem(last=False)
-        return aggregate
-
-    def clear(self) -> None:
-        self._cache.clear()

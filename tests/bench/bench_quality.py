@@ -9,7 +9,8 @@ pass and publishing, the remux path off so every rung is encoded, x264 veryfast)
 (fixed, quality, quality, fixed, … for ``ROUNDS`` rounds: drift on the shared machine falls on
 both). The harness (``tests/encoding/quality.py``) measures the first ladder of each choice
 against the source scaled to the rung: SSIM and PSNR per frame (mean and 5th percentile), the
-segments' bytes and bitrates, the video stream's own bytes; the encode's wall and CPU seconds
+segments' bytes and bitrates, the video stream's own bytes and pictures (``quality`` leaves out
+repeated ones); the encode's wall and CPU seconds
 (median of the rounds) and peak memory come from each pass.
 
 ``python tests/bench/bench_quality.py [SECONDS] [KIND ...]`` (20 s and every kind by default).
@@ -161,7 +162,7 @@ def print_rung(choice: str, rung: RungQuality) -> None:
     print(
         f"  {choice:>7} {rung.name:>5} {rung.bytes / 1e6:7.2f} {rung.bytes_per_hour / 1e9:6.3f} "
         f"{rung.average_bitrate / 1e3:6.0f} {rung.peak_bitrate / 1e3:6.0f} "
-        f"{rung.video_bitrate / 1e3:6.0f} {100 * rung.keyframe_share:4.0f}  "
+        f"{rung.video_bitrate / 1e3:6.0f} {100 * rung.keyframe_share:4.0f} {rung.pictures:5d}  "
         f"{s.ssim_mean:.4f} {s.ssim_p5:.4f} {s.psnr_mean:6.2f} {s.psnr_p5:6.2f}"
     )
 
@@ -179,6 +180,7 @@ def keep(kind: str, choice: str, rung: RungQuality) -> None:
         ("peak_bitrate", rung.peak_bitrate, "b/s"),
         ("video_bitrate", rung.video_bitrate, "b/s"),
         ("keyframe_share", rung.keyframe_share, "ratio"),
+        ("pictures", rung.pictures, "pictures"),
     ):
         name = f"quality.{kind}.{choice}.{rung.name}.{name}"
         record(name, round(value, 5), unit, bench=BENCH, note=note)
@@ -191,7 +193,9 @@ def main(argv: list[str]) -> int:
         f"PyAV {av.__version__} (FFmpeg {av.ffmpeg_version_info}); {seconds:.0f} s 720p30 "
         f"sources; fixed and quality ladders alternately, {ROUNDS} rounds"
     )
-    print("  choice   rung     MB   GB/h  avg kb/s peak video key%  SSIM  SSIM p5  PSNR  PSNR p5")
+    print(
+        "  choice   rung     MB   GB/h  avg kb/s peak video key% pics  SSIM  SSIM p5  PSNR PSNR p5"
+    )
     misses = []
     with tempfile.TemporaryDirectory() as d:
         for kind in kinds:

@@ -1,15 +1,10 @@
 """One rung of the ladder encoded in variants, for measurements the service does not build
-(docs/encoding.md, "Tuning x264" and "Not encoding repeated pictures"). Not in ``make bench``.
+(docs/encoding.md, "Tuning x264"). Not in ``make bench``.
 
 ``python tests/bench/rung_variants.py options KIND HEIGHT NAME:OPTION=VALUE,... ...``: the rung of
 ``HEIGHT`` of a 20 s 720p30 ``KIND`` source under ``quality`` with x264 options added (``fixed:``
 encodes the fixed rung instead), one variant per pass, measured by the quality harness: bytes,
 video bytes, SSIM mean and p5, PSNR, and the pass's CPU seconds.
-
-``python tests/bench/rung_variants.py repeats KIND ...``: both rungs under ``quality`` with and
-without the pictures identical to the last one encoded (keyframes forced every segment of source
-time, each picture lasting until the next one encoded): bytes, video bytes, pictures encoded, CPU,
-and each segment's ``#EXTINF``.
 
 Encodes with the service's own rendition code (``renditions.open_output``), in this process.
 """
@@ -20,8 +15,8 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +25,15 @@ import av.filter
 
 from academy_video.adapters.media.ladder import Rung, plan
 from academy_video.adapters.media.remux import mux_to
-from academy_video.adapters.media.renditions import Encoding, Output, encode_scaled, open_output
+from academy_video.adapters.media.renditions import (
+    Encoding,
+    encode_scaled,
+    finish_video,
+    open_output,
+)
+from academy_video.adapters.media.repeats import KeyframeClock, RepeatedPictures
 from tests.encoding.lecture_corpus import render
-from tests.encoding.quality import measure_rung, read_segments
+from tests.encoding.quality import measure_rung
 
 SIZE = (1280, 720)
 FPS = 30
@@ -62,106 +63,39 @@ def variant(height: int, spec: str) -> tuple[str, VariantRung]:
     return name, VariantRung(*fields, extra=extra, choice=choice)
 
 
-def encode(
-    source: Path, rung: Rung, out: Path, choice: str, *, drop_repeats: bool = False
-) -> tuple[float, int]:
-    """``rung`` of ``source`` into ``out`` (playlist and segments): the pass's CPU seconds and
-    the pictures encoded."""
+def encode(source: Path, rung: Rung, out: Path, choice: str) -> float:
+    """``rung`` of ``source`` into ``out`` (playlist and segments) as the pass encodes it
+    (under ``quality``, repeated pictures left out and keyframes by source time): the CPU
+    seconds."""
     gop = SEGMENT_SECONDS if choice == "quality" else 2
     encoding = Encoding("veryfast", SEGMENT_SECONDS, gop, None, choice)
+    frame = Fraction(1, FPS)
+    repeats = RepeatedPictures(frame) if encoding.leaves_out_repeats else None
+    clock = KeyframeClock(Fraction(0), gop, frame)
     cpu = time.process_time()
     with av.open(str(source)) as container:
         in_v, in_a = container.streams.video[0], container.streams.audio[0]
         output = open_output(
             out, rung, in_v, in_a, FPS, encoding, copy=False, follow_source_keyframes=False
         )
-        drop = RepeatDrop(output) if drop_repeats else None
-        drain: Callable[[], None] = drop or (lambda: encode_scaled(output, False))
         in_v.thread_type = "AUTO"
+        end = Fraction(0)
         for packet in container.demux(in_v, in_a):
             if packet.stream is in_v:
-                for frame in packet.decode():
-                    output.graph.push(frame)
-                    drain()
+                picture: Any
+                for picture in packet.decode():
+                    at = Fraction(picture.pts) * picture.time_base
+                    end = at + frame
+                    keyframe = repeats is not None and clock.due(at)
+                    if repeats is not None and repeats.left_out(picture, at, keyframe):
+                        continue
+                    output.graph.push(picture)
+                    encode_scaled(output, keyframe, at)
             elif packet.dts is not None:
                 mux_to(packet, [(output, output.audio)])
-        output.graph.push(None)
-        drain()
-        if drop is not None:
-            drop.flush()
-        else:
-            output.container.mux(output.video.encode(None))
+        finish_video(output, end)
         output.container.close()
-    return time.process_time() - cpu, drop.pictures if drop else SECONDS * FPS
-
-
-class RepeatDrop:
-    """Drains a rung's scale graph, not encoding a picture identical to the last one encoded; a
-    keyframe every segment of source time. Each picture is held until the next one to encode
-    arrives, so that its duration spans the pictures dropped after it (the hls muxer times a
-    segment by its packets' durations)."""
-
-    def __init__(self, output: Output) -> None:
-        self.output = output
-        self.last: bytes | None = None
-        self.held: tuple[Any, bool] | None = None
-        self.end = 0  # the end of the last picture seen, in the pictures' time base
-        self.next_keyframe = 0.0
-        self.pictures = 0
-        self.seconds: dict[int, float] = {}  # each sent picture's duration, by its time in ms
-
-    def __call__(self) -> None:
-        while True:
-            try:
-                picture = self.output.graph.pull()
-            except (av.error.BlockingIOError, av.error.EOFError):
-                return
-            self.end = picture.pts + round(1 / (FPS * picture.time_base))
-            keyframe = float(picture.pts * picture.time_base) >= self.next_keyframe - 1e-6
-            planes = b"".join(bytes(plane) for plane in picture.planes)
-            if not keyframe and planes == self.last:
-                continue
-            self.last = planes
-            if keyframe:
-                self.next_keyframe += SEGMENT_SECONDS
-            self.send_held(until=picture.pts)
-            self.held = (picture, keyframe)
-
-    def finish(self) -> None:
-        self.send_held(until=self.end)
-
-    def send_held(self, until: int) -> None:
-        if self.held is None:
-            return
-        picture, keyframe = self.held
-        self.seconds[round(1000 * picture.pts * picture.time_base)] = float(
-            (until - picture.pts) * picture.time_base
-        )
-        picture.pict_type = (
-            av.video.frame.PictureType.I if keyframe else av.video.frame.PictureType.NONE
-        )
-        self.pictures += 1
-        for packet in self.output.video.encode(picture):
-            self.mux(packet)
-
-    def flush(self) -> None:
-        self.finish()
-        for packet in self.output.video.encode(None):
-            self.mux(packet)
-
-    def mux(self, packet: Any) -> None:
-        # libx264's packets each last one frame whatever the frame said: set from the picture's.
-        seconds = self.seconds.pop(round(1000 * packet.pts * packet.time_base))
-        packet.duration = round(seconds / packet.time_base)
-        self.output.container.mux(packet)
-
-
-def video_bytes(playlist: Path) -> int:
-    total = 0
-    for segment in read_segments(playlist):
-        with av.open(str(playlist.parent / segment.name)) as container:
-            total += sum(p.size for p in container.demux(container.streams.video[0]))
-    return total
+    return time.process_time() - cpu
 
 
 def options(work: Path, kind: str, height: int, specs: list[str]) -> None:
@@ -170,7 +104,7 @@ def options(work: Path, kind: str, height: int, specs: list[str]) -> None:
         name, rung = variant(height, spec)
         out = work / name / rung.name
         out.parent.mkdir()
-        cpu, _ = encode(source, rung, out, rung.choice)
+        cpu = encode(source, rung, out, rung.choice)
         measured = measure_rung(out / "index.m3u8", source, rung.width, rung.height)
         s = measured.scores
         print(
@@ -182,32 +116,10 @@ def options(work: Path, kind: str, height: int, specs: list[str]) -> None:
         shutil.rmtree(out.parent)
 
 
-def repeats(work: Path, kinds: list[str]) -> None:
-    for kind in kinds:
-        source = render(kind, work / f"{kind}.mp4", seconds=SECONDS, size=SIZE, fps=FPS)
-        for rung in plan(*SIZE, FPS):
-            for dropping in (False, True):
-                out = work / f"{kind}-{dropping}" / rung.name
-                out.parent.mkdir()
-                cpu, pictures = encode(source, rung, out, "quality", drop_repeats=dropping)
-                playlist = out / "index.m3u8"
-                segments = read_segments(playlist)
-                print(
-                    f"{kind} {rung.name} drop={dropping!s:5} bytes "
-                    f"{sum(s.bytes for s in segments):8d} video {video_bytes(playlist):8d} "
-                    f"pictures {pictures:4d} cpu {cpu:5.2f} "
-                    f"extinf {[round(s.seconds, 2) for s in segments]}",
-                    flush=True,
-                )
-                shutil.rmtree(out.parent)
-
-
 def main(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as d:
         if argv[0] == "options":
             options(Path(d), argv[1], int(argv[2]), argv[3:])
-        elif argv[0] == "repeats":
-            repeats(Path(d), argv[1:])
         else:
             raise SystemExit(__doc__)
 

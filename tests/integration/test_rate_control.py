@@ -1,12 +1,14 @@
 """The two rate controls on short sources of the corpus (docs/encoding.md): under ``quality`` a
 slides source is smaller than under ``fixed`` at the same SSIM (the stated tolerance), a grain
 source's segments stay under the cap, one keyframe per segment keeps every segment within the
-target duration, and the master playlist's BANDWIDTH / AVERAGE-BANDWIDTH are the measured peak
-and average of the segments produced."""
+target duration, pictures that repeat the last one are left out (never for longer than half a
+second) without losing a frame of the source, and the master playlist's BANDWIDTH /
+AVERAGE-BANDWIDTH are the measured peak and average of the segments produced."""
 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import av
@@ -83,7 +85,8 @@ def x264_settings(rendition: Path) -> dict[str, str]:
     ("choice", "expected"),
     [
         ("fixed", {"rc": "abr", "bitrate": "622", "vbv_maxrate": "933", "keyint": "60"}),
-        ("quality", {"rc": "crf", "crf": "13.0", "vbv_maxrate": "590", "keyint": "120"}),
+        # Keyframes forced by source time (repeats.py): the GOP counts pictures, some left out.
+        ("quality", {"rc": "crf", "crf": "13.0", "vbv_maxrate": "590", "keyint": "120000"}),
     ],
 )
 def test_x264_gets_each_rate_controls_settings_and_veryfasts_own_tuning(
@@ -110,3 +113,42 @@ def test_grain_under_quality_stays_under_the_cap(tmp_path: Path) -> None:
 def test_an_unknown_rate_control_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="rate_control"):
         PyAvTranscoder(storage_in(tmp_path), rate_control="cbr")
+
+
+def pictures_of(rendition: Path) -> list[tuple[float, bool]]:
+    """Each video picture of a rendition's segments: its time in seconds and whether it is a
+    keyframe."""
+    found = []
+    for segment in sorted(rendition.glob("seg_*.ts")):
+        with av.open(str(segment)) as container:
+            video = container.streams.video[0]
+            for packet in container.demux(video):
+                if packet.size and packet.pts is not None:
+                    found.append((float(packet.pts * packet.time_base), packet.is_keyframe))
+    return sorted(found)
+
+
+def test_repeated_pictures_are_left_out_and_none_is_held_long(
+    slides: dict[str, tuple[Path, RungQuality]],
+) -> None:
+    master, rung = slides["quality"]
+    pictures = pictures_of(master.parent / "360p")
+    times = [at for at, _ in pictures]
+    # 8 s of slides held 0.7-2 s each: far fewer pictures than the source's 240 ...
+    assert rung.pictures == len(pictures) < 240 / 4
+    # ... none held past MAX_HOLD_SECONDS (0.5 s), so a player never waits long for the next,
+    assert max(b - a for a, b in pairwise(times)) <= 0.5 + 1e-3
+    # each segment starts on a keyframe at its own time (every 4 s of the source), ...
+    assert [round(at - times[0], 3) for at, key in pictures if key] == [0.0, 4.0]
+    # ... the segments still last the source's 8 s, and every source frame is compared
+    # with the picture on screen at its time.
+    assert [round(s.seconds, 2) for s in rung.segments] == [4.0, 4.0]
+    assert len(rung.scores.ssim) == rung.source_frames == 240
+    # The fixed ladder, the one before issue 23, encodes every picture.
+    assert slides["fixed"][1].pictures == 240
+
+
+def test_a_source_that_never_repeats_keeps_every_picture(tmp_path: Path) -> None:
+    # A speaker's sensor noise changes every picture: nothing may be left out.
+    _, rung = ladder_of("slides_head", "quality", tmp_path)
+    assert rung.pictures == rung.source_frames == len(rung.scores.ssim) == 240

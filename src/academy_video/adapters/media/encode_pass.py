@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,8 @@ from .remux import (
     keyframes_regular,
     mux_to,
 )
-from .renditions import Encoding, PassState, describe, encode_scaled, open_output
+from .renditions import Encoding, PassState, describe, encode_scaled, finish_video, open_output
+from .repeats import KeyframeClock, RepeatedPictures
 from .thumbnail import THUMBNAIL_AT, grab_thumbnail, thumbnail_of, write_jpeg
 
 KEY_URI = "/api/v1/playback/key/{video_id}"
@@ -72,6 +74,9 @@ class EncodePass:
         self.request = request
         self.report = report
         self.scratch = Path(request.scratch)
+        # Under ``quality``: repeated pictures left out, keyframes by source time (repeats.py).
+        self.repeats: RepeatedPictures | None = None
+        self.clock: KeyframeClock | None = None
 
     def run(self, remux_allowed: bool = True) -> tuple[PassState, float, float]:
         request = self.request
@@ -104,6 +109,10 @@ class EncodePass:
                 key_info=self._key_info() if request.key is not None else None,
                 rate_control=request.rate_control,
             )
+            if encoding.leaves_out_repeats:
+                frame_seconds = 1 / Fraction(fps).limit_denominator(1001)
+                self.repeats = RepeatedPictures(frame_seconds)
+                self.clock = KeyframeClock(Fraction(start), encoding.gop_seconds, frame_seconds)
             state = PassState()
             for rung in rungs:
                 state.outputs.append(
@@ -205,10 +214,7 @@ class EncodePass:
                             frame.pts = None
                             output.container.mux(output.audio.encode(frame))
         for output in state.outputs:
-            if output.graph is not None:
-                output.graph.push(None)
-                encode_scaled(output, None)
-                output.container.mux(output.video.encode(None))
+            finish_video(output, Fraction(state.end))
             encoded_audio = in_a is not None and in_a.codec_context.name != "aac"
             if output.audio is not None and encoded_audio:
                 output.container.mux(output.audio.encode(None))
@@ -224,15 +230,21 @@ class EncodePass:
     ) -> None:
         """One decoded picture: to the thumbnail if it is the one, and to every encoding rung."""
         state.frames += 1
-        at = float(frame.pts * frame.time_base) if frame.pts is not None else state.end
+        exact = Fraction(frame.pts) * frame.time_base if frame.pts is not None else None
+        at = float(exact) if exact is not None else state.end
         state.end = max(state.end, at + frame_seconds)
         if state.thumbnail is None and at - start >= min(THUMBNAIL_AT, expected / 2):
             state.thumbnail = thumbnail_of(frame)
         keyframe = bool(frame.key_frame) and keyframes
+        if self.repeats is not None and self.clock is not None:
+            exact = exact if exact is not None else Fraction(at)
+            keyframe = keyframe or (not keyframes and self.clock.due(exact))
+            if self.repeats.left_out(frame, exact, keyframe):
+                return
         for output in state.outputs:
             if not output.copy_video:
                 output.graph.push(frame)
-                encode_scaled(output, keyframe)
+                encode_scaled(output, keyframe, exact)
 
     def _key_info(self) -> Path:
         request = self.request

@@ -8,6 +8,10 @@ with scene cuts off, and ``pict_type`` reset
 on every picture (or x264 copies the source's frame types), so segments of ``segment_seconds`` (a
 multiple) line up across renditions. The hls muxer runs with ``max_delay`` set: without it every
 rung carries padding (docs/benchmarks.md, Transcoding).
+
+Under ``quality`` the pass leaves out pictures that repeat the last one (``repeats.py``): each
+picture is then held until the next one arrives and its packet lasts until then, because the hls
+muxer times segments by packet durations and libx264 gives every packet one frame's.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ class Output:
     copy_video: bool = False
     codecs_video: str = ""
     packets: int = 0
+    holds: bool = False  # pictures held until the next (repeats left out), see ``hold``
+    held: Any = None  # the picture waiting for the next one's time
+    lasting: dict[Fraction, Fraction] = field(default_factory=dict)  # seconds, by start
 
 
 @dataclass
@@ -55,6 +62,11 @@ class Encoding:
     gop_seconds: int
     key_info: Path | None  # the hls muxer's key info file, or None for clear segments
     rate_control: str = "fixed"  # ladder.RATE_CONTROLS
+
+    @property
+    def leaves_out_repeats(self) -> bool:
+        """Whether pictures identical to the last one are left out (``repeats.py``)."""
+        return self.rate_control == "quality"
 
 
 def open_output(
@@ -88,13 +100,15 @@ def open_output(
         rate = Fraction(fps).limit_denominator(1001)
         gop = round(fps * encoding.gop_seconds)
         bit_rate, rate_options = rung.rate_options(encoding.rate_control)
+        # Keyframes where the source has them (remux) or, when pictures are left out, every
+        # gop_seconds of source time (the pass forces them); else every gop pictures.
+        forced = follow_source_keyframes or encoding.leaves_out_repeats
         video = out.add_stream(
             "libx264",
             rate=rate,
             options={
                 "preset": encoding.preset,
-                # Keyframes where the source has them (remux), else every gop_seconds.
-                "g": str(gop * 1000 if follow_source_keyframes else gop),
+                "g": str(gop * 1000 if forced else gop),
                 "keyint_min": str(gop),
                 "sc_threshold": "0",
                 "forced-idr": "1",
@@ -102,6 +116,7 @@ def open_output(
             },
         )
         video.width, video.height, video.pix_fmt = rung.width, rung.height, "yuv420p"
+        video.codec_context.time_base = 1 / rate  # what a held picture is stamped in (``hold``)
         if bit_rate:
             video.bit_rate = bit_rate
         video.codec_context.thread_type = "FRAME"
@@ -113,12 +128,13 @@ def open_output(
         else:
             audio = out.add_stream("aac", rate=48000, layout="stereo")
             audio.bit_rate = rung.audio_bitrate
-    return Output(rung, directory, out, video, audio, graph, copy)
+    holds = encoding.leaves_out_repeats and not copy
+    return Output(rung, directory, out, video, audio, graph, copy, holds=holds)
 
 
-def encode_scaled(output: Output, keyframe: bool | None) -> None:
+def encode_scaled(output: Output, keyframe: bool | None, at: Fraction | None = None) -> None:
     """Encode and mux every picture the rung's scale graph has ready (``keyframe``: force the
-    next one to be a keyframe)."""
+    next one to be a keyframe; ``at``: its time in seconds, which a holding rung needs)."""
     while True:
         try:
             scaled = output.graph.pull()
@@ -127,10 +143,55 @@ def encode_scaled(output: Output, keyframe: bool | None) -> None:
         scaled.pict_type = (
             av.video.frame.PictureType.I if keyframe else av.video.frame.PictureType.NONE
         )
-        for packet in output.video.encode(scaled):
-            if not output.codecs_video:
-                output.codecs_video = _avc1(bytes(packet))
-            output.container.mux(packet)
+        if output.holds:
+            assert at is not None, "a holding rung needs each picture's time"
+            hold(output, scaled, at)
+        else:
+            _encode(output, scaled)
+
+
+def hold(output: Output, picture: Any, at: Fraction) -> None:
+    """Send the picture held so far, lasting until ``at``, and hold ``picture`` (stamped
+    ``at`` in the encoder's time base) in its place."""
+    time_base = output.video.codec_context.time_base
+    picture.pts, picture.time_base = round(at / time_base), time_base
+    _send_held(output, until=picture.pts)
+    output.held = picture
+
+
+def finish_video(output: Output, end: Fraction) -> None:
+    """The rung's last pictures: the one held (lasting until ``end``, in seconds) and what the
+    encoder still has."""
+    if output.graph is None:
+        return
+    output.graph.push(None)
+    encode_scaled(output, None, end)
+    if output.holds:
+        _send_held(output, until=round(end / output.video.codec_context.time_base))
+    for packet in output.video.encode(None):
+        _mux(output, packet)
+
+
+def _send_held(output: Output, until: int) -> None:
+    held, output.held = output.held, None
+    if held is not None:
+        output.lasting[held.pts * held.time_base] = max(1, until - held.pts) * held.time_base
+        _encode(output, held)
+
+
+def _encode(output: Output, picture: Any) -> None:
+    for packet in output.video.encode(picture):
+        _mux(output, packet)
+
+
+def _mux(output: Output, packet: Any) -> None:
+    if not output.codecs_video:
+        output.codecs_video = _avc1(bytes(packet))
+    if output.holds and packet.pts is not None:
+        seconds = output.lasting.pop(packet.pts * packet.time_base, None)
+        if seconds is not None:
+            packet.duration = round(seconds / packet.time_base)
+    output.container.mux(packet)
 
 
 def describe(output: Output) -> dict[str, Any]:

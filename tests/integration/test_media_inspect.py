@@ -165,8 +165,9 @@ def test_quality_compares_every_rung_with_the_source_in_the_sandbox(
         assert 0.8 < quality["ssim_p5"] <= quality["ssim_mean"] <= 1
         assert 25 < quality["psnr_p5"] <= quality["psnr_mean"]
         assert quality["frames"] == quality["source_frames"] == 50
+        assert 0 < quality["pictures"] <= 50  # the rung's own: repeats may be left out
     code, out, _ = inspect(capsys, str(video_id), "--quality")
-    assert code == 0 and "SSIM mean" in out
+    assert code == 0 and "SSIM mean" in out and "pictures" in out
 
 
 def test_quality_decrypts_aes_128_segments_with_the_videos_key(

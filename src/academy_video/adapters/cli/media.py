@@ -113,6 +113,7 @@ def _quality(
             "psnr_p5": round(score.psnr_p5, 2),
             "frames": score.frames,
             "source_frames": score.source_frames,
+            "pictures": score.pictures,
         }
         for name, score in scores.items()
     }
@@ -159,7 +160,7 @@ def as_lines(report: LadderReport, quality: dict[str, dict[str, float]]) -> list
     ]
     header = ["rung", "resolution", "peak kb/s", "avg kb/s", "bytes", "GB/h", "segments"]
     if quality:
-        header += ["SSIM mean", "SSIM p5", "PSNR mean", "PSNR p5"]
+        header += ["SSIM mean", "SSIM p5", "PSNR mean", "PSNR p5", "pictures"]
     rows = [header] + [_row(rung, quality.get(rung.name)) for rung in report.rungs]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines += [
@@ -186,5 +187,6 @@ def _row(rung: RungFigures, scores: dict[str, float] | None) -> list[str]:
             f"{scores['ssim_p5']:.4f}",
             f"{scores['psnr_mean']:.2f}",
             f"{scores['psnr_p5']:.2f}",
+            f"{scores['pictures']:.0f}",
         ]
     return row

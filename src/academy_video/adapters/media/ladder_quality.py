@@ -67,6 +67,7 @@ class RungScores(msgspec.Struct, forbid_unknown_fields=True):
     psnr_p5: Annotated[float, msgspec.Meta(ge=0, le=1000)]
     frames: Annotated[int, msgspec.Meta(ge=0)]
     source_frames: Annotated[int, msgspec.Meta(ge=0)]
+    pictures: Annotated[int, msgspec.Meta(ge=0)]  # the rung's own (repeats may be left out)
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ def compare_in_child(playlist: str, source: str, width: int, height: int, report
             "psnr_p5": 0.0,
             "frames": 0,
             "source_frames": rung.source_frames,
+            "pictures": rung.pictures,
         }
     return {
         "ssim_mean": scores.ssim_mean,
@@ -214,4 +216,5 @@ def compare_in_child(playlist: str, source: str, width: int, height: int, report
         "psnr_p5": scores.psnr_p5,
         "frames": len(scores.ssim),
         "source_frames": rung.source_frames,
+        "pictures": rung.pictures,
     }

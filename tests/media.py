@@ -6,6 +6,8 @@ from pathlib import Path
 
 import av
 
+from academy_video.adapters.media.encode_pass import PassRequest
+
 
 def make_video(
     path: Path,
@@ -47,3 +49,28 @@ def make_video(
                         out.mux(a.encode(converted))
             out.mux(a.encode(None))
     return path
+
+
+def pass_request(
+    source: Path | str,
+    scratch: Path | str,
+    *,
+    remux: bool = False,
+    rate_control: str = "fixed",
+    max_seconds: float = 3600,
+) -> PassRequest:
+    """The transcoding pass's request as the service makes it (clear segments, 4 s segments,
+    x264 veryfast), for a pass run in this process."""
+    return PassRequest(
+        source=str(source),
+        scratch=str(scratch),
+        video_id=1,
+        key=None,
+        iv=None,
+        preset="veryfast",
+        segment_seconds=4,
+        gop_seconds=2,
+        remux=remux,
+        max_seconds=max_seconds,
+        rate_control=rate_control,
+    )

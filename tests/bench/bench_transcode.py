@@ -29,10 +29,11 @@ import av
 import imageio_ffmpeg
 
 from academy_video.adapters.media import sandbox
-from academy_video.adapters.media.encode_pass import PassRequest, transcode_in_child
+from academy_video.adapters.media.encode_pass import transcode_in_child
 from academy_video.adapters.media.ladder import plan
 from academy_video.app.config import RATE_CONTROLS
 from tests.bench.figures import record
+from tests.media import pass_request
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 # Ours runs the service's default rate control; the CLI is given the same options per rung
@@ -267,18 +268,8 @@ def bench_sandbox_cost(work: Path) -> None:
         walls = []
         for isolated in (False, True):
             with tempfile.TemporaryDirectory(dir=work) as scratch:
-                request = PassRequest(
-                    source=str(source),
-                    scratch=scratch,
-                    video_id=1,
-                    key=None,
-                    iv=None,
-                    preset="veryfast",
-                    segment_seconds=4,
-                    gop_seconds=2,
-                    remux=False,
-                    max_seconds=36000,
-                    rate_control=RATE_CONTROL,
+                request = pass_request(
+                    source, scratch, rate_control=RATE_CONTROL, max_seconds=36000
                 )
                 started = time.perf_counter()
                 if isolated:

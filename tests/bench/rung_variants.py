@@ -31,7 +31,7 @@ from academy_video.adapters.media.renditions import (
     finish_video,
     open_output,
 )
-from academy_video.adapters.media.repeats import KeyframeClock, RepeatedPictures
+from academy_video.adapters.media.repeats import PassedPictures
 from tests.encoding.lecture_corpus import render
 from tests.encoding.quality import measure_rung
 
@@ -69,9 +69,7 @@ def encode(source: Path, rung: Rung, out: Path, choice: str) -> float:
     seconds."""
     gop = SEGMENT_SECONDS if choice == "quality" else 2
     encoding = Encoding("veryfast", SEGMENT_SECONDS, gop, None, choice)
-    frame = Fraction(1, FPS)
-    repeats = RepeatedPictures(frame) if encoding.leaves_out_repeats else None
-    clock = KeyframeClock(Fraction(0), gop, frame)
+    passed = PassedPictures(Fraction(1, FPS), gop) if encoding.leaves_out_repeats else None
     cpu = time.process_time()
     with av.open(str(source)) as container:
         in_v, in_a = container.streams.video[0], container.streams.audio[0]
@@ -85,10 +83,13 @@ def encode(source: Path, rung: Rung, out: Path, choice: str) -> float:
                 picture: Any
                 for picture in packet.decode():
                     at = Fraction(picture.pts) * picture.time_base
-                    end = at + frame
-                    keyframe = repeats is not None and clock.due(at)
-                    if repeats is not None and repeats.left_out(picture, at, keyframe):
-                        continue
+                    end = at + Fraction(1, FPS)
+                    keyframe = False
+                    if passed is not None:
+                        admitted = passed.admit(picture, at, False)
+                        if admitted is None:
+                            continue
+                        at, keyframe = admitted
                     output.graph.push(picture)
                     encode_scaled(output, keyframe, at)
             elif packet.dts is not None:

@@ -14,12 +14,12 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from academy_video.adapters.media import remux as remux_module
-from academy_video.adapters.media.encode_pass import PassRequest, transcode_in_child
+from academy_video.adapters.media.encode_pass import transcode_in_child
 from academy_video.adapters.media.transcoder import Cancelled, PyAvTranscoder
 from academy_video.adapters.storage.local import LocalDiskStorage
 from academy_video.app.ports import TranscodeFailed, TranscodeOutput
 from academy_video.domain.video import key_object
-from tests.media import make_video
+from tests.media import make_video, pass_request
 
 SOURCE = "videos/demo/1/source.mp4"
 
@@ -203,18 +203,7 @@ def pass_here(
         if kind == "progress" and isinstance(value, int) and value > stop_at:
             raise Stopped()
 
-    request = PassRequest(
-        source=str(storage.path(SOURCE)),
-        scratch=str(scratch),
-        video_id=1,
-        key=None,
-        iv=None,
-        preset="veryfast",
-        segment_seconds=4,
-        gop_seconds=2,
-        remux=remux,
-        max_seconds=3600,
-    )
+    request = pass_request(storage.path(SOURCE), scratch, remux=remux)
     try:
         transcode_in_child(request, report)
     finally:

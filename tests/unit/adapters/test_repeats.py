@@ -5,16 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import pairwise
 from typing import Any
 
 from academy_video.adapters.media.frame_scores import _pairs
-from academy_video.adapters.media.repeats import (
-    MAX_HOLD_SECONDS,
-    OPENING_PICTURES,
-    KeyframeClock,
-    RepeatedPictures,
-)
+from academy_video.adapters.media.repeats import PassedPictures
 
 FRAME = Fraction(1, 30)
 
@@ -30,51 +24,72 @@ def still(value: int) -> Picture:
     return Picture((bytes([value]) * 16, bytes([128]) * 4, bytes([128]) * 4))
 
 
-def left_out(pictures: list[Picture], keyframes: frozenset[int] = frozenset()) -> list[int]:
-    repeats = RepeatedPictures(FRAME)
-    return [i for i, p in enumerate(pictures) if repeats.left_out(p, i * FRAME, i in keyframes)]
+def admitted(
+    pictures: list[Picture],
+    times: list[Fraction] | None = None,
+    source_keyframes: frozenset[int] = frozenset(),
+    keyframe_every: int | None = 4,
+) -> list[tuple[int, Fraction, bool]]:
+    """(index, stamp, keyframe) of each picture passed on."""
+    passed = PassedPictures(FRAME, keyframe_every)
+    times = times or [i * FRAME for i in range(len(pictures))]
+    found = []
+    for i, (picture, at) in enumerate(zip(pictures, times, strict=True)):
+        answer = passed.admit(picture, at, i in source_keyframes)
+        if answer is not None:
+            found.append((i, *answer))
+    return found
 
 
-OPENING = [still(0)] * OPENING_PICTURES  # always passed on (x264's decoding delay)
+def indices(found: list[tuple[int, Fraction, bool]]) -> list[int]:
+    return [i for i, _, _ in found]
 
 
 def test_an_exact_repeat_is_left_out_and_a_changed_picture_is_not() -> None:
-    pictures = [*OPENING, still(1), still(1), still(2), still(2), still(1)]
-    assert left_out(pictures) == [4, 6]
-
-
-def test_the_opening_pictures_are_passed_on_even_when_they_repeat() -> None:
-    assert left_out([still(0)] * (OPENING_PICTURES + 1)) == [OPENING_PICTURES]
+    assert indices(admitted([still(1), still(1), still(2), still(2), still(1)])) == [0, 2, 4]
 
 
 def test_one_changed_byte_in_any_plane_is_a_new_picture() -> None:
     changed = still(1)
     changed.planes = (changed.planes[0], changed.planes[1], bytes([129]) + bytes([128]) * 3)
-    assert left_out([*OPENING, still(1), changed, still(1)]) == []
+    assert indices(admitted([still(1), changed, still(1)])) == [0, 1, 2]
 
 
-def test_a_keyframe_and_the_picture_after_it_are_never_left_out() -> None:
-    pictures = [*OPENING, *[still(1)] * 6]
-    assert left_out(pictures, keyframes=frozenset({5})) == [4, 7, 8]
+def test_keyframes_every_period_from_the_first_stamp_on_the_first_picture_at_or_past_it() -> None:
+    # 29.97 pictures a second: picture 119 is stamped 3.9706 s, a hair before the boundary; the
+    # muxer would pass a keyframe there over, so the next one (4.004 s) is the keyframe.
+    tick = Fraction(1001, 30000)
+    passed = PassedPictures(tick, 4)
+    frames = [Picture((bytes([i % 256]),)) for i in range(300)]
+    keys = []
+    for i, frame in enumerate(frames):
+        answer = passed.admit(frame, i * tick, False)
+        if answer is not None and answer[1]:
+            keys.append(i)
+    assert keys == [0, 120, 240]
 
 
-def test_no_picture_is_held_past_the_bound() -> None:
-    # A slide held 3 s at 30 fps: a picture passed on at least every MAX_HOLD_SECONDS.
-    kept = sorted(set(range(90)) - set(left_out([*OPENING, *[still(0)] * 87])))
-    gaps = [(b - a) * FRAME for a, b in pairwise(kept)]
-    assert max(gaps) <= MAX_HOLD_SECONDS
-    # And no more than that: the opening ones, then one every 15 pictures (0.5 s at 30 fps).
-    assert kept == [0, 1, 2, 17, 32, 47, 62, 77]
+def test_a_keyframe_is_never_left_out_and_a_gap_skips_the_boundaries_it_spans() -> None:
+    times = [Fraction(0), Fraction(1), Fraction(13), Fraction(14), Fraction(16)]
+    found = admitted([still(1)] * 5, times)
+    assert [(i, key) for i, _, key in found] == [(0, True), (2, True), (4, True)]
 
 
-def test_keyframes_fall_every_period_of_source_time() -> None:
-    clock = KeyframeClock(Fraction(7, 10), 4, FRAME)
-    due = [i for i in range(300) if clock.due(Fraction(7, 10) + i * FRAME)]
-    assert due == [0, 120, 240]
-    # A picture stamped a hair early still starts its period; a gap skips what it spans.
-    clock = KeyframeClock(Fraction(0), 4, FRAME)
-    assert clock.due(Fraction(0)) and clock.due(Fraction(3999, 1000))
-    assert not clock.due(Fraction(5)) and clock.due(Fraction(13)) and not clock.due(Fraction(15))
+def test_stamps_round_half_up_and_a_picture_sharing_the_last_ones_tick_is_left_out() -> None:
+    half = FRAME / 2
+    times = [Fraction(10) + half + i * FRAME for i in range(3)]
+    found = admitted([still(i) for i in range(3)], times)
+    assert [stamp / FRAME for _, stamp, _ in found] == [301, 302, 303]
+    # Twice the declared rate: half-tick times round to ticks 0, 1, 1, 2, 2, 3; each picture
+    # landing on a tick already taken is left out.
+    times = [i * FRAME / 2 for i in range(6)]
+    assert indices(admitted([still(i) for i in range(6)], times)) == [0, 1, 3, 5]
+
+
+def test_a_source_keyframe_that_shares_a_tick_is_stamped_one_tick_later() -> None:
+    times = [Fraction(0), FRAME / 4]
+    found = admitted([still(1), still(2)], times, frozenset({0, 1}), keyframe_every=None)
+    assert [(i, int(stamp / FRAME), key) for i, stamp, key in found] == [(0, 0, True), (1, 1, True)]
 
 
 def timed(ticks: list[int], name: str) -> list[Picture]:
@@ -104,3 +119,11 @@ def test_a_rung_without_pictures_compares_none() -> None:
     source: list[Any] = timed([0, 3000, 6000], "s")
     rung: list[Any] = []
     assert [b for _, b in _pairs(source, rung, None)] == [None, None, None]
+
+
+def test_a_first_frame_without_a_time_does_not_shift_the_pairs_after_it() -> None:
+    source = timed([0, 3000, 6000, 9000], "s")
+    source[0].pts = None  # its time is one step before the next one's
+    rung = timed([0, 3000, 6000, 9000], "r")
+    pairs = [(b.pts if b else None) for _, b in _pairs(source, rung, 4 / 30)]
+    assert pairs == [0, 3000, 6000, 9000]

@@ -35,7 +35,7 @@ from .remux import (
     mux_to,
 )
 from .renditions import Encoding, PassState, describe, encode_scaled, finish_video, open_output
-from .repeats import KeyframeClock, RepeatedPictures
+from .repeats import PassedPictures
 from .thumbnail import THUMBNAIL_AT, grab_thumbnail, thumbnail_of, write_jpeg
 
 KEY_URI = "/api/v1/playback/key/{video_id}"
@@ -75,8 +75,7 @@ class EncodePass:
         self.report = report
         self.scratch = Path(request.scratch)
         # Under ``quality``: repeated pictures left out, keyframes by source time (repeats.py).
-        self.repeats: RepeatedPictures | None = None
-        self.clock: KeyframeClock | None = None
+        self.passed: PassedPictures | None = None
 
     def run(self, remux_allowed: bool = True) -> tuple[PassState, float, float]:
         request = self.request
@@ -109,10 +108,9 @@ class EncodePass:
                 key_info=self._key_info() if request.key is not None else None,
                 rate_control=request.rate_control,
             )
-            if encoding.leaves_out_repeats:
-                frame_seconds = 1 / Fraction(fps).limit_denominator(1001)
-                self.repeats = RepeatedPictures(frame_seconds)
-                self.clock = KeyframeClock(Fraction(start), encoding.gop_seconds, frame_seconds)
+            if encoding.leaves_out_repeats:  # ticks of the rungs' rate (renditions.py)
+                tick = 1 / Fraction(fps).limit_denominator(1001)
+                self.passed = PassedPictures(tick, None if remux else encoding.gop_seconds)
             state = PassState()
             for rung in rungs:
                 state.outputs.append(
@@ -236,11 +234,11 @@ class EncodePass:
         if state.thumbnail is None and at - start >= min(THUMBNAIL_AT, expected / 2):
             state.thumbnail = thumbnail_of(frame)
         keyframe = bool(frame.key_frame) and keyframes
-        if self.repeats is not None and self.clock is not None:
-            exact = exact if exact is not None else Fraction(at)
-            keyframe = keyframe or (not keyframes and self.clock.due(exact))
-            if self.repeats.left_out(frame, exact, keyframe):
+        if self.passed is not None:
+            admitted = self.passed.admit(frame, Fraction(at) if exact is None else exact, keyframe)
+            if admitted is None:
                 return
+            exact, keyframe = admitted
         for output in state.outputs:
             if not output.copy_video:
                 output.graph.push(frame)

@@ -62,7 +62,7 @@ def compare(
     """SSIM and PSNR of each ``reference`` frame scaled to ``width``×``height`` against the
     ``distorted`` picture shown at its time (``_pairs``; the last one lasts until
     ``rung_seconds``, or one frame); and how many reference frames there were (a rung that
-    starts late or ends early compares fewer than that)."""
+    ends early compares fewer than that; each side's clock starts at its first frame)."""
     scores = FrameScores()
     graph: Any = None
     references = 0
@@ -169,16 +169,17 @@ _EPSILON = Fraction(1, 1000)
 
 
 def _timed(frames: Iterable[Any]) -> Iterator[tuple[Fraction, Any]]:
-    """Each frame with its time from the first frame's, in seconds (a frame without a time
-    comes one step after the one before)."""
-    first: Fraction | None = None
+    """Each frame with its time in seconds from the first frame's (a frame without a time comes
+    one step after the one before; the first timed frame anchors the clock where it falls)."""
+    offset: Fraction | None = None  # a frame's time = its pts in seconds - offset
     at, step = Fraction(0), _FRAME
     for index, frame in enumerate(frames):
+        guess = at + step if index else at
         if frame.pts is None or frame.time_base is None:
-            at += step if index else 0
+            at = guess
         else:
             exact = Fraction(frame.pts) * frame.time_base
-            first = exact if first is None else first
-            step = exact - first - at if exact - first > at else step
-            at = exact - first
+            offset = exact - guess if offset is None else offset
+            step = exact - offset - at if index and exact - offset > at else step
+            at = exact - offset
         yield at, frame

@@ -11,7 +11,17 @@ rung carries padding (docs/benchmarks.md, Transcoding).
 
 Under ``quality`` the pass leaves out pictures that repeat the last one (``repeats.py``): each
 picture is then held until the next one arrives and its packet lasts until then, because the hls
-muxer times segments by packet durations and libx264 gives every packet one frame's.
+muxer times segments by packet durations and libx264 gives every packet one frame's. A held
+picture is sent again (a repeat, a few bytes) rather than last longer than:
+
+- ``MAX_HOLD_SECONDS``: a player never waits long for its next picture, whatever gaps the source
+  has;
+- one frame, for a keyframe and the stream's first ``OPENING_PICTURES``: FFmpeg's hls muxer
+  times the last segment as the durations of its packets after the first plus the stream's
+  first packet's (a keyframe held longer than the first picture made the last ``#EXTINF``
+  short, a first picture held 2 s made it 2 s long), and x264 takes its decoding delay from
+  the first three pictures' spacing and shifts every decode time by it (held, hls.js stretched
+  the video's timeline by a second: tests/browser/test_player_still_pictures.py).
 """
 
 from __future__ import annotations
@@ -27,6 +37,8 @@ import av.filter
 from .ladder import Rung
 
 AAC = "mp4a.40.2"
+MAX_HOLD_SECONDS = Fraction(1, 2)
+OPENING_PICTURES = 3
 
 
 @dataclass
@@ -42,6 +54,7 @@ class Output:
     packets: int = 0
     holds: bool = False  # pictures held until the next (repeats left out), see ``hold``
     held: Any = None  # the picture waiting for the next one's time
+    sent: int = 0  # pictures given to the encoder
     lasting: dict[Fraction, Fraction] = field(default_factory=dict)  # seconds, by start
 
 
@@ -151,11 +164,12 @@ def encode_scaled(output: Output, keyframe: bool | None, at: Fraction | None = N
 
 
 def hold(output: Output, picture: Any, at: Fraction) -> None:
-    """Send the picture held so far, lasting until ``at``, and hold ``picture`` (stamped
-    ``at`` in the encoder's time base) in its place."""
+    """Send the picture held so far, lasting until ``at`` (on the encoder's tick: the pass
+    stamps it so), and hold ``picture``, stamped ``at``, in its place."""
     time_base = output.video.codec_context.time_base
-    picture.pts, picture.time_base = round(at / time_base), time_base
-    _send_held(output, until=picture.pts)
+    ticks = round(at / time_base)
+    _send_held(output, until=ticks)
+    picture.pts, picture.time_base = ticks, time_base
     output.held = picture
 
 
@@ -166,17 +180,31 @@ def finish_video(output: Output, end: Fraction) -> None:
         return
     output.graph.push(None)
     encode_scaled(output, None, end)
-    if output.holds:
-        _send_held(output, until=round(end / output.video.codec_context.time_base))
+    if output.holds and output.held is not None:
+        time_base = output.video.codec_context.time_base
+        _send_held(output, until=max(output.held.pts + 1, round(end / time_base)))
     for packet in output.video.encode(None):
         _mux(output, packet)
 
 
 def _send_held(output: Output, until: int) -> None:
+    """The held picture to the encoder, lasting until ``until`` ticks, sent again as a repeat
+    where it may not last that long (the module's bounds)."""
     held, output.held = output.held, None
-    if held is not None:
-        output.lasting[held.pts * held.time_base] = max(1, until - held.pts) * held.time_base
+    if held is None:
+        return
+    longest_hold = max(1, round(MAX_HOLD_SECONDS / held.time_base))
+    while True:
+        keyframe = held.pict_type == av.video.frame.PictureType.I
+        longest = 1 if keyframe or output.sent < OPENING_PICTURES else longest_hold
+        lasts = min(max(1, until - held.pts), longest)
+        output.lasting[held.pts * held.time_base] = lasts * held.time_base
         _encode(output, held)
+        output.sent += 1
+        if held.pts + lasts >= until:
+            return
+        # x264 has copied the picture: the same frame goes again, later, as a repeat.
+        held.pts, held.pict_type = held.pts + lasts, av.video.frame.PictureType.NONE
 
 
 def _encode(output: Output, picture: Any) -> None:

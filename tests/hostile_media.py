@@ -215,6 +215,22 @@ def external_reference(mov: bytes, path: str) -> bytes:
     return bytes(data)
 
 
+def header_says_one_tick(path: Path) -> Path:
+    """``path`` (an MP4 of one video track, version-0 boxes) rewritten in place so that its
+    movie, track and media headers all give a duration of one tick, whatever its samples say."""
+    data = bytearray(path.read_bytes())
+    for names, at in (
+        ([b"moov", b"mvhd"], 24),
+        ([b"moov", b"trak", b"tkhd"], 28),
+        ([b"moov", b"trak", b"mdia", b"mdhd"], 24),
+    ):
+        offset, _ = _box_path(data, names)[-1]
+        assert data[offset + 8] == 0, "a version-0 box"
+        data[offset + at : offset + at + 4] = struct.pack(">I", 1)
+    path.write_bytes(data)
+    return path
+
+
 def _box_path(data: bytearray, names: list[bytes]) -> list[tuple[int, int]]:
     """(offset, size) of each box along ``names``, each inside the one before."""
     start, end, chain = 0, len(data), []

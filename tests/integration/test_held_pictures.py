@@ -13,6 +13,8 @@ import av
 import pytest
 
 from academy_video.adapters.media.encode_pass import transcode_in_child
+from academy_video.adapters.media.sandbox import Refusal
+from tests.hostile_media import header_says_one_tick
 from tests.media import pass_request
 
 SIZE = (160, 90)  # one rung, at the source's own size
@@ -20,9 +22,10 @@ TIME_BASE = Fraction(1, 90_000)
 
 
 def timed_source(path: Path, times: list[Fraction], *, rate: int = 30, still: bool = False) -> Path:
-    """An MKV whose picture *i* is shown at ``times[i]`` seconds exactly: a grey level that
-    changes every picture (or never, ``still``)."""
-    with av.open(str(path), "w", format="matroska") as out:
+    """An MKV (or MP4, by ``path``'s suffix) whose picture *i* is shown at ``times[i]`` seconds
+    exactly: a grey level that changes every picture (or never, ``still``)."""
+    container = "mp4" if path.suffix == ".mp4" else "matroska"
+    with av.open(str(path), "w", format=container) as out:
         video = out.add_stream("libx264", rate=rate, options={"preset": "ultrafast"})
         video.width, video.height, video.pix_fmt = SIZE[0], SIZE[1], "yuv420p"
         video.codec_context.time_base = TIME_BASE
@@ -73,6 +76,11 @@ CASES: dict[str, tuple[list[Fraction], Fraction]] = {
         steady(150, Fraction(30)) + steady(60, Fraction(30), Fraction(8)),
         Fraction(10),
     ),
+    # Nothing for longer than a segment: the last picture is sent again as each one's keyframe.
+    "gap_over_a_segment": (
+        steady(30, Fraction(30)) + steady(60, Fraction(30), Fraction(10)),
+        Fraction(12),
+    ),
     # Half a frame off the grid: rounding must not give two pictures the same time.
     "half_tick": (steady(300, Fraction(30), Fraction(10) + Fraction(1, 60)), Fraction(10)),
 }
@@ -100,3 +108,17 @@ def test_a_source_faster_than_its_declared_rate_leaves_out_what_the_rung_cannot_
     durations, pictures = transcoded(source, tmp_path / "scratch")
     assert sum(durations) == pytest.approx(10.0, abs=0.1)
     assert len(pictures) == len(set(pictures)) <= 10 * 15 + 1
+
+
+@pytest.mark.parametrize("rate_control", ["fixed", "quality"])
+def test_pictures_past_the_longest_video_are_too_long_whatever_the_header_said(
+    rate_control: str, tmp_path: Path
+) -> None:
+    # A second of pictures, then one ten minutes on; the headers say one tick. Held, that last
+    # picture would be sent again every half second for ten minutes.
+    times = [*steady(30, Fraction(30)), Fraction(600)]
+    source = header_says_one_tick(timed_source(tmp_path / "source.mp4", times))
+    (tmp_path / "scratch").mkdir()
+    request = pass_request(source, tmp_path / "scratch", rate_control=rate_control, max_seconds=30)
+    with pytest.raises(Refusal, match="too_long"):
+        transcode_in_child(request, lambda *_: None)

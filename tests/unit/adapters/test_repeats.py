@@ -127,3 +127,12 @@ def test_a_first_frame_without_a_time_does_not_shift_the_pairs_after_it() -> Non
     rung = timed([0, 3000, 6000, 9000], "r")
     pairs = [(b.pts if b else None) for _, b in _pairs(source, rung, 4 / 30)]
     assert pairs == [0, 3000, 6000, 9000]
+
+
+def test_a_gap_over_a_boundary_sends_the_last_picture_again_as_each_keyframe() -> None:
+    passed = PassedPictures(FRAME, 4)
+    assert passed.admit(still(1), Fraction(0), False) == (Fraction(0), True)
+    assert passed.spanned_keyframes(Fraction(1)) == []  # no boundary crossed
+    assert passed.spanned_keyframes(Fraction(13)) == [Fraction(4), Fraction(8), Fraction(12)]
+    assert passed.admit(still(2), Fraction(13), False) == (Fraction(13), False)
+    assert passed.admit(still(3), Fraction(16), False) == (Fraction(16), True)

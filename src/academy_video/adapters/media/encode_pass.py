@@ -76,6 +76,7 @@ class EncodePass:
         self.scratch = Path(request.scratch)
         # Under ``quality``: repeated pictures left out, keyframes by source time (repeats.py).
         self.passed: PassedPictures | None = None
+        self.last_passed: Any = None  # the last decoded picture passed on
 
     def run(self, remux_allowed: bool = True) -> tuple[PassState, float, float]:
         request = self.request
@@ -230,19 +231,28 @@ class EncodePass:
         state.frames += 1
         exact = Fraction(frame.pts) * frame.time_base if frame.pts is not None else None
         at = float(exact) if exact is not None else state.end
+        if at - start > self.request.max_seconds:  # whatever the header said
+            raise Refusal("too_long")
         state.end = max(state.end, at + frame_seconds)
         if state.thumbnail is None and at - start >= min(THUMBNAIL_AT, expected / 2):
             state.thumbnail = thumbnail_of(frame)
         keyframe = bool(frame.key_frame) and keyframes
         if self.passed is not None:
-            admitted = self.passed.admit(frame, Fraction(at) if exact is None else exact, keyframe)
+            exact = Fraction(at) if exact is None else exact
+            for stamp in self.passed.spanned_keyframes(exact):
+                self._encode(state, self.last_passed, True, stamp)
+            admitted = self.passed.admit(frame, exact, keyframe)
             if admitted is None:
                 return
             exact, keyframe = admitted
+            self.last_passed = frame
+        self._encode(state, frame, keyframe, exact)
+
+    def _encode(self, state: PassState, frame: Any, keyframe: bool, at: Fraction | None) -> None:
         for output in state.outputs:
             if not output.copy_video:
                 output.graph.push(frame)
-                encode_scaled(output, keyframe, exact)
+                encode_scaled(output, keyframe, at)
 
     def _key_info(self) -> Path:
         request = self.request

@@ -17,6 +17,7 @@ Keyframes: the encoder's GOP counts pictures, which no longer tracks time once s
 out, so one is forced every ``every`` seconds from the first picture's stamp, on the first
 picture stamped at or after the boundary: the hls muxer cuts a segment only at a keyframe at
 least that far from its start (one stamped a hair early was passed over and the segment ran 8 s).
+Where the source has no picture across a boundary (a gap), the last picture is sent again there.
 Where the top rung is the source's own packets (remux), the source's keyframes are followed
 instead.
 """
@@ -55,6 +56,22 @@ class PassedPictures:
             return None
         self.last_ticks, self.last_planes = ticks, planes
         return stamp, keyframe
+
+    def spanned_keyframes(self, at: Fraction) -> list[Fraction]:
+        """The keyframe stamps a gap in the source spans before a picture at ``at``: the last
+        picture passed on is sent again at each, as a keyframe, so that no segment runs past
+        its length however long the source shows nothing."""
+        if self.keyframe_every is None or self.next_keyframe is None or self.last_ticks is None:
+            return []
+        ticks = math.floor(at / self.tick + Fraction(1, 2))
+        spanned: list[Fraction] = []
+        while True:
+            boundary = math.ceil(self.next_keyframe / self.tick)  # the first tick at or past it
+            if boundary >= ticks:
+                return spanned
+            spanned.append(boundary * self.tick)
+            self.last_ticks = boundary
+            self.next_keyframe += self.keyframe_every
 
     def _due(self, stamp: Fraction) -> bool:
         assert self.keyframe_every is not None

@@ -86,7 +86,7 @@ def encode(source: Path, rung: Rung, out: Path, choice: str) -> float:
                     end = at + Fraction(1, FPS)
                     keyframe = False
                     if passed is not None:
-                        admitted = passed.admit(picture, at, False)
+                        admitted = passed.admit(picture, at)
                         if admitted is None:
                             continue
                         at, keyframe = admitted

@@ -22,9 +22,9 @@ TIME_BASE = Fraction(1, 90_000)
 
 
 def timed_source(path: Path, times: list[Fraction], *, rate: int = 30, still: bool = False) -> Path:
-    """An MKV (or MP4, by ``path``'s suffix) whose picture *i* is shown at ``times[i]`` seconds
-    exactly: a grey level that changes every picture (or never, ``still``)."""
-    container = "mp4" if path.suffix == ".mp4" else "matroska"
+    """An MKV (or MP4 or MPEG-TS, by ``path``'s suffix) whose picture *i* is shown at
+    ``times[i]`` seconds exactly: a grey level that changes every picture (or never, ``still``)."""
+    container = {".mp4": "mp4", ".ts": "mpegts"}.get(path.suffix, "matroska")
     with av.open(str(path), "w", format=container) as out:
         video = out.add_stream("libx264", rate=rate, options={"preset": "ultrafast"})
         video.width, video.height, video.pix_fmt = SIZE[0], SIZE[1], "yuv420p"
@@ -121,4 +121,26 @@ def test_pictures_past_the_longest_video_are_too_long_whatever_the_header_said(
     (tmp_path / "scratch").mkdir()
     request = pass_request(source, tmp_path / "scratch", rate_control=rate_control, max_seconds=30)
     with pytest.raises(Refusal, match="too_long"):
+        transcode_in_child(request, lambda *_: None)
+
+
+def test_pictures_far_past_the_declared_length_are_refused(tmp_path: Path) -> None:
+    times = [*steady(30, Fraction(30)), Fraction(600)]
+    source = header_says_one_tick(timed_source(tmp_path / "source.mp4", times))
+    (tmp_path / "scratch").mkdir()
+    request = pass_request(source, tmp_path / "scratch", rate_control="quality")
+    with pytest.raises(Refusal, match="timestamps_past_duration"):
+        transcode_in_child(request, lambda *_: None)
+
+
+def test_two_recordings_joined_end_to_end_are_refused_not_cut_short(tmp_path: Path) -> None:
+    # The second recording's times start again at 0: leaving its pictures out as repeats of
+    # past ticks would publish the first half alone.
+    first = timed_source(tmp_path / "first.ts", steady(180, Fraction(30)))
+    second = timed_source(tmp_path / "second.ts", steady(180, Fraction(30)))
+    source = tmp_path / "source.ts"
+    source.write_bytes(first.read_bytes() + second.read_bytes())  # `cat first.ts second.ts`
+    (tmp_path / "scratch").mkdir()
+    request = pass_request(source, tmp_path / "scratch", rate_control="quality")
+    with pytest.raises(Refusal, match="timestamps_go_backwards"):
         transcode_in_child(request, lambda *_: None)

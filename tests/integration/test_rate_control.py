@@ -152,3 +152,21 @@ def test_a_source_that_never_repeats_keeps_every_picture(tmp_path: Path) -> None
     # A speaker's sensor noise changes every picture: nothing may be left out.
     _, rung = ladder_of("slides_head", "quality", tmp_path)
     assert rung.pictures == rung.source_frames == len(rung.scores.ssim) == 240
+
+
+def test_a_segment_starts_its_sound_at_most_a_second_before_its_first_picture(
+    slides: dict[str, tuple[Path, RungQuality]],
+) -> None:
+    # x264 gives a keyframe the decode time of the picture two before it and the muxer cuts in
+    # decode order: after held pictures a segment begins with up to a second of earlier sound
+    # (renditions.py); every rung alike, so a rung switch meets the same cut. Bounded here.
+    for choice, most in (("fixed", 0.1), ("quality", 1.05)):
+        master, _ = slides[choice]
+        for segment in sorted((master.parent / "360p").glob("seg_*.ts")):
+            with av.open(str(segment), format="mpegts") as container:
+                first: dict[str, float] = {}
+                for packet in container.demux():
+                    kind, time_base = packet.stream.type, packet.stream.time_base
+                    if packet.pts is not None and time_base is not None and kind not in first:
+                        first[kind] = float(packet.pts * time_base)
+            assert first["video"] - first["audio"] < most, (choice, segment.name, first)

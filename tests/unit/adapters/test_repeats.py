@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import pytest
+
+from academy_video.adapters.media.confinement import Refusal
 from academy_video.adapters.media.frame_scores import _pairs
 from academy_video.adapters.media.repeats import PassedPictures
 
@@ -25,17 +28,14 @@ def still(value: int) -> Picture:
 
 
 def admitted(
-    pictures: list[Picture],
-    times: list[Fraction] | None = None,
-    source_keyframes: frozenset[int] = frozenset(),
-    keyframe_every: int | None = 4,
+    pictures: list[Picture], times: list[Fraction] | None = None
 ) -> list[tuple[int, Fraction, bool]]:
     """(index, stamp, keyframe) of each picture passed on."""
-    passed = PassedPictures(FRAME, keyframe_every)
+    passed = PassedPictures(FRAME, 4)
     times = times or [i * FRAME for i in range(len(pictures))]
     found = []
     for i, (picture, at) in enumerate(zip(pictures, times, strict=True)):
-        answer = passed.admit(picture, at, i in source_keyframes)
+        answer = passed.admit(picture, at)
         if answer is not None:
             found.append((i, *answer))
     return found
@@ -63,7 +63,7 @@ def test_keyframes_every_period_from_the_first_stamp_on_the_first_picture_at_or_
     frames = [Picture((bytes([i % 256]),)) for i in range(300)]
     keys = []
     for i, frame in enumerate(frames):
-        answer = passed.admit(frame, i * tick, False)
+        answer = passed.admit(frame, i * tick)
         if answer is not None and answer[1]:
             keys.append(i)
     assert keys == [0, 120, 240]
@@ -86,10 +86,14 @@ def test_stamps_round_half_up_and_a_picture_sharing_the_last_ones_tick_is_left_o
     assert indices(admitted([still(i) for i in range(6)], times)) == [0, 1, 3, 5]
 
 
-def test_a_source_keyframe_that_shares_a_tick_is_stamped_one_tick_later() -> None:
-    times = [Fraction(0), FRAME / 4]
-    found = admitted([still(1), still(2)], times, frozenset({0, 1}), keyframe_every=None)
-    assert [(i, int(stamp / FRAME), key) for i, stamp, key in found] == [(0, 0, True), (1, 1, True)]
+def test_a_jump_back_of_more_than_a_second_is_refused_not_left_out() -> None:
+    # Two recordings joined end to end: what follows the jump would all share past ticks.
+    passed = PassedPictures(FRAME, 4)
+    assert passed.admit(still(1), Fraction(6)) is not None
+    assert passed.admit(still(2), Fraction(6) - FRAME / 2) is None  # jitter: left out
+    assert passed.admit(still(3), Fraction(5)) is None  # a second back: still jitter
+    with pytest.raises(Refusal, match="timestamps_go_backwards"):
+        passed.admit(still(4), Fraction(4))
 
 
 def timed(ticks: list[int], name: str) -> list[Picture]:
@@ -131,8 +135,8 @@ def test_a_first_frame_without_a_time_does_not_shift_the_pairs_after_it() -> Non
 
 def test_a_gap_over_a_boundary_sends_the_last_picture_again_as_each_keyframe() -> None:
     passed = PassedPictures(FRAME, 4)
-    assert passed.admit(still(1), Fraction(0), False) == (Fraction(0), True)
+    assert passed.admit(still(1), Fraction(0)) == (Fraction(0), True)
     assert passed.spanned_keyframes(Fraction(1)) == []  # no boundary crossed
     assert passed.spanned_keyframes(Fraction(13)) == [Fraction(4), Fraction(8), Fraction(12)]
-    assert passed.admit(still(2), Fraction(13), False) == (Fraction(13), False)
-    assert passed.admit(still(3), Fraction(16), False) == (Fraction(16), True)
+    assert passed.admit(still(2), Fraction(13)) == (Fraction(13), False)
+    assert passed.admit(still(3), Fraction(16)) == (Fraction(16), True)

@@ -39,6 +39,9 @@ from .repeats import PassedPictures
 from .thumbnail import THUMBNAIL_AT, grab_thumbnail, thumbnail_of, write_jpeg
 
 KEY_URI = "/api/v1/playback/key/{video_id}"
+# How far a decoded picture may run past the length the source declares (or a tenth of it): a
+# header that lies about a far-off picture would have the pass fill the gap to it.
+PAST_DURATION_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -108,10 +111,11 @@ class EncodePass:
                 gop_seconds=gop_seconds(request),
                 key_info=self._key_info() if request.key is not None else None,
                 rate_control=request.rate_control,
+                copies_source=remux,
             )
             if encoding.leaves_out_repeats:  # ticks of the rungs' rate (renditions.py)
                 tick = 1 / Fraction(fps).limit_denominator(1001)
-                self.passed = PassedPictures(tick, None if remux else encoding.gop_seconds)
+                self.passed = PassedPictures(tick, encoding.gop_seconds)
             state = PassState()
             for rung in rungs:
                 state.outputs.append(
@@ -233,6 +237,8 @@ class EncodePass:
         at = float(exact) if exact is not None else state.end
         if at - start > self.request.max_seconds:  # whatever the header said
             raise Refusal("too_long")
+        if expected and at - start > expected + max(PAST_DURATION_SECONDS, expected / 10):
+            raise Refusal("timestamps_past_duration")
         state.end = max(state.end, at + frame_seconds)
         if state.thumbnail is None and at - start >= min(THUMBNAIL_AT, expected / 2):
             state.thumbnail = thumbnail_of(frame)
@@ -241,7 +247,7 @@ class EncodePass:
             exact = Fraction(at) if exact is None else exact
             for stamp in self.passed.spanned_keyframes(exact):
                 self._encode(state, self.last_passed, True, stamp)
-            admitted = self.passed.admit(frame, exact, keyframe)
+            admitted = self.passed.admit(frame, exact)
             if admitted is None:
                 return
             exact, keyframe = admitted

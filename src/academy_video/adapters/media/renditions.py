@@ -22,6 +22,13 @@ picture is sent again (a repeat, a few bytes) rather than last longer than:
   short, a first picture held 2 s made it 2 s long), and x264 takes its decoding delay from
   the first three pictures' spacing and shifts every decode time by it (held, hls.js stretched
   the video's timeline by a second: tests/browser/test_player_still_pictures.py).
+
+x264 gives a keyframe the decode time of the picture two before it (B-frames) and the hls muxer
+cuts segments in decode order, so a segment after held pictures begins with up to a second of
+sound from before its first picture; every rung alike (none copies the source when pictures
+are left out), so a player switching rungs or seeking meets the same cut. Sending the two
+pictures before each keyframe a frame apart removed it but moved x264's rate control enough to
+cost a slides rung 0.002 of its 5th-percentile SSIM (docs/encoding.md).
 """
 
 from __future__ import annotations
@@ -75,11 +82,14 @@ class Encoding:
     gop_seconds: int
     key_info: Path | None  # the hls muxer's key info file, or None for clear segments
     rate_control: str = "fixed"  # ladder.RATE_CONTROLS
+    copies_source: bool = False  # the top rung is the source's own packets (remux)
 
     @property
     def leaves_out_repeats(self) -> bool:
-        """Whether pictures identical to the last one are left out (``repeats.py``)."""
-        return self.rate_control == "quality"
+        """Whether pictures identical to the last one are left out (``repeats.py``): under
+        ``quality``, unless a rung copies the source, whose segments the encoded ones must cut
+        where it does, on the source's own times (stamped on a coarser grid they can miss)."""
+        return self.rate_control == "quality" and not self.copies_source
 
 
 def open_output(

@@ -11,15 +11,15 @@ source had.
 Times: each picture is stamped on the encoder's tick (one frame of the rung's rate), rounding
 half up as FFmpeg does; a picture whose stamp would not come after the last one's (a source
 faster than its declared rate, or jittering around the grid) is left out, since the rung cannot
-show it; a keyframe the source forces is stamped one tick later instead.
+show it; one more than a second before the last one (two recordings joined end to end) is
+refused, not left out with all that follows it.
 
 Keyframes: the encoder's GOP counts pictures, which no longer tracks time once some are left
 out, so one is forced every ``every`` seconds from the first picture's stamp, on the first
 picture stamped at or after the boundary: the hls muxer cuts a segment only at a keyframe at
 least that far from its start (one stamped a hair early was passed over and the segment ran 8 s).
 Where the source has no picture across a boundary (a gap), the last picture is sent again there.
-Where the top rung is the source's own packets (remux), the source's keyframes are followed
-instead.
+Not used where the top rung is the source's own packets (``renditions.Encoding``).
 """
 
 from __future__ import annotations
@@ -28,29 +28,28 @@ import math
 from fractions import Fraction
 from typing import Any
 
+from .confinement import Refusal
+
 
 class PassedPictures:
     """The pass's choice for every rung alike: ``admit`` answers the stamp and whether it is a
     keyframe, or ``None`` for a picture left out."""
 
-    def __init__(self, tick: Fraction, keyframe_every: int | None) -> None:
+    def __init__(self, tick: Fraction, keyframe_every: int) -> None:
         self.tick = tick
-        self.keyframe_every = keyframe_every  # None: the source's keyframes
+        self.keyframe_every = keyframe_every
         self.last_ticks: int | None = None
         self.last_planes: tuple[bytes, ...] | None = None
         self.next_keyframe: Fraction | None = None
 
-    def admit(
-        self, frame: Any, at: Fraction, source_keyframe: bool
-    ) -> tuple[Fraction, bool] | None:
+    def admit(self, frame: Any, at: Fraction) -> tuple[Fraction, bool] | None:
         ticks = math.floor(at / self.tick + Fraction(1, 2))
-        forced = source_keyframe and self.keyframe_every is None
         if self.last_ticks is not None and ticks <= self.last_ticks:
-            if not forced:
-                return None
-            ticks = self.last_ticks + 1
+            if (self.last_ticks - ticks) * self.tick > 1:
+                raise Refusal("timestamps_go_backwards")
+            return None
         stamp = ticks * self.tick
-        keyframe = forced or (self.keyframe_every is not None and self._due(stamp))
+        keyframe = self._due(stamp)
         planes = tuple(bytes(plane) for plane in frame.planes)
         if not keyframe and planes == self.last_planes:
             return None
@@ -61,7 +60,7 @@ class PassedPictures:
         """The keyframe stamps a gap in the source spans before a picture at ``at``: the last
         picture passed on is sent again at each, as a keyframe, so that no segment runs past
         its length however long the source shows nothing."""
-        if self.keyframe_every is None or self.next_keyframe is None or self.last_ticks is None:
+        if self.next_keyframe is None or self.last_ticks is None:
             return []
         ticks = math.floor(at / self.tick + Fraction(1, 2))
         spanned: list[Fraction] = []
@@ -74,7 +73,6 @@ class PassedPictures:
             self.next_keyframe += self.keyframe_every
 
     def _due(self, stamp: Fraction) -> bool:
-        assert self.keyframe_every is not None
         if self.next_keyframe is not None and stamp < self.next_keyframe:
             return False
         start = stamp if self.next_keyframe is None else self.next_keyframe

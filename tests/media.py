@@ -19,8 +19,10 @@ def make_video(
     audio: bool = True,
     faststart: bool = True,
     gop_seconds: float | None = None,
+    crf: int | None = None,
 ) -> Path:
-    """An H.264/AAC MP4 (or audio-only with ``video=False``) of a moving test pattern and a tone."""
+    """An H.264/AAC MP4 (or audio-only with ``video=False``) of a moving test pattern and a tone
+    (``crf``: x264's constant quality, for a source of a lower bitrate than ultrafast's)."""
     width, height = size
     options = {"movflags": "faststart"} if faststart else {}
     with av.open(str(path), "w", format="mp4", options=options) as out:
@@ -29,6 +31,8 @@ def make_video(
             x264 = {"preset": "ultrafast"}
             if gop_seconds:
                 x264 |= {"g": str(int(rate * gop_seconds)), "sc_threshold": "0"}
+            if crf is not None:
+                x264 |= {"crf": str(crf)}
             v = out.add_stream("libx264", rate=rate, options=x264)
             v.width, v.height, v.pix_fmt = width, height, "yuv420p"
         if audio:

@@ -109,7 +109,7 @@ def test_the_remux_path_serves_the_top_rung_from_the_source_itself(
     storage: LocalDiskStorage, tmp_path: Path
 ) -> None:
     source = make_video(tmp_path / "src.mp4", seconds=6, size=(854, 480), gop_seconds=2)
-    output = run(storage, source, tmp_path)
+    output = run(storage, source, tmp_path, rate_control="fixed")  # quality: see below
     lines = storage.path(output.hls_path).read_text().splitlines()
     top = next(line for line in lines if "480" in line)
     # The source was encoded with the ultrafast preset, i.e. Constrained Baseline: copied, not
@@ -123,6 +123,20 @@ def test_the_remux_path_serves_the_top_rung_from_the_source_itself(
     assert total == pytest.approx(6.0, abs=0.04)
 
 
+@pytest.mark.parametrize(("crf", "copied"), [(None, False), (45, True)])
+def test_under_quality_only_a_source_within_the_cap_is_copied(
+    storage: LocalDiskStorage, tmp_path: Path, crf: int | None, copied: bool
+) -> None:
+    # ultrafast's test pattern at 854x480 is ~3 Mb/s, over the 480p rung's cap (0.95 x 922
+    # kb/s): copied, that rung would spend more than the cap allows and no saving would reach
+    # it. At CRF 45 it is well under: copied, as the fixed ladder copies any copyable source.
+    source = make_video(tmp_path / "src.mp4", seconds=6, size=(854, 480), gop_seconds=2, crf=crf)
+    output = run(storage, source, tmp_path, rate_control="quality")
+    top = next(x for x in storage.path(output.hls_path).read_text().splitlines() if "480" in x)
+    assert ('CODECS="avc1.42c0' in top) is copied
+    assert ('CODECS="avc1.64' in top) is not copied  # our own encodes are High profile
+
+
 @pytest.mark.parametrize("seconds", [6.0, 1.5])
 def test_a_copy_only_job_copies_every_packet_and_still_makes_a_thumbnail(
     storage: LocalDiskStorage, tmp_path: Path, seconds: float
@@ -130,7 +144,7 @@ def test_a_copy_only_job_copies_every_packet_and_still_makes_a_thumbnail(
     """A source that is its own single rung: no picture is encoded. The thumbnail comes from a
     keyframe met on the pass (6 s) or, with no keyframe after its time, a seek (1.5 s)."""
     source = make_video(tmp_path / "src.mp4", seconds=seconds, size=(320, 240), gop_seconds=2)
-    output = run(storage, source, tmp_path)
+    output = run(storage, source, tmp_path, rate_control="fixed")
     master = storage.path(output.hls_path).read_text()
     assert master.count("#EXT-X-STREAM-INF") == 1 and 'CODECS="avc1.42c0' in master
     segments = playlist(storage, "hls/demo/videos/1/240p/index.m3u8")
@@ -147,7 +161,8 @@ def test_a_copy_only_job_with_sparse_keyframes_is_encoded_after_all(
 ) -> None:
     """Keyframes 8 s apart would make 8 s segments: found on the pass, which starts over."""
     source = make_video(tmp_path / "src.mp4", seconds=10, size=(320, 240), gop_seconds=8)
-    output = run(storage, source, tmp_path)  # progress stays monotonic across both passes
+    # Progress stays monotonic across both passes (fixed: quality copies only within the cap).
+    output = run(storage, source, tmp_path, rate_control="fixed")
     master = storage.path(output.hls_path).read_text()
     assert 'CODECS="avc1.64' in master  # encoded by us (High profile), not copied
     segments = playlist(storage, "hls/demo/videos/1/240p/index.m3u8")
@@ -161,7 +176,7 @@ def test_a_copy_only_job_reports_progress_and_can_be_cancelled(
     storage.put_file(SOURCE, source, "video/mp4")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    transcoder = PyAvTranscoder(storage, scratch_root=scratch)
+    transcoder = PyAvTranscoder(storage, scratch_root=scratch, rate_control="fixed")
     seen: list[int] = []
     transcoder.transcode(video_id=1, tenant="demo", source_key=SOURCE, progress=seen.append)
     assert seen == sorted(set(seen)) and len(seen) > 50 and 95 <= seen[-1] <= 99

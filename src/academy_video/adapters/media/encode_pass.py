@@ -103,6 +103,7 @@ class EncodePass:
                 remux_allowed
                 and request.remux
                 and copyable(in_v, in_a, rungs)
+                and rungs[-1].may_copy(in_v.bit_rate, request.rate_control)
                 and (len(rungs) == 1 or keyframes_regular(self._reopen, max_gap))
             )
             encoding = Encoding(

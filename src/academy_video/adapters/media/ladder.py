@@ -61,6 +61,15 @@ class Rung:
     def crf(self) -> int:
         return CRF.get(self.height, DEFAULT_CRF)
 
+    def may_copy(self, source_bit_rate: int | None, rate_control: str) -> bool:
+        """Whether this rung may be the source's own packets (remux) under ``rate_control``:
+        under ``quality`` only a source within the rung's cap, so that no rung spends more
+        than the cap allows (a camera's 8 Mb/s copied as the 1080p rung would, and no lecture
+        saving reaches it); a source whose rate is unknown is encoded."""
+        if rate_control != "quality":
+            return True
+        return 0 < (source_bit_rate or 0) <= int(self.video_bitrate * CAP_SHARE)
+
     def rate_options(self, rate_control: str) -> tuple[int, dict[str, str]]:
         """The encoder's average bitrate (0: none) and x264 options under ``rate_control``."""
         if rate_control == "fixed":

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from academy_video.adapters.legacy import old_rules
+from academy_video.adapters.legacy import old_score_rules
 from academy_video.adapters.legacy.names import load_names
+from academy_video.adapters.legacy.old_policy_rules import effective_policy, effective_rule
+from academy_video.adapters.legacy.old_score_rules import achievement, event_score, rank_risk
 from academy_video.adapters.legacy.old_tables import OldTables
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -29,7 +31,7 @@ T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
     ],
 )
 def test_achievement_bands_turn_at_half_and_at_95_percent(progress: float, band: str) -> None:
-    assert old_rules.band(progress) == band
+    assert old_score_rules.band(progress) == band
 
 
 def test_achievement_judges_the_share_watched_not_the_completed_flag() -> None:
@@ -57,7 +59,7 @@ def test_achievement_judges_the_share_watched_not_the_completed_flag() -> None:
             "last_position": None,
         },
     ]
-    answer = old_rules.achievement(rows)
+    answer = achievement(rows)
     assert [s["status"] for s in answer["students"]] == ["danger", "completed", "danger"]
     assert answer["students"][2]["watched_seconds"] == 0
     assert answer["summary"] == {
@@ -69,7 +71,7 @@ def test_achievement_judges_the_share_watched_not_the_completed_flag() -> None:
 
 
 def test_achievement_without_students_is_zero_everywhere() -> None:
-    assert old_rules.achievement([])["summary"] == {
+    assert achievement([])["summary"] == {
         "total_students": 0,
         "avg_progress": 0,
         "completed_rate": 0,
@@ -90,7 +92,7 @@ def test_achievement_without_students_is_zero_everywhere() -> None:
 def test_event_score_is_weight_doubled_if_violated_plus_one_for_a_reason(
     event_type: str, violated: bool, reason: str | None, score: int
 ) -> None:
-    assert old_rules.event_score(event_type, violated, reason) == score
+    assert event_score(event_type, violated, reason) == score
 
 
 def test_risk_ties_keep_the_order_students_were_met_newest_event_first() -> None:
@@ -104,12 +106,12 @@ def test_risk_ties_keep_the_order_students_were_met_newest_event_first() -> None
         }
 
     rows = [row(1, 5, 1, 0, 0), row(2, 5, 1, 0, 9), row(3, 5, 2, 0, 1), row(4, 8, 0, 0, 2)]
-    ranked = old_rules.rank_risk(rows, ("score", "danger", "warn"))
+    ranked = rank_risk(rows, ("score", "danger", "warn"))
     # 4 scores most; 3 ties 1 and 2 on score but has more danger; 2's newest event is later.
     assert [r["enrollment_id"] for r in ranked] == [4, 3, 2, 1]
     assert "newest" not in ranked[0]
     # The summary's risk_top sorts by score alone: 2, 3, 1 then (met newest first).
-    by_score = old_rules.rank_risk(rows, ("score",))
+    by_score = rank_risk(rows, ("score",))
     assert [r["enrollment_id"] for r in by_score] == [4, 2, 3, 1]
 
 
@@ -129,37 +131,34 @@ def perm(**changes: object) -> dict[str, object]:
 
 
 def test_policy_without_a_permission_keeps_seeking_free_whatever_allow_skip_says() -> None:
-    policy = old_rules.effective_policy({**VIDEO, "allow_skip": False}, None, completed=False)
+    policy = effective_policy({**VIDEO, "allow_skip": False}, None, completed=False)
     assert policy["allow_seek"] is False and policy["seek"]["mode"] == "free"
     assert "concurrency" not in policy
 
 
 def test_once_bounds_seeking_until_completed_and_block_seek_wins() -> None:
-    once = old_rules.effective_policy(VIDEO, perm(rule="once"), completed=False)
+    once = effective_policy(VIDEO, perm(rule="once"), completed=False)
     assert once["seek"] == {
         "mode": "bounded_forward",
         "forward_limit": "max_watched",
         "grace_seconds": 3,
     }
-    assert (
-        old_rules.effective_policy(VIDEO, perm(rule="once"), completed=True)["seek"]["mode"]
-        == "free"
-    )
-    blocked = old_rules.effective_policy(VIDEO, perm(rule="once", block_seek=True), completed=False)
+    assert effective_policy(VIDEO, perm(rule="once"), completed=True)["seek"]["mode"] == "free"
+    blocked = effective_policy(VIDEO, perm(rule="once", block_seek=True), completed=False)
     assert blocked["seek"] == {"mode": "blocked"} and blocked["allow_seek"] is False
 
 
 def test_block_speed_control_overrides_a_speed_override() -> None:
-    policy = old_rules.effective_policy(
+    policy = effective_policy(
         VIDEO, perm(max_speed_override=3.0, block_speed_control=True), completed=False
     )
     assert policy["playback_rate"] == {"max": 1.0, "ui_control": False}
 
 
 def test_effective_rule_relaxes_only_once_on_completion() -> None:
-    assert old_rules.effective_rule("once", True) == "free"
-    assert old_rules.effective_rule("once", False) == "once"
-    assert old_rules.effective_rule("blocked", True) == "blocked"
+    assert effective_rule("once", True) == "free"
+    assert effective_rule("once", False) == "once"
+    assert effective_rule("blocked", True) == "blocked"
 
 
 def test_old_tables_are_named_by_the_imports_names_file(tmp_path: Path) -> None:

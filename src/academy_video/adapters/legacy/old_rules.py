@@ -25,22 +25,9 @@ from .old_score_rules import (
     WARN_TYPES,
     WEIGHTS,
     achievement,
-    band,
-    event_score,
     rank_risk,
 )
 from .old_tables import OldTables
-
-# The rules, re-exported: the per-answer modules hold them, callers know them from here.
-__all__ = [
-    "SqlOldAnswers",
-    "achievement",
-    "band",
-    "effective_policy",
-    "effective_rule",
-    "event_score",
-    "rank_risk",
-]
 
 Row = dict[str, Any]
 

@@ -1,6 +1,7 @@
 """The read models' tables (SQLAlchemy Core), in the same database as the events.
 
-Two kinds of table live here (and the webhooks' in ``webhook_tables.py``):
+Two kinds of table live here (the directory's in ``directory_tables.py``, re-exported; the
+webhooks' in ``webhook_tables.py``):
 - the directory, a replica of the academy's roster pushed by the platform (not event-sourced);
 - projections of the event log (``PROJECTED``): one row per aggregate, keyed by
   ``aggregate_id`` so a projection batch can fetch the rows it touches in one query, plus the
@@ -30,6 +31,12 @@ from sqlalchemy import (
 
 from .caption_queue import NOT_PROJECTED as CAPTION_JOBS_NOT_PROJECTED
 from .caption_queue import caption_jobs
+from .directory_tables import attendance as attendance
+from .directory_tables import enrollments as enrollments
+from .directory_tables import lecture_sessions as lecture_sessions
+from .directory_tables import lectures as lectures
+from .directory_tables import session_access as session_access
+from .directory_tables import students as students
 from .schema import KEY, NAME, SHORT, tenant_column
 from .schema import metadata as metadata  # every read model's, the webhooks' too
 from .transcript_tables import transcript_cues
@@ -37,65 +44,6 @@ from .webhook_tables import webhook_subscription_types, webhook_subscriptions
 
 _tenant = tenant_column
 
-
-# Directory ---------------------------------------------------------------------------------
-
-lectures = Table(
-    "lectures",
-    metadata,
-    Column("lecture_id", BigInteger, primary_key=True, autoincrement=False),
-    _tenant(),
-    Column("title", String(NAME), nullable=False, default=""),
-)
-
-lecture_sessions = Table(
-    "lecture_sessions",
-    metadata,
-    Column("session_id", BigInteger, primary_key=True, autoincrement=False),
-    _tenant(),
-    Column("lecture_id", BigInteger, nullable=False, index=True),
-    Column("title", String(NAME), nullable=False, default=""),
-)
-
-students = Table(
-    "students",
-    metadata,
-    Column("student_id", BigInteger, primary_key=True, autoincrement=False),
-    _tenant(),
-    Column("user_id", BigInteger, nullable=False, index=True),
-    Column("name", String(NAME), nullable=False, default=""),
-    Column("phone", String(SHORT), nullable=False, default=""),
-    Column("parent_phone", String(SHORT), nullable=False, default=""),
-    Column("school", String(NAME), nullable=False, default=""),
-    Column("grade", String(SHORT), nullable=False, default=""),
-)
-
-enrollments = Table(
-    "enrollments",
-    metadata,
-    Column("enrollment_id", BigInteger, primary_key=True, autoincrement=False),
-    _tenant(),
-    Column("student_id", BigInteger, nullable=False, index=True),
-    Column("lecture_id", BigInteger, nullable=False, index=True),
-    Column("status", String(SHORT), nullable=False),
-)
-
-session_access = Table(
-    "session_access",
-    metadata,
-    Column("session_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("enrollment_id", BigInteger, primary_key=True, autoincrement=False),
-    _tenant(),
-)
-
-attendance = Table(
-    "attendance",
-    metadata,
-    Column("session_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("enrollment_id", BigInteger, primary_key=True, autoincrement=False),
-    _tenant(),
-    Column("status", String(SHORT), nullable=False),
-)
 
 # Projections -------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ HLSJS := src/academy_video/adapters/http/web/assets/vendor/hls.min.js
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: install serve test test-unit test-reliability lint bench lock clean
+.PHONY: install serve test coverage test-unit test-reliability lint bench lock clean
 
 install: $(VENV)/.installed $(HLSJS)
 
@@ -40,6 +40,10 @@ serve: install
 
 test: install
 	scripts/run-tests
+
+# Every test under coverage's tracer (`make test` measures the in-memory tests only).
+coverage: install
+	COVERAGE_ALL=1 scripts/run-tests
 
 # The reliability suite at full scale (500 students, faults); `make test` runs it short.
 test-reliability: install

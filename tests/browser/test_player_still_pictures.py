@@ -49,3 +49,37 @@ def test_a_rung_without_repeated_pictures_plays_to_the_end_without_stalling(
     # The rung had a picture every half second or at a slide change: far fewer than the 300 of
     # the source (a rung of every picture would decode them all).
     assert 0 < seen["frames"] < 300 / 3, seen
+
+
+# A seek, then: the time it landed at, and the pictures shown so far.
+SEEK = """async (to) => {
+  const video = document.getElementById('video');
+  await new Promise((done) => { video.addEventListener('seeked', done, { once: true });
+                                video.currentTime = to; });
+  return { at: video.currentTime,
+           frames: video.getVideoPlaybackQuality().totalVideoFrames };
+}"""
+SHOWN = """() => ({ position: document.getElementById('video').currentTime,
+  paused: document.getElementById('video').paused,
+  frames: document.getElementById('video').getVideoPlaybackQuality().totalVideoFrames })"""
+
+
+def test_a_seek_into_held_pictures_shows_a_picture_and_plays_on(
+    site: Site, tabs: Any, slides: Path
+) -> None:
+    """Where a segment's sound starts before its first picture (docs/encoding.md: after held
+    pictures), a seek there (a search result opens the lecture at a time) still shows a
+    picture and plays on: at each segment's start, and between two of the held pictures."""
+    site.ready_video(slides, "Seek into slides", allow_skip=True)
+    tab = play(site, tabs, 1002, "Seek into slides")
+    for to in (4.0, 1.3, 8.0, 6.7):
+        landed = tab.page.evaluate(SEEK, to)
+        assert landed["at"] == pytest.approx(to, abs=0.05), landed
+        tab.wait_until(
+            "([to, frames]) => { const v = document.getElementById('video');"
+            " return v.currentTime > to + 0.4"
+            " && v.getVideoPlaybackQuality().totalVideoFrames > frames; }",
+            [to, landed["frames"]],
+            timeout=5,
+        )
+        assert not tab.page.evaluate(SHOWN)["paused"]

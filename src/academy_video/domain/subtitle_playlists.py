@@ -1,10 +1,12 @@
 """A published caption track in the HLS chain (RFC 8216): a WebVTT media playlist cut into
 segments of the video's segment length, and the master playlist's ``EXT-X-MEDIA`` line naming it.
 
-Every segment maps its cue times to the video's MPEG-TS clock with ``X-TIMESTAMP-MAP``: the
-transcoder's segments start at PTS 126000 (1.4 s, FFmpeg's MPEG-TS muxer with ``max_delay``
-0.7 s), which players take as the timeline's zero; the old workers' FFmpeg CLI output starts there
-too. A cue that spans a segment boundary is written in both segments (players drop the repeat).
+Every segment maps its cue times to the video's MPEG-TS clock with ``X-TIMESTAMP-MAP``: every
+rung the transcoder makes puts the source's time zero at PTS 126000 (1.4 s, FFmpeg's MPEG-TS
+muxer with ``max_delay`` 0.7 s, the source's own times unshifted), which players map cues and
+samples through alike; the old workers' FFmpeg CLI output starts there too, shifted by up to
+two frames. A cue that spans a segment boundary is written in both segments (players drop the
+repeat).
 
 Playlist attributes are quoted strings, which have no escapes: a label loses ``"`` and every
 control or format character (so a hostile label never ends its line or another attribute), and a
@@ -22,7 +24,7 @@ from .caption_cues import Cue
 from .caption_rules import to_webvtt
 
 MPEGTS_START = (
-    126_000  # the transcoder's first PTS, at 90 kHz (tests/integration/test_transcoder.py)
+    126_000  # where every rung puts the source's zero, at 90 kHz (test_subtitle_timestamps.py)
 )
 GROUP_ID = "subs"
 MIN_SEGMENT_MS = 1_000

@@ -112,6 +112,12 @@ def open_output(
         "hls_flags": "independent_segments",
         "hls_segment_filename": str(directory / "seg_%05d.ts"),
         "max_delay": "700000",
+        # The source's own times, unshifted, in every rung (the playlist and each segment's
+        # muxer): by default each shifted its times by its own first negative decode time (an
+        # encoder's B-frames, a copied AAC's priming), so rungs disagreed by up to two frames
+        # and captions, mapped to the source's zero, showed that much early (docs/captions.md).
+        "avoid_negative_ts": "disabled",
+        "hls_segment_options": "avoid_negative_ts=disabled",
     }
     if encoding.key_info is not None:
         options["hls_key_info_file"] = str(encoding.key_info)

@@ -42,11 +42,18 @@ export class Captions {
     this.box = box;
     this.select = select;
     this.tracks = [];
+    this.drawn = [];
     this.choice.hidden = true; // a lecture without tracks shows no menu
     const draw = () => this.draw();
     el.textTracks.addEventListener("addtrack", (event) => event.track.addEventListener("cuechange", draw));
     el.textTracks.addEventListener("removetrack", draw);
     el.textTracks.addEventListener("change", draw);
+    // Position updates redraw whenever the cues at the position differ from those drawn (see
+    // `activeCues`: a `cuechange` may never come for a cue the browser kept active).
+    el.addEventListener("timeupdate", () => {
+      const active = this.activeCues();
+      if (active.length !== this.drawn.length || active.some((cue, i) => cue !== this.drawn[i])) this.draw();
+    });
     menu.addEventListener("change", () => {
       const index = Number(this.menu.value);
       localStorage.setItem(CHOICE_KEY, index < 0 ? OFF : this.tracks[index].lang || "");
@@ -72,11 +79,26 @@ export class Captions {
   // The active cues of the track on (hls.js leaves every other one disabled), as text: a cue's
   // WebVTT markup becomes the browser's own cue nodes (b, i, u, ruby, spans), never parsed HTML.
   draw() {
-    const on = [...this.el.textTracks].find((t) => TEXT_KINDS.has(t.kind) && t.mode !== "disabled");
-    const cues = on && on.activeCues && this.menu.value !== "-1" ? [...on.activeCues] : [];
+    const cues = this.activeCues();
+    const on = this.trackOn();
     this.box.replaceChildren(
       ...cues.map((cue) => h("span", { className: "cue", lang: on.language || false }, cue.getCueAsHTML())),
     );
     this.box.hidden = cues.length === 0;
+    this.drawn = cues;
+  }
+
+  trackOn() {
+    return [...this.el.textTracks].find((t) => TEXT_KINDS.has(t.kind) && t.mode !== "disabled");
+  }
+
+  // The cues at the position, by their times: Chromium kept a cue in the track's `activeCues`
+  // long after its end when playback started exactly there (a search result opens a lecture
+  // at a cue's start, where the cue before ends), and fired no `cuechange` for it.
+  activeCues() {
+    const on = this.trackOn();
+    if (!on || !on.cues || this.menu.value === "-1") return [];
+    const at = this.el.currentTime;
+    return [...on.cues].filter((cue) => cue.startTime <= at && at < cue.endTime);
   }
 }

@@ -33,10 +33,12 @@ from .remux import (
     copyable,
     keyframes_regular,
     mux_to,
+    presented_from_the_start,
 )
 from .renditions import Encoding, PassState, describe, encode_scaled, finish_video, open_output
 from .repeats import PassedPictures
 from .thumbnail import THUMBNAIL_AT, grab_thumbnail, thumbnail_of, write_jpeg
+from .timeline import start_seconds, timeline_shift
 
 KEY_URI = "/api/v1/playback/key/{video_id}"
 # How far a decoded picture may run past the length the source declares (or a tenth of it): a
@@ -89,7 +91,7 @@ class EncodePass:
             in_v = container.streams.video[0]
             in_a = container.streams.audio[0] if container.streams.audio else None
             ctx = in_v.codec_context
-            start = _start(in_v)  # read while open: a closed stream forgets its time base
+            start = start_seconds(in_v)  # read while open: a closed stream forgets its time base
             fps = float(in_v.average_rate or in_v.guessed_rate or 30)
             expected = _duration(container, in_v)
             if expected > request.max_seconds:
@@ -104,6 +106,7 @@ class EncodePass:
                 and request.remux
                 and copyable(in_v, in_a, rungs)
                 and rungs[-1].may_copy(in_v.bit_rate, request.rate_control)
+                and presented_from_the_start(self._reopen)
                 and (len(rungs) == 1 or keyframes_regular(self._reopen, max_gap))
             )
             encoding = Encoding(
@@ -113,6 +116,7 @@ class EncodePass:
                 key_info=self._key_info() if request.key is not None else None,
                 rate_control=request.rate_control,
                 copies_source=remux,
+                time_shift=timeline_shift(start, start_seconds(in_a) if in_a is not None else None),
             )
             if encoding.leaves_out_repeats:  # ticks of the rungs' rate (renditions.py)
                 tick = 1 / Fraction(fps).limit_denominator(1001)
@@ -191,7 +195,7 @@ class EncodePass:
     ) -> None:
         streams = [in_v] if in_a is None else [in_v, in_a]
         last_percent = -1
-        start = _start(in_v)
+        start = start_seconds(in_v)
         frame_seconds = 1 / float(in_v.average_rate or 30)
         seconds_per_tick = float(in_v.time_base) if in_v.time_base is not None else 0.0
         for packet in container.demux(streams):
@@ -283,10 +287,6 @@ def reason_without_url(error: Exception) -> str:
     """What went wrong, for the instructor: FFmpeg's message without the file name, which for a
     stored source is a presigned URL (a credential, and most of the text)."""
     return str(getattr(error, "strerror", None) or error.__class__.__name__)
-
-
-def _start(stream: Any) -> float:
-    return float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
 
 
 def _duration(container: Any, stream: Any) -> float:

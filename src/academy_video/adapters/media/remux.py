@@ -76,6 +76,21 @@ def keyframes_regular(
         return last is not None
 
 
+def presented_from_the_start(reopen: Callable[[], Any], scan_packets: int = 300) -> bool:
+    """Whether the source's first video packets are all presented: none marked to be discarded
+    (an MP4 trimmed by its edit list keeps the pictures before the cut, for decoding, at times
+    before its start). Copied, those would come before the rungs' zero, where MPEG-TS wraps
+    times; encoded, the decoder drops them (demuxing packets only: no decoding)."""
+    with reopen() as container:
+        stream = container.streams.video[0]
+        for index, packet in enumerate(container.demux(stream)):
+            if packet.pts is not None and packet.is_discard:
+                return False
+            if index >= scan_packets:
+                break
+        return True
+
+
 def copy_packets(
     container: Any,
     in_v: Any,

@@ -83,6 +83,7 @@ class Encoding:
     key_info: Path | None  # the hls muxer's key info file, or None for clear segments
     rate_control: str = "fixed"  # ladder.RATE_CONTROLS
     copies_source: bool = False  # the top rung is the source's own packets (remux)
+    time_shift: float = 0.0  # seconds added to the source's times (encode_pass.timeline_shift)
 
     @property
     def leaves_out_repeats(self) -> bool:
@@ -112,13 +113,15 @@ def open_output(
         "hls_flags": "independent_segments",
         "hls_segment_filename": str(directory / "seg_%05d.ts"),
         "max_delay": "700000",
-        # The source's own times, unshifted, in every rung (the playlist and each segment's
-        # muxer): by default each shifted its times by its own first negative decode time (an
-        # encoder's B-frames, a copied AAC's priming), so rungs disagreed by up to two frames
-        # and captions, mapped to the source's zero, showed that much early (docs/captions.md).
+        # Every rung on the source's own times (shifted only by ``time_shift``), in the playlist's
+        # muxer and each segment's: by default each shifted its times by its own first negative
+        # decode time (an encoder's B-frames, a copied AAC's priming), so rungs disagreed by up
+        # to two frames and captions showed that much early (docs/captions.md).
         "avoid_negative_ts": "disabled",
         "hls_segment_options": "avoid_negative_ts=disabled",
     }
+    if encoding.time_shift:
+        options["output_ts_offset"] = f"{encoding.time_shift:.6f}"
     if encoding.key_info is not None:
         options["hls_key_info_file"] = str(encoding.key_info)
     out = av.open(str(directory / "index.m3u8"), "w", format="hls", options=options)

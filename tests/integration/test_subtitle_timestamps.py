@@ -6,6 +6,7 @@ copied AAC's priming, which players drop."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -87,17 +88,57 @@ def test_a_source_that_starts_ten_seconds_in_starts_at_the_mapped_pts(
         assert MPEGTS_START - PRIMING_TICKS <= sound <= MPEGTS_START, first
 
 
-def test_sound_starting_far_before_the_picture_never_makes_a_negative_time(
-    tmp_path: Path,
-) -> None:
-    """Sound three seconds before the first picture: brought to a second before it (the lead
-    a rung keeps), the picture with it; nothing before zero, which MPEG-TS would wrap."""
+def test_sound_before_the_picture_is_the_zero(tmp_path: Path) -> None:
+    """A screen recorder's sound three seconds before its first picture: the captions (an
+    author's, the recogniser's) count from the sound, and so does every rung."""
     made = make_video(tmp_path / "a.mp4", seconds=2.0, size=(854, 480))
     source = shifted(made, tmp_path / "lead.mp4", video=3.0, audio=0.0, fmt="mp4")
     for first in transcode(tmp_path, source, "quality", False):
         picture, sound = first_picture_and_sound(first)
-        assert picture == MPEGTS_START + 2 * 90_000, first
-        assert 0 < sound <= MPEGTS_START - 90_000 + PRIMING_TICKS, first
+        assert picture == MPEGTS_START + 3 * 90_000, first
+        assert MPEGTS_START - PRIMING_TICKS <= sound <= MPEGTS_START, first
+
+
+def test_a_recorders_mp2_sound_starting_ten_seconds_in_keeps_its_time(tmp_path: Path) -> None:
+    """Sound that is not AAC is encoded, its samples counted from zero: moved to where the
+    source's sound starts, with the picture, never before the muxer's start (MPEG-TS wraps)."""
+    source = tmp_path / "rec.ts"
+    with av.open(str(source), "w", format="mpegts") as out:
+        video = out.add_stream("libx264", rate=25, options={"preset": "ultrafast", "g": "50"})
+        video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
+        audio = out.add_stream("mp2", rate=48_000, layout="stereo")
+        with av.open("testsrc2=size=320x240:rate=25:duration=3", format="lavfi") as pictures:
+            for index, frame in enumerate(pictures.decode(video=0)):
+                frame.pts, frame.time_base = 250 + index, Fraction(1, 25)
+                out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        resampler = av.AudioResampler(format="s16", layout="stereo", rate=48_000)
+        at = 480_000
+        with av.open("sine=sample_rate=48000:duration=3", format="lavfi") as tone:
+            for decoded in tone.decode(audio=0):
+                for samples in resampler.resample(decoded):
+                    samples.pts, samples.time_base = at, Fraction(1, 48_000)
+                    at += samples.samples
+                    out.mux(audio.encode(samples))
+        out.mux(audio.encode(None))
+    for first in transcode(tmp_path, source, "quality", False):
+        picture, sound = first_picture_and_sound(first)
+        assert picture == MPEGTS_START, first
+        assert abs(sound - MPEGTS_START) <= 3_000, first  # within an MP2 frame's 24 ms
+
+
+@pytest.mark.parametrize("rate_control", ["fixed", "quality"])
+def test_a_one_picture_a_second_slideshow_has_no_decode_time_before_zero(
+    tmp_path: Path, rate_control: str
+) -> None:
+    """x264's B-frames decode two pictures ahead: at 1 fps, two seconds before the first
+    picture, past the muxer's 1.4 s start (MPEG-TS would wrap it)."""
+    source = make_video(tmp_path / "a.mp4", seconds=6.0, size=(320, 240), rate=1, gop_seconds=2)
+    for first in transcode(tmp_path, source, rate_control, False):
+        with av.open(str(first)) as segment:
+            decode_times = [p.dts for p in segment.demux(video=0) if p.dts is not None]
+        assert decode_times and min(decode_times) >= 0, first
+        assert max(decode_times) < 2**32, first  # not wrapped round from below zero
 
 
 def test_a_source_trimmed_by_its_edit_list_is_encoded_from_its_cut(tmp_path: Path) -> None:

@@ -2,29 +2,54 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+import av
 import pytest
 
-from academy_video.adapters.media.timeline import SOUND_LEAD_SECONDS, timeline_shift
+from academy_video.adapters.media.timeline import (
+    SoundClock,
+    slow_rate_options,
+    timeline_shift,
+)
 
 
 @pytest.mark.parametrize(
     ("first_picture", "first_sound", "shift"),
     [
         (0.0, 0.0, 0.0),
-        (0.0, -0.023, 0.0),  # an MP4's AAC priming keeps its time
+        (0.0, -0.023, 0.0),  # an MP4's AAC priming: the picture stays the zero
         (0.0, 0.5, 0.0),  # sound after the picture
         (10.0, 9.98, -10.0),  # a recorder's MPEG-TS starting ten seconds in
         (-1.5, -1.5, 1.5),  # an MP4 trimmed with its edit list
         (10.0, None, -10.0),  # no sound
+        (0.6, 0.0, 0.0),  # a screen recorder's sound before its picture: the sound's zero
+        (3.0, 0.0, 0.0),
+        (13.0, 10.0, -10.0),
     ],
 )
-def test_the_first_picture_is_every_rungs_zero(
+def test_the_sources_zero_is_every_rungs(
     first_picture: float, first_sound: float | None, shift: float
 ) -> None:
     assert timeline_shift(first_picture, first_sound) == pytest.approx(shift)
 
 
-def test_sound_far_before_the_picture_is_brought_within_the_lead_and_never_negative() -> None:
-    shift = timeline_shift(3.0, 0.0)
-    assert 0.0 + shift == pytest.approx(-SOUND_LEAD_SECONDS)  # the sound, within the lead
-    assert 3.0 + shift == pytest.approx(3.0 - SOUND_LEAD_SECONDS)  # the picture, with it
+def test_encoded_sound_is_timed_from_where_the_sources_sound_starts() -> None:
+    clock = SoundClock(10.0)
+    packets = []
+    for duration in (1_024, 1_024, 384):
+        packet = av.Packet(b"\0")
+        packet.time_base, packet.duration = Fraction(1, 48_000), duration
+        packets.append(packet)
+    stamped = clock.stamp(packets[:2]) + clock.stamp(packets[2:])
+    assert [(p.pts, p.dts) for p in stamped] == [
+        (480_000, 480_000),
+        (481_024, 481_024),
+        (482_048, 482_048),
+    ]
+
+
+def test_no_b_frames_where_their_delay_would_reach_before_zero() -> None:
+    assert slow_rate_options(1.0) == {"bf": "0"}
+    assert slow_rate_options(0.5) == {"bf": "0"}
+    assert slow_rate_options(25.0) == {}

@@ -38,7 +38,7 @@ from .remux import (
 from .renditions import Encoding, PassState, describe, encode_scaled, finish_video, open_output
 from .repeats import PassedPictures
 from .thumbnail import THUMBNAIL_AT, grab_thumbnail, thumbnail_of, write_jpeg
-from .timeline import start_seconds, timeline_shift
+from .timeline import SoundClock, start_seconds, timeline_shift
 
 KEY_URI = "/api/v1/playback/key/{video_id}"
 # How far a decoded picture may run past the length the source declares (or a tenth of it): a
@@ -196,6 +196,8 @@ class EncodePass:
         streams = [in_v] if in_a is None else [in_v, in_a]
         last_percent = -1
         start = start_seconds(in_v)
+        sound = start_seconds(in_a) if in_a is not None else 0.0
+        clocks = [SoundClock(sound) for _ in state.outputs]  # for sound that is encoded
         frame_seconds = 1 / float(in_v.average_rate or 30)
         seconds_per_tick = float(in_v.time_base) if in_v.time_base is not None else 0.0
         for packet in container.demux(streams):
@@ -218,14 +220,14 @@ class EncodePass:
                         mux_to(packet, [(o, o.audio) for o in state.outputs])
                 else:
                     for frame in packet.decode():
-                        for output in state.outputs:
+                        for output, clock in zip(state.outputs, clocks, strict=True):
                             frame.pts = None
-                            output.container.mux(output.audio.encode(frame))
-        for output in state.outputs:
+                            output.container.mux(clock.stamp(output.audio.encode(frame)))
+        for output, clock in zip(state.outputs, clocks, strict=True):
             finish_video(output, Fraction(state.end))
             encoded_audio = in_a is not None and in_a.codec_context.name != "aac"
             if output.audio is not None and encoded_audio:
-                output.container.mux(output.audio.encode(None))
+                output.container.mux(clock.stamp(output.audio.encode(None)))
 
     def _picture(
         self,

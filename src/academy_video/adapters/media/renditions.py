@@ -42,6 +42,7 @@ import av
 import av.filter
 
 from .ladder import Rung
+from .timeline import slow_rate_options
 
 AAC = "mp4a.40.2"
 MAX_HOLD_SECONDS = Fraction(1, 2)
@@ -145,6 +146,7 @@ def open_output(
                 "sc_threshold": "0",
                 "forced-idr": "1",
                 **rate_options,
+                **slow_rate_options(fps),
             },
         )
         video.width, video.height, video.pix_fmt = rung.width, rung.height, "yuv420p"

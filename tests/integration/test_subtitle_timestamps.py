@@ -127,6 +127,28 @@ def test_a_recorders_mp2_sound_starting_ten_seconds_in_keeps_its_time(tmp_path: 
         assert abs(sound - MPEGTS_START) <= 3_000, first  # within an MP2 frame's 24 ms
 
 
+@pytest.mark.parametrize("remux", [True, False])
+def test_a_recording_whose_clock_wraps_is_whole_and_starts_at_the_mapped_pts(
+    tmp_path: Path, remux: bool
+) -> None:
+    """An MPEG-TS recorder's 33-bit clock wraps every 26.5 hours: FFmpeg puts the times before
+    the wrap below zero. All 8 s are the video (it was refused as truncated: its end time, 5 s,
+    was taken for its length) and its first picture is the captions' zero."""
+    made = make_video(tmp_path / "a.mp4", seconds=8.0, size=(854, 480), gop_seconds=2)
+    before_wrap = 2**33 / 90_000 - 3.0
+    source = shifted(made, tmp_path / "wrap.ts", video=before_wrap, audio=before_wrap, fmt="mpegts")
+    for first in transcode(tmp_path, source, "fixed", remux):
+        picture, sound = first_picture_and_sound(first)
+        # Within a millisecond: the shift is a float of seconds, and these are a day's worth.
+        assert picture == pytest.approx(MPEGTS_START, abs=90), first
+        assert MPEGTS_START - PRIMING_TICKS <= sound <= picture, first
+    playlist = next((tmp_path / "o").rglob("480p/index.m3u8")).read_text()
+    seconds = sum(
+        float(line[8:].rstrip(",")) for line in playlist.splitlines() if line.startswith("#EXTINF:")
+    )
+    assert seconds == pytest.approx(8.0, abs=0.1)
+
+
 @pytest.mark.parametrize("rate_control", ["fixed", "quality"])
 def test_a_one_picture_a_second_slideshow_has_no_decode_time_before_zero(
     tmp_path: Path, rate_control: str

@@ -164,9 +164,10 @@ class EncodePass:
             return self.run(remux_allowed=False)
         # A source cut short usually shows as one of the above too; say what the instructor
         # can act on first.
-        if expected and state.end < expected - max(1.0, 2 / fps):
+        decoded = state.end - start  # a source's times may start anywhere, below zero too
+        if expected and decoded < expected - max(1.0, 2 / fps):
             raise Refusal(
-                f"source_truncated: only {state.end:.1f} s of {expected:.1f} s could be decoded"
+                f"source_truncated: only {decoded:.1f} s of {expected:.1f} s could be decoded"
             )
         if failure:
             raise Refusal(failure)

@@ -163,6 +163,29 @@ def test_a_one_picture_a_second_slideshow_has_no_decode_time_before_zero(
         assert max(decode_times) < 2**32, first  # not wrapped round from below zero
 
 
+@pytest.mark.parametrize("rate_control", ["fixed", "quality"])
+def test_a_source_decoded_two_seconds_ahead_is_encoded_not_copied(
+    tmp_path: Path, rate_control: str
+) -> None:
+    """B-frames at a picture every two seconds: the source's first packet is decoded four
+    seconds before its first picture. Copied (remux), the rung's decode times went below the
+    muxer's start and wrapped; encoded, they do not (no B-frames at that rate)."""
+    source = tmp_path / "slow.mp4"
+    with av.open(str(source), "w", format="mp4") as out:
+        video = out.add_stream("libx264", rate=Fraction(1, 2), options={"g": "3", "bf": "3"})
+        video.width, video.height, video.pix_fmt = 854, 480, "yuv420p"
+        with av.open("testsrc2=size=854x480:rate=1/2:duration=16", format="lavfi") as pictures:
+            for frame in pictures.decode(video=0):
+                frame.pict_type = av.video.frame.PictureType.NONE
+                out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+    for first in transcode(tmp_path, source, rate_control, True):
+        with av.open(str(first)) as segment:
+            decode_times = [p.dts for p in segment.demux(video=0) if p.dts is not None]
+        assert decode_times and min(decode_times) >= 0, first
+        assert max(decode_times) < 2**32, first
+
+
 def test_a_source_trimmed_by_its_edit_list_is_encoded_from_its_cut(tmp_path: Path) -> None:
     """An MP4 trimmed without re-encoding keeps the pictures before the cut, to be decoded and
     not shown, at times before zero. Copied, the rung's times would go negative, which MPEG-TS

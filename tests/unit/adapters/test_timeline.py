@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from types import SimpleNamespace
 
 import av
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from academy_video.adapters.media.timeline import (
     SoundClock,
     slow_rate_options,
+    sound_start,
     timeline_shift,
 )
 
@@ -53,3 +55,10 @@ def test_no_b_frames_where_their_delay_would_reach_before_zero() -> None:
     assert slow_rate_options(1.0) == {"bf": "0"}
     assert slow_rate_options(0.5) == {"bf": "0"}
     assert slow_rate_options(25.0) == {}
+
+
+def test_sound_without_a_start_is_taken_to_start_with_the_picture() -> None:
+    assert sound_start(None) is None
+    assert sound_start(SimpleNamespace(start_time=None, time_base=Fraction(1, 48_000))) is None
+    assert sound_start(SimpleNamespace(start_time=480_000, time_base=Fraction(1, 48_000))) == 10.0
+    assert timeline_shift(10.0, sound_start(None)) == -10.0

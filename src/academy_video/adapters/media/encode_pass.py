@@ -31,14 +31,14 @@ from .remux import (
     allocator_for_copying,
     copy_packets,
     copyable,
+    copyable_start,
     keyframes_regular,
     mux_to,
-    presented_from_the_start,
 )
 from .renditions import Encoding, PassState, describe, encode_scaled, finish_video, open_output
 from .repeats import PassedPictures
 from .thumbnail import THUMBNAIL_AT, grab_thumbnail, thumbnail_of, write_jpeg
-from .timeline import SoundClock, start_seconds, timeline_shift
+from .timeline import SoundClock, sound_start, start_seconds, timeline_shift
 
 KEY_URI = "/api/v1/playback/key/{video_id}"
 # How far a decoded picture may run past the length the source declares (or a tenth of it): a
@@ -106,7 +106,7 @@ class EncodePass:
                 and request.remux
                 and copyable(in_v, in_a, rungs)
                 and rungs[-1].may_copy(in_v.bit_rate, request.rate_control)
-                and presented_from_the_start(self._reopen)
+                and copyable_start(self._reopen)
                 and (len(rungs) == 1 or keyframes_regular(self._reopen, max_gap))
             )
             encoding = Encoding(
@@ -116,7 +116,7 @@ class EncodePass:
                 key_info=self._key_info() if request.key is not None else None,
                 rate_control=request.rate_control,
                 copies_source=remux,
-                time_shift=timeline_shift(start, start_seconds(in_a) if in_a is not None else None),
+                time_shift=timeline_shift(start, sound_start(in_a)),
             )
             if encoding.leaves_out_repeats:  # ticks of the rungs' rate (renditions.py)
                 tick = 1 / Fraction(fps).limit_denominator(1001)
@@ -197,8 +197,8 @@ class EncodePass:
         streams = [in_v] if in_a is None else [in_v, in_a]
         last_percent = -1
         start = start_seconds(in_v)
-        sound = start_seconds(in_a) if in_a is not None else 0.0
-        clocks = [SoundClock(sound) for _ in state.outputs]  # for sound that is encoded
+        sound = sound_start(in_a)
+        clocks = [SoundClock(start if sound is None else sound) for _ in state.outputs]
         frame_seconds = 1 / float(in_v.average_rate or 30)
         seconds_per_tick = float(in_v.time_base) if in_v.time_base is not None else 0.0
         for packet in container.demux(streams):

@@ -36,6 +36,11 @@ MALLOC_FOR_COPYING = (
 MALLOC_DEFAULTS = tuple((parameter, 128 * 1024) for parameter, _ in MALLOC_FOR_COPYING)
 
 
+# How far before the first picture a copied packet may be decoded: within the MPEG-TS muxer's
+# 1.4 s start (timeline.py).
+MAX_DECODE_LEAD_SECONDS = 1.0
+
+
 class KeyframesTooFarApart(Exception):
     """A copied source's keyframes are too sparse for its segments to keep their length."""
 
@@ -76,15 +81,21 @@ def keyframes_regular(
         return last is not None
 
 
-def presented_from_the_start(reopen: Callable[[], Any], scan_packets: int = 300) -> bool:
-    """Whether the source's first video packets are all presented: none marked to be discarded
-    (an MP4 trimmed by its edit list keeps the pictures before the cut, for decoding, at times
-    before its start). Copied, those would come before the rungs' zero, where MPEG-TS wraps
-    times; encoded, the decoder drops them (demuxing packets only: no decoding)."""
+def copyable_start(reopen: Callable[[], Any], scan_packets: int = 300) -> bool:
+    """Whether the source's first video packets can start a copied rung: none marked to be
+    discarded (an MP4 trimmed by its edit list keeps the pictures before the cut, for decoding,
+    at times before its start) and none decoded over ``MAX_DECODE_LEAD_SECONDS`` before the
+    first picture (B-frames at a picture or two a second). Copied, either would put the rung's
+    times below the MPEG-TS muxer's start, where they wrap; encoded, neither does (demuxing
+    packets only: no decoding)."""
     with reopen() as container:
         stream = container.streams.video[0]
+        first, tick = stream.start_time, stream.time_base
         for index, packet in enumerate(container.demux(stream)):
             if packet.pts is not None and packet.is_discard:
+                return False
+            ahead = 0 if first is None or packet.dts is None else first - packet.dts
+            if tick is not None and ahead * tick > MAX_DECODE_LEAD_SECONDS:
                 return False
             if index >= scan_packets:
                 break

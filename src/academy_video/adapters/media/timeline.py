@@ -52,3 +52,9 @@ def slow_rate_options(fps: float) -> dict[str, str]:
 def start_seconds(stream: Any) -> float:
     """A stream's first time, in seconds (0 where the container does not say)."""
     return float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+
+
+def sound_start(stream: Any | None) -> float | None:
+    """Where a source's sound starts, in seconds; None without sound or where the container
+    does not say (its sound is then taken to start with the picture)."""
+    return None if stream is None or stream.start_time is None else start_seconds(stream)

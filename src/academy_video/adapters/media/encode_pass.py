@@ -164,8 +164,8 @@ class EncodePass:
             return self.run(remux_allowed=False)
         # A source cut short usually shows as one of the above too; say what the instructor
         # can act on first.
-        decoded = state.end - start  # a source's times may start anywhere, below zero too
-        if expected and decoded < expected - max(1.0, 2 / fps):
+        decoded = state.end - start  # times start anywhere; Matroska's duration is an end time
+        if expected and max(decoded, state.end) < expected - max(1.0, 2 / fps):
             raise Refusal(
                 f"source_truncated: only {decoded:.1f} s of {expected:.1f} s could be decoded"
             )
